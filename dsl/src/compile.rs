@@ -1,0 +1,1178 @@
+//! From parsed packs to a [`Ruleset`]: name resolution, value checks, and
+//! lowering.
+//!
+//! Checking and lowering are one walk: every node is validated where it is
+//! turned into IR, so each mistake is found exactly once, at the node that has
+//! the best span for it. Names are resolved in two scopes:
+//!
+//! - **categories and providers** are one shared vocabulary across all packs
+//!   (they appear in output as bare ids such as `blacklist` and `gmail`);
+//! - **phrase sets and rules** belong to their pack. An unqualified name is
+//!   looked up in the pack itself, then in the packs it `import`s; `core/x`
+//!   names a pack explicitly.
+//!
+//! The walk never stops at the first error. When errors were found, no
+//! ruleset is produced, but every diagnostic is reported.
+
+use crate::ast::{self, Cond, Span};
+use crate::diagnostics::Diagnostic;
+use crate::ir::*;
+use crate::patterns::PatternBuilder;
+use crate::vocab;
+use std::collections::{HashMap, HashSet};
+
+/// One pack after parsing: its name, its imports and its files' items.
+pub struct ParsedPack {
+    pub name: String,
+    pub files: Vec<String>,
+    pub imports: Vec<ast::Ident>,
+    pub items: Vec<ast::Item>,
+}
+
+struct Def<'a, T> {
+    node: &'a T,
+}
+
+/// Symbol tables over all packs.
+struct Symbols<'a> {
+    categories: HashMap<&'a str, Def<'a, ast::Category>>,
+    providers: HashMap<&'a str, Def<'a, ast::Provider>>,
+    phrases: HashMap<(usize, &'a str), &'a ast::PhraseSet>,
+    rules: HashMap<(usize, &'a str), &'a ast::Rule>,
+    pack_index: HashMap<&'a str, usize>,
+    /// For each pack, the packs whose names it sees unqualified (itself first).
+    visible: Vec<Vec<usize>>,
+}
+
+/// Runs every check and, when there is no error, lowers to a [`Ruleset`].
+pub fn compile_packs(
+    packs: &[ParsedPack],
+    location: &dyn Fn(Span) -> String,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Ruleset> {
+    let errors_before = diags.iter().filter(|d| d.is_error()).count();
+    let symbols = collect(packs, diags);
+    let mut lower = Lower {
+        packs,
+        symbols: &symbols,
+        diags,
+        patterns: PatternBuilder::default(),
+        category_idx: HashMap::new(),
+        provider_idx: HashMap::new(),
+        rule_idx: HashMap::new(),
+        location,
+    };
+    let ruleset = lower.run();
+    let errors_after = diags.iter().filter(|d| d.is_error()).count();
+    if errors_after > errors_before {
+        None
+    } else {
+        ruleset
+    }
+}
+
+fn collect<'a>(packs: &'a [ParsedPack], diags: &mut Vec<Diagnostic>) -> Symbols<'a> {
+    let mut s = Symbols {
+        categories: HashMap::new(),
+        providers: HashMap::new(),
+        phrases: HashMap::new(),
+        rules: HashMap::new(),
+        pack_index: packs.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect(),
+        visible: Vec::new(),
+    };
+    for (pi, pack) in packs.iter().enumerate() {
+        for item in &pack.items {
+            match item {
+                ast::Item::Category(c) => {
+                    if let Some(first) = s.categories.get(c.name.name.as_str()) {
+                        diags.push(duplicate("E0201", "category", &c.name, first.node.name.span));
+                    } else {
+                        s.categories.insert(&c.name.name, Def { node: c });
+                    }
+                }
+                ast::Item::Provider(p) => {
+                    if let Some(first) = s.providers.get(p.name.name.as_str()) {
+                        diags.push(duplicate("E0204", "provider", &p.name, first.node.name.span));
+                    } else {
+                        s.providers.insert(&p.name.name, Def { node: p });
+                    }
+                }
+                ast::Item::Phrases(ps) => {
+                    if let Some(first) = s.phrases.get(&(pi, ps.name.name.as_str())) {
+                        diags.push(duplicate("E0202", "phrase set", &ps.name, first.name.span));
+                    } else {
+                        s.phrases.insert((pi, &ps.name.name), ps);
+                    }
+                }
+                ast::Item::Rule(r) => {
+                    if let Some(first) = s.rules.get(&(pi, r.name.name.as_str())) {
+                        diags.push(duplicate("E0203", "rule", &r.name, first.name.span));
+                    } else {
+                        s.rules.insert((pi, &r.name.name), r);
+                    }
+                }
+                ast::Item::Import(_) | ast::Item::Include(_) => {}
+            }
+        }
+    }
+    // Imports: each must name a loaded pack; the import graph must be acyclic.
+    for (pi, pack) in packs.iter().enumerate() {
+        let mut vis = vec![pi];
+        for imp in &pack.imports {
+            match s.pack_index.get(imp.name.as_str()) {
+                Some(&j) if j == pi => diags.push(
+                    Diagnostic::error("E0214", format!("pack `{}` imports itself", imp.name))
+                        .at(imp.span, "a pack sees its own names already")
+                        .help("remove this import"),
+                ),
+                Some(&j) => vis.push(j),
+                None => diags.push(
+                    Diagnostic::error("E0114", format!("unknown pack `{}`", imp.name))
+                        .at(imp.span, "no pack of this name is loaded")
+                        .help(vocab::suggest(
+                            &imp.name,
+                            packs.iter().map(|p| p.name.as_str()),
+                            "loaded pack",
+                        )),
+                ),
+            }
+        }
+        s.visible.push(vis);
+    }
+    report_import_cycles(packs, &s, diags);
+    s
+}
+
+fn report_import_cycles(packs: &[ParsedPack], s: &Symbols, diags: &mut Vec<Diagnostic>) {
+    // Depth-first search with colours; a back edge closes a cycle.
+    fn visit(
+        at: usize,
+        s: &Symbols,
+        packs: &[ParsedPack],
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        state[at] = 1;
+        path.push(at);
+        for imp in &packs[at].imports {
+            let Some(&next) = s.pack_index.get(imp.name.as_str()) else { continue };
+            if next == at {
+                continue;
+            }
+            if state[next] == 1 {
+                let from = path.iter().position(|&p| p == next).unwrap_or(0);
+                let mut names: Vec<&str> = path[from..].iter().map(|&p| packs[p].name.as_str()).collect();
+                names.push(&packs[next].name);
+                diags.push(
+                    Diagnostic::error("E0214", format!("import cycle: {}", names.join(" -> ")))
+                        .at(imp.span, "this import closes the cycle")
+                        .help("packs must import each other in one direction; move the shared items into a pack both import"),
+                );
+            } else if state[next] == 0 {
+                visit(next, s, packs, state, path, diags);
+            }
+        }
+        path.pop();
+        state[at] = 2;
+    }
+    let mut state = vec![0u8; packs.len()];
+    for i in 0..packs.len() {
+        if state[i] == 0 {
+            visit(i, s, packs, &mut state, &mut Vec::new(), diags);
+        }
+    }
+}
+
+fn duplicate(code: &'static str, what: &str, name: &ast::Ident, first: Span) -> Diagnostic {
+    Diagnostic::error(code, format!("{what} `{}` is defined twice", name.name))
+        .at(name.span, "second definition")
+        .note(first, "first defined here")
+        .help(format!("rename one of them, or remove the copy; {what} names must be unique"))
+}
+
+struct Lower<'a, 'd> {
+    packs: &'a [ParsedPack],
+    symbols: &'a Symbols<'a>,
+    diags: &'d mut Vec<Diagnostic>,
+    patterns: PatternBuilder,
+    category_idx: HashMap<&'a str, CategoryIdx>,
+    provider_idx: HashMap<&'a str, ProviderIdx>,
+    rule_idx: HashMap<(usize, &'a str), RuleIdx>,
+    location: &'a dyn Fn(Span) -> String,
+}
+
+/// What a condition is written in: rules may use everything, providers not
+/// other providers, rules or checks.
+#[derive(Clone, Copy, PartialEq)]
+enum Context<'r> {
+    Rule(&'r ast::Rule),
+    Provider,
+}
+
+impl<'a> Lower<'a, '_> {
+    fn run(&mut self) -> Option<Ruleset> {
+        // Indices first, so conditions can refer forward.
+        let mut cat_list = Vec::new();
+        let mut prov_list = Vec::new();
+        let mut rule_list = Vec::new();
+        for (pi, pack) in self.packs.iter().enumerate() {
+            for item in &pack.items {
+                match item {
+                    ast::Item::Category(c) if self.is_def_category(c) => {
+                        self.category_idx.insert(&c.name.name, cat_list.len() as u32);
+                        cat_list.push((pi, c));
+                    }
+                    ast::Item::Provider(p) if self.is_def_provider(p) => {
+                        self.provider_idx.insert(&p.name.name, prov_list.len() as u32);
+                        prov_list.push((pi, p));
+                    }
+                    ast::Item::Rule(r) if std::ptr::eq(self.symbols.rules[&(pi, r.name.name.as_str())], r) => {
+                        self.rule_idx.insert((pi, &r.name.name), rule_list.len() as u32);
+                        rule_list.push((pi, r));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let categories: Vec<CategoryIr> = cat_list.iter().map(|(pi, c)| self.category(*pi, c)).collect();
+        let mut providers: Vec<ProviderIr> = prov_list.iter().map(|(pi, p)| self.provider(*pi, p)).collect();
+        let mut rules: Vec<RuleIr> = rule_list.iter().map(|(pi, r)| self.rule(*pi, r)).collect();
+        for (pi, pack) in self.packs.iter().enumerate() {
+            for item in &pack.items {
+                if let ast::Item::Phrases(ps) = item {
+                    if ps.phrases.is_empty() {
+                        self.diags.push(
+                            Diagnostic::error("E0208", format!("phrase set `{}` is empty", ps.name.name))
+                                .at(ps.list_span, "no phrases in this list")
+                                .help("add at least one \"literal\" or /regex/, or remove the set"),
+                        );
+                    }
+                    let _ = pi;
+                }
+            }
+        }
+        self.report_rule_cycles(&rule_list, &rules);
+        let literal_count = self.patterns.literal_count();
+        for e in providers.iter_mut().map(|p| &mut p.when).chain(rules.iter_mut().map(|r| &mut r.when)) {
+            remap_expr(e, literal_count);
+        }
+        let patterns = std::mem::take(&mut self.patterns);
+        let patterns = match patterns.build() {
+            Ok(p) => p,
+            Err(msg) => {
+                self.diags.push(Diagnostic::error("E0209", format!("the triggers could not be compiled: {msg}")));
+                return None;
+            }
+        };
+        let mut by_pattern = vec![Vec::new(); patterns.len()];
+        let mut always = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            match required_triggers(&r.when) {
+                Some(ids) => {
+                    for id in ids {
+                        by_pattern[id as usize].push(i as u32);
+                    }
+                }
+                None => always.push(i as u32),
+            }
+        }
+        for list in &mut by_pattern {
+            list.sort_unstable();
+            list.dedup();
+        }
+        Some(Ruleset {
+            packs: self
+                .packs
+                .iter()
+                .map(|p| PackInfo {
+                    name: p.name.clone(),
+                    files: p.files.clone(),
+                })
+                .collect(),
+            categories,
+            providers,
+            rules,
+            patterns,
+            by_pattern,
+            always,
+        })
+    }
+
+    fn is_def_category(&self, c: &ast::Category) -> bool {
+        std::ptr::eq(self.symbols.categories[c.name.name.as_str()].node, c)
+    }
+
+    fn is_def_provider(&self, p: &ast::Provider) -> bool {
+        std::ptr::eq(self.symbols.providers[p.name.name.as_str()].node, p)
+    }
+
+    fn advice(&mut self, a: &ast::Advice) -> Advice {
+        let strs = |v: &[ast::Str]| v.iter().map(|s| s.value.clone()).collect::<Vec<_>>();
+        Advice {
+            fix: strs(&a.fix),
+            prevent: strs(&a.prevent),
+            escalate: strs(&a.escalate),
+            refs: strs(&a.refs),
+        }
+    }
+
+    fn unknown_fields(&mut self, fields: &[ast::UnknownField], what: &str, allowed: &[&str]) {
+        const CONDITION_WORDS: &[&str] = &["text", "code", "status", "class", "stage", "host", "domain", "and", "or", "not"];
+        for f in fields {
+            let name = f.name.name.as_str();
+            let help = if CONDITION_WORDS.contains(&name) || vocab::FIELDS.iter().any(|(n, _)| *n == name) {
+                "this looks like part of a condition: join conditions with `and` or `or`".to_string()
+            } else {
+                vocab::suggest(name, allowed.iter().copied(), &format!("{what} field"))
+            };
+            self.diags.push(
+                Diagnostic::error("E0118", format!("unknown field `{name}` in a {what}"))
+                    .at(f.name.span, format!("not a field of a {what}"))
+                    .help(help),
+            );
+        }
+    }
+
+    fn reason(&mut self, r: &ast::Ident) -> String {
+        if !vocab::REASONS.contains(&r.name.as_str()) {
+            self.diags.push(
+                Diagnostic::error("E0107", format!("unknown reason `{}`", r.name))
+                    .at(r.span, "not in the standard reason vocabulary")
+                    .help(vocab::suggest(&r.name, vocab::REASONS.iter().copied(), "reason")),
+            );
+        }
+        r.name.clone()
+    }
+
+    fn category(&mut self, pi: usize, c: &ast::Category) -> CategoryIr {
+        self.unknown_fields(
+            &c.unknown,
+            "category",
+            &["title", "description", "reason", "fix", "prevent", "escalate", "refs"],
+        );
+        let reason = match &c.reason {
+            Some(r) => self.reason(r),
+            None => {
+                self.missing(c.name.span, "category", &c.name.name, "reason", "reason blocked");
+                "undefined".into()
+            }
+        };
+        if c.title.is_none() {
+            self.missing(c.name.span, "category", &c.name.name, "title", "title \"What went wrong\"");
+        }
+        CategoryIr {
+            name: c.name.name.clone(),
+            pack: self.packs[pi].name.clone(),
+            title: c.title.as_ref().map(|t| t.value.clone()).unwrap_or_default(),
+            description: c.description.as_ref().map(|d| d.value.clone()),
+            reason,
+            advice: self.advice(&c.advice),
+        }
+    }
+
+    fn missing(&mut self, at: Span, what: &str, name: &str, field: &str, example: &str) {
+        self.diags.push(
+            Diagnostic::error("E0207", format!("{what} `{name}` has no `{field}`"))
+                .at(at, format!("this {what} needs a `{field}`"))
+                .help(format!("add a line such as `{example}`")),
+        );
+    }
+
+    fn provider(&mut self, pi: usize, p: &ast::Provider) -> ProviderIr {
+        self.unknown_fields(
+            &p.unknown,
+            "provider",
+            &["title", "description", "when", "fix", "prevent", "escalate", "refs"],
+        );
+        let when = match &p.when {
+            Some(c) => self.cond(pi, c, Context::Provider),
+            None => {
+                self.missing(p.name.span, "provider", &p.name.name, "when", "when host ends_with \".example.com\"");
+                Expr::Not(Box::new(Expr::True))
+            }
+        };
+        ProviderIr {
+            name: p.name.name.clone(),
+            pack: self.packs[pi].name.clone(),
+            title: p.title.as_ref().map(|t| t.value.clone()).unwrap_or_else(|| p.name.name.clone()),
+            when,
+            advice: self.advice(&p.advice),
+        }
+    }
+
+    fn rule(&mut self, pi: usize, r: &'a ast::Rule) -> RuleIr {
+        self.unknown_fields(
+            &r.unknown,
+            "rule",
+            &[
+                "category", "provider", "reason", "confidence", "priority", "when", "capture", "diagnosis",
+                "check", "fix", "prevent", "escalate", "refs", "example", "counterexample",
+            ],
+        );
+        let category = match &r.category {
+            Some(q) => self.lookup_category(q),
+            None => {
+                self.missing(r.name.span, "rule", &r.name.name, "category", "category blacklist");
+                None
+            }
+        };
+        let provider = r.provider.as_ref().and_then(|q| self.lookup_provider(q));
+        let reason = match &r.reason {
+            Some(x) => self.reason(x),
+            None => category
+                .and_then(|c| self.category_reason(c))
+                .unwrap_or_else(|| "undefined".into()),
+        };
+        let confidence = match &r.confidence {
+            None => 0.7,
+            Some(ast::ConfidenceLit::Word(w)) => match vocab::CONFIDENCE_WORDS.iter().find(|(n, _)| *n == w.name) {
+                Some((_, v)) => *v,
+                None => {
+                    self.diags.push(
+                        Diagnostic::error("E0117", format!("unknown confidence `{}`", w.name))
+                            .at(w.span, "not a confidence level")
+                            .help(vocab::suggest(
+                                &w.name,
+                                vocab::CONFIDENCE_WORDS.iter().map(|(n, _)| *n),
+                                "confidence word",
+                            ) + "; or write a number between 0 and 1"),
+                    );
+                    0.0
+                }
+            },
+            Some(ast::ConfidenceLit::Number { text, span }) => match text.parse::<f32>() {
+                Ok(v) if (0.0..=1.0).contains(&v) => v,
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error("E0212", format!("confidence `{text}` is out of range"))
+                            .at(*span, "not between 0 and 1")
+                            .help("write a number from 0 to 1, e.g. `0.85`, or one of `low`, `medium`, `high`, `certain`"),
+                    );
+                    0.0
+                }
+            },
+        };
+        let mut when = match &r.when {
+            Some(c) => self.cond(pi, c, Context::Rule(r)),
+            None => {
+                self.missing(r.name.span, "rule", &r.name.name, "when", "when code 550 and text has \"blocked\"");
+                Expr::Not(Box::new(Expr::True))
+            }
+        };
+        if let Some(p) = provider {
+            when = Expr::And(vec![Expr::Provider(p), when]);
+        }
+        let captures = self.captures(r);
+        let diagnosis = match &r.diagnosis {
+            Some(d) => self.template(d, &captures),
+            None => {
+                self.missing(r.name.span, "rule", &r.name.name, "diagnosis", "diagnosis \"What happened, in one sentence\"");
+                Vec::new()
+            }
+        };
+        let checks = r.checks.iter().map(|c| self.check_call(c)).collect();
+        RuleIr {
+            id: format!("{}/{}", self.packs[pi].name, r.name.name),
+            name: r.name.name.clone(),
+            pack: self.packs[pi].name.clone(),
+            category: category.unwrap_or(0),
+            provider,
+            reason,
+            confidence,
+            priority: r.priority.map(|p| p.0 as i32).unwrap_or(0),
+            when,
+            captures,
+            diagnosis,
+            checks,
+            advice: self.advice(&r.advice),
+            examples: r.examples.iter().map(|s| s.value.clone()).collect(),
+            counterexamples: r.counterexamples.iter().map(|s| s.value.clone()).collect(),
+            location: (self.location)(r.name.span),
+        }
+    }
+
+    fn category_reason(&self, c: CategoryIdx) -> Option<String> {
+        let (name, _) = self.category_idx.iter().find(|(_, &i)| i == c)?;
+        self.symbols.categories[name].node.reason.as_ref().map(|r| r.name.clone())
+    }
+
+    fn lookup_category(&mut self, q: &ast::QualifiedName) -> Option<CategoryIdx> {
+        if let Some(&i) = self.category_idx.get(q.name.as_str()) {
+            return Some(i);
+        }
+        let names: Vec<&str> = self.symbols.categories.keys().copied().collect();
+        self.diags.push(
+            Diagnostic::error("E0101", format!("unknown category `{q}`"))
+                .at(q.span, "no category of this name")
+                .help(vocab::suggest(&q.name, names, "category")),
+        );
+        None
+    }
+
+    fn lookup_provider(&mut self, q: &ast::QualifiedName) -> Option<ProviderIdx> {
+        if let Some(&i) = self.provider_idx.get(q.name.as_str()) {
+            return Some(i);
+        }
+        let names: Vec<&str> = self.symbols.providers.keys().copied().collect();
+        self.diags.push(
+            Diagnostic::error("E0104", format!("unknown provider `{q}`"))
+                .at(q.span, "no provider of this name")
+                .help(vocab::suggest(&q.name, names, "provider")),
+        );
+        None
+    }
+
+    /// Resolves a pack-scoped name (phrase set or rule) to its pack.
+    fn resolve_scoped(
+        &mut self,
+        pi: usize,
+        q: &ast::QualifiedName,
+        exists: &dyn Fn(usize, &str) -> bool,
+    ) -> Result<usize, Option<Diagnostic>> {
+        if let Some(pack) = &q.pack {
+            let Some(&j) = self.symbols.pack_index.get(pack.as_str()) else {
+                return Err(Some(
+                    Diagnostic::error("E0114", format!("unknown pack `{pack}`"))
+                        .at(q.span, "no pack of this name is loaded")
+                        .help(vocab::suggest(pack, self.packs.iter().map(|p| p.name.as_str()), "loaded pack")),
+                ));
+            };
+            if !self.symbols.visible[pi].contains(&j) {
+                return Err(Some(
+                    Diagnostic::error("E0115", format!("pack `{pack}` is not imported here"))
+                        .at(q.span, format!("`{pack}` is loaded but not imported by `{}`", self.packs[pi].name))
+                        .help(format!("add `import {pack}` at the top of the file")),
+                ));
+            }
+            return if exists(j, &q.name) { Ok(j) } else { Err(None) };
+        }
+        let found: Vec<usize> = self.symbols.visible[pi].iter().copied().filter(|&j| exists(j, &q.name)).collect();
+        match found.as_slice() {
+            [] => Err(None),
+            [j] => Ok(*j),
+            [first, ..] if *first == pi => Ok(pi),
+            several => Err(Some(
+                Diagnostic::error("E0116", format!("`{}` is ambiguous", q.name))
+                    .at(q.span, "defined in more than one imported pack")
+                    .help(format!(
+                        "qualify it with its pack: {}",
+                        several
+                            .iter()
+                            .map(|&j| format!("`{}/{}`", self.packs[j].name, q.name))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    )),
+            )),
+        }
+    }
+
+    fn visible_names(&self, pi: usize, rules: bool) -> Vec<&'a str> {
+        let vis = &self.symbols.visible[pi];
+        if rules {
+            self.symbols.rules.keys().filter(|(p, _)| vis.contains(p)).map(|(_, n)| *n).collect()
+        } else {
+            self.symbols.phrases.keys().filter(|(p, _)| vis.contains(p)).map(|(_, n)| *n).collect()
+        }
+    }
+
+    fn phrase_set(&mut self, pi: usize, q: &ast::QualifiedName) -> Option<&'a ast::PhraseSet> {
+        let phrases = &self.symbols.phrases;
+        match self.resolve_scoped(pi, q, &|j, n| phrases.contains_key(&(j, n))) {
+            Ok(j) => Some(self.symbols.phrases[&(j, q.name.as_str())]),
+            Err(Some(d)) => {
+                self.diags.push(d);
+                None
+            }
+            Err(None) => {
+                let names = self.visible_names(pi, false);
+                let mut help = vocab::suggest(&q.name, names, "phrase set");
+                if q.pack.is_none() {
+                    help.push_str("; for a literal, write it in quotes: `text has \"...\"`");
+                }
+                self.diags.push(
+                    Diagnostic::error("E0102", format!("unknown phrase set `{q}`"))
+                        .at(q.span, "no phrase set of this name")
+                        .help(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn rule_ref(&mut self, pi: usize, q: &ast::QualifiedName) -> Option<RuleIdx> {
+        let rules = &self.symbols.rules;
+        match self.resolve_scoped(pi, q, &|j, n| rules.contains_key(&(j, n))) {
+            Ok(j) => self.rule_idx.get(&(j, q.name.as_str())).copied(),
+            Err(Some(d)) => {
+                self.diags.push(d);
+                None
+            }
+            Err(None) => {
+                let names = self.visible_names(pi, true);
+                self.diags.push(
+                    Diagnostic::error("E0103", format!("unknown rule `{q}`"))
+                        .at(q.span, "no rule of this name")
+                        .help(vocab::suggest(&q.name, names, "rule")),
+                );
+                None
+            }
+        }
+    }
+
+    /// Interns a list of triggers, reporting bad ones.
+    fn triggers(&mut self, phrases: &[ast::Phrase]) -> Vec<PatternId> {
+        let mut ids = Vec::new();
+        for p in phrases {
+            match p {
+                ast::Phrase::Literal(s) => {
+                    if s.value.trim().is_empty() {
+                        self.diags.push(
+                            Diagnostic::error("E0216", "empty phrase")
+                                .at(s.span, "this matches everywhere")
+                                .help("remove it, or write the words the reply must contain"),
+                        );
+                        continue;
+                    }
+                    ids.push(self.patterns.literal(&s.value));
+                }
+                ast::Phrase::Regex(r) => {
+                    if let Some(d) = regex_error(r) {
+                        self.diags.push(d);
+                        continue;
+                    }
+                    ids.push(self.patterns.regex(&r.source));
+                }
+            }
+        }
+        ids
+    }
+
+    fn cond(&mut self, pi: usize, c: &Cond, ctx: Context) -> Expr {
+        match c {
+            Cond::And(parts, _) => {
+                let lowered: Vec<Expr> = parts.iter().map(|p| self.cond(pi, p, ctx)).collect();
+                Expr::And(lowered)
+            }
+            Cond::Or(parts, _) => Expr::Or(parts.iter().map(|p| self.cond(pi, p, ctx)).collect()),
+            Cond::Not(inner, _) => Expr::Not(Box::new(self.cond(pi, inner, ctx))),
+            Cond::Code(text, span) => match parse_code(text) {
+                Ok((lo, hi)) => Expr::Code { lo, hi },
+                Err(why) => {
+                    self.diags.push(
+                        Diagnostic::error("E0210", format!("`{text}` is not a reply code"))
+                            .at(*span, why)
+                            .help("reply codes run from 200 to 559, e.g. `550`; `5xx` is every permanent one, `45x` a family"),
+                    );
+                    Expr::True
+                }
+            },
+            Cond::Status(text, span) => match parse_status(text) {
+                Ok((class, subject, detail)) => Expr::Status { class, subject, detail },
+                Err((what, help)) => {
+                    self.diags.push(
+                        Diagnostic::error("E0211", format!("`{text}` is not an enhanced status code"))
+                            .at(*span, what)
+                            .help(help),
+                    );
+                    Expr::True
+                }
+            },
+            Cond::Class(id, _) => match id.name.as_str() {
+                "permanent" => Expr::Permanent(true),
+                "transient" => Expr::Permanent(false),
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error("E0113", format!("unknown class `{}`", id.name))
+                            .at(id.span, "not a reply class")
+                            .help(vocab::suggest(&id.name, vocab::CLASSES.iter().copied(), "class")),
+                    );
+                    Expr::True
+                }
+            },
+            Cond::Stage(id, _) => match Stage::from_name(&id.name) {
+                Some(s) => Expr::Stage(s),
+                None => {
+                    self.diags.push(
+                        Diagnostic::error("E0108", format!("unknown SMTP stage `{}`", id.name))
+                            .at(id.span, "not an SMTP stage")
+                            .help(vocab::suggest(&id.name, vocab::STAGES.iter().copied(), "stage")),
+                    );
+                    Expr::True
+                }
+            },
+            Cond::Provider(q, span) => {
+                if ctx == Context::Provider {
+                    self.not_in_provider(*span, "`provider`");
+                    return Expr::True;
+                }
+                self.lookup_provider(q).map(Expr::Provider).unwrap_or(Expr::True)
+            }
+            Cond::TextHas(r, _) => match r {
+                ast::TextRef::Literal(s) => Expr::Text(self.triggers(&[ast::Phrase::Literal(s.clone())])),
+                ast::TextRef::List(list, span) => {
+                    if list.is_empty() {
+                        self.diags.push(
+                            Diagnostic::error("E0208", "empty phrase list")
+                                .at(*span, "no phrases in this list")
+                                .help("add at least one \"literal\" or /regex/"),
+                        );
+                    }
+                    Expr::Text(self.triggers(list))
+                }
+                ast::TextRef::Named(q) => match self.phrase_set(pi, q) {
+                    Some(set) => Expr::Text(self.triggers(&set.phrases)),
+                    None => Expr::True,
+                },
+            },
+            Cond::TextMatches(r, _) => Expr::Text(self.triggers(&[ast::Phrase::Regex(r.clone())])),
+            Cond::Rule(q, span) => {
+                if ctx == Context::Provider {
+                    self.not_in_provider(*span, "`rule`");
+                    return Expr::True;
+                }
+                self.rule_ref(pi, q).map(Expr::Rule).unwrap_or(Expr::True)
+            }
+            Cond::Check { check, verdict, span } => {
+                let Context::Rule(rule) = ctx else {
+                    self.not_in_provider(*span, "`check`");
+                    return Expr::True;
+                };
+                self.check_name(check);
+                if !vocab::VERDICTS.contains(&verdict.name.as_str()) {
+                    self.diags.push(
+                        Diagnostic::error("E0112", format!("unknown verdict `{}`", verdict.name))
+                            .at(verdict.span, "not a check verdict")
+                            .help(vocab::suggest(&verdict.name, vocab::VERDICTS.iter().copied(), "verdict")),
+                    );
+                }
+                if vocab::CHECKS.iter().any(|c| c.name == check.name) && !rule.checks.iter().any(|c| c.name.name == check.name) {
+                    self.diags.push(
+                        Diagnostic::error("E0119", format!("rule tests `{}` but never runs it", check.name))
+                            .at(check.span, "this check's verdict is never computed")
+                            .help(format!("add a `check {}(...)` line to the rule so the check runs", check.name)),
+                    );
+                }
+                Expr::Check {
+                    check: check.name.clone(),
+                    verdict: verdict.name.clone(),
+                }
+            }
+            Cond::Field { field, test, .. } => {
+                let Some(f) = Field::from_name(&field.name) else {
+                    self.unknown_fact(field);
+                    return Expr::True;
+                };
+                match test {
+                    ast::FieldTest::Exists => Expr::Field(f, FieldMatch::Exists),
+                    ast::FieldTest::Compare { op, values, op_span } => self.field_compare(f, *op, values, *op_span),
+                }
+            }
+        }
+    }
+
+    fn field_compare(&mut self, f: Field, op: ast::FieldOp, values: &[ast::Phrase], op_span: Span) -> Expr {
+        let mut literals = Vec::new();
+        let mut regexes = Vec::new();
+        for v in values {
+            match v {
+                ast::Phrase::Literal(s) => literals.push(s.value.to_lowercase()),
+                ast::Phrase::Regex(r) => {
+                    if let Some(d) = regex_error(r) {
+                        self.diags.push(d);
+                    } else if op != ast::FieldOp::Matches {
+                        self.diags.push(
+                            Diagnostic::error("E0220", format!("`{}` compares with strings, not regexes", op.keyword()))
+                                .at(r.span, "a regex here")
+                                .help("use `matches /regex/`, or write the value as a \"string\""),
+                        );
+                    } else if let Ok(re) = regex::Regex::new(&format!("(?i){}", r.source)) {
+                        regexes.push(re);
+                    }
+                }
+            }
+        }
+        if op == ast::FieldOp::Matches && !literals.is_empty() {
+            self.diags.push(
+                Diagnostic::error("E0220", "`matches` takes a regex, not a string")
+                    .at(op_span, "this compares with a regex")
+                    .help("write the pattern between slashes, /like this/, or use `is`, `contains`, `ends_with`"),
+            );
+        }
+        Expr::Field(
+            f,
+            match op {
+                ast::FieldOp::Is => FieldMatch::Is(literals),
+                ast::FieldOp::EndsWith => FieldMatch::EndsWith(literals),
+                ast::FieldOp::StartsWith => FieldMatch::StartsWith(literals),
+                ast::FieldOp::Contains => FieldMatch::Contains(literals),
+                ast::FieldOp::Matches => FieldMatch::Matches(regexes),
+            },
+        )
+    }
+
+    fn unknown_fact(&mut self, field: &ast::Ident) {
+        self.diags.push(
+            Diagnostic::error("E0106", format!("unknown field `{}`", field.name))
+                .at(field.span, "not a fact of the input")
+                .help(vocab::suggest(&field.name, vocab::FIELDS.iter().map(|(n, _)| *n), "field")),
+        );
+    }
+
+    fn not_in_provider(&mut self, span: Span, what: &str) {
+        self.diags.push(
+            Diagnostic::error("E0218", format!("{what} cannot be used to recognise a provider"))
+                .at(span, "not allowed in a provider's `when`")
+                .help("a provider is recognised from the reply alone: use host, text, code and status tests"),
+        );
+    }
+
+    fn check_name(&mut self, check: &ast::Ident) -> Option<&'static vocab::CheckSig> {
+        let sig = vocab::CHECKS.iter().find(|c| c.name == check.name);
+        if sig.is_none() {
+            self.diags.push(
+                Diagnostic::error("E0109", format!("unknown check `{}`", check.name))
+                    .at(check.span, "no plugin offers this check")
+                    .help(vocab::suggest(&check.name, vocab::CHECKS.iter().map(|c| c.name), "check")),
+            );
+        }
+        sig
+    }
+
+    fn check_call(&mut self, c: &ast::CheckCall) -> CheckIr {
+        let sig = self.check_name(&c.name);
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut args = Vec::new();
+        for a in &c.args {
+            if let Some(first) = seen.insert(&a.name.name, a.name.span) {
+                self.diags.push(
+                    Diagnostic::error("E0217", format!("argument `{}` is given twice", a.name.name))
+                        .at(a.name.span, "second value")
+                        .note(first, "first value")
+                        .help("give each argument once"),
+                );
+            }
+            if let Some(sig) = sig {
+                if !sig.required.contains(&a.name.name.as_str()) && !sig.optional.contains(&a.name.name.as_str()) {
+                    let all: Vec<&str> = sig.required.iter().chain(sig.optional).copied().collect();
+                    self.diags.push(
+                        Diagnostic::error("E0110", format!("check `{}` has no argument `{}`", c.name.name, a.name.name))
+                            .at(a.name.span, "unknown argument")
+                            .help(vocab::suggest(&a.name.name, all, "argument")),
+                    );
+                }
+            }
+            let value = match &a.value {
+                ast::CheckValue::Literal(s) => CheckArgIr::Literal(s.value.clone()),
+                ast::CheckValue::Fact(f) => {
+                    if Field::from_name(&f.name).is_none() {
+                        self.unknown_fact(f);
+                    }
+                    CheckArgIr::Fact(f.name.clone())
+                }
+            };
+            args.push((a.name.name.clone(), value));
+        }
+        if let Some(sig) = sig {
+            for req in sig.required {
+                if !seen.contains_key(req) {
+                    self.diags.push(
+                        Diagnostic::error("E0111", format!("check `{}` needs argument `{req}`", c.name.name))
+                            .at(c.span, format!("`{req}` is missing"))
+                            .help(format!("add `{req}: FIELD` or `{req}: \"value\"`, e.g. `{req}: client_ip`")),
+                    );
+                }
+            }
+        }
+        CheckIr {
+            check: c.name.name.clone(),
+            args,
+        }
+    }
+
+    fn captures(&mut self, r: &ast::Rule) -> Vec<(String, regex::Regex)> {
+        let mut out: Vec<(String, regex::Regex)> = Vec::new();
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for c in &r.captures {
+            if let Some(first) = seen.insert(&c.name.name, c.name.span) {
+                self.diags.push(
+                    Diagnostic::error("E0205", format!("capture `{}` is defined twice", c.name.name))
+                        .at(c.name.span, "second definition")
+                        .note(first, "first defined here")
+                        .help("give each capture its own name"),
+                );
+                continue;
+            }
+            if let Some(d) = regex_error(&c.regex) {
+                self.diags.push(d);
+                continue;
+            }
+            let re = regex::Regex::new(&format!("(?i){}", c.regex.source)).expect("checked above");
+            if re.captures_len() < 2 {
+                self.diags.push(
+                    Diagnostic::error("E0213", format!("capture `{}` has no group", c.name.name))
+                        .at(c.regex.span, "nothing in parentheses to capture")
+                        .help("wrap the part to capture in parentheses: /blocked using ([a-z0-9.-]+)/"),
+                );
+                continue;
+            }
+            out.push((c.name.name.clone(), re));
+        }
+        out
+    }
+
+    fn template(&mut self, s: &ast::Str, captures: &[(String, regex::Regex)]) -> Vec<TemplatePart> {
+        match parse_template(&s.value) {
+            Err(at) => {
+                self.diags.push(
+                    Diagnostic::error("E0105", "unclosed `{` in a diagnosis")
+                        .at(s.span, format!("the `{{` at character {} is never closed", at + 1))
+                        .help("close the placeholder with `}`, or write a literal brace as `{{`"),
+                );
+                Vec::new()
+            }
+            Ok(parts) => {
+                for p in &parts {
+                    if let TemplatePart::Slot(name) = p {
+                        let known = captures.iter().any(|(n, _)| n == name)
+                            || Field::from_name(name).is_some()
+                            || vocab::TEMPLATE_FACTS.contains(&name.as_str());
+                        if !known {
+                            let mut candidates: Vec<&str> = captures.iter().map(|(n, _)| n.as_str()).collect();
+                            candidates.extend(vocab::FIELDS.iter().map(|(n, _)| *n));
+                            candidates.extend(vocab::TEMPLATE_FACTS);
+                            self.diags.push(
+                                Diagnostic::error("E0105", format!("unknown placeholder `{{{name}}}` in a diagnosis"))
+                                    .at(s.span, format!("`{name}` is neither a capture of this rule nor a fact"))
+                                    .help(vocab::suggest(name, candidates, "placeholder") + "; define it with `capture NAME = /(...)/`"),
+                            );
+                        }
+                    }
+                }
+                parts
+            }
+        }
+    }
+
+    fn report_rule_cycles(&mut self, list: &[(usize, &ast::Rule)], rules: &[RuleIr]) {
+        fn refs(e: &Expr, out: &mut Vec<RuleIdx>) {
+            match e {
+                Expr::And(v) | Expr::Or(v) => v.iter().for_each(|x| refs(x, out)),
+                Expr::Not(x) => refs(x, out),
+                Expr::Rule(r) => out.push(*r),
+                _ => {}
+            }
+        }
+        let edges: Vec<Vec<RuleIdx>> = rules
+            .iter()
+            .map(|r| {
+                let mut v = Vec::new();
+                refs(&r.when, &mut v);
+                v
+            })
+            .collect();
+        let mut reported = HashSet::new();
+        for start in 0..rules.len() {
+            // Is `start` reachable from itself?
+            let mut stack: Vec<RuleIdx> = edges[start].clone();
+            let mut seen = HashSet::new();
+            while let Some(n) = stack.pop() {
+                if n as usize == start {
+                    if reported.insert(start) {
+                        let r = list[start].1;
+                        self.diags.push(
+                            Diagnostic::error("E0215", format!("rule `{}` depends on itself", r.name.name))
+                                .at(r.name.span, "its condition refers back to this rule")
+                                .help("a `rule NAME` condition must not lead back to the rule that uses it"),
+                        );
+                    }
+                    break;
+                }
+                if seen.insert(n) {
+                    stack.extend(edges[n as usize].iter().copied());
+                }
+            }
+        }
+    }
+}
+
+fn remap_expr(e: &mut Expr, literal_count: u32) {
+    match e {
+        Expr::And(v) | Expr::Or(v) => v.iter_mut().for_each(|x| remap_expr(x, literal_count)),
+        Expr::Not(x) => remap_expr(x, literal_count),
+        Expr::Text(ids) => {
+            for id in ids.iter_mut() {
+                *id = crate::patterns::remap(*id, literal_count);
+            }
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        _ => {}
+    }
+}
+
+/// The regex crate's complaint about a regex literal, as a diagnostic.
+pub(crate) fn regex_error(r: &ast::RegexLit) -> Option<Diagnostic> {
+    let err = regex::RegexBuilder::new(&format!("(?i){}", r.source))
+        .size_limit(1 << 20)
+        .build()
+        .err()?;
+    let text = err.to_string();
+    let why = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .unwrap_or(text.lines().last().unwrap_or("invalid regex"))
+        .to_string();
+    Some(
+        Diagnostic::error("E0209", "invalid regex")
+            .at(r.span, why)
+            .help("regexes use the syntax of Rust's `regex` crate (no look-around or back-references)"),
+    )
+}
+
+/// `550` → (550, 550); `5xx` → (500, 599); `55x` → (550, 559).
+pub fn parse_code(text: &str) -> Result<(u16, u16), String> {
+    let b = text.as_bytes();
+    let wild = |c: u8| c == b'x' || c == b'X';
+    if b.len() != 3 {
+        return Err("a reply code has three characters".into());
+    }
+    if !(b'2'..=b'5').contains(&b[0]) {
+        return Err(format!("no reply code starts with `{}`", b[0] as char));
+    }
+    if wild(b[1]) && !wild(b[2]) {
+        return Err("`x` may only stand at the end".into());
+    }
+    if !wild(b[1]) && b[1] > b'5' {
+        return Err(format!("the second digit of a reply code runs from 0 to 5, not {}", b[1] as char));
+    }
+    let digit = |c: u8, w: u16| if wild(c) { w } else { (c - b'0') as u16 };
+    let lo = digit(b[0], 0) * 100 + digit(b[1], 0) * 10 + digit(b[2], 0);
+    let hi = digit(b[0], 0) * 100 + digit(b[1], 9) * 10 + digit(b[2], 9);
+    Ok((lo, hi))
+}
+
+type StatusParts = (Option<u16>, Option<u16>, Option<u16>);
+
+/// `5.7.1`, `5.7.*`, `*.7.26`.
+pub fn parse_status(text: &str) -> Result<StatusParts, (String, String)> {
+    let parts: Vec<&str> = text.split('.').collect();
+    let num = |s: &str| if s == "*" { Ok(None) } else { s.parse::<u16>().map(Some) };
+    let (Ok(class), Ok(subject), Ok(detail)) = (num(parts[0]), num(parts[1]), num(parts[2])) else {
+        return Err(("a part is too long".into(), "each part is a small number or `*`".into()));
+    };
+    if let Some(c) = class {
+        if ![2, 4, 5].contains(&c) {
+            return Err((
+                format!("no status class `{c}`"),
+                "the class is 2 (success), 4 (persistent transient) or 5 (permanent)".into(),
+            ));
+        }
+    }
+    if let Some(s) = subject {
+        if s > 7 {
+            return Err((
+                format!("no status subject `{s}`"),
+                "subjects run from 0 to 7: 0 other, 1 addressing, 2 mailbox, 3 mail system, 4 network, 5 protocol, 6 content, 7 security or policy".into(),
+            ));
+        }
+    }
+    if let Some(d) = detail {
+        if d > 999 {
+            return Err((format!("detail `{d}` has more than three digits"), "the detail runs from 0 to 999".into()));
+        }
+    }
+    Ok((class, subject, detail))
+}
+
+/// Splits a diagnosis template into text and `{slot}`s; `Err(offset)` for an
+/// unclosed brace. `{{` and `}}` are literal braces.
+pub fn parse_template(s: &str) -> Result<Vec<TemplatePart>, usize> {
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '{' if chars.peek().map(|p| p.1) == Some('{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek().map(|p| p.1) == Some('}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                let rest = &s[i + 1..];
+                let Some(end) = rest.find('}') else { return Err(i) };
+                let name = rest[..end].trim();
+                if !text.is_empty() {
+                    parts.push(TemplatePart::Text(std::mem::take(&mut text)));
+                }
+                parts.push(TemplatePart::Slot(name.to_string()));
+                for _ in 0..rest[..end + 1].chars().count() {
+                    chars.next();
+                }
+            }
+            _ => text.push(c),
+        }
+    }
+    if !text.is_empty() {
+        parts.push(TemplatePart::Text(text));
+    }
+    Ok(parts)
+}
+
+/// The triggers of which at least one must occur for `e` to hold, or `None`
+/// when `e` can hold without any (then the rule is always evaluated).
+pub fn required_triggers(e: &Expr) -> Option<Vec<PatternId>> {
+    match e {
+        Expr::Text(ids) if !ids.is_empty() => Some(ids.clone()),
+        // One conjunct that needs a trigger is enough; take the narrowest.
+        Expr::And(v) => v.iter().filter_map(required_triggers).min_by_key(|ids| ids.len()),
+        // Every alternative must need one; then any of their triggers will do.
+        Expr::Or(v) => {
+            let mut all = Vec::new();
+            for x in v {
+                all.extend(required_triggers(x)?);
+            }
+            Some(all)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes() {
+        assert_eq!(parse_code("550"), Ok((550, 550)));
+        assert_eq!(parse_code("5xx"), Ok((500, 599)));
+        assert_eq!(parse_code("45x"), Ok((450, 459)));
+        assert!(parse_code("699").is_err());
+        assert!(parse_code("5x0").is_err());
+        assert!(parse_code("580").is_err());
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(parse_status("5.7.1"), Ok((Some(5), Some(7), Some(1))));
+        assert_eq!(parse_status("*.7.26"), Ok((None, Some(7), Some(26))));
+        assert!(parse_status("5.9.1").is_err());
+        assert!(parse_status("3.1.1").is_err());
+    }
+
+    #[test]
+    fn templates() {
+        assert_eq!(
+            parse_template("ip {client_ip} on {{x}}"),
+            Ok(vec![
+                TemplatePart::Text("ip ".into()),
+                TemplatePart::Slot("client_ip".into()),
+                TemplatePart::Text(" on {x}".into()),
+            ])
+        );
+        assert_eq!(parse_template("oops {x"), Err(5));
+    }
+}

@@ -1,0 +1,272 @@
+//! The compiled ruleset: what the engine runs.
+//!
+//! Compilation turns names into indices and text into typed values, so the
+//! engine never looks anything up by string while matching:
+//!
+//! - every literal trigger of every rule and provider lives in **one**
+//!   case-insensitive Aho-Corasick automaton, and every regex trigger in one
+//!   `RegexSet` ([`Patterns`]); one pass over an input's text yields the set
+//!   of triggers present;
+//! - conditions are small [`Expr`] trees over facts and trigger ids;
+//! - [`Ruleset::by_pattern`] maps each trigger to the rules that need it, so
+//!   only rules whose triggers occur (plus the few in [`Ruleset::always`],
+//!   which need no text) are evaluated at all.
+
+use aho_corasick::AhoCorasick;
+use regex::{Regex, RegexSet};
+
+/// Index of a trigger: literals first, then regexes.
+pub type PatternId = u32;
+pub type RuleIdx = u32;
+pub type ProviderIdx = u32;
+pub type CategoryIdx = u32;
+
+/// Every text trigger of the ruleset, compiled for one pass.
+#[derive(Debug, Clone)]
+pub struct Patterns {
+    /// Literals, normalised: lower case, runs of white space folded to one space.
+    pub literals: Vec<String>,
+    pub automaton: AhoCorasick,
+    /// Regex sources (without the `(?i)` prefix).
+    pub regex_sources: Vec<String>,
+    pub regex_set: RegexSet,
+    /// The same regexes one by one, to find where a matched one matched.
+    pub regexes: Vec<Regex>,
+}
+
+impl Patterns {
+    pub fn len(&self) -> usize {
+        self.literals.len() + self.regexes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How a trigger was written, for explanations.
+    pub fn describe(&self, id: PatternId) -> String {
+        let id = id as usize;
+        if id < self.literals.len() {
+            format!("\"{}\"", self.literals[id])
+        } else {
+            format!("/{}/", self.regex_sources[id - self.literals.len()])
+        }
+    }
+}
+
+/// A fact of the input that conditions can test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Host,
+    RemoteIp,
+    ClientIp,
+    Recipient,
+    Domain,
+    Sender,
+    SenderDomain,
+    Mta,
+    Token,
+    Url,
+}
+
+impl Field {
+    pub fn from_name(name: &str) -> Option<Field> {
+        Some(match name {
+            "host" => Field::Host,
+            "remote_ip" => Field::RemoteIp,
+            "client_ip" => Field::ClientIp,
+            "recipient" => Field::Recipient,
+            "domain" => Field::Domain,
+            "sender" => Field::Sender,
+            "sender_domain" => Field::SenderDomain,
+            "mta" => Field::Mta,
+            "token" => Field::Token,
+            "url" => Field::Url,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Host => "host",
+            Field::RemoteIp => "remote_ip",
+            Field::ClientIp => "client_ip",
+            Field::Recipient => "recipient",
+            Field::Domain => "domain",
+            Field::Sender => "sender",
+            Field::SenderDomain => "sender_domain",
+            Field::Mta => "mta",
+            Field::Token => "token",
+            Field::Url => "url",
+        }
+    }
+}
+
+/// The SMTP stage a reply answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Connect,
+    Helo,
+    Auth,
+    Mail,
+    Rcpt,
+    Data,
+}
+
+impl Stage {
+    pub fn from_name(name: &str) -> Option<Stage> {
+        Some(match name {
+            "connect" => Stage::Connect,
+            "helo" => Stage::Helo,
+            "auth" => Stage::Auth,
+            "mail" => Stage::Mail,
+            "rcpt" => Stage::Rcpt,
+            "data" => Stage::Data,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Connect => "connect",
+            Stage::Helo => "helo",
+            Stage::Auth => "auth",
+            Stage::Mail => "mail",
+            Stage::Rcpt => "rcpt",
+            Stage::Data => "data",
+        }
+    }
+}
+
+/// A comparison of a field against values.
+#[derive(Debug, Clone)]
+pub enum FieldMatch {
+    Is(Vec<String>),
+    EndsWith(Vec<String>),
+    StartsWith(Vec<String>),
+    Contains(Vec<String>),
+    Matches(Vec<Regex>),
+    Exists,
+}
+
+/// A compiled condition.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    True,
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    /// Reply code within `lo..=hi`.
+    Code { lo: u16, hi: u16 },
+    /// Enhanced status; `None` parts match anything.
+    Status { class: Option<u16>, subject: Option<u16>, detail: Option<u16> },
+    /// `true` for permanent (5xx), `false` for transient (4xx).
+    Permanent(bool),
+    Stage(Stage),
+    Provider(ProviderIdx),
+    /// Any of these triggers occurs in the text.
+    Text(Vec<PatternId>),
+    Field(Field, FieldMatch),
+    Rule(RuleIdx),
+    Check { check: String, verdict: String },
+}
+
+/// Fix, prevention and escalation steps, and references.
+#[derive(Debug, Clone, Default)]
+pub struct Advice {
+    pub fix: Vec<String>,
+    pub prevent: Vec<String>,
+    pub escalate: Vec<String>,
+    pub refs: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CategoryIr {
+    pub name: String,
+    pub pack: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub reason: String,
+    pub advice: Advice,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderIr {
+    pub name: String,
+    pub pack: String,
+    pub title: String,
+    pub when: Expr,
+    pub advice: Advice,
+}
+
+/// A piece of a diagnosis template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplatePart {
+    Text(String),
+    /// `{name}`: a capture or a fact.
+    Slot(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckIr {
+    pub check: String,
+    /// Argument name and either a literal or a fact name.
+    pub args: Vec<(String, CheckArgIr)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum CheckArgIr {
+    Literal(String),
+    Fact(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleIr {
+    /// `pack/name`
+    pub id: String,
+    pub name: String,
+    pub pack: String,
+    pub category: CategoryIdx,
+    pub provider: Option<ProviderIdx>,
+    pub reason: String,
+    pub confidence: f32,
+    pub priority: i32,
+    /// The full condition, including the implied `provider` test.
+    pub when: Expr,
+    pub captures: Vec<(String, Regex)>,
+    pub diagnosis: Vec<TemplatePart>,
+    pub checks: Vec<CheckIr>,
+    pub advice: Advice,
+    pub examples: Vec<String>,
+    pub counterexamples: Vec<String>,
+    /// Where the rule is defined, `file:line:col`.
+    pub location: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PackInfo {
+    pub name: String,
+    pub files: Vec<String>,
+}
+
+/// A whole compiled ruleset, ready to run.
+#[derive(Debug, Clone)]
+pub struct Ruleset {
+    pub packs: Vec<PackInfo>,
+    pub categories: Vec<CategoryIr>,
+    pub providers: Vec<ProviderIr>,
+    pub rules: Vec<RuleIr>,
+    pub patterns: Patterns,
+    /// For each trigger, the rules whose condition can only hold when some of
+    /// their triggers occur and this is one of them.
+    pub by_pattern: Vec<Vec<RuleIdx>>,
+    /// Rules that can hold without any trigger in the text.
+    pub always: Vec<RuleIdx>,
+}
+
+impl Ruleset {
+    pub fn rule(&self, id: &str) -> Option<&RuleIr> {
+        self.rules.iter().find(|r| r.id == id || r.name == id)
+    }
+}

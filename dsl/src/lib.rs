@@ -1,0 +1,226 @@
+//! # The bouncedx rule language
+//!
+//! bouncedx's knowledge of bounces lives in **rule packs**: folders of `.bdx`
+//! files. A file is a list of items, each led by a keyword:
+//!
+//! ```text
+//! category blacklist {
+//!   title  "Sending IP or domain is on a blocklist"
+//!   reason blocked
+//! }
+//!
+//! phrases dnsbl_named = [ "blocked using", /\bzen\.spamhaus\.org\b/ ]
+//!
+//! rule ip_on_blocklist {
+//!   category   blacklist
+//!   confidence high
+//!   when       class permanent and text has dnsbl_named
+//!   capture    list = /blocked using ([a-z0-9.-]+)/
+//!   diagnosis  "The receiver refused {client_ip}: it is listed on {list}"
+//!   fix        "Look the IP up on the list's site" "Delist once the cause is fixed"
+//!   refs       "https://check.spamhaus.org/"
+//!   example    "550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org"
+//! }
+//! ```
+//!
+//! Compiling is a pipeline, one module per step:
+//!
+//! 1. [`parser`]: text to [`ast`], with error recovery at each top-level item;
+//! 2. [`compile`]: name resolution, value checks and lowering to [`ir`]
+//!    (one Aho-Corasick automaton and one `RegexSet` for all triggers);
+//! 3. [`lints`]: warnings about things that compile but look wrong.
+//!
+//! Every problem becomes a [`Diagnostic`] with a stable code, rendered like
+//! rustc's or as JSON. [`compile`](fn@compile) runs all of it over a set of
+//! packs and never stops at the first error.
+
+pub mod ast;
+pub mod codes;
+pub mod compile;
+pub mod diagnostics;
+pub mod ir;
+pub mod lints;
+pub mod parser;
+pub mod patterns;
+pub mod source;
+pub mod vocab;
+
+pub use diagnostics::{Diagnostic, Report, Severity};
+pub use ir::Ruleset;
+pub use source::SourceMap;
+
+use std::path::{Path, PathBuf};
+
+/// The source of one pack: its name and its files (path and text).
+#[derive(Debug, Clone)]
+pub struct PackSource {
+    pub name: String,
+    pub files: Vec<(String, String)>,
+}
+
+/// Everything one compilation produced.
+pub struct Compilation {
+    pub sources: SourceMap,
+    pub report: Report,
+    /// `None` when there were errors.
+    pub ruleset: Option<Ruleset>,
+}
+
+/// Reads an included file by path; the CLI reads the file system, built-in
+/// packs read the binary's embedded copies.
+pub type ReadFile<'a> = &'a dyn Fn(&str) -> std::io::Result<String>;
+/// Supplies a pack that is imported but was not given (the built-in ones).
+pub type FindPack<'a> = &'a dyn Fn(&str) -> Option<PackSource>;
+
+/// Compiles packs into one ruleset. `read` resolves `include`s; `find_pack`
+/// supplies packs that are `import`ed but not among `packs`.
+pub fn compile(packs: Vec<PackSource>, read: ReadFile, find_pack: FindPack) -> Compilation {
+    let mut sources = SourceMap::new();
+    let mut diags = Vec::new();
+    let mut parsed: Vec<compile::ParsedPack> = Vec::new();
+    let mut queue = packs;
+    let mut qi = 0;
+    while qi < queue.len() {
+        let pack = queue[qi].clone();
+        qi += 1;
+        let mut p = compile::ParsedPack {
+            name: pack.name.clone(),
+            files: Vec::new(),
+            imports: Vec::new(),
+            items: Vec::new(),
+        };
+        let mut loaded: Vec<String> = Vec::new();
+        for (path, text) in &pack.files {
+            parse_with_includes(path, text.clone(), &mut Vec::new(), &mut loaded, read, &mut sources, &mut diags, &mut p);
+        }
+        for imp in &p.imports {
+            let known = queue.iter().any(|q| q.name == imp.name);
+            if !known {
+                if let Some(extra) = find_pack(&imp.name) {
+                    queue.push(extra);
+                }
+            }
+        }
+        parsed.push(p);
+    }
+    let item_lists: Vec<(&str, &[ast::Item])> = parsed.iter().map(|p| (p.name.as_str(), p.items.as_slice())).collect();
+    lints::lint(&item_lists, &mut diags);
+    let location = |span: ast::Span| sources.location(span);
+    let ruleset = compile::compile_packs(&parsed, &location, &mut diags);
+    let mut report = Report { diagnostics: diags };
+    report.sort();
+    let ruleset = if report.has_errors() { None } else { ruleset };
+    Compilation {
+        sources,
+        report,
+        ruleset,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn parse_with_includes(
+    path: &str,
+    text: String,
+    stack: &mut Vec<String>,
+    loaded: &mut Vec<String>,
+    read: ReadFile,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+    pack: &mut compile::ParsedPack,
+) {
+    if loaded.iter().any(|l| l == path) {
+        return;
+    }
+    loaded.push(path.to_string());
+    let id = sources.add(path, text);
+    let file = parser::parse_file(id, &sources.get(id).text.clone(), diags);
+    pack.files.push(path.to_string());
+    stack.push(path.to_string());
+    for item in file.items {
+        match item {
+            ast::Item::Include(s) => {
+                let target = join(path, &s.value);
+                if stack.contains(&target) {
+                    diags.push(
+                        Diagnostic::error("E0214", format!("include cycle: `{target}` includes itself"))
+                            .at(s.span, "this include leads back to a file that is being read")
+                            .help("include each file from one place only"),
+                    );
+                    continue;
+                }
+                match read(&target) {
+                    Ok(t) => parse_with_includes(&target, t, stack, loaded, read, sources, diags, pack),
+                    Err(e) => diags.push(
+                        Diagnostic::error("E0120", format!("cannot read included file `{target}`"))
+                            .at(s.span, e.to_string())
+                            .help("the path is relative to the file that includes it"),
+                    ),
+                }
+            }
+            ast::Item::Import(i) => pack.imports.push(i),
+            other => pack.items.push(other),
+        }
+    }
+    stack.pop();
+}
+
+/// `dir/a.bdx` + `b.bdx` → `dir/b.bdx`.
+fn join(from: &str, rel: &str) -> String {
+    let base = Path::new(from).parent().unwrap_or(Path::new(""));
+    let mut out = PathBuf::new();
+    for c in base.join(rel).components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out.to_string_lossy().into_owned()
+}
+
+/// Loads a pack from a folder (every `*.bdx` directly in it, sorted) or from
+/// one file. The pack is named after the folder (for a file, its folder).
+pub fn load_pack(path: &Path) -> std::io::Result<PackSource> {
+    let meta = std::fs::metadata(path)?;
+    let (dir, mut files) = if meta.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "bdx") && p.is_file())
+            .collect();
+        files.sort();
+        (path.to_path_buf(), files)
+    } else {
+        (path.parent().unwrap_or(Path::new(".")).to_path_buf(), vec![path.to_path_buf()])
+    };
+    let name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "local".into());
+    let mut out = Vec::new();
+    for f in files.drain(..) {
+        let bytes = std::fs::read(&f)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{} is not UTF-8 (invalid byte at offset {})", f.display(), e.utf8_error().valid_up_to()),
+            )
+        })?;
+        out.push((f.to_string_lossy().into_owned(), text));
+    }
+    Ok(PackSource { name, files: out })
+}
+
+/// Compiles a single source text as a pack named `test`: handy in tests.
+pub fn compile_str(name: &str, text: &str) -> Compilation {
+    compile(
+        vec![PackSource {
+            name: "test".into(),
+            files: vec![(name.into(), text.into())],
+        }],
+        &|p| Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("no file {p}"))),
+        &|_| None,
+    )
+}

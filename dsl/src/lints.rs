@@ -1,0 +1,237 @@
+//! Warnings: code that compiles but is probably not what the author meant.
+//!
+//! Each lint has a stable snake_case id (listed in [`LINTS`] and in the book's
+//! lint catalogue). Lints read the AST, so they can point at exactly what was
+//! written; they never stop a ruleset from compiling.
+
+use crate::ast::{self, Cond, Item, Phrase, Span};
+use crate::diagnostics::Diagnostic;
+use crate::patterns::normalize;
+use std::collections::{HashMap, HashSet};
+
+/// Every lint id with a one-line summary.
+pub const LINTS: &[(&str, &str)] = &[
+    ("contradictory_condition", "an `and` of tests that cannot all hold, e.g. `code 4xx and status 5.*.*`"),
+    ("unused_phrases", "a phrase set no condition uses"),
+    ("duplicate_phrase", "the same phrase twice in one list"),
+    ("short_trigger", "a literal so short it matches almost everywhere"),
+    ("regex_could_be_literal", "a regex without special characters, which a literal would match faster"),
+    ("confusable_unicode", "a phrase with invisible characters or letters that look like ASCII but are not"),
+    ("missing_refs", "a rule that cites no source"),
+    ("missing_fix", "a rule whose diagnosis comes with no fix steps (neither its own nor its category's)"),
+    ("missing_example", "a rule with no `example` to prove it fires"),
+    ("unused_capture", "a capture that the diagnosis never uses"),
+    ("double_negation", "`not not x`, which is just `x`"),
+];
+
+/// The shortest literal trigger that is not "too short".
+pub const MIN_TRIGGER_LEN: usize = 3;
+
+pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
+    let mut used_sets: HashSet<&str> = HashSet::new();
+    let mut category_has_fix: HashMap<&str, bool> = HashMap::new();
+    for (_, items) in packs {
+        for item in items.iter() {
+            match item {
+                Item::Rule(r) => {
+                    if let Some(c) = &r.when {
+                        collect_sets(c, &mut used_sets);
+                    }
+                }
+                Item::Provider(p) => {
+                    if let Some(c) = &p.when {
+                        collect_sets(c, &mut used_sets);
+                    }
+                }
+                Item::Category(c) => {
+                    category_has_fix.insert(&c.name.name, !c.advice.fix.is_empty());
+                }
+                _ => {}
+            }
+        }
+    }
+    for (_, items) in packs {
+        for item in items.iter() {
+            match item {
+                Item::Phrases(ps) => {
+                    if !used_sets.contains(ps.name.name.as_str()) {
+                        diags.push(
+                            Diagnostic::warning("unused_phrases", format!("phrase set `{}` is never used", ps.name.name))
+                                .at(ps.name.span, "no condition refers to it")
+                                .help(format!("use it with `text has {}`, or remove it", ps.name.name)),
+                        );
+                    }
+                    phrases(&ps.phrases, diags);
+                }
+                Item::Rule(r) => rule(r, &category_has_fix, diags),
+                Item::Provider(p) => {
+                    if let Some(c) = &p.when {
+                        cond(c, diags);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn collect_sets<'a>(c: &'a Cond, out: &mut HashSet<&'a str>) {
+    match c {
+        Cond::And(v, _) | Cond::Or(v, _) => v.iter().for_each(|x| collect_sets(x, out)),
+        Cond::Not(x, _) => collect_sets(x, out),
+        Cond::TextHas(ast::TextRef::Named(q), _) => {
+            out.insert(&q.name);
+        }
+        _ => {}
+    }
+}
+
+fn rule(r: &ast::Rule, category_has_fix: &HashMap<&str, bool>, diags: &mut Vec<Diagnostic>) {
+    if r.advice.refs.is_empty() {
+        diags.push(
+            Diagnostic::warning("missing_refs", format!("rule `{}` cites no source", r.name.name))
+                .at(r.name.span, "no `refs`")
+                .help("add `refs \"https://...\"` naming the provider page or RFC the rule is based on"),
+        );
+    }
+    let category_fix = r
+        .category
+        .as_ref()
+        .and_then(|c| category_has_fix.get(c.name.as_str()))
+        .copied()
+        .unwrap_or(true);
+    if r.advice.fix.is_empty() && !category_fix {
+        diags.push(
+            Diagnostic::warning("missing_fix", format!("rule `{}` gives no fix steps", r.name.name))
+                .at(r.name.span, "neither the rule nor its category has `fix`")
+                .help("add `fix \"first step\" \"second step\"`"),
+        );
+    }
+    if r.examples.is_empty() {
+        diags.push(
+            Diagnostic::warning("missing_example", format!("rule `{}` has no example", r.name.name))
+                .at(r.name.span, "nothing proves this rule fires")
+                .help("add `example \"550 5.7.1 ...\"` with a real reply it must diagnose"),
+        );
+    }
+    if let Some(d) = &r.diagnosis {
+        for c in &r.captures {
+            if !d.value.contains(&format!("{{{}}}", c.name.name)) {
+                diags.push(
+                    Diagnostic::warning("unused_capture", format!("capture `{}` is never used", c.name.name))
+                        .at(c.name.span, "not in the diagnosis")
+                        .help(format!("write `{{{}}}` in the diagnosis, or remove the capture", c.name.name)),
+                );
+            }
+        }
+    }
+    if let Some(c) = &r.when {
+        cond(c, diags);
+    }
+}
+
+/// The reply class a test pins down, if any: 4 or 5.
+fn class_of(c: &Cond) -> Option<(u8, Span)> {
+    let digit = |s: &str| s.as_bytes().first().copied().filter(u8::is_ascii_digit).map(|d| d - b'0');
+    match c {
+        Cond::Code(t, s) => digit(t).map(|d| (d, *s)),
+        Cond::Status(t, s) => digit(t).map(|d| (d, *s)),
+        Cond::Class(id, s) => match id.name.as_str() {
+            "permanent" => Some((5, *s)),
+            "transient" => Some((4, *s)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn cond(c: &Cond, diags: &mut Vec<Diagnostic>) {
+    match c {
+        Cond::And(v, _) => {
+            let mut first: Option<(u8, Span)> = None;
+            for x in v {
+                if let Some((class, span)) = class_of(x) {
+                    match first {
+                        Some((c0, s0)) if c0 != class => diags.push(
+                            Diagnostic::warning("contradictory_condition", "this condition can never hold")
+                                .at(span, format!("this asks for a {class}xx reply"))
+                                .note(s0, format!("but this asks for a {c0}xx reply"))
+                                .help("a reply has one class; use `or`, or remove one of the tests"),
+                        ),
+                        None => first = Some((class, span)),
+                        _ => {}
+                    }
+                }
+                cond(x, diags);
+            }
+        }
+        Cond::Or(v, _) => v.iter().for_each(|x| cond(x, diags)),
+        Cond::Not(x, span) => {
+            if let Cond::Not(inner, _) = x.as_ref() {
+                diags.push(
+                    Diagnostic::warning("double_negation", "`not not` cancels out")
+                        .at(*span, "two negations")
+                        .help(format!("write the inner condition alone: `{}`", "...").replace("`...`", "the condition without `not not`")),
+                );
+                cond(inner, diags);
+            } else {
+                cond(x, diags);
+            }
+        }
+        Cond::TextHas(ast::TextRef::List(list, _), _) => phrases(list, diags),
+        Cond::TextHas(ast::TextRef::Literal(s), _) => phrases(&[Phrase::Literal(s.clone())], diags),
+        Cond::TextMatches(r, _) => phrases(&[Phrase::Regex(r.clone())], diags),
+        _ => {}
+    }
+}
+
+fn phrases(list: &[Phrase], diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<String, Span> = HashMap::new();
+    for p in list {
+        match p {
+            Phrase::Literal(s) => {
+                let n = normalize(&s.value);
+                if let Some(first) = seen.insert(n.clone(), s.span) {
+                    diags.push(
+                        Diagnostic::warning("duplicate_phrase", format!("phrase \"{}\" is listed twice", s.value))
+                            .at(s.span, "duplicate")
+                            .note(first, "first listed here")
+                            .help("phrases match case-insensitively with white space folded; remove one"),
+                    );
+                }
+                if !n.is_empty() && n.chars().count() < MIN_TRIGGER_LEN {
+                    diags.push(
+                        Diagnostic::warning("short_trigger", format!("phrase \"{}\" is very short", s.value))
+                            .at(s.span, format!("fewer than {MIN_TRIGGER_LEN} characters match almost anywhere"))
+                            .help("use a longer phrase, or a regex with word boundaries such as /\\bxyz\\b/"),
+                    );
+                }
+                confusables(&s.value, s.span, diags);
+            }
+            Phrase::Regex(r) => {
+                let special = r.source.chars().any(|c| "\\.^$|?*+()[]{}".contains(c));
+                if !special && !r.source.is_empty() {
+                    diags.push(
+                        Diagnostic::warning("regex_could_be_literal", format!("regex /{}/ has no special characters", r.source))
+                            .at(r.span, "a literal would do")
+                            .help(format!("write it as \"{}\": literals go into one fast automaton", r.source)),
+                    );
+                }
+                confusables(&r.source, r.span, diags);
+            }
+        }
+    }
+}
+
+fn confusables(text: &str, span: Span, diags: &mut Vec<Diagnostic>) {
+    // Invisible characters, and Cyrillic/Greek letters that look like Latin ones.
+    const INVISIBLE: &[char] = &['\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{00a0}', '\u{00ad}'];
+    const LOOKALIKES: &str = "аеорсухіјԁһАВЕКМНОРСТХІЈοΑΒΕΖΗΙΚΜΝΟΡΤΥΧ";
+    if let Some(c) = text.chars().find(|c| INVISIBLE.contains(c) || LOOKALIKES.contains(*c)) {
+        diags.push(
+            Diagnostic::warning("confusable_unicode", format!("phrase contains the confusable character U+{:04X}", c as u32))
+                .at(span, "looks like plain ASCII but is not")
+                .help("retype the phrase in plain ASCII; a reply with the ASCII letters would not match"),
+        );
+    }
+}

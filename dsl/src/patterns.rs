@@ -1,0 +1,132 @@
+//! Interning triggers and building the one-pass matchers.
+//!
+//! Every `"literal"` of every rule and provider is normalised (white space
+//! folded, lower-cased), deduplicated, and put into a single Aho-Corasick
+//! automaton that matches ASCII case-insensitively; every `/regex/` goes into
+//! one `RegexSet` (always case-insensitive). A trigger's id is its index:
+//! literals first, then regexes. Two rules sharing a trigger share its id, so
+//! the text is scanned once however many rules there are.
+
+use crate::ir::{PatternId, Patterns};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::{Regex, RegexSet};
+use std::collections::HashMap;
+
+/// Folds runs of white space to one space and lower-cases: the form in which
+/// literals are compared with equally normalised text.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.trim().chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+#[derive(Default)]
+pub struct PatternBuilder {
+    literals: Vec<String>,
+    literal_ids: HashMap<String, u32>,
+    regexes: Vec<String>,
+    regex_ids: HashMap<String, u32>,
+}
+
+impl PatternBuilder {
+    /// The id of a literal; the same text gives the same id. Literal ids are
+    /// final; regex ids are offset by the literal count in [`Self::build`].
+    pub fn literal(&mut self, s: &str) -> PatternId {
+        let n = normalize(s);
+        if let Some(&id) = self.literal_ids.get(&n) {
+            return id;
+        }
+        let id = self.literals.len() as u32;
+        self.literal_ids.insert(n.clone(), id);
+        self.literals.push(n);
+        id
+    }
+
+    /// Regex ids are handed out from the top of the id space and remapped in
+    /// `build`, so literals and regexes can be interned in any order.
+    pub fn regex(&mut self, s: &str) -> PatternId {
+        if let Some(&id) = self.regex_ids.get(s) {
+            return REGEX_BASE + id;
+        }
+        let id = self.regexes.len() as u32;
+        self.regex_ids.insert(s.to_string(), id);
+        self.regexes.push(s.to_string());
+        REGEX_BASE + id
+    }
+
+    pub fn build(self) -> Result<Patterns, String> {
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&self.literals)
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&self.literals)
+            })
+            .map_err(|e| e.to_string())?;
+        let sources: Vec<String> = self.regexes.iter().map(|r| format!("(?i){r}")).collect();
+        let regex_set = RegexSet::new(&sources).map_err(|e| e.to_string())?;
+        let regexes = sources
+            .iter()
+            .map(|s| Regex::new(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        Ok(Patterns {
+            literals: self.literals,
+            automaton,
+            regex_sources: self.regexes,
+            regex_set,
+            regexes,
+        })
+    }
+
+    pub fn literal_count(&self) -> u32 {
+        self.literals.len() as u32
+    }
+}
+
+/// Provisional ids of regexes before remapping.
+pub const REGEX_BASE: u32 = 1 << 30;
+
+/// Turns a provisional id into its final one.
+pub fn remap(id: PatternId, literal_count: u32) -> PatternId {
+    if id >= REGEX_BASE {
+        id - REGEX_BASE + literal_count
+    } else {
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_space_and_case() {
+        assert_eq!(normalize("  Blocked \t USING  "), "blocked using");
+    }
+
+    #[test]
+    fn interns_duplicates() {
+        let mut b = PatternBuilder::default();
+        let a = b.literal("Listed in Spamhaus");
+        let c = b.literal("listed  in spamhaus");
+        assert_eq!(a, c);
+        let r1 = b.regex("a+");
+        assert_eq!(r1, b.regex("a+"));
+        assert_ne!(a, r1);
+    }
+}

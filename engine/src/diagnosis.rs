@@ -1,0 +1,275 @@
+//! The diagnosis: the answer bouncedx gives for one rejected recipient, and
+//! the stable JSON contract scripts rely on.
+//!
+//! The top-ranked rule that fired gives the category, reason, diagnosis and
+//! steps; the other rules that fired are `alternatives`. When no rule fires,
+//! the answer falls back to what the reply code and enhanced status mean
+//! (RFC 3463), with low confidence: never an empty answer.
+
+use crate::facts::{Facts, Status};
+use crate::matcher::{self, Fired, Found, Input};
+use crate::status;
+use bouncedx_dsl::ir::{RuleIr, Ruleset, TemplatePart};
+use serde::Serialize;
+
+/// Confidence of an answer from the reply code alone.
+pub const FALLBACK_CONFIDENCE: f32 = 0.2;
+
+/// Quoted text that made a rule fire; `span` is a byte range in `text`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Evidence {
+    pub text: String,
+    pub span: [u32; 2],
+}
+
+/// Another rule that fired, ranked below the diagnosis.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Alternative {
+    pub rule: String,
+    pub reason: String,
+    pub category: String,
+    pub confidence: f32,
+    pub evidence: Vec<Evidence>,
+}
+
+/// Whether retrying can help.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Retry {
+    /// 5xx: resending unchanged will fail again.
+    NoFixFirst,
+    /// 4xx: retry later, with backoff.
+    Backoff,
+    /// neither code nor status says.
+    Unknown,
+}
+
+impl Retry {
+    pub fn advice(self) -> &'static str {
+        match self {
+            Retry::NoFixFirst => "permanent failure: do not retry unchanged; fix the cause first",
+            Retry::Backoff => "temporary failure: the sending MTA retries with backoff; if it persists for hours, treat it as the cause below",
+            Retry::Unknown => "no reply class given: treat as permanent until you know more",
+        }
+    }
+}
+
+/// One diagnosed recipient: the output contract.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Diagnosis {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    pub recipient: Option<String>,
+    pub code: Option<u16>,
+    pub status: Option<Status>,
+    pub status_meaning: Option<String>,
+    pub permanent: Option<bool>,
+    pub retry: Retry,
+    pub provider: Option<String>,
+    pub stage: Option<&'static str>,
+    pub remote_host: Option<String>,
+    pub client_ip: Option<String>,
+    pub reason: String,
+    pub category: String,
+    pub category_title: String,
+    pub rule: Option<String>,
+    pub confidence: f32,
+    pub diagnosis: String,
+    pub evidence: Vec<Evidence>,
+    pub checks: Vec<serde_json::Value>,
+    pub fix: Vec<String>,
+    pub prevent: Vec<String>,
+    pub escalate: Vec<String>,
+    pub refs: Vec<String>,
+    pub alternatives: Vec<Alternative>,
+    pub tokens: Vec<String>,
+    /// The reply text the rules saw; evidence spans point into it.
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// How many alternatives a diagnosis lists at most.
+pub const MAX_ALTERNATIVES: usize = 5;
+
+/// Diagnoses one input's facts with a ruleset.
+pub fn diagnose(rs: &Ruleset, facts: &Facts) -> Diagnosis {
+    let found = matcher::find_triggers(rs, &facts.text);
+    let provider = matcher::recognise_provider(rs, facts, &found);
+    let inp = Input { facts, found: &found, provider, verdicts: &[] };
+    let fired = matcher::fire(rs, &inp);
+    build(rs, facts, provider, &fired, &found)
+}
+
+fn evidence(text: &str, spans: &[(u32, u32)]) -> Vec<Evidence> {
+    spans
+        .iter()
+        .filter_map(|&(s, e)| {
+            text.get(s as usize..e as usize).map(|t| Evidence { text: t.to_string(), span: [s, e] })
+        })
+        .collect()
+}
+
+fn push_unique(into: &mut Vec<String>, from: &[String]) {
+    for s in from {
+        if !into.contains(s) {
+            into.push(s.clone());
+        }
+    }
+}
+
+/// Assembles the diagnosis from the ranked rules that fired.
+pub fn build(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired], _found: &Found) -> Diagnosis {
+    let permanent = facts.permanent();
+    let retry = match permanent {
+        Some(true) => Retry::NoFixFirst,
+        Some(false) => Retry::Backoff,
+        None => Retry::Unknown,
+    };
+    let prov = provider.map(|p| &rs.providers[p as usize]);
+    let mut d = Diagnosis {
+        source: None,
+        line: None,
+        recipient: facts.recipient.clone(),
+        code: facts.code,
+        status: facts.status,
+        status_meaning: facts.status.map(status::status_meaning),
+        permanent,
+        retry,
+        provider: prov.map(|p| p.name.clone()),
+        stage: facts.stage.map(|s| s.name()),
+        remote_host: facts.host.clone(),
+        client_ip: facts.client_ip.clone(),
+        reason: String::new(),
+        category: String::new(),
+        category_title: String::new(),
+        rule: None,
+        confidence: FALLBACK_CONFIDENCE,
+        diagnosis: String::new(),
+        evidence: Vec::new(),
+        checks: Vec::new(),
+        fix: Vec::new(),
+        prevent: Vec::new(),
+        escalate: Vec::new(),
+        refs: Vec::new(),
+        alternatives: Vec::new(),
+        tokens: facts.tokens.clone(),
+        text: facts.text.clone(),
+        error: None,
+    };
+    match fired.first() {
+        Some(top) => {
+            let rule = &rs.rules[top.rule as usize];
+            let cat = &rs.categories[rule.category as usize];
+            d.rule = Some(rule.id.clone());
+            d.reason = rule.reason.clone();
+            d.category = cat.name.clone();
+            d.category_title = cat.title.clone();
+            d.confidence = rule.confidence;
+            d.diagnosis = render_template(rule, facts, prov.map(|p| p.title.as_str()));
+            d.evidence = evidence(&facts.text, &top.evidence);
+            let filled: Vec<String> = rule.advice.fix.iter().map(|f| fill(f, rule, facts)).collect();
+            push_unique(&mut d.fix, &filled);
+            push_unique(&mut d.fix, &cat.advice.fix);
+            push_unique(&mut d.prevent, &rule.advice.prevent);
+            push_unique(&mut d.prevent, &cat.advice.prevent);
+            push_unique(&mut d.escalate, &rule.advice.escalate);
+            push_unique(&mut d.escalate, &cat.advice.escalate);
+            push_unique(&mut d.refs, &rule.advice.refs);
+            push_unique(&mut d.refs, &cat.advice.refs);
+            d.alternatives = fired[1..]
+                .iter()
+                .take(MAX_ALTERNATIVES)
+                .map(|f| {
+                    let r = &rs.rules[f.rule as usize];
+                    Alternative {
+                        rule: r.id.clone(),
+                        reason: r.reason.clone(),
+                        category: rs.categories[r.category as usize].name.clone(),
+                        confidence: r.confidence,
+                        evidence: evidence(&facts.text, &f.evidence),
+                    }
+                })
+                .collect();
+        }
+        None => {
+            d.category = status::fallback_category(facts.status, facts.code).to_string();
+            d.reason = if facts.code.is_none() && facts.status.is_none() { "undefined" } else { "onhold" }.into();
+            d.category_title = "No rule recognised this reply".into();
+            let meaning = match (facts.status, facts.code) {
+                (Some(s), _) => format!("{s}: {}", status::status_meaning(s)),
+                (None, Some(c)) => format!("{c}: {}", status::code_meaning(c)),
+                (None, None) => "no reply code or status could be found".into(),
+            };
+            d.diagnosis = format!("No rule recognised this reply; from its code alone: {meaning}");
+            d.fix = vec![
+                "Read the full reply text: the receiver often names the reason in its own words".into(),
+                "Follow the vague-rejection workflow: check blocklists, verify SPF/DKIM/DMARC, check reputation dashboards, review content".into(),
+            ];
+            d.escalate = vec!["Ask the receiving postmaster for the specific reason, quoting the full reply and the time".into()];
+        }
+    }
+    if let Some(p) = prov {
+        push_unique(&mut d.fix, &p.advice.fix);
+        push_unique(&mut d.prevent, &p.advice.prevent);
+        push_unique(&mut d.escalate, &p.advice.escalate);
+        push_unique(&mut d.refs, &p.advice.refs);
+    }
+    d
+}
+
+/// Fills a diagnosis template from the rule's captures and the facts.
+pub fn render_template(rule: &RuleIr, facts: &Facts, provider: Option<&str>) -> String {
+    let mut out = String::new();
+    for part in &rule.diagnosis {
+        match part {
+            TemplatePart::Text(t) => out.push_str(t),
+            TemplatePart::Slot(name) => {
+                let captured = rule
+                    .captures
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .and_then(|(_, re)| re.captures(&facts.text))
+                    .and_then(|c| c.get(1).map(|m| m.as_str().to_string()));
+                let value = captured
+                    .or_else(|| if name == "provider" { provider.map(str::to_string) } else { None })
+                    .or_else(|| facts.get(name));
+                match value {
+                    Some(v) => out.push_str(&v),
+                    None => out.push_str(missing_slot(name)),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Fills `{placeholders}` in a step the same way as the diagnosis.
+fn fill(step: &str, rule: &RuleIr, facts: &Facts) -> String {
+    if !step.contains('{') {
+        return step.to_string();
+    }
+    match bouncedx_dsl::compile::parse_template(step) {
+        Ok(parts) => {
+            let r = RuleIr { diagnosis: parts, ..rule.clone() };
+            render_template(&r, facts, None)
+        }
+        Err(_) => step.to_string(),
+    }
+}
+
+/// What to say when a template names a fact the input lacks.
+fn missing_slot(name: &str) -> &'static str {
+    match name {
+        "client_ip" => "your sending IP",
+        "remote_ip" | "host" => "the receiving server",
+        "recipient" => "the recipient",
+        "domain" => "the recipient's domain",
+        "sender" | "sender_domain" => "your sending domain",
+        "provider" => "the receiver",
+        "list" => "a blocklist",
+        _ => "(not stated in the reply)",
+    }
+}

@@ -1,0 +1,97 @@
+//! Facts: what intake learned about one rejection.
+//!
+//! Rules never see raw input. Intake turns a reply, a DSN record or a log
+//! line into [`Facts`]: the reply code, the enhanced status, the SMTP stage,
+//! the hosts and addresses involved, provider tokens, and the reply **text**
+//! with wrappers removed and white space folded. Conditions test these facts;
+//! `text has` triggers match the text.
+
+use bouncedx_dsl::ir::{Field, Stage};
+use serde::Serialize;
+
+/// An RFC 3463 enhanced status code, `class.subject.detail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Status {
+    pub class: u16,
+    pub subject: u16,
+    pub detail: u16,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.class, self.subject, self.detail)
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Everything known about one rejection.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The reply text as rules see it: wrappers removed, white space folded.
+    pub text: String,
+    pub code: Option<u16>,
+    pub status: Option<Status>,
+    pub stage: Option<Stage>,
+    pub host: Option<String>,
+    pub remote_ip: Option<String>,
+    pub client_ip: Option<String>,
+    pub recipient: Option<String>,
+    pub domain: Option<String>,
+    pub sender: Option<String>,
+    pub sender_domain: Option<String>,
+    pub mta: Option<String>,
+    pub tokens: Vec<String>,
+    pub urls: Vec<String>,
+}
+
+impl Facts {
+    /// `Some(true)` for a permanent failure (5xx or 5.x.x), `Some(false)` for a
+    /// transient one, `None` when neither code nor status says.
+    pub fn permanent(&self) -> Option<bool> {
+        match (self.code, self.status) {
+            (Some(c), _) if (500..600).contains(&c) => Some(true),
+            (Some(c), _) if (400..500).contains(&c) => Some(false),
+            (_, Some(s)) if s.class == 5 => Some(true),
+            (_, Some(s)) if s.class == 4 => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The values of a field (several for tokens and URLs).
+    pub fn field(&self, f: Field) -> &[String] {
+        fn one(o: &Option<String>) -> &[String] {
+            o.as_slice()
+        }
+        match f {
+            Field::Host => one(&self.host),
+            Field::RemoteIp => one(&self.remote_ip),
+            Field::ClientIp => one(&self.client_ip),
+            Field::Recipient => one(&self.recipient),
+            Field::Domain => one(&self.domain),
+            Field::Sender => one(&self.sender),
+            Field::SenderDomain => one(&self.sender_domain),
+            Field::Mta => one(&self.mta),
+            Field::Token => &self.tokens,
+            Field::Url => &self.urls,
+        }
+    }
+
+    /// A fact by name, for templates and check arguments.
+    pub fn get(&self, name: &str) -> Option<String> {
+        if let Some(f) = Field::from_name(name) {
+            return self.field(f).first().cloned();
+        }
+        match name {
+            "code" => self.code.map(|c| c.to_string()),
+            "status" => self.status.map(|s| s.to_string()),
+            "stage" => self.stage.map(|s| s.name().to_string()),
+            "text" => Some(self.text.clone()),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Reading one SMTP reply, in whatever wrapping it arrives.
+//!
+//! A reply reaches a mail team in many shapes:
+//!
+//! ```text
+//! 550 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org
+//! 550-5.7.26 This mail has been blocked because the sender is
+//! 550-5.7.26 unauthenticated. Gmail requires all senders to ...
+//! Diagnostic-Code: smtp; 550 5.1.1 <bob@example.com>: Recipient address rejected
+//! host mx.example.net[192.0.2.1] said: 554 5.7.1 ... (in reply to RCPT TO command)
+//! SMTP error from remote mail server after RCPT TO:<bob@example.com>: 550 ...
+//! ```
+//!
+//! [`parse_reply`] unfolds multi-line replies (dropping the repeated `550-`
+//! and status prefixes), peels off the DSN and MTA wrappers while keeping
+//! what they say (remote host and IP, SMTP stage, recipient), folds white
+//! space, and then scans the text for the code, status, addresses and tokens.
+
+use crate::facts::{Facts, Status};
+use crate::intake::scan;
+use bouncedx_dsl::ir::Stage;
+
+/// Inputs longer than this are cut (at a character boundary) before reading;
+/// no real reply is near it.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// Reads one reply into facts. Never fails: what cannot be found stays empty.
+pub fn parse_reply(input: &str) -> Facts {
+    let input = truncate(input, MAX_REPLY_BYTES);
+    let mut facts = Facts::default();
+    let unfolded = unfold(input);
+    let mut text: &str = unfolded.trim();
+
+    // `Diagnostic-Code: smtp; ...`, `Status: 5.1.1` and similar headers.
+    if let Some(rest) = strip_prefix_ci(text, "diagnostic-code:") {
+        text = rest.trim_start();
+        if let Some(semi) = text.find(';') {
+            if text[..semi].chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                text = text[semi + 1..].trim_start();
+            }
+        }
+    } else if let Some(semi) = text.find(';') {
+        // `smtp; 550 ...` without the header name
+        if text[..semi].eq_ignore_ascii_case("smtp") || text[..semi].eq_ignore_ascii_case("x-postfix") {
+            text = text[semi + 1..].trim_start();
+        }
+    }
+
+    // Postfix: `host mx.example.net[192.0.2.1] said: ...`
+    let mut owned;
+    if let Some(said) = find_ci(text, " said: ").or_else(|| find_ci(text, " said:")) {
+        let head = &text[..said];
+        if let Some(h) = rfind_ci(head, "host ") {
+            let hostpart = &head[h + 5..];
+            let (host, ip) = split_host_ip(hostpart);
+            facts.host = host;
+            facts.remote_ip = ip;
+            let body_start = said + if text[said..].starts_with(" said: ") { 7 } else { 6 };
+            owned = text[body_start..].to_string();
+            text = owned.as_str();
+        }
+    }
+    // Exim: `SMTP error from remote mail server after RCPT TO:<a@b>: 550 ...`
+    if let Some(p) = find_ci(text, "smtp error from remote mail server after ") {
+        let rest = &text[p + "smtp error from remote mail server after ".len()..];
+        facts.stage = stage_from(rest);
+        // the reply begins after the first `: ` that follows the command
+        let cut = rest.find(">: ").map(|i| i + 3).or_else(|| rest.find(": ").map(|i| i + 2));
+        if let Some(c) = cut {
+            let recipient = scan::emails(&rest[..c]).into_iter().next().map(|e| e.0);
+            if facts.stage == Some(Stage::Rcpt) {
+                facts.recipient = recipient;
+            }
+            owned = rest[c..].to_string();
+            text = owned.as_str();
+        }
+    }
+    // `(in reply to RCPT TO command)` and its kin.
+    if let Some(p) = rfind_ci(text, "(in reply to ") {
+        let tail = &text[p..];
+        if let Some(end) = tail.find(')') {
+            facts.stage = stage_from(&tail[13..end]);
+            owned = format!("{}{}", &text[..p], &tail[end + 1..]);
+            text = owned.as_str();
+        }
+    }
+
+    facts.text = fold_space(text);
+    let t = facts.text.as_str();
+    // Prefer a code at the very start; else the first one that stands alone.
+    facts.code = scan::find_code(t).map(|c| c.0);
+    facts.status = scan::find_status(t).map(|s| s.0);
+    if let (Some(code), Some(status)) = (facts.code, facts.status) {
+        // `250 ... 5.1.1`: a status whose class disagrees with the code
+        // usually quotes something else; keep the code's class.
+        if code / 100 != status.class && status.class != 2 && code / 100 != 2 {
+            facts.status = Some(Status { class: code / 100, ..status });
+        }
+    }
+    for (ip, _) in scan::ips(t) {
+        if facts.remote_ip.as_deref() != Some(ip.as_str()) && facts.client_ip.is_none() && !is_private(&ip) {
+            facts.client_ip = Some(ip);
+        }
+    }
+    if facts.recipient.is_none() {
+        facts.recipient = scan::emails(t).into_iter().next().map(|e| e.0);
+    }
+    facts.recipient = facts.recipient.map(|r| r.to_ascii_lowercase());
+    facts.domain = facts.recipient.as_deref().and_then(|r| r.rsplit_once('@')).map(|(_, d)| d.to_string());
+    facts.host = facts.host.map(|h| h.to_ascii_lowercase());
+    facts.tokens = scan::tokens(t);
+    facts.urls = scan::urls(t);
+    facts
+}
+
+/// Joins the lines of a multi-line reply. Continuation lines `550-5.7.1 text`
+/// and `550 5.7.1 text` lose their code (and a status equal to the first
+/// line's), so the text reads as one sentence.
+fn unfold(input: &str) -> String {
+    let mut lines = input.lines().map(str::trim).filter(|l| !l.is_empty());
+    let Some(first) = lines.next() else { return String::new() };
+    let mut out = String::with_capacity(input.len());
+    out.push_str(first);
+    let code = reply_prefix(first).map(|(c, _)| c);
+    let status = code.and_then(|_| {
+        let rest = first.get(4..)?;
+        let tok = rest.split_whitespace().next()?;
+        scan::find_status(tok).filter(|(_, r)| r.start == 0 && r.end == tok.len()).map(|_| tok.to_string())
+    });
+    for line in lines {
+        out.push(' ');
+        match (code, reply_prefix(line)) {
+            (Some(c), Some((lc, rest))) if c == lc => {
+                let rest = rest.trim_start();
+                let rest = match &status {
+                    Some(st) => rest.strip_prefix(st.as_str()).map(str::trim_start).unwrap_or(rest),
+                    None => rest,
+                };
+                out.push_str(rest);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// `550-rest` or `550 rest` → (550, rest).
+fn reply_prefix(line: &str) -> Option<(&str, &str)> {
+    let b = line.as_bytes();
+    if b.len() >= 4 && b[..3].iter().all(u8::is_ascii_digit) && (b[3] == b'-' || b[3] == b' ') {
+        Some((&line[..3], &line[4..]))
+    } else {
+        None
+    }
+}
+
+fn stage_from(s: &str) -> Option<Stage> {
+    let l = s.to_ascii_lowercase();
+    if l.contains("rcpt") {
+        Some(Stage::Rcpt)
+    } else if l.contains("data") || l.contains("end of") {
+        Some(Stage::Data)
+    } else if l.contains("mail from") || l.starts_with("mail") {
+        Some(Stage::Mail)
+    } else if l.contains("helo") || l.contains("ehlo") {
+        Some(Stage::Helo)
+    } else if l.contains("auth") {
+        Some(Stage::Auth)
+    } else if l.contains("connect") || l.contains("greeting") || l.contains("banner") || l.contains("initial") {
+        Some(Stage::Connect)
+    } else {
+        None
+    }
+}
+
+/// `mx.example.net[192.0.2.1]` → host and IP.
+fn split_host_ip(s: &str) -> (Option<String>, Option<String>) {
+    let s = s.trim();
+    match s.find('[') {
+        Some(b) => {
+            let host = s[..b].trim();
+            let ip = s[b + 1..].trim_end_matches(']').trim();
+            (
+                (!host.is_empty()).then(|| host.to_string()),
+                (!ip.is_empty()).then(|| ip.to_string()),
+            )
+        }
+        None => ((!s.is_empty()).then(|| s.to_string()), None),
+    }
+}
+
+fn is_private(ip: &str) -> bool {
+    ip.starts_with("127.") || ip.starts_with("10.") || ip.starts_with("192.168.") || ip == "0.0.0.0"
+}
+
+/// Folds every run of white space (and control characters) to one space.
+pub fn fold_space(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.trim().chars() {
+        if c.is_whitespace() || c.is_control() {
+            space = true;
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+}
+
+/// ASCII case-insensitive search.
+pub fn find_ci(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() || h.len() < n.len() {
+        return None;
+    }
+    (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
+fn rfind_ci(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() || h.len() < n.len() {
+        return None;
+    }
+    (0..=h.len() - n.len()).rev().find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_reply() {
+        let f = parse_reply("550 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org");
+        assert_eq!(f.code, Some(550));
+        assert_eq!(f.status.unwrap().to_string(), "5.7.1");
+        assert_eq!(f.client_ip.as_deref(), Some("192.0.2.7"));
+        assert_eq!(f.permanent(), Some(true));
+    }
+
+    #[test]
+    fn multiline_reply_is_unfolded() {
+        let f = parse_reply("550-5.7.26 This mail has been blocked because the sender is\n550-5.7.26 unauthenticated. Gmail requires\n550 5.7.26 all senders to authenticate. x.123 - gsmtp");
+        assert_eq!(f.text, "550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate. x.123 - gsmtp");
+        assert_eq!(f.status.unwrap().to_string(), "5.7.26");
+    }
+
+    #[test]
+    fn postfix_wrapper() {
+        let f = parse_reply("host mx.example.net[192.0.2.1] said: 554 5.7.1 <bob@example.net>: Relay access denied (in reply to RCPT TO command)");
+        assert_eq!(f.host.as_deref(), Some("mx.example.net"));
+        assert_eq!(f.remote_ip.as_deref(), Some("192.0.2.1"));
+        assert_eq!(f.stage, Some(Stage::Rcpt));
+        assert_eq!(f.code, Some(554));
+        assert_eq!(f.recipient.as_deref(), Some("bob@example.net"));
+        assert_eq!(f.domain.as_deref(), Some("example.net"));
+        assert_eq!(f.text, "554 5.7.1 <bob@example.net>: Relay access denied");
+    }
+
+    #[test]
+    fn dsn_and_exim_wrappers() {
+        let f = parse_reply("Diagnostic-Code: smtp; 550 5.1.1 user unknown");
+        assert_eq!(f.text, "550 5.1.1 user unknown");
+        let f = parse_reply("SMTP error from remote mail server after RCPT TO:<a@b.example>: 550 5.1.1 no such user");
+        assert_eq!(f.stage, Some(Stage::Rcpt));
+        assert_eq!(f.recipient.as_deref(), Some("a@b.example"));
+        assert_eq!(f.code, Some(550));
+    }
+
+    #[test]
+    fn hostile_inputs_do_not_panic() {
+        for s in ["", "\u{0}\u{1}", "550", "5.", "[", "@", "host said:", "(in reply to", "é550 5.7.1"] {
+            let _ = parse_reply(s);
+        }
+        let big = "x".repeat(10 << 20);
+        assert!(parse_reply(&big).text.len() <= MAX_REPLY_BYTES);
+    }
+}

@@ -1,0 +1,246 @@
+//! Hand-written scanners for the small things a reply names: reply codes,
+//! enhanced status codes, IP addresses, e-mail addresses, URLs and provider
+//! tokens. Each is one left-to-right pass over bytes with no allocation until
+//! something is found, so intake costs little next to matching.
+
+use crate::facts::Status;
+use std::ops::Range;
+
+fn is_digit(b: u8) -> bool {
+    b.is_ascii_digit()
+}
+
+/// Length of the run of digits at `i`.
+fn digits_at(b: &[u8], i: usize) -> usize {
+    b[i..].iter().take_while(|c| is_digit(**c)).count()
+}
+
+/// The first enhanced status code (`5.7.1`), with class 2, 4 or 5 and
+/// subject 0 to 7, standing alone (not inside an IP address or version).
+pub fn find_status(s: &str) -> Option<(Status, Range<usize>)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i + 4 < b.len() {
+        let c = b[i];
+        let boundary = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.');
+        if boundary && matches!(c, b'2' | b'4' | b'5') && b[i + 1] == b'.' {
+            let sl = digits_at(b, i + 2);
+            if (1..=3).contains(&sl) && b.get(i + 2 + sl) == Some(&b'.') {
+                let ds = i + 3 + sl;
+                let dl = digits_at(b, ds);
+                let end = ds + dl;
+                let after_ok = match b.get(end) {
+                    None => true,
+                    Some(&n) => !(n.is_ascii_alphanumeric()) && !(n == b'.' && b.get(end + 1).is_some_and(|x| is_digit(*x))),
+                };
+                if (1..=3).contains(&dl) && after_ok {
+                    let subject: u16 = s[i + 2..i + 2 + sl].parse().ok()?;
+                    let detail: u16 = s[ds..end].parse().ok()?;
+                    if subject <= 7 {
+                        return Some((Status { class: (c - b'0') as u16, subject, detail }, i..end));
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The first SMTP reply code: three digits from 200 to 559 standing alone
+/// and followed by a space, `-`, `;`, `,` or the end (not by `.`, so IP
+/// address octets and status codes are not taken for codes).
+pub fn find_code(s: &str) -> Option<(u16, Range<usize>)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i + 3 <= b.len() {
+        let boundary = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'-' | b'#' | b'/' | b'='));
+        if boundary && matches!(b[i], b'2'..=b'5') && is_digit(b[i + 1]) && is_digit(b[i + 2]) && b[i + 1] <= b'5' {
+            let ok_after = match b.get(i + 3) {
+                None => true,
+                Some(&n) => matches!(n, b' ' | b'-' | b'\t' | b';' | b',' | b')' | b']' | b'"' | b'\''),
+            };
+            if ok_after {
+                let code = (b[i] - b'0') as u16 * 100 + (b[i + 1] - b'0') as u16 * 10 + (b[i + 2] - b'0') as u16;
+                return Some((code, i..i + 3));
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Every IPv4 address, and every bracketed IPv6 address, in order.
+pub fn ips(s: &str) -> Vec<(String, Range<usize>)> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if is_digit(b[i]) && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.')) {
+            let mut j = i;
+            let mut parts = 0;
+            let mut ok = true;
+            loop {
+                let n = digits_at(b, j);
+                if n == 0 || n > 3 || s[j..j + n].parse::<u16>().map(|v| v > 255).unwrap_or(true) {
+                    ok = false;
+                    break;
+                }
+                j += n;
+                parts += 1;
+                if parts == 4 {
+                    break;
+                }
+                if b.get(j) != Some(&b'.') {
+                    ok = false;
+                    break;
+                }
+                j += 1;
+            }
+            let clean_end = b.get(j).is_none_or(|c| !(c.is_ascii_alphanumeric() || (*c == b'.' && b.get(j + 1).is_some_and(|x| is_digit(*x)))));
+            if ok && parts == 4 && clean_end {
+                out.push((s[i..j].to_string(), i..j));
+                i = j;
+                continue;
+            }
+            // skip the rest of this number run
+            while i < b.len() && (is_digit(b[i]) || b[i] == b'.') {
+                i += 1;
+            }
+            continue;
+        }
+        if b[i] == b'[' {
+            let rest = &s[i + 1..];
+            let rest = rest.strip_prefix("IPv6:").or_else(|| rest.strip_prefix("ipv6:")).unwrap_or(rest);
+            let start = s.len() - rest.len();
+            let len = rest.bytes().take_while(|c| c.is_ascii_hexdigit() || *c == b':' || *c == b'.').count();
+            if len >= 3 && rest.as_bytes().get(len) == Some(&b']') && rest[..len].matches(':').count() >= 2 {
+                out.push((rest[..len].to_ascii_lowercase(), start..start + len));
+                i = start + len;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+fn is_local_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-' | b'=' | b'\'')
+}
+
+fn is_domain_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-')
+}
+
+/// Every e-mail address, in order.
+pub fn emails(s: &str) -> Vec<(String, Range<usize>)> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    for (at, _) in s.match_indices('@') {
+        let mut start = at;
+        while start > 0 && is_local_char(b[start - 1]) {
+            start -= 1;
+        }
+        let mut end = at + 1;
+        while end < b.len() && is_domain_char(b[end]) {
+            end += 1;
+        }
+        while end > at + 1 && matches!(b[end - 1], b'.' | b'-') {
+            end -= 1;
+        }
+        let domain = &s[at + 1..end];
+        if start < at && domain.contains('.') && !domain.starts_with('.') {
+            out.push((s[start..end].to_string(), start..end));
+        }
+    }
+    out
+}
+
+/// Every `http://` or `https://` URL.
+pub fn urls(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let lower = s.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(p) = lower[from..].find("http") {
+        let start = from + p;
+        let rest = &lower[start..];
+        if rest.starts_with("http://") || rest.starts_with("https://") {
+            let len = s[start..]
+                .find(|c: char| c.is_whitespace() || matches!(c, '>' | ')' | ']' | '"' | '\'' | ','))
+                .unwrap_or(s.len() - start);
+            let url = s[start..start + len].trim_end_matches(['.', ';', ':']);
+            out.push(url.to_string());
+            from = start + len.max(1);
+        } else {
+            from = start + 4;
+        }
+    }
+    out
+}
+
+/// Provider tokens: `[TSS04]`, `(S3150)`, `AUP#1234`, `[BL21]`, `OU-002`...
+/// A token is 1–6 capital letters then 2–6 digits, in brackets or
+/// parentheses; or `AUP#` and what follows it.
+pub fn tokens(s: &str) -> Vec<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'[' || c == b'(' {
+            let close = if c == b'[' { b']' } else { b')' };
+            let rest = &b[i + 1..];
+            let letters = rest.iter().take_while(|x| x.is_ascii_uppercase()).count();
+            let mut j = letters;
+            if rest.get(j) == Some(&b'-') {
+                j += 1;
+            }
+            let digits = rest[j.min(rest.len())..].iter().take_while(|x| is_digit(**x)).count();
+            if (1..=6).contains(&letters) && (2..=6).contains(&digits) && rest.get(j + digits) == Some(&close) {
+                out.push(s[i + 1..i + 1 + j + digits].to_string());
+            }
+        }
+    }
+    for (p, _) in s.match_indices("AUP#") {
+        let len = s[p + 4..]
+            .bytes()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'-')
+            .count();
+        out.push(s[p..p + 4 + len].to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_stands_alone() {
+        assert_eq!(find_status("550 5.7.1 no").map(|s| s.0.to_string()), Some("5.7.1".into()));
+        assert_eq!(find_status("from 192.5.7.1 x"), None);
+        assert_eq!(find_status("v5.7.1"), None);
+        assert_eq!(find_status("550-5.7.26 x").map(|s| s.0.to_string()), Some("5.7.26".into()));
+        assert_eq!(find_status("5.7.1."), Some((Status { class: 5, subject: 7, detail: 1 }, 0..5)));
+    }
+
+    #[test]
+    fn code_is_not_an_octet() {
+        assert_eq!(find_code("192.0.2.7 said: 550 no").map(|c| c.0), Some(550));
+        assert_eq!(find_code("550-5.7.1").map(|c| c.0), Some(550));
+        assert_eq!(find_code("port 25 ok"), None);
+    }
+
+    #[test]
+    fn finds_ips() {
+        let v: Vec<String> = ips("host [192.0.2.7] and 10.0.0.300 and [IPv6:2001:db8::1]").into_iter().map(|x| x.0).collect();
+        assert_eq!(v, vec!["192.0.2.7", "2001:db8::1"]);
+    }
+
+    #[test]
+    fn finds_emails_and_tokens() {
+        let e: Vec<String> = emails("<bob@example.com>: x").into_iter().map(|x| x.0).collect();
+        assert_eq!(e, vec!["bob@example.com"]);
+        assert_eq!(tokens("421 4.7.0 [TSS04] and (S3150) AUP#BL"), vec!["TSS04", "S3150", "AUP#BL"]);
+        assert_eq!(urls("see https://x.example/a?b=1. now"), vec!["https://x.example/a?b=1"]);
+    }
+}

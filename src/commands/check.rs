@@ -1,0 +1,51 @@
+//! `bouncedx check`: compile rule packs and report every problem.
+
+use bouncedx_dsl::PackSource;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Compile rule packs and print every error and warning, like a compiler.
+///
+/// With no PATH, checks the built-in packs. Packs that a checked pack imports
+/// but that are not given are taken from the built-in ones.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Pack folders, folders of packs (like `rulesets/`), or .bdx files.
+    pub paths: Vec<PathBuf>,
+    /// `human` (rustc-like) or `json` (one array of diagnostics, for editors and CI).
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    pub format: String,
+    /// Exit with 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+pub fn run(a: Args) -> Result<ExitCode, String> {
+    let mut packs: Vec<PackSource> = Vec::new();
+    for p in &a.paths {
+        packs.extend(crate::rules::packs_at(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?);
+    }
+    let c = if packs.is_empty() {
+        crate::rules::compile(&[], false)?
+    } else {
+        bouncedx_dsl::compile(packs, &|p| std::fs::read_to_string(p), &|name| {
+            crate::rules::builtin_packs().into_iter().find(|p| p.name == name)
+        })
+    };
+    if a.format == "json" {
+        let json = serde_json::to_string_pretty(&c.report.to_json(&c.sources)).expect("serialise");
+        println!("{json}");
+    } else {
+        print!("{}", c.report.render(&c.sources, crate::output::color_stdout()));
+        let files = c.sources.files().count();
+        let rules = c.ruleset.as_ref().map(|r| r.rules.len()).unwrap_or(0);
+        let summary = match (c.report.errors(), c.report.warnings()) {
+            (0, 0) => format!("ok: {files} file(s), {rules} rules, no problems"),
+            (0, w) => format!("ok: {files} file(s), {rules} rules, {w} warning(s)"),
+            (e, w) => format!("failed: {e} error(s), {w} warning(s) in {files} file(s)"),
+        };
+        eprintln!("{summary}");
+    }
+    let fail = c.report.has_errors() || (a.deny_warnings && c.report.warnings() > 0);
+    Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,158 @@
+//! `bouncedx diagnose`: the main job.
+
+use super::RuleArgs;
+use bouncedx_engine::render::{self, Format};
+use bouncedx_engine::{Diagnosis, Engine};
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+/// Diagnose SMTP rejections: what happened, how sure, and what to do.
+///
+/// Each INPUT is a reply given as text ("550 5.7.1 ..."), a file, or `-` for
+/// standard input. From stdin every line is one reply and yields exactly one
+/// result, in input order (a filter for pipes and Spark). In a file, a
+/// multi-line reply (`550-...` continuation lines) is one reply; other lines
+/// are one reply each. Blank lines in files are skipped.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Replies, files, or `-` for stdin.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// `human` (a report), `json` (an object, or an array for several
+    /// results) or `jsonl` (one object per line).
+    #[arg(long, default_value = "human", value_parser = ["human", "json", "jsonl"])]
+    pub format: String,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+pub fn run(a: Args) -> Result<ExitCode, String> {
+    let engine = match a.rules.engine()? {
+        Ok(e) => e,
+        Err(code) => return Ok(code),
+    };
+    let format = match a.format.as_str() {
+        "json" => Format::Json,
+        "jsonl" => Format::Jsonl,
+        _ => Format::Human,
+    };
+    let mut out = Output::new(format);
+    for input in &a.inputs {
+        if input == "-" {
+            let stdin = std::io::stdin().lock();
+            for (n, line) in stdin.split(b'\n').enumerate() {
+                let line = line.map_err(|e| format!("cannot read stdin: {e}"))?;
+                let mut d = diagnose_bytes(&engine, &line);
+                d.source = Some("-".into());
+                d.line = Some(n as u64 + 1);
+                out.emit(d)?;
+            }
+        } else if std::path::Path::new(input).is_file() {
+            let bytes = std::fs::read(input).map_err(|e| format!("cannot read `{input}`: {e}"))?;
+            let text = String::from_utf8_lossy(&bytes);
+            for (line, reply) in group_replies(&text) {
+                let mut d = engine.diagnose_reply(&reply);
+                d.source = Some(input.clone());
+                d.line = Some(line);
+                out.emit(d)?;
+            }
+        } else {
+            out.emit(engine.diagnose_reply(input))?;
+        }
+    }
+    out.finish()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One stdin line: invalid UTF-8 is read lossily and said so.
+fn diagnose_bytes(engine: &Engine, line: &[u8]) -> Diagnosis {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match std::str::from_utf8(line) {
+        Ok(s) => engine.diagnose_reply(s),
+        Err(_) => {
+            let mut d = engine.diagnose_reply(&String::from_utf8_lossy(line));
+            if d.error.is_none() {
+                d.error = Some("the line is not valid UTF-8; invalid bytes were replaced".into());
+            }
+            d
+        }
+    }
+}
+
+/// Groups a file's lines into replies: `550-` lines continue into the next.
+fn group_replies(text: &str) -> Vec<(u64, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(u64, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        let continues = l.len() > 4 && l.as_bytes()[..3].iter().all(u8::is_ascii_digit) && l.as_bytes()[3] == b'-';
+        match current.as_mut() {
+            Some((_, buf)) => {
+                buf.push('\n');
+                buf.push_str(l);
+            }
+            None if l.is_empty() => continue,
+            None => current = Some((i as u64 + 1, l.to_string())),
+        }
+        if !continues {
+            out.extend(current.take());
+        }
+    }
+    out.extend(current.take());
+    out
+}
+
+/// Streams results (human, jsonl) or collects them (json).
+struct Output {
+    format: Format,
+    color: bool,
+    collected: Vec<Diagnosis>,
+    out: std::io::BufWriter<std::io::Stdout>,
+    count: usize,
+}
+
+impl Output {
+    fn new(format: Format) -> Output {
+        Output {
+            format,
+            color: crate::output::color_stdout(),
+            collected: Vec::new(),
+            out: std::io::BufWriter::new(std::io::stdout()),
+            count: 0,
+        }
+    }
+
+    fn emit(&mut self, d: Diagnosis) -> Result<(), String> {
+        let r = match self.format {
+            Format::Json => {
+                self.collected.push(d);
+                Ok(())
+            }
+            Format::Jsonl => writeln!(self.out, "{}", render::jsonl(&d)),
+            Format::Human => {
+                let sep = if self.count > 0 { "\n" } else { "" };
+                write!(self.out, "{sep}{}", render::human(&d, self.color))
+            }
+        };
+        self.count += 1;
+        r.map_err(|e| format!("cannot write output: {e}"))
+    }
+
+    fn finish(mut self) -> Result<(), String> {
+        if self.format == Format::Json {
+            writeln!(self.out, "{}", render::json(&self.collected)).map_err(|e| e.to_string())?;
+        }
+        self.out.flush().map_err(|e| format!("cannot write output: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group_replies;
+
+    #[test]
+    fn continuation_lines_make_one_reply() {
+        let g = group_replies("550-5.7.1 a\n550 5.7.1 b\n\n421 4.7.0 c\n");
+        assert_eq!(g, vec![(1, "550-5.7.1 a\n550 5.7.1 b".to_string()), (4, "421 4.7.0 c".to_string())]);
+    }
+}

@@ -1,0 +1,33 @@
+//! One module per verb.
+
+pub mod check;
+pub mod diagnose;
+pub mod explain;
+
+use std::path::PathBuf;
+
+/// Rule selection shared by every verb that diagnoses.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RuleArgs {
+    /// Add the rule packs at PATH (a pack folder, a folder of packs, or one
+    /// .bdx file); a pack named like a built-in one replaces it. Repeatable.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the built-in packs; use only --rules.
+    #[arg(long)]
+    pub no_default_rules: bool,
+}
+
+impl RuleArgs {
+    /// Compiles the selected rules, printing diagnostics to stderr. Errors in
+    /// the rules end the command with exit code 1.
+    pub fn engine(&self) -> Result<Result<bouncedx_engine::Engine, std::process::ExitCode>, String> {
+        let c = crate::rules::compile(&self.rules, self.no_default_rules)?;
+        if c.report.has_errors() {
+            eprint!("{}", c.report.render(&c.sources, crate::output::color_stderr()));
+            eprintln!("error: the rules have {} error(s); nothing was diagnosed", c.report.errors());
+            return Ok(Err(std::process::ExitCode::from(1)));
+        }
+        Ok(Ok(bouncedx_engine::Engine::new(c.ruleset.expect("no errors, so a ruleset"))))
+    }
+}

@@ -1,0 +1,86 @@
+//! Where rules come from: the packs embedded in the binary (`rulesets/`),
+//! and packs given on the command line.
+
+use bouncedx_dsl::{Compilation, PackSource};
+use std::path::Path;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_rulesets.rs"));
+
+/// The shipped packs, as compiled into the binary.
+pub fn builtin_packs() -> Vec<PackSource> {
+    let mut packs: Vec<PackSource> = Vec::new();
+    for (pack, path, text) in EMBEDDED {
+        match packs.iter_mut().find(|p| p.name == *pack) {
+            Some(p) => p.files.push((path.to_string(), text.to_string())),
+            None => packs.push(PackSource {
+                name: pack.to_string(),
+                files: vec![(path.to_string(), text.to_string())],
+            }),
+        }
+    }
+    packs
+}
+
+fn builtin_pack(name: &str) -> Option<PackSource> {
+    builtin_packs().into_iter().find(|p| p.name == name)
+}
+
+/// The packs at a path: a pack folder (it holds `.bdx` files), a folder of
+/// pack folders (like `rulesets/`), or one `.bdx` file.
+pub fn packs_at(path: &Path) -> std::io::Result<Vec<PackSource>> {
+    if path.is_dir() {
+        let has_bdx = std::fs::read_dir(path)?
+            .filter_map(|e| e.ok())
+            .any(|e| e.path().extension().is_some_and(|x| x == "bdx"));
+        if !has_bdx {
+            let mut subdirs: Vec<_> = std::fs::read_dir(path)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .collect();
+            subdirs.sort();
+            let mut out = Vec::new();
+            for d in subdirs {
+                let pack = bouncedx_dsl::load_pack(&d)?;
+                if !pack.files.is_empty() {
+                    out.push(pack);
+                }
+            }
+            if out.is_empty() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("{} holds no .bdx rule files, nor folders of them", path.display()),
+                ));
+            }
+            return Ok(out);
+        }
+    }
+    Ok(vec![bouncedx_dsl::load_pack(path)?])
+}
+
+/// Compiles the built-in packs (unless `no_defaults`) with the given ones;
+/// a given pack replaces a built-in pack of the same name.
+pub fn compile(paths: &[std::path::PathBuf], no_defaults: bool) -> Result<Compilation, String> {
+    let mut packs: Vec<PackSource> = Vec::new();
+    for p in paths {
+        let found = packs_at(p).map_err(|e| format!("cannot read rules at `{}`: {e}", p.display()))?;
+        packs.extend(found);
+    }
+    if !no_defaults {
+        for b in builtin_packs() {
+            if !packs.iter().any(|p| p.name == b.name) {
+                packs.push(b);
+            }
+        }
+    }
+    if packs.is_empty() {
+        return Err("no rules: `--no-default-rules` needs at least one `--rules PATH`".into());
+    }
+    Ok(bouncedx_dsl::compile(packs, &read_file, &builtin_pack))
+}
+
+fn read_file(path: &str) -> std::io::Result<String> {
+    if let Some((_, _, text)) = EMBEDDED.iter().find(|(_, p, _)| *p == path) {
+        return Ok(text.to_string());
+    }
+    std::fs::read_to_string(path)
+}
