@@ -25,8 +25,16 @@ fn main() {
         files.sort();
         for f in files {
             println!("cargo:rerun-if-changed={}", f.display());
-            let rel = format!("rulesets/{name}/{}", f.file_name().unwrap().to_string_lossy());
-            writeln!(out, "    ({name:?}, {rel:?}, include_str!({:?})),", f.display().to_string()).unwrap();
+            let rel = format!(
+                "rulesets/{name}/{}",
+                f.file_name().unwrap().to_string_lossy()
+            );
+            writeln!(
+                out,
+                "    ({name:?}, {rel:?}, include_str!({:?})),",
+                f.display().to_string()
+            )
+            .unwrap();
         }
     }
     out.push_str("];\n");

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 mod commands;
 mod output;
-mod rules;
+use bouncedx::rules;
 
 /// bouncedx tells you why your email was rejected and what to do about it.
 ///
@@ -14,8 +14,15 @@ mod rules;
 /// retry can help, the fix and when to escalate. The knowledge lives in rule
 /// packs; the shipped ones are built in.
 #[derive(Parser)]
-#[command(name = "bouncedx", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Examples:\n  bouncedx diagnose \"550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org\"\n  tail -f mail.log | bouncedx diagnose --format jsonl -\n  bouncedx explain \"421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred\"\n  bouncedx check my-pack/\n\nExit codes: 0 success; 1 rule errors (or warnings with --deny-warnings); 2 usage or I/O error.")]
+#[command(
+    name = "bouncedx",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Examples:\n  bouncedx diagnose \"550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org\"\n  tail -f mail.log | bouncedx diagnose --format jsonl -\n  bouncedx explain \"421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred\"\n  bouncedx check my-pack/\n\nExit codes: 0 success; 1 rule errors (or warnings with --deny-warnings); 2 usage or I/O error."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

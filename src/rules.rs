@@ -48,7 +48,10 @@ pub fn packs_at(path: &Path) -> std::io::Result<Vec<PackSource>> {
             if out.is_empty() {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::NotFound,
-                    format!("{} holds no .bdx rule files, nor folders of them", path.display()),
+                    format!(
+                        "{} holds no .bdx rule files, nor folders of them",
+                        path.display()
+                    ),
                 ));
             }
             return Ok(out);
@@ -62,7 +65,8 @@ pub fn packs_at(path: &Path) -> std::io::Result<Vec<PackSource>> {
 pub fn compile(paths: &[std::path::PathBuf], no_defaults: bool) -> Result<Compilation, String> {
     let mut packs: Vec<PackSource> = Vec::new();
     for p in paths {
-        let found = packs_at(p).map_err(|e| format!("cannot read rules at `{}`: {e}", p.display()))?;
+        let found =
+            packs_at(p).map_err(|e| format!("cannot read rules at `{}`: {e}", p.display()))?;
         packs.extend(found);
     }
     if !no_defaults {

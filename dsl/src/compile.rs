@@ -77,7 +77,11 @@ fn collect<'a>(packs: &'a [ParsedPack], diags: &mut Vec<Diagnostic>) -> Symbols<
         providers: HashMap::new(),
         phrases: HashMap::new(),
         rules: HashMap::new(),
-        pack_index: packs.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect(),
+        pack_index: packs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.as_str(), i))
+            .collect(),
         visible: Vec::new(),
     };
     for (pi, pack) in packs.iter().enumerate() {
@@ -85,14 +89,24 @@ fn collect<'a>(packs: &'a [ParsedPack], diags: &mut Vec<Diagnostic>) -> Symbols<
             match item {
                 ast::Item::Category(c) => {
                     if let Some(first) = s.categories.get(c.name.name.as_str()) {
-                        diags.push(duplicate("E0201", "category", &c.name, first.node.name.span));
+                        diags.push(duplicate(
+                            "E0201",
+                            "category",
+                            &c.name,
+                            first.node.name.span,
+                        ));
                     } else {
                         s.categories.insert(&c.name.name, Def { node: c });
                     }
                 }
                 ast::Item::Provider(p) => {
                     if let Some(first) = s.providers.get(p.name.name.as_str()) {
-                        diags.push(duplicate("E0204", "provider", &p.name, first.node.name.span));
+                        diags.push(duplicate(
+                            "E0204",
+                            "provider",
+                            &p.name,
+                            first.node.name.span,
+                        ));
                     } else {
                         s.providers.insert(&p.name.name, Def { node: p });
                     }
@@ -156,13 +170,18 @@ fn report_import_cycles(packs: &[ParsedPack], s: &Symbols, diags: &mut Vec<Diagn
         state[at] = 1;
         path.push(at);
         for imp in &packs[at].imports {
-            let Some(&next) = s.pack_index.get(imp.name.as_str()) else { continue };
+            let Some(&next) = s.pack_index.get(imp.name.as_str()) else {
+                continue;
+            };
             if next == at {
                 continue;
             }
             if state[next] == 1 {
                 let from = path.iter().position(|&p| p == next).unwrap_or(0);
-                let mut names: Vec<&str> = path[from..].iter().map(|&p| packs[p].name.as_str()).collect();
+                let mut names: Vec<&str> = path[from..]
+                    .iter()
+                    .map(|&p| packs[p].name.as_str())
+                    .collect();
                 names.push(&packs[next].name);
                 diags.push(
                     Diagnostic::error("E0214", format!("import cycle: {}", names.join(" -> ")))
@@ -188,7 +207,9 @@ fn duplicate(code: &'static str, what: &str, name: &ast::Ident, first: Span) -> 
     Diagnostic::error(code, format!("{what} `{}` is defined twice", name.name))
         .at(name.span, "second definition")
         .note(first, "first defined here")
-        .help(format!("rename one of them, or remove the copy; {what} names must be unique"))
+        .help(format!(
+            "rename one of them, or remove the copy; {what} names must be unique"
+        ))
 }
 
 struct Lower<'a, 'd> {
@@ -220,32 +241,46 @@ impl<'a> Lower<'a, '_> {
             for item in &pack.items {
                 match item {
                     ast::Item::Category(c) if self.is_def_category(c) => {
-                        self.category_idx.insert(&c.name.name, cat_list.len() as u32);
+                        self.category_idx
+                            .insert(&c.name.name, cat_list.len() as u32);
                         cat_list.push((pi, c));
                     }
                     ast::Item::Provider(p) if self.is_def_provider(p) => {
-                        self.provider_idx.insert(&p.name.name, prov_list.len() as u32);
+                        self.provider_idx
+                            .insert(&p.name.name, prov_list.len() as u32);
                         prov_list.push((pi, p));
                     }
-                    ast::Item::Rule(r) if std::ptr::eq(self.symbols.rules[&(pi, r.name.name.as_str())], r) => {
-                        self.rule_idx.insert((pi, &r.name.name), rule_list.len() as u32);
+                    ast::Item::Rule(r)
+                        if std::ptr::eq(self.symbols.rules[&(pi, r.name.name.as_str())], r) =>
+                    {
+                        self.rule_idx
+                            .insert((pi, &r.name.name), rule_list.len() as u32);
                         rule_list.push((pi, r));
                     }
                     _ => {}
                 }
             }
         }
-        let categories: Vec<CategoryIr> = cat_list.iter().map(|(pi, c)| self.category(*pi, c)).collect();
-        let mut providers: Vec<ProviderIr> = prov_list.iter().map(|(pi, p)| self.provider(*pi, p)).collect();
+        let categories: Vec<CategoryIr> = cat_list
+            .iter()
+            .map(|(pi, c)| self.category(*pi, c))
+            .collect();
+        let mut providers: Vec<ProviderIr> = prov_list
+            .iter()
+            .map(|(pi, p)| self.provider(*pi, p))
+            .collect();
         let mut rules: Vec<RuleIr> = rule_list.iter().map(|(pi, r)| self.rule(*pi, r)).collect();
         for (pi, pack) in self.packs.iter().enumerate() {
             for item in &pack.items {
                 if let ast::Item::Phrases(ps) = item {
                     if ps.phrases.is_empty() {
                         self.diags.push(
-                            Diagnostic::error("E0208", format!("phrase set `{}` is empty", ps.name.name))
-                                .at(ps.list_span, "no phrases in this list")
-                                .help("add at least one \"literal\" or /regex/, or remove the set"),
+                            Diagnostic::error(
+                                "E0208",
+                                format!("phrase set `{}` is empty", ps.name.name),
+                            )
+                            .at(ps.list_span, "no phrases in this list")
+                            .help("add at least one \"literal\" or /regex/, or remove the set"),
                         );
                     }
                     let _ = pi;
@@ -254,14 +289,21 @@ impl<'a> Lower<'a, '_> {
         }
         self.report_rule_cycles(&rule_list, &rules);
         let literal_count = self.patterns.literal_count();
-        for e in providers.iter_mut().map(|p| &mut p.when).chain(rules.iter_mut().map(|r| &mut r.when)) {
+        for e in providers
+            .iter_mut()
+            .map(|p| &mut p.when)
+            .chain(rules.iter_mut().map(|r| &mut r.when))
+        {
             remap_expr(e, literal_count);
         }
         let patterns = std::mem::take(&mut self.patterns);
         let patterns = match patterns.build() {
             Ok(p) => p,
             Err(msg) => {
-                self.diags.push(Diagnostic::error("E0209", format!("the triggers could not be compiled: {msg}")));
+                self.diags.push(Diagnostic::error(
+                    "E0209",
+                    format!("the triggers could not be compiled: {msg}"),
+                ));
                 return None;
             }
         };
@@ -318,11 +360,16 @@ impl<'a> Lower<'a, '_> {
     }
 
     fn unknown_fields(&mut self, fields: &[ast::UnknownField], what: &str, allowed: &[&str]) {
-        const CONDITION_WORDS: &[&str] = &["text", "code", "status", "class", "stage", "host", "domain", "and", "or", "not"];
+        const CONDITION_WORDS: &[&str] = &[
+            "text", "code", "status", "class", "stage", "host", "domain", "and", "or", "not",
+        ];
         for f in fields {
             let name = f.name.name.as_str();
-            let help = if CONDITION_WORDS.contains(&name) || vocab::FIELDS.iter().any(|(n, _)| *n == name) {
-                "this looks like part of a condition: join conditions with `and` or `or`".to_string()
+            let help = if CONDITION_WORDS.contains(&name)
+                || vocab::FIELDS.iter().any(|(n, _)| *n == name)
+            {
+                "this looks like part of a condition: join conditions with `and` or `or`"
+                    .to_string()
             } else {
                 vocab::suggest(name, allowed.iter().copied(), &format!("{what} field"))
             };
@@ -339,7 +386,11 @@ impl<'a> Lower<'a, '_> {
             self.diags.push(
                 Diagnostic::error("E0107", format!("unknown reason `{}`", r.name))
                     .at(r.span, "not in the standard reason vocabulary")
-                    .help(vocab::suggest(&r.name, vocab::REASONS.iter().copied(), "reason")),
+                    .help(vocab::suggest(
+                        &r.name,
+                        vocab::REASONS.iter().copied(),
+                        "reason",
+                    )),
             );
         }
         r.name.clone()
@@ -349,22 +400,46 @@ impl<'a> Lower<'a, '_> {
         self.unknown_fields(
             &c.unknown,
             "category",
-            &["title", "description", "reason", "fix", "prevent", "escalate", "refs"],
+            &[
+                "title",
+                "description",
+                "reason",
+                "fix",
+                "prevent",
+                "escalate",
+                "refs",
+            ],
         );
         let reason = match &c.reason {
             Some(r) => self.reason(r),
             None => {
-                self.missing(c.name.span, "category", &c.name.name, "reason", "reason blocked");
+                self.missing(
+                    c.name.span,
+                    "category",
+                    &c.name.name,
+                    "reason",
+                    "reason blocked",
+                );
                 "undefined".into()
             }
         };
         if c.title.is_none() {
-            self.missing(c.name.span, "category", &c.name.name, "title", "title \"What went wrong\"");
+            self.missing(
+                c.name.span,
+                "category",
+                &c.name.name,
+                "title",
+                "title \"What went wrong\"",
+            );
         }
         CategoryIr {
             name: c.name.name.clone(),
             pack: self.packs[pi].name.clone(),
-            title: c.title.as_ref().map(|t| t.value.clone()).unwrap_or_default(),
+            title: c
+                .title
+                .as_ref()
+                .map(|t| t.value.clone())
+                .unwrap_or_default(),
             description: c.description.as_ref().map(|d| d.value.clone()),
             reason,
             advice: self.advice(&c.advice),
@@ -383,19 +458,37 @@ impl<'a> Lower<'a, '_> {
         self.unknown_fields(
             &p.unknown,
             "provider",
-            &["title", "description", "when", "fix", "prevent", "escalate", "refs"],
+            &[
+                "title",
+                "description",
+                "when",
+                "fix",
+                "prevent",
+                "escalate",
+                "refs",
+            ],
         );
         let when = match &p.when {
             Some(c) => self.cond(pi, c, Context::Provider),
             None => {
-                self.missing(p.name.span, "provider", &p.name.name, "when", "when host ends_with \".example.com\"");
+                self.missing(
+                    p.name.span,
+                    "provider",
+                    &p.name.name,
+                    "when",
+                    "when host ends_with \".example.com\"",
+                );
                 Expr::Not(Box::new(Expr::True))
             }
         };
         ProviderIr {
             name: p.name.name.clone(),
             pack: self.packs[pi].name.clone(),
-            title: p.title.as_ref().map(|t| t.value.clone()).unwrap_or_else(|| p.name.name.clone()),
+            title: p
+                .title
+                .as_ref()
+                .map(|t| t.value.clone())
+                .unwrap_or_else(|| p.name.name.clone()),
             when,
             advice: self.advice(&p.advice),
         }
@@ -406,14 +499,33 @@ impl<'a> Lower<'a, '_> {
             &r.unknown,
             "rule",
             &[
-                "category", "provider", "reason", "confidence", "priority", "when", "capture", "diagnosis",
-                "check", "fix", "prevent", "escalate", "refs", "example", "counterexample",
+                "category",
+                "provider",
+                "reason",
+                "confidence",
+                "priority",
+                "when",
+                "capture",
+                "diagnosis",
+                "check",
+                "fix",
+                "prevent",
+                "escalate",
+                "refs",
+                "example",
+                "counterexample",
             ],
         );
         let category = match &r.category {
             Some(q) => self.lookup_category(q),
             None => {
-                self.missing(r.name.span, "rule", &r.name.name, "category", "category blacklist");
+                self.missing(
+                    r.name.span,
+                    "rule",
+                    &r.name.name,
+                    "category",
+                    "category blacklist",
+                );
                 None
             }
         };
@@ -426,21 +538,25 @@ impl<'a> Lower<'a, '_> {
         };
         let confidence = match &r.confidence {
             None => 0.7,
-            Some(ast::ConfidenceLit::Word(w)) => match vocab::CONFIDENCE_WORDS.iter().find(|(n, _)| *n == w.name) {
-                Some((_, v)) => *v,
-                None => {
-                    self.diags.push(
-                        Diagnostic::error("E0117", format!("unknown confidence `{}`", w.name))
-                            .at(w.span, "not a confidence level")
-                            .help(vocab::suggest(
-                                &w.name,
-                                vocab::CONFIDENCE_WORDS.iter().map(|(n, _)| *n),
-                                "confidence word",
-                            ) + "; or write a number between 0 and 1"),
-                    );
-                    0.0
+            Some(ast::ConfidenceLit::Word(w)) => {
+                match vocab::CONFIDENCE_WORDS.iter().find(|(n, _)| *n == w.name) {
+                    Some((_, v)) => *v,
+                    None => {
+                        self.diags.push(
+                            Diagnostic::error("E0117", format!("unknown confidence `{}`", w.name))
+                                .at(w.span, "not a confidence level")
+                                .help(
+                                    vocab::suggest(
+                                        &w.name,
+                                        vocab::CONFIDENCE_WORDS.iter().map(|(n, _)| *n),
+                                        "confidence word",
+                                    ) + "; or write a number between 0 and 1",
+                                ),
+                        );
+                        0.0
+                    }
                 }
-            },
+            }
             Some(ast::ConfidenceLit::Number { text, span }) => match text.parse::<f32>() {
                 Ok(v) if (0.0..=1.0).contains(&v) => v,
                 _ => {
@@ -456,7 +572,13 @@ impl<'a> Lower<'a, '_> {
         let mut when = match &r.when {
             Some(c) => self.cond(pi, c, Context::Rule(r)),
             None => {
-                self.missing(r.name.span, "rule", &r.name.name, "when", "when code 550 and text has \"blocked\"");
+                self.missing(
+                    r.name.span,
+                    "rule",
+                    &r.name.name,
+                    "when",
+                    "when code 550 and text has \"blocked\"",
+                );
                 Expr::Not(Box::new(Expr::True))
             }
         };
@@ -467,7 +589,13 @@ impl<'a> Lower<'a, '_> {
         let diagnosis = match &r.diagnosis {
             Some(d) => self.template(d, &captures),
             None => {
-                self.missing(r.name.span, "rule", &r.name.name, "diagnosis", "diagnosis \"What happened, in one sentence\"");
+                self.missing(
+                    r.name.span,
+                    "rule",
+                    &r.name.name,
+                    "diagnosis",
+                    "diagnosis \"What happened, in one sentence\"",
+                );
                 Vec::new()
             }
         };
@@ -494,7 +622,11 @@ impl<'a> Lower<'a, '_> {
 
     fn category_reason(&self, c: CategoryIdx) -> Option<String> {
         let (name, _) = self.category_idx.iter().find(|(_, &i)| i == c)?;
-        self.symbols.categories[name].node.reason.as_ref().map(|r| r.name.clone())
+        self.symbols.categories[name]
+            .node
+            .reason
+            .as_ref()
+            .map(|r| r.name.clone())
     }
 
     fn lookup_category(&mut self, q: &ast::QualifiedName) -> Option<CategoryIdx> {
@@ -535,19 +667,33 @@ impl<'a> Lower<'a, '_> {
                 return Err(Some(
                     Diagnostic::error("E0114", format!("unknown pack `{pack}`"))
                         .at(q.span, "no pack of this name is loaded")
-                        .help(vocab::suggest(pack, self.packs.iter().map(|p| p.name.as_str()), "loaded pack")),
+                        .help(vocab::suggest(
+                            pack,
+                            self.packs.iter().map(|p| p.name.as_str()),
+                            "loaded pack",
+                        )),
                 ));
             };
             if !self.symbols.visible[pi].contains(&j) {
                 return Err(Some(
                     Diagnostic::error("E0115", format!("pack `{pack}` is not imported here"))
-                        .at(q.span, format!("`{pack}` is loaded but not imported by `{}`", self.packs[pi].name))
+                        .at(
+                            q.span,
+                            format!(
+                                "`{pack}` is loaded but not imported by `{}`",
+                                self.packs[pi].name
+                            ),
+                        )
                         .help(format!("add `import {pack}` at the top of the file")),
                 ));
             }
             return if exists(j, &q.name) { Ok(j) } else { Err(None) };
         }
-        let found: Vec<usize> = self.symbols.visible[pi].iter().copied().filter(|&j| exists(j, &q.name)).collect();
+        let found: Vec<usize> = self.symbols.visible[pi]
+            .iter()
+            .copied()
+            .filter(|&j| exists(j, &q.name))
+            .collect();
         match found.as_slice() {
             [] => Err(None),
             [j] => Ok(*j),
@@ -570,9 +716,19 @@ impl<'a> Lower<'a, '_> {
     fn visible_names(&self, pi: usize, rules: bool) -> Vec<&'a str> {
         let vis = &self.symbols.visible[pi];
         if rules {
-            self.symbols.rules.keys().filter(|(p, _)| vis.contains(p)).map(|(_, n)| *n).collect()
+            self.symbols
+                .rules
+                .keys()
+                .filter(|(p, _)| vis.contains(p))
+                .map(|(_, n)| *n)
+                .collect()
         } else {
-            self.symbols.phrases.keys().filter(|(p, _)| vis.contains(p)).map(|(_, n)| *n).collect()
+            self.symbols
+                .phrases
+                .keys()
+                .filter(|(p, _)| vis.contains(p))
+                .map(|(_, n)| *n)
+                .collect()
         }
     }
 
@@ -668,12 +824,19 @@ impl<'a> Lower<'a, '_> {
                 }
             },
             Cond::Status(text, span) => match parse_status(text) {
-                Ok((class, subject, detail)) => Expr::Status { class, subject, detail },
+                Ok((class, subject, detail)) => Expr::Status {
+                    class,
+                    subject,
+                    detail,
+                },
                 Err((what, help)) => {
                     self.diags.push(
-                        Diagnostic::error("E0211", format!("`{text}` is not an enhanced status code"))
-                            .at(*span, what)
-                            .help(help),
+                        Diagnostic::error(
+                            "E0211",
+                            format!("`{text}` is not an enhanced status code"),
+                        )
+                        .at(*span, what)
+                        .help(help),
                     );
                     Expr::True
                 }
@@ -685,7 +848,11 @@ impl<'a> Lower<'a, '_> {
                     self.diags.push(
                         Diagnostic::error("E0113", format!("unknown class `{}`", id.name))
                             .at(id.span, "not a reply class")
-                            .help(vocab::suggest(&id.name, vocab::CLASSES.iter().copied(), "class")),
+                            .help(vocab::suggest(
+                                &id.name,
+                                vocab::CLASSES.iter().copied(),
+                                "class",
+                            )),
                     );
                     Expr::True
                 }
@@ -696,7 +863,11 @@ impl<'a> Lower<'a, '_> {
                     self.diags.push(
                         Diagnostic::error("E0108", format!("unknown SMTP stage `{}`", id.name))
                             .at(id.span, "not an SMTP stage")
-                            .help(vocab::suggest(&id.name, vocab::STAGES.iter().copied(), "stage")),
+                            .help(vocab::suggest(
+                                &id.name,
+                                vocab::STAGES.iter().copied(),
+                                "stage",
+                            )),
                     );
                     Expr::True
                 }
@@ -706,10 +877,14 @@ impl<'a> Lower<'a, '_> {
                     self.not_in_provider(*span, "`provider`");
                     return Expr::True;
                 }
-                self.lookup_provider(q).map(Expr::Provider).unwrap_or(Expr::True)
+                self.lookup_provider(q)
+                    .map(Expr::Provider)
+                    .unwrap_or(Expr::True)
             }
             Cond::TextHas(r, _) => match r {
-                ast::TextRef::Literal(s) => Expr::Text(self.triggers(&[ast::Phrase::Literal(s.clone())])),
+                ast::TextRef::Literal(s) => {
+                    Expr::Text(self.triggers(&[ast::Phrase::Literal(s.clone())]))
+                }
                 ast::TextRef::List(list, span) => {
                     if list.is_empty() {
                         self.diags.push(
@@ -733,7 +908,11 @@ impl<'a> Lower<'a, '_> {
                 }
                 self.rule_ref(pi, q).map(Expr::Rule).unwrap_or(Expr::True)
             }
-            Cond::Check { check, verdict, span } => {
+            Cond::Check {
+                check,
+                verdict,
+                span,
+            } => {
                 let Context::Rule(rule) = ctx else {
                     self.not_in_provider(*span, "`check`");
                     return Expr::True;
@@ -743,14 +922,26 @@ impl<'a> Lower<'a, '_> {
                     self.diags.push(
                         Diagnostic::error("E0112", format!("unknown verdict `{}`", verdict.name))
                             .at(verdict.span, "not a check verdict")
-                            .help(vocab::suggest(&verdict.name, vocab::VERDICTS.iter().copied(), "verdict")),
+                            .help(vocab::suggest(
+                                &verdict.name,
+                                vocab::VERDICTS.iter().copied(),
+                                "verdict",
+                            )),
                     );
                 }
-                if vocab::CHECKS.iter().any(|c| c.name == check.name) && !rule.checks.iter().any(|c| c.name.name == check.name) {
+                if vocab::CHECKS.iter().any(|c| c.name == check.name)
+                    && !rule.checks.iter().any(|c| c.name.name == check.name)
+                {
                     self.diags.push(
-                        Diagnostic::error("E0119", format!("rule tests `{}` but never runs it", check.name))
-                            .at(check.span, "this check's verdict is never computed")
-                            .help(format!("add a `check {}(...)` line to the rule so the check runs", check.name)),
+                        Diagnostic::error(
+                            "E0119",
+                            format!("rule tests `{}` but never runs it", check.name),
+                        )
+                        .at(check.span, "this check's verdict is never computed")
+                        .help(format!(
+                            "add a `check {}(...)` line to the rule so the check runs",
+                            check.name
+                        )),
                     );
                 }
                 Expr::Check {
@@ -765,13 +956,23 @@ impl<'a> Lower<'a, '_> {
                 };
                 match test {
                     ast::FieldTest::Exists => Expr::Field(f, FieldMatch::Exists),
-                    ast::FieldTest::Compare { op, values, op_span } => self.field_compare(f, *op, values, *op_span),
+                    ast::FieldTest::Compare {
+                        op,
+                        values,
+                        op_span,
+                    } => self.field_compare(f, *op, values, *op_span),
                 }
             }
         }
     }
 
-    fn field_compare(&mut self, f: Field, op: ast::FieldOp, values: &[ast::Phrase], op_span: Span) -> Expr {
+    fn field_compare(
+        &mut self,
+        f: Field,
+        op: ast::FieldOp,
+        values: &[ast::Phrase],
+        op_span: Span,
+    ) -> Expr {
         let mut literals = Vec::new();
         let mut regexes = Vec::new();
         for v in values {
@@ -782,9 +983,12 @@ impl<'a> Lower<'a, '_> {
                         self.diags.push(d);
                     } else if op != ast::FieldOp::Matches {
                         self.diags.push(
-                            Diagnostic::error("E0220", format!("`{}` compares with strings, not regexes", op.keyword()))
-                                .at(r.span, "a regex here")
-                                .help("use `matches /regex/`, or write the value as a \"string\""),
+                            Diagnostic::error(
+                                "E0220",
+                                format!("`{}` compares with strings, not regexes", op.keyword()),
+                            )
+                            .at(r.span, "a regex here")
+                            .help("use `matches /regex/`, or write the value as a \"string\""),
                         );
                     } else if let Ok(re) = regex::Regex::new(&format!("(?i){}", r.source)) {
                         regexes.push(re);
@@ -815,7 +1019,11 @@ impl<'a> Lower<'a, '_> {
         self.diags.push(
             Diagnostic::error("E0106", format!("unknown field `{}`", field.name))
                 .at(field.span, "not a fact of the input")
-                .help(vocab::suggest(&field.name, vocab::FIELDS.iter().map(|(n, _)| *n), "field")),
+                .help(vocab::suggest(
+                    &field.name,
+                    vocab::FIELDS.iter().map(|(n, _)| *n),
+                    "field",
+                )),
         );
     }
 
@@ -833,7 +1041,11 @@ impl<'a> Lower<'a, '_> {
             self.diags.push(
                 Diagnostic::error("E0109", format!("unknown check `{}`", check.name))
                     .at(check.span, "no plugin offers this check")
-                    .help(vocab::suggest(&check.name, vocab::CHECKS.iter().map(|c| c.name), "check")),
+                    .help(vocab::suggest(
+                        &check.name,
+                        vocab::CHECKS.iter().map(|c| c.name),
+                        "check",
+                    )),
             );
         }
         sig
@@ -846,19 +1058,31 @@ impl<'a> Lower<'a, '_> {
         for a in &c.args {
             if let Some(first) = seen.insert(&a.name.name, a.name.span) {
                 self.diags.push(
-                    Diagnostic::error("E0217", format!("argument `{}` is given twice", a.name.name))
-                        .at(a.name.span, "second value")
-                        .note(first, "first value")
-                        .help("give each argument once"),
+                    Diagnostic::error(
+                        "E0217",
+                        format!("argument `{}` is given twice", a.name.name),
+                    )
+                    .at(a.name.span, "second value")
+                    .note(first, "first value")
+                    .help("give each argument once"),
                 );
             }
             if let Some(sig) = sig {
-                if !sig.required.contains(&a.name.name.as_str()) && !sig.optional.contains(&a.name.name.as_str()) {
+                if !sig.required.contains(&a.name.name.as_str())
+                    && !sig.optional.contains(&a.name.name.as_str())
+                {
                     let all: Vec<&str> = sig.required.iter().chain(sig.optional).copied().collect();
                     self.diags.push(
-                        Diagnostic::error("E0110", format!("check `{}` has no argument `{}`", c.name.name, a.name.name))
-                            .at(a.name.span, "unknown argument")
-                            .help(vocab::suggest(&a.name.name, all, "argument")),
+                        Diagnostic::error(
+                            "E0110",
+                            format!("check `{}` has no argument `{}`", c.name.name, a.name.name),
+                        )
+                        .at(a.name.span, "unknown argument")
+                        .help(vocab::suggest(
+                            &a.name.name,
+                            all,
+                            "argument",
+                        )),
                     );
                 }
             }
@@ -877,9 +1101,14 @@ impl<'a> Lower<'a, '_> {
             for req in sig.required {
                 if !seen.contains_key(req) {
                     self.diags.push(
-                        Diagnostic::error("E0111", format!("check `{}` needs argument `{req}`", c.name.name))
-                            .at(c.span, format!("`{req}` is missing"))
-                            .help(format!("add `{req}: FIELD` or `{req}: \"value\"`, e.g. `{req}: client_ip`")),
+                        Diagnostic::error(
+                            "E0111",
+                            format!("check `{}` needs argument `{req}`", c.name.name),
+                        )
+                        .at(c.span, format!("`{req}` is missing"))
+                        .help(format!(
+                            "add `{req}: FIELD` or `{req}: \"value\"`, e.g. `{req}: client_ip`"
+                        )),
                     );
                 }
             }
@@ -896,10 +1125,13 @@ impl<'a> Lower<'a, '_> {
         for c in &r.captures {
             if let Some(first) = seen.insert(&c.name.name, c.name.span) {
                 self.diags.push(
-                    Diagnostic::error("E0205", format!("capture `{}` is defined twice", c.name.name))
-                        .at(c.name.span, "second definition")
-                        .note(first, "first defined here")
-                        .help("give each capture its own name"),
+                    Diagnostic::error(
+                        "E0205",
+                        format!("capture `{}` is defined twice", c.name.name),
+                    )
+                    .at(c.name.span, "second definition")
+                    .note(first, "first defined here")
+                    .help("give each capture its own name"),
                 );
                 continue;
             }
@@ -926,7 +1158,10 @@ impl<'a> Lower<'a, '_> {
             Err(at) => {
                 self.diags.push(
                     Diagnostic::error("E0105", "unclosed `{` in a diagnosis")
-                        .at(s.span, format!("the `{{` at character {} is never closed", at + 1))
+                        .at(
+                            s.span,
+                            format!("the `{{` at character {} is never closed", at + 1),
+                        )
                         .help("close the placeholder with `}`, or write a literal brace as `{{`"),
                 );
                 Vec::new()
@@ -938,13 +1173,25 @@ impl<'a> Lower<'a, '_> {
                             || Field::from_name(name).is_some()
                             || vocab::TEMPLATE_FACTS.contains(&name.as_str());
                         if !known {
-                            let mut candidates: Vec<&str> = captures.iter().map(|(n, _)| n.as_str()).collect();
+                            let mut candidates: Vec<&str> =
+                                captures.iter().map(|(n, _)| n.as_str()).collect();
                             candidates.extend(vocab::FIELDS.iter().map(|(n, _)| *n));
                             candidates.extend(vocab::TEMPLATE_FACTS);
                             self.diags.push(
-                                Diagnostic::error("E0105", format!("unknown placeholder `{{{name}}}` in a diagnosis"))
-                                    .at(s.span, format!("`{name}` is neither a capture of this rule nor a fact"))
-                                    .help(vocab::suggest(name, candidates, "placeholder") + "; define it with `capture NAME = /(...)/`"),
+                                Diagnostic::error(
+                                    "E0105",
+                                    format!("unknown placeholder `{{{name}}}` in a diagnosis"),
+                                )
+                                .at(
+                                    s.span,
+                                    format!(
+                                        "`{name}` is neither a capture of this rule nor a fact"
+                                    ),
+                                )
+                                .help(
+                                    vocab::suggest(name, candidates, "placeholder")
+                                        + "; define it with `capture NAME = /(...)/`",
+                                ),
                             );
                         }
                     }
@@ -1026,7 +1273,9 @@ pub(crate) fn regex_error(r: &ast::RegexLit) -> Option<Diagnostic> {
     Some(
         Diagnostic::error("E0209", "invalid regex")
             .at(r.span, why)
-            .help("regexes use the syntax of Rust's `regex` crate (no look-around or back-references)"),
+            .help(
+            "regexes use the syntax of Rust's `regex` crate (no look-around or back-references)",
+        ),
     )
 }
 
@@ -1044,7 +1293,10 @@ pub fn parse_code(text: &str) -> Result<(u16, u16), String> {
         return Err("`x` may only stand at the end".into());
     }
     if !wild(b[1]) && b[1] > b'5' {
-        return Err(format!("the second digit of a reply code runs from 0 to 5, not {}", b[1] as char));
+        return Err(format!(
+            "the second digit of a reply code runs from 0 to 5, not {}",
+            b[1] as char
+        ));
     }
     let digit = |c: u8, w: u16| if wild(c) { w } else { (c - b'0') as u16 };
     let lo = digit(b[0], 0) * 100 + digit(b[1], 0) * 10 + digit(b[2], 0);
@@ -1057,9 +1309,18 @@ type StatusParts = (Option<u16>, Option<u16>, Option<u16>);
 /// `5.7.1`, `5.7.*`, `*.7.26`.
 pub fn parse_status(text: &str) -> Result<StatusParts, (String, String)> {
     let parts: Vec<&str> = text.split('.').collect();
-    let num = |s: &str| if s == "*" { Ok(None) } else { s.parse::<u16>().map(Some) };
+    let num = |s: &str| {
+        if s == "*" {
+            Ok(None)
+        } else {
+            s.parse::<u16>().map(Some)
+        }
+    };
     let (Ok(class), Ok(subject), Ok(detail)) = (num(parts[0]), num(parts[1]), num(parts[2])) else {
-        return Err(("a part is too long".into(), "each part is a small number or `*`".into()));
+        return Err((
+            "a part is too long".into(),
+            "each part is a small number or `*`".into(),
+        ));
     };
     if let Some(c) = class {
         if ![2, 4, 5].contains(&c) {
@@ -1079,7 +1340,10 @@ pub fn parse_status(text: &str) -> Result<StatusParts, (String, String)> {
     }
     if let Some(d) = detail {
         if d > 999 {
-            return Err((format!("detail `{d}` has more than three digits"), "the detail runs from 0 to 999".into()));
+            return Err((
+                format!("detail `{d}` has more than three digits"),
+                "the detail runs from 0 to 999".into(),
+            ));
         }
     }
     Ok((class, subject, detail))
@@ -1103,7 +1367,9 @@ pub fn parse_template(s: &str) -> Result<Vec<TemplatePart>, usize> {
             }
             '{' => {
                 let rest = &s[i + 1..];
-                let Some(end) = rest.find('}') else { return Err(i) };
+                let Some(end) = rest.find('}') else {
+                    return Err(i);
+                };
                 let name = rest[..end].trim();
                 if !text.is_empty() {
                     parts.push(TemplatePart::Text(std::mem::take(&mut text)));
@@ -1128,7 +1394,10 @@ pub fn required_triggers(e: &Expr) -> Option<Vec<PatternId>> {
     match e {
         Expr::Text(ids) if !ids.is_empty() => Some(ids.clone()),
         // One conjunct that needs a trigger is enough; take the narrowest.
-        Expr::And(v) => v.iter().filter_map(required_triggers).min_by_key(|ids| ids.len()),
+        Expr::And(v) => v
+            .iter()
+            .filter_map(required_triggers)
+            .min_by_key(|ids| ids.len()),
         // Every alternative must need one; then any of their triggers will do.
         Expr::Or(v) => {
             let mut all = Vec::new();

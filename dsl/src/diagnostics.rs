@@ -197,7 +197,11 @@ pub fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
             .path(file.name.as_str())
             .line_start(1)
             .fold(true)
-            .annotation(AnnotationKind::Primary.span(range(span, &file.text)).label(&d.label));
+            .annotation(
+                AnnotationKind::Primary
+                    .span(range(span, &file.text))
+                    .label(&d.label),
+            );
         for note in d.notes.iter().filter(|n| n.span.file == span.file) {
             snippet = snippet.annotation(
                 AnnotationKind::Context

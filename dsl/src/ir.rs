@@ -158,9 +158,16 @@ pub enum Expr {
     Or(Vec<Expr>),
     Not(Box<Expr>),
     /// Reply code within `lo..=hi`.
-    Code { lo: u16, hi: u16 },
+    Code {
+        lo: u16,
+        hi: u16,
+    },
     /// Enhanced status; `None` parts match anything.
-    Status { class: Option<u16>, subject: Option<u16>, detail: Option<u16> },
+    Status {
+        class: Option<u16>,
+        subject: Option<u16>,
+        detail: Option<u16>,
+    },
     /// `true` for permanent (5xx), `false` for transient (4xx).
     Permanent(bool),
     Stage(Stage),
@@ -169,7 +176,10 @@ pub enum Expr {
     Text(Vec<PatternId>),
     Field(Field, FieldMatch),
     Rule(RuleIdx),
-    Check { check: String, verdict: String },
+    Check {
+        check: String,
+        verdict: String,
+    },
 }
 
 /// Fix, prevention and escalation steps, and references.

@@ -91,7 +91,16 @@ pub fn compile(packs: Vec<PackSource>, read: ReadFile, find_pack: FindPack) -> C
         };
         let mut loaded: Vec<String> = Vec::new();
         for (path, text) in &pack.files {
-            parse_with_includes(path, text.clone(), &mut Vec::new(), &mut loaded, read, &mut sources, &mut diags, &mut p);
+            parse_with_includes(
+                path,
+                text.clone(),
+                &mut Vec::new(),
+                &mut loaded,
+                read,
+                &mut sources,
+                &mut diags,
+                &mut p,
+            );
         }
         for imp in &p.imports {
             let known = queue.iter().any(|q| q.name == imp.name);
@@ -103,7 +112,10 @@ pub fn compile(packs: Vec<PackSource>, read: ReadFile, find_pack: FindPack) -> C
         }
         parsed.push(p);
     }
-    let item_lists: Vec<(&str, &[ast::Item])> = parsed.iter().map(|p| (p.name.as_str(), p.items.as_slice())).collect();
+    let item_lists: Vec<(&str, &[ast::Item])> = parsed
+        .iter()
+        .map(|p| (p.name.as_str(), p.items.as_slice()))
+        .collect();
     lints::lint(&item_lists, &mut diags);
     let location = |span: ast::Span| sources.location(span);
     let ruleset = compile::compile_packs(&parsed, &location, &mut diags);
@@ -142,14 +154,22 @@ fn parse_with_includes(
                 let target = join(path, &s.value);
                 if stack.contains(&target) {
                     diags.push(
-                        Diagnostic::error("E0214", format!("include cycle: `{target}` includes itself"))
-                            .at(s.span, "this include leads back to a file that is being read")
-                            .help("include each file from one place only"),
+                        Diagnostic::error(
+                            "E0214",
+                            format!("include cycle: `{target}` includes itself"),
+                        )
+                        .at(
+                            s.span,
+                            "this include leads back to a file that is being read",
+                        )
+                        .help("include each file from one place only"),
                     );
                     continue;
                 }
                 match read(&target) {
-                    Ok(t) => parse_with_includes(&target, t, stack, loaded, read, sources, diags, pack),
+                    Ok(t) => {
+                        parse_with_includes(&target, t, stack, loaded, read, sources, diags, pack)
+                    }
                     Err(e) => diags.push(
                         Diagnostic::error("E0120", format!("cannot read included file `{target}`"))
                             .at(s.span, e.to_string())
@@ -192,7 +212,10 @@ pub fn load_pack(path: &Path) -> std::io::Result<PackSource> {
         files.sort();
         (path.to_path_buf(), files)
     } else {
-        (path.parent().unwrap_or(Path::new(".")).to_path_buf(), vec![path.to_path_buf()])
+        (
+            path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+            vec![path.to_path_buf()],
+        )
     };
     let name = dir
         .canonicalize()
@@ -205,7 +228,11 @@ pub fn load_pack(path: &Path) -> std::io::Result<PackSource> {
         let text = String::from_utf8(bytes).map_err(|e| {
             std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
-                format!("{} is not UTF-8 (invalid byte at offset {})", f.display(), e.utf8_error().valid_up_to()),
+                format!(
+                    "{} is not UTF-8 (invalid byte at offset {})",
+                    f.display(),
+                    e.utf8_error().valid_up_to()
+                ),
             )
         })?;
         out.push((f.to_string_lossy().into_owned(), text));
@@ -220,7 +247,12 @@ pub fn compile_str(name: &str, text: &str) -> Compilation {
             name: "test".into(),
             files: vec![(name.into(), text.into())],
         }],
-        &|p| Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("no file {p}"))),
+        &|p| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("no file {p}"),
+            ))
+        },
         &|_| None,
     )
 }

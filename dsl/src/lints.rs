@@ -11,15 +11,33 @@ use std::collections::{HashMap, HashSet};
 
 /// Every lint id with a one-line summary.
 pub const LINTS: &[(&str, &str)] = &[
-    ("contradictory_condition", "an `and` of tests that cannot all hold, e.g. `code 4xx and status 5.*.*`"),
+    (
+        "contradictory_condition",
+        "an `and` of tests that cannot all hold, e.g. `code 4xx and status 5.*.*`",
+    ),
     ("unused_phrases", "a phrase set no condition uses"),
     ("duplicate_phrase", "the same phrase twice in one list"),
-    ("short_trigger", "a literal so short it matches almost everywhere"),
-    ("regex_could_be_literal", "a regex without special characters, which a literal would match faster"),
-    ("confusable_unicode", "a phrase with invisible characters or letters that look like ASCII but are not"),
+    (
+        "short_trigger",
+        "a literal so short it matches almost everywhere",
+    ),
+    (
+        "regex_could_be_literal",
+        "a regex without special characters, which a literal would match faster",
+    ),
+    (
+        "confusable_unicode",
+        "a phrase with invisible characters or letters that look like ASCII but are not",
+    ),
     ("missing_refs", "a rule that cites no source"),
-    ("missing_fix", "a rule whose diagnosis comes with no fix steps (neither its own nor its category's)"),
-    ("missing_example", "a rule with no `example` to prove it fires"),
+    (
+        "missing_fix",
+        "a rule whose diagnosis comes with no fix steps (neither its own nor its category's)",
+    ),
+    (
+        "missing_example",
+        "a rule with no `example` to prove it fires",
+    ),
     ("unused_capture", "a capture that the diagnosis never uses"),
     ("double_negation", "`not not x`, which is just `x`"),
 ];
@@ -56,9 +74,15 @@ pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
                 Item::Phrases(ps) => {
                     if !used_sets.contains(ps.name.name.as_str()) {
                         diags.push(
-                            Diagnostic::warning("unused_phrases", format!("phrase set `{}` is never used", ps.name.name))
-                                .at(ps.name.span, "no condition refers to it")
-                                .help(format!("use it with `text has {}`, or remove it", ps.name.name)),
+                            Diagnostic::warning(
+                                "unused_phrases",
+                                format!("phrase set `{}` is never used", ps.name.name),
+                            )
+                            .at(ps.name.span, "no condition refers to it")
+                            .help(format!(
+                                "use it with `text has {}`, or remove it",
+                                ps.name.name
+                            )),
                         );
                     }
                     phrases(&ps.phrases, diags);
@@ -89,9 +113,14 @@ fn collect_sets<'a>(c: &'a Cond, out: &mut HashSet<&'a str>) {
 fn rule(r: &ast::Rule, category_has_fix: &HashMap<&str, bool>, diags: &mut Vec<Diagnostic>) {
     if r.advice.refs.is_empty() {
         diags.push(
-            Diagnostic::warning("missing_refs", format!("rule `{}` cites no source", r.name.name))
-                .at(r.name.span, "no `refs`")
-                .help("add `refs \"https://...\"` naming the provider page or RFC the rule is based on"),
+            Diagnostic::warning(
+                "missing_refs",
+                format!("rule `{}` cites no source", r.name.name),
+            )
+            .at(r.name.span, "no `refs`")
+            .help(
+                "add `refs \"https://...\"` naming the provider page or RFC the rule is based on",
+            ),
         );
     }
     let category_fix = r
@@ -102,25 +131,37 @@ fn rule(r: &ast::Rule, category_has_fix: &HashMap<&str, bool>, diags: &mut Vec<D
         .unwrap_or(true);
     if r.advice.fix.is_empty() && !category_fix {
         diags.push(
-            Diagnostic::warning("missing_fix", format!("rule `{}` gives no fix steps", r.name.name))
-                .at(r.name.span, "neither the rule nor its category has `fix`")
-                .help("add `fix \"first step\" \"second step\"`"),
+            Diagnostic::warning(
+                "missing_fix",
+                format!("rule `{}` gives no fix steps", r.name.name),
+            )
+            .at(r.name.span, "neither the rule nor its category has `fix`")
+            .help("add `fix \"first step\" \"second step\"`"),
         );
     }
     if r.examples.is_empty() {
         diags.push(
-            Diagnostic::warning("missing_example", format!("rule `{}` has no example", r.name.name))
-                .at(r.name.span, "nothing proves this rule fires")
-                .help("add `example \"550 5.7.1 ...\"` with a real reply it must diagnose"),
+            Diagnostic::warning(
+                "missing_example",
+                format!("rule `{}` has no example", r.name.name),
+            )
+            .at(r.name.span, "nothing proves this rule fires")
+            .help("add `example \"550 5.7.1 ...\"` with a real reply it must diagnose"),
         );
     }
     if let Some(d) = &r.diagnosis {
         for c in &r.captures {
             if !d.value.contains(&format!("{{{}}}", c.name.name)) {
                 diags.push(
-                    Diagnostic::warning("unused_capture", format!("capture `{}` is never used", c.name.name))
-                        .at(c.name.span, "not in the diagnosis")
-                        .help(format!("write `{{{}}}` in the diagnosis, or remove the capture", c.name.name)),
+                    Diagnostic::warning(
+                        "unused_capture",
+                        format!("capture `{}` is never used", c.name.name),
+                    )
+                    .at(c.name.span, "not in the diagnosis")
+                    .help(format!(
+                        "write `{{{}}}` in the diagnosis, or remove the capture",
+                        c.name.name
+                    )),
                 );
             }
         }
@@ -132,7 +173,13 @@ fn rule(r: &ast::Rule, category_has_fix: &HashMap<&str, bool>, diags: &mut Vec<D
 
 /// The reply class a test pins down, if any: 4 or 5.
 fn class_of(c: &Cond) -> Option<(u8, Span)> {
-    let digit = |s: &str| s.as_bytes().first().copied().filter(u8::is_ascii_digit).map(|d| d - b'0');
+    let digit = |s: &str| {
+        s.as_bytes()
+            .first()
+            .copied()
+            .filter(u8::is_ascii_digit)
+            .map(|d| d - b'0')
+    };
     match c {
         Cond::Code(t, s) => digit(t).map(|d| (d, *s)),
         Cond::Status(t, s) => digit(t).map(|d| (d, *s)),
@@ -153,10 +200,13 @@ fn cond(c: &Cond, diags: &mut Vec<Diagnostic>) {
                 if let Some((class, span)) = class_of(x) {
                     match first {
                         Some((c0, s0)) if c0 != class => diags.push(
-                            Diagnostic::warning("contradictory_condition", "this condition can never hold")
-                                .at(span, format!("this asks for a {class}xx reply"))
-                                .note(s0, format!("but this asks for a {c0}xx reply"))
-                                .help("a reply has one class; use `or`, or remove one of the tests"),
+                            Diagnostic::warning(
+                                "contradictory_condition",
+                                "this condition can never hold",
+                            )
+                            .at(span, format!("this asks for a {class}xx reply"))
+                            .note(s0, format!("but this asks for a {c0}xx reply"))
+                            .help("a reply has one class; use `or`, or remove one of the tests"),
                         ),
                         None => first = Some((class, span)),
                         _ => {}
@@ -171,7 +221,10 @@ fn cond(c: &Cond, diags: &mut Vec<Diagnostic>) {
                 diags.push(
                     Diagnostic::warning("double_negation", "`not not` cancels out")
                         .at(*span, "two negations")
-                        .help(format!("write the inner condition alone: `{}`", "...").replace("`...`", "the condition without `not not`")),
+                        .help(
+                            format!("write the inner condition alone: `{}`", "...")
+                                .replace("`...`", "the condition without `not not`"),
+                        ),
                 );
                 cond(inner, diags);
             } else {
@@ -193,10 +246,15 @@ fn phrases(list: &[Phrase], diags: &mut Vec<Diagnostic>) {
                 let n = normalize(&s.value);
                 if let Some(first) = seen.insert(n.clone(), s.span) {
                     diags.push(
-                        Diagnostic::warning("duplicate_phrase", format!("phrase \"{}\" is listed twice", s.value))
-                            .at(s.span, "duplicate")
-                            .note(first, "first listed here")
-                            .help("phrases match case-insensitively with white space folded; remove one"),
+                        Diagnostic::warning(
+                            "duplicate_phrase",
+                            format!("phrase \"{}\" is listed twice", s.value),
+                        )
+                        .at(s.span, "duplicate")
+                        .note(first, "first listed here")
+                        .help(
+                            "phrases match case-insensitively with white space folded; remove one",
+                        ),
                     );
                 }
                 if !n.is_empty() && n.chars().count() < MIN_TRIGGER_LEN {
@@ -212,9 +270,15 @@ fn phrases(list: &[Phrase], diags: &mut Vec<Diagnostic>) {
                 let special = r.source.chars().any(|c| "\\.^$|?*+()[]{}".contains(c));
                 if !special && !r.source.is_empty() {
                     diags.push(
-                        Diagnostic::warning("regex_could_be_literal", format!("regex /{}/ has no special characters", r.source))
-                            .at(r.span, "a literal would do")
-                            .help(format!("write it as \"{}\": literals go into one fast automaton", r.source)),
+                        Diagnostic::warning(
+                            "regex_could_be_literal",
+                            format!("regex /{}/ has no special characters", r.source),
+                        )
+                        .at(r.span, "a literal would do")
+                        .help(format!(
+                            "write it as \"{}\": literals go into one fast automaton",
+                            r.source
+                        )),
                     );
                 }
                 confusables(&r.source, r.span, diags);
@@ -225,13 +289,26 @@ fn phrases(list: &[Phrase], diags: &mut Vec<Diagnostic>) {
 
 fn confusables(text: &str, span: Span, diags: &mut Vec<Diagnostic>) {
     // Invisible characters, and Cyrillic/Greek letters that look like Latin ones.
-    const INVISIBLE: &[char] = &['\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{00a0}', '\u{00ad}'];
+    const INVISIBLE: &[char] = &[
+        '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{00a0}', '\u{00ad}',
+    ];
     const LOOKALIKES: &str = "аеорсухіјԁһАВЕКМНОРСТХІЈοΑΒΕΖΗΙΚΜΝΟΡΤΥΧ";
-    if let Some(c) = text.chars().find(|c| INVISIBLE.contains(c) || LOOKALIKES.contains(*c)) {
+    if let Some(c) = text
+        .chars()
+        .find(|c| INVISIBLE.contains(c) || LOOKALIKES.contains(*c))
+    {
         diags.push(
-            Diagnostic::warning("confusable_unicode", format!("phrase contains the confusable character U+{:04X}", c as u32))
-                .at(span, "looks like plain ASCII but is not")
-                .help("retype the phrase in plain ASCII; a reply with the ASCII letters would not match"),
+            Diagnostic::warning(
+                "confusable_unicode",
+                format!(
+                    "phrase contains the confusable character U+{:04X}",
+                    c as u32
+                ),
+            )
+            .at(span, "looks like plain ASCII but is not")
+            .help(
+                "retype the phrase in plain ASCII; a reply with the ASCII letters would not match",
+            ),
         );
     }
 }

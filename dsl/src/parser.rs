@@ -31,7 +31,9 @@ pub const MAX_NESTING: usize = 32;
 const CALL_LIMIT: usize = 2_000_000;
 
 /// The keywords that start a top-level item.
-pub const ITEM_KEYWORDS: [&str; 6] = ["import", "include", "category", "phrases", "provider", "rule"];
+pub const ITEM_KEYWORDS: [&str; 6] = [
+    "import", "include", "category", "phrases", "provider", "rule",
+];
 
 /// Parses one file. Every problem found goes to `diags`; the returned file
 /// holds every item that parsed.
@@ -120,7 +122,11 @@ fn prelex(file: FileId, chunk: &str, offset: usize) -> Option<Diagnostic> {
                             let (code, what, help) = if c == b'"' {
                                 ("E0002", "string", "close the string with `\"` on the same line; write a newline as `\\n`")
                             } else {
-                                ("E0003", "regex", "close the regex with `/`; write a slash inside it as `\\/`")
+                                (
+                                    "E0003",
+                                    "regex",
+                                    "close the regex with `/`; write a slash inside it as `\\/`",
+                                )
                             };
                             return Some(
                                 Diagnostic::error(code, format!("unterminated {what}"))
@@ -147,7 +153,9 @@ fn prelex(file: FileId, chunk: &str, offset: usize) -> Option<Diagnostic> {
                                 Span::new(file, offset + i, offset + i + 1),
                                 format!("more than {MAX_NESTING} levels of nesting here"),
                             )
-                            .help("split the condition into rules and refer to them with `rule NAME`"),
+                            .help(
+                                "split the condition into rules and refer to them with `rule NAME`",
+                            ),
                     );
                 }
                 prev_ident = false;
@@ -164,16 +172,26 @@ fn prelex(file: FileId, chunk: &str, offset: usize) -> Option<Diagnostic> {
 }
 
 /// Turns a pest error into `E0001`, or `E0006` when the call limit was hit.
-fn syntax_error(file: FileId, chunk: &str, offset: usize, e: pest::error::Error<Rule>) -> Diagnostic {
+fn syntax_error(
+    file: FileId,
+    chunk: &str,
+    offset: usize,
+    e: pest::error::Error<Rule>,
+) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
     let pos = match e.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
     match e.variant {
-        ErrorVariant::CustomError { .. } => Diagnostic::error("E0006", "item is too complex to parse")
-            .at(Span::new(file, offset + pos, offset + pos), "the parser gave up here")
-            .help("simplify the condition or split it into several rules"),
+        ErrorVariant::CustomError { .. } => {
+            Diagnostic::error("E0006", "item is too complex to parse")
+                .at(
+                    Span::new(file, offset + pos, offset + pos),
+                    "the parser gave up here",
+                )
+                .help("simplify the condition or split it into several rules")
+        }
         ErrorVariant::ParsingError { positives, .. } => {
             let found = found_at(&chunk[pos..]);
             let span = Span::new(file, offset + pos, offset + pos + found.len());
@@ -186,8 +204,9 @@ fn syntax_error(file: FileId, chunk: &str, offset: usize, e: pest::error::Error<
             } else {
                 format!("`{found}`")
             };
-            let mut d = Diagnostic::error("E0001", format!("expected {expected}, found {found_text}"))
-                .at(span, format!("expected {expected}"));
+            let mut d =
+                Diagnostic::error("E0001", format!("expected {expected}, found {found_text}"))
+                    .at(span, format!("expected {expected}"));
             if let Some(help) = syntax_help(&names, found) {
                 d = d.help(help);
             }
@@ -219,10 +238,15 @@ fn syntax_help(expected: &[&str], found: &str) -> Option<String> {
         return Some("a reply code is three characters: `550`, or `5xx` for a family".into());
     }
     if wants("enhanced status") {
-        return Some("an enhanced status is `class.subject.detail`, e.g. `5.7.1`; use `*` for any part".into());
+        return Some(
+            "an enhanced status is `class.subject.detail`, e.g. `5.7.1`; use `*` for any part"
+                .into(),
+        );
     }
     if wants("`and`") && !found.is_empty() {
-        return Some("conditions are joined with `and` or `or`; a new field starts on its own line".into());
+        return Some(
+            "conditions are joined with `and` or `or`; a new field starts on its own line".into(),
+        );
     }
     if wants("a condition") {
         return Some("a condition is e.g. `code 550`, `status 5.7.*`, `text has NAME` or `host ends_with \"x\"`".into());
@@ -242,7 +266,11 @@ fn join_or(names: &[&str]) -> String {
 /// for rules that are not worth naming (trivia, the inside of literals).
 pub fn rule_name(r: Rule) -> Option<&'static str> {
     Some(match r {
-        Rule::WHITESPACE | Rule::COMMENT | Rule::string_inner | Rule::regex_inner | Rule::ident_char => return None,
+        Rule::WHITESPACE
+        | Rule::COMMENT
+        | Rule::string_inner
+        | Rule::regex_inner
+        | Rule::ident_char => return None,
         Rule::item => "an item (`rule`, `category`, `phrases`, `provider`, `import`, `include`)",
         Rule::phrase => "a string or a regex",
         Rule::EOI => "end of file",
@@ -257,13 +285,19 @@ pub fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::check_name => "a check name like `dnsbl.ip`",
         Rule::check_call => "a check call like `dnsbl.ip(ip: client_ip)`",
         Rule::check_arg => "an argument `name: value`",
-        Rule::file | Rule::import | Rule::include | Rule::category | Rule::phrases | Rule::provider | Rule::rule => {
-            "an item (`rule`, `category`, `phrases`, `provider`, `import`, `include`)"
-        }
+        Rule::file
+        | Rule::import
+        | Rule::include
+        | Rule::category
+        | Rule::phrases
+        | Rule::provider
+        | Rule::rule => "an item (`rule`, `category`, `phrases`, `provider`, `import`, `include`)",
         Rule::kw_import | Rule::kw_include | Rule::kw_phrases | Rule::kw_rule => {
             "an item (`rule`, `category`, `phrases`, `provider`, `import`, `include`)"
         }
-        Rule::unknown_field | Rule::category_field | Rule::provider_field | Rule::rule_field => "a field",
+        Rule::unknown_field | Rule::category_field | Rule::provider_field | Rule::rule_field => {
+            "a field"
+        }
         Rule::reserved_word | Rule::condition_keyword => "a name",
         Rule::kw_title | Rule::title_field => "`title`",
         Rule::kw_reason | Rule::reason_field => "`reason`",
@@ -292,14 +326,23 @@ pub fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::kw_text | Rule::text_has | Rule::text_matches => "`text`",
         Rule::kw_has => "`has`",
         Rule::kw_matches => "`matches`",
-        Rule::kw_is | Rule::kw_ends_with | Rule::kw_starts_with | Rule::kw_contains | Rule::field_op | Rule::field_test => {
+        Rule::kw_is
+        | Rule::kw_ends_with
+        | Rule::kw_starts_with
+        | Rule::kw_contains
+        | Rule::field_op
+        | Rule::field_test => {
             "a comparison (`is`, `ends_with`, `starts_with`, `contains`, `matches`)"
         }
         Rule::kw_exists | Rule::field_exists => "`exists`",
         Rule::rule_cond => "`rule`",
-        Rule::atom | Rule::condition | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::group | Rule::field_cond => {
-            "a condition"
-        }
+        Rule::atom
+        | Rule::condition
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::group
+        | Rule::field_cond => "a condition",
     })
 }
 
@@ -392,10 +435,7 @@ impl Builder<'_> {
     }
 
     fn strings(&mut self, p: Pair<Rule>) -> Vec<Str> {
-        p.into_inner()
-            .skip(1)
-            .map(|s| self.string(s))
-            .collect()
+        p.into_inner().skip(1).map(|s| self.string(s)).collect()
     }
 
     fn file(mut self, p: Pair<Rule>, out: &mut File) {
@@ -403,7 +443,9 @@ impl Builder<'_> {
             let span = self.span(&item);
             let it = match item.as_rule() {
                 Rule::import => Item::Import(self.ident(item.into_inner().nth(1).expect("name"))),
-                Rule::include => Item::Include(self.string(item.into_inner().nth(1).expect("path"))),
+                Rule::include => {
+                    Item::Include(self.string(item.into_inner().nth(1).expect("path")))
+                }
                 Rule::category => Item::Category(self.category(item, span)),
                 Rule::phrases => {
                     let mut inner = item.into_inner().skip(1);
@@ -473,7 +515,9 @@ impl Builder<'_> {
             span,
         };
         for f in inner {
-            let Some(f) = self.advice(f, &mut c.advice) else { continue };
+            let Some(f) = self.advice(f, &mut c.advice) else {
+                continue;
+            };
             match f.as_rule() {
                 Rule::title_field => {
                     let v = self.string(f.clone().into_inner().nth(1).expect("title"));
@@ -507,7 +551,9 @@ impl Builder<'_> {
             span,
         };
         for f in inner {
-            let Some(f) = self.advice(f, &mut pr.advice) else { continue };
+            let Some(f) = self.advice(f, &mut pr.advice) else {
+                continue;
+            };
             match f.as_rule() {
                 Rule::title_field => {
                     let v = self.string(f.clone().into_inner().nth(1).expect("title"));
@@ -549,7 +595,9 @@ impl Builder<'_> {
             span,
         };
         for f in inner {
-            let Some(f) = self.advice(f, &mut r.advice) else { continue };
+            let Some(f) = self.advice(f, &mut r.advice) else {
+                continue;
+            };
             let mut parts = f.clone().into_inner().skip(1);
             match f.as_rule() {
                 Rule::category_ref => {
@@ -689,10 +737,14 @@ impl Builder<'_> {
         let _kw = inner.next();
         match kind {
             Rule::code_cond => Cond::Code(inner.next().expect("code").as_str().to_string(), span),
-            Rule::status_cond => Cond::Status(inner.next().expect("status").as_str().to_string(), span),
+            Rule::status_cond => {
+                Cond::Status(inner.next().expect("status").as_str().to_string(), span)
+            }
             Rule::class_cond => Cond::Class(self.ident(inner.next().expect("class")), span),
             Rule::stage_cond => Cond::Stage(self.ident(inner.next().expect("stage")), span),
-            Rule::provider_cond => Cond::Provider(self.qualified(inner.next().expect("name")), span),
+            Rule::provider_cond => {
+                Cond::Provider(self.qualified(inner.next().expect("name")), span)
+            }
             Rule::rule_cond => Cond::Rule(self.qualified(inner.next().expect("name")), span),
             Rule::text_has => {
                 let v = inner.nth(1).expect("operand");
@@ -710,7 +762,11 @@ impl Builder<'_> {
             Rule::check_cond => {
                 let check = self.ident(inner.next().expect("check"));
                 let verdict = self.ident(inner.nth(1).expect("verdict"));
-                Cond::Check { check, verdict, span }
+                Cond::Check {
+                    check,
+                    verdict,
+                    span,
+                }
             }
             Rule::field_cond => {
                 // the first pair was the field name
@@ -734,7 +790,11 @@ impl Builder<'_> {
                         Rule::phrase_list => self.phrase_list(v),
                         _ => vec![self.phrase(v)],
                     };
-                    FieldTest::Compare { op, values, op_span }
+                    FieldTest::Compare {
+                        op,
+                        values,
+                        op_span,
+                    }
                 };
                 Cond::Field { field, test, span }
             }

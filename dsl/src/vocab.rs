@@ -5,12 +5,40 @@
 /// The standard bounce-reason vocabulary (as made common by Sisimai). Every
 /// diagnosis carries one, so figures compare across tools.
 pub const REASONS: &[&str] = &[
-    "userunknown", "hostunknown", "hasmoved", "suspend", "mailboxfull", "suppressed", "notaccept",
-    "blocked", "badreputation", "authfailure", "requireptr", "rejected", "norelaying",
-    "ratelimited", "spamdetected", "virusdetected", "contenterror", "filtered", "policyviolation",
-    "notcompliantrfc", "emailtoolarge", "securityerror", "failedstarttls", "networkerror",
-    "expired", "systemerror", "systemfull", "syntaxerror", "mailererror", "feedback", "vacation",
-    "delivered", "onhold", "undefined",
+    "userunknown",
+    "hostunknown",
+    "hasmoved",
+    "suspend",
+    "mailboxfull",
+    "suppressed",
+    "notaccept",
+    "blocked",
+    "badreputation",
+    "authfailure",
+    "requireptr",
+    "rejected",
+    "norelaying",
+    "ratelimited",
+    "spamdetected",
+    "virusdetected",
+    "contenterror",
+    "filtered",
+    "policyviolation",
+    "notcompliantrfc",
+    "emailtoolarge",
+    "securityerror",
+    "failedstarttls",
+    "networkerror",
+    "expired",
+    "systemerror",
+    "systemfull",
+    "syntaxerror",
+    "mailererror",
+    "feedback",
+    "vacation",
+    "delivered",
+    "onhold",
+    "undefined",
 ];
 
 /// The SMTP stages a reply can come from, in dialogue order.
@@ -23,13 +51,19 @@ pub const CLASSES: &[&str] = &["permanent", "transient"];
 pub const FIELDS: &[(&str, &str)] = &[
     ("host", "the remote (receiving) host name that answered"),
     ("remote_ip", "the remote host's IP address"),
-    ("client_ip", "the sending (client) IP address, when the text names it"),
+    (
+        "client_ip",
+        "the sending (client) IP address, when the text names it",
+    ),
     ("recipient", "the recipient address"),
     ("domain", "the recipient's domain"),
     ("sender", "the envelope sender address"),
     ("sender_domain", "the envelope sender's domain"),
     ("mta", "the reporting MTA"),
-    ("token", "a provider token in the text, e.g. `TSS04`, `S3150`, `AUP#1234`"),
+    (
+        "token",
+        "a provider token in the text, e.g. `TSS04`, `S3150`, `AUP#1234`",
+    ),
     ("url", "a URL in the text"),
 ];
 
@@ -37,7 +71,12 @@ pub const FIELDS: &[(&str, &str)] = &[
 pub const TEMPLATE_FACTS: &[&str] = &["code", "status", "provider", "stage", "text"];
 
 /// Confidence words and the number each stands for.
-pub const CONFIDENCE_WORDS: &[(&str, f32)] = &[("certain", 0.99), ("high", 0.9), ("medium", 0.7), ("low", 0.4)];
+pub const CONFIDENCE_WORDS: &[(&str, f32)] = &[
+    ("certain", 0.99),
+    ("high", 0.9),
+    ("medium", 0.7),
+    ("low", 0.4),
+];
 
 /// Verdicts a check can return.
 pub const VERDICTS: &[&str] = &["pass", "fail", "warn", "unknown", "error"];
@@ -51,30 +90,74 @@ pub struct CheckSig {
 
 /// The checks of the standard plugins.
 pub const CHECKS: &[CheckSig] = &[
-    CheckSig { name: "dnsbl.ip", required: &["ip"], optional: &["zones"] },
-    CheckSig { name: "dnsbl.domain", required: &["domain"], optional: &["zones"] },
-    CheckSig { name: "auth.spf", required: &["domain"], optional: &["ip"] },
-    CheckSig { name: "auth.dmarc", required: &["domain"], optional: &[] },
-    CheckSig { name: "auth.dkim", required: &["domain", "selector"], optional: &[] },
-    CheckSig { name: "auth.ptr", required: &["ip"], optional: &[] },
-    CheckSig { name: "postmaster.domain", required: &["domain"], optional: &[] },
-    CheckSig { name: "snds.ip", required: &["ip"], optional: &[] },
+    CheckSig {
+        name: "dnsbl.ip",
+        required: &["ip"],
+        optional: &["zones"],
+    },
+    CheckSig {
+        name: "dnsbl.domain",
+        required: &["domain"],
+        optional: &["zones"],
+    },
+    CheckSig {
+        name: "auth.spf",
+        required: &["domain"],
+        optional: &["ip"],
+    },
+    CheckSig {
+        name: "auth.dmarc",
+        required: &["domain"],
+        optional: &[],
+    },
+    CheckSig {
+        name: "auth.dkim",
+        required: &["domain", "selector"],
+        optional: &[],
+    },
+    CheckSig {
+        name: "auth.ptr",
+        required: &["ip"],
+        optional: &[],
+    },
+    CheckSig {
+        name: "postmaster.domain",
+        required: &["domain"],
+        optional: &[],
+    },
+    CheckSig {
+        name: "snds.ip",
+        required: &["ip"],
+        optional: &[],
+    },
 ];
 
 /// The closest candidate to `name`, if one is close enough to suggest.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
         .filter(|c| *c != name)
-        .map(|c| (strsim::damerau_levenshtein(&name.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&name.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
 }
 
 /// `help:` text for a did-you-mean, or a fallback.
-pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str> + Clone, what: &str) -> String {
+pub fn suggest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+    what: &str,
+) -> String {
     match did_you_mean(name, candidates.clone()) {
         Some(c) => format!("did you mean `{c}`?"),
         None => {
@@ -84,7 +167,13 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str> + C
             if all.is_empty() {
                 format!("no {what} is defined; define one first")
             } else if all.len() <= 12 {
-                format!("the {what}s are: {}", all.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))
+                format!(
+                    "the {what}s are: {}",
+                    all.iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             } else {
                 format!("there are {} {what}s; none is close to `{name}`", all.len())
             }
@@ -99,7 +188,10 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         assert_eq!(did_you_mean("gogle", ["google", "yahoo"]), Some("google"));
-        assert_eq!(did_you_mean("blaclist", ["blacklist", "content"]), Some("blacklist"));
+        assert_eq!(
+            did_you_mean("blaclist", ["blacklist", "content"]),
+            Some("blacklist")
+        );
         assert_eq!(did_you_mean("zzz", ["google", "yahoo"]), None);
     }
 }

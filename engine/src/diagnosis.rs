@@ -98,7 +98,12 @@ pub const MAX_ALTERNATIVES: usize = 5;
 pub fn diagnose(rs: &Ruleset, facts: &Facts) -> Diagnosis {
     let found = matcher::find_triggers(rs, &facts.text);
     let provider = matcher::recognise_provider(rs, facts, &found);
-    let inp = Input { facts, found: &found, provider, verdicts: &[] };
+    let inp = Input {
+        facts,
+        found: &found,
+        provider,
+        verdicts: &[],
+    };
     let fired = matcher::fire(rs, &inp);
     build(rs, facts, provider, &fired, &found)
 }
@@ -107,7 +112,10 @@ fn evidence(text: &str, spans: &[(u32, u32)]) -> Vec<Evidence> {
     spans
         .iter()
         .filter_map(|&(s, e)| {
-            text.get(s as usize..e as usize).map(|t| Evidence { text: t.to_string(), span: [s, e] })
+            text.get(s as usize..e as usize).map(|t| Evidence {
+                text: t.to_string(),
+                span: [s, e],
+            })
         })
         .collect()
 }
@@ -121,7 +129,13 @@ fn push_unique(into: &mut Vec<String>, from: &[String]) {
 }
 
 /// Assembles the diagnosis from the ranked rules that fired.
-pub fn build(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired], _found: &Found) -> Diagnosis {
+pub fn build(
+    rs: &Ruleset,
+    facts: &Facts,
+    provider: Option<u32>,
+    fired: &[Fired],
+    _found: &Found,
+) -> Diagnosis {
     let permanent = facts.permanent();
     let retry = match permanent {
         Some(true) => Retry::NoFixFirst,
@@ -170,7 +184,12 @@ pub fn build(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired]
             d.confidence = rule.confidence;
             d.diagnosis = render_template(rule, facts, prov.map(|p| p.title.as_str()));
             d.evidence = evidence(&facts.text, &top.evidence);
-            let filled: Vec<String> = rule.advice.fix.iter().map(|f| fill(f, rule, facts)).collect();
+            let filled: Vec<String> = rule
+                .advice
+                .fix
+                .iter()
+                .map(|f| fill(f, rule, facts))
+                .collect();
             push_unique(&mut d.fix, &filled);
             push_unique(&mut d.fix, &cat.advice.fix);
             push_unique(&mut d.prevent, &rule.advice.prevent);
@@ -196,7 +215,12 @@ pub fn build(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired]
         }
         None => {
             d.category = status::fallback_category(facts.status, facts.code).to_string();
-            d.reason = if facts.code.is_none() && facts.status.is_none() { "undefined" } else { "onhold" }.into();
+            d.reason = if facts.code.is_none() && facts.status.is_none() {
+                "undefined"
+            } else {
+                "onhold"
+            }
+            .into();
             d.category_title = "No rule recognised this reply".into();
             let meaning = match (facts.status, facts.code) {
                 (Some(s), _) => format!("{s}: {}", status::status_meaning(s)),
@@ -234,7 +258,13 @@ pub fn render_template(rule: &RuleIr, facts: &Facts, provider: Option<&str>) -> 
                     .and_then(|(_, re)| re.captures(&facts.text))
                     .and_then(|c| c.get(1).map(|m| m.as_str().to_string()));
                 let value = captured
-                    .or_else(|| if name == "provider" { provider.map(str::to_string) } else { None })
+                    .or_else(|| {
+                        if name == "provider" {
+                            provider.map(str::to_string)
+                        } else {
+                            None
+                        }
+                    })
                     .or_else(|| facts.get(name));
                 match value {
                     Some(v) => out.push_str(&v),
@@ -253,7 +283,10 @@ fn fill(step: &str, rule: &RuleIr, facts: &Facts) -> String {
     }
     match bouncedx_dsl::compile::parse_template(step) {
         Ok(parts) => {
-            let r = RuleIr { diagnosis: parts, ..rule.clone() };
+            let r = RuleIr {
+                diagnosis: parts,
+                ..rule.clone()
+            };
             render_template(&r, facts, None)
         }
         Err(_) => step.to_string(),

@@ -43,7 +43,12 @@ pub struct Explanation {
 pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
     let found = matcher::find_triggers(rs, &facts.text);
     let provider = matcher::recognise_provider(rs, facts, &found);
-    let inp = Input { facts, found: &found, provider, verdicts: &[] };
+    let inp = Input {
+        facts,
+        found: &found,
+        provider,
+        verdicts: &[],
+    };
     let mut rules: Vec<RuleTrace> = rs
         .rules
         .iter()
@@ -57,7 +62,11 @@ pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
             }
         })
         .collect();
-    rules.sort_by(|a, b| b.fired.cmp(&a.fired).then(b.confidence.total_cmp(&a.confidence)));
+    rules.sort_by(|a, b| {
+        b.fired
+            .cmp(&a.fired)
+            .then(b.confidence.total_cmp(&a.confidence))
+    });
     Explanation {
         text: facts.text.clone(),
         code: facts.code,
@@ -73,29 +82,57 @@ pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
 }
 
 fn trace(rs: &Ruleset, e: &Expr, inp: &Input, found: &Found) -> Node {
-    let leaf = |test: String, value: bool| Node { test, value, children: Vec::new() };
+    let leaf = |test: String, value: bool| Node {
+        test,
+        value,
+        children: Vec::new(),
+    };
     match e {
         Expr::True => leaf("true".into(), true),
         Expr::And(v) => {
             let children: Vec<Node> = v.iter().map(|x| trace(rs, x, inp, found)).collect();
-            Node { test: "all of".into(), value: children.iter().all(|c| c.value), children }
+            Node {
+                test: "all of".into(),
+                value: children.iter().all(|c| c.value),
+                children,
+            }
         }
         Expr::Or(v) => {
             let children: Vec<Node> = v.iter().map(|x| trace(rs, x, inp, found)).collect();
-            Node { test: "any of".into(), value: children.iter().any(|c| c.value), children }
+            Node {
+                test: "any of".into(),
+                value: children.iter().any(|c| c.value),
+                children,
+            }
         }
         Expr::Not(x) => {
             let child = trace(rs, x, inp, found);
-            Node { test: "not".into(), value: !child.value, children: vec![child] }
+            Node {
+                test: "not".into(),
+                value: !child.value,
+                children: vec![child],
+            }
         }
         Expr::Text(ids) => {
             let hits: Vec<String> = ids
                 .iter()
-                .filter_map(|id| found.get(*id).map(|(s, e)| format!("{} at {s}..{e}", rs.patterns.describe(*id))))
+                .filter_map(|id| {
+                    found
+                        .get(*id)
+                        .map(|(s, e)| format!("{} at {s}..{e}", rs.patterns.describe(*id)))
+                })
                 .collect();
             let test = if hits.is_empty() {
-                let shown: Vec<String> = ids.iter().take(4).map(|id| rs.patterns.describe(*id)).collect();
-                let more = if ids.len() > 4 { format!(" and {} more", ids.len() - 4) } else { String::new() };
+                let shown: Vec<String> = ids
+                    .iter()
+                    .take(4)
+                    .map(|id| rs.patterns.describe(*id))
+                    .collect();
+                let more = if ids.len() > 4 {
+                    format!(" and {} more", ids.len() - 4)
+                } else {
+                    String::new()
+                };
                 format!("text has {}{more}: none found", shown.join(", "))
             } else {
                 format!("text has {}", hits.join(", "))
@@ -105,7 +142,11 @@ fn trace(rs: &Ruleset, e: &Expr, inp: &Input, found: &Found) -> Node {
         Expr::Rule(r) => {
             let rule = &rs.rules[*r as usize];
             let child = trace(rs, &rule.when, inp, found);
-            Node { test: format!("rule {}", rule.id), value: child.value, children: vec![child] }
+            Node {
+                test: format!("rule {}", rule.id),
+                value: child.value,
+                children: vec![child],
+            }
         }
         other => {
             let mut scratch = Vec::new();
@@ -119,11 +160,27 @@ fn describe(rs: &Ruleset, e: &Expr, inp: &Input) -> String {
     let f = inp.facts;
     let got = |s: Option<String>| s.unwrap_or_else(|| "none".into());
     match e {
-        Expr::Code { lo, hi } if lo == hi => format!("code {lo} (reply has {})", got(f.code.map(|c| c.to_string()))),
-        Expr::Code { lo, hi } => format!("code {lo}..{hi} (reply has {})", got(f.code.map(|c| c.to_string()))),
-        Expr::Status { class, subject, detail } => {
+        Expr::Code { lo, hi } if lo == hi => format!(
+            "code {lo} (reply has {})",
+            got(f.code.map(|c| c.to_string()))
+        ),
+        Expr::Code { lo, hi } => format!(
+            "code {lo}..{hi} (reply has {})",
+            got(f.code.map(|c| c.to_string()))
+        ),
+        Expr::Status {
+            class,
+            subject,
+            detail,
+        } => {
             let p = |x: &Option<u16>| x.map(|v| v.to_string()).unwrap_or_else(|| "*".into());
-            format!("status {}.{}.{} (reply has {})", p(class), p(subject), p(detail), got(f.status.map(|s| s.to_string())))
+            format!(
+                "status {}.{}.{} (reply has {})",
+                p(class),
+                p(subject),
+                p(detail),
+                got(f.status.map(|s| s.to_string()))
+            )
         }
         Expr::Permanent(p) => format!(
             "class {} (reply is {})",
@@ -134,7 +191,11 @@ fn describe(rs: &Ruleset, e: &Expr, inp: &Input) -> String {
                 None => "of no class",
             }
         ),
-        Expr::Stage(s) => format!("stage {} (reply has {})", s.name(), got(f.stage.map(|s| s.name().to_string()))),
+        Expr::Stage(s) => format!(
+            "stage {} (reply has {})",
+            s.name(),
+            got(f.stage.map(|s| s.name().to_string()))
+        ),
         Expr::Provider(p) => format!(
             "provider {} (recognised: {})",
             rs.providers[*p as usize].name,
@@ -147,10 +208,21 @@ fn describe(rs: &Ruleset, e: &Expr, inp: &Input) -> String {
                 FieldMatch::EndsWith(v) => format!("ends_with {v:?}"),
                 FieldMatch::StartsWith(v) => format!("starts_with {v:?}"),
                 FieldMatch::Contains(v) => format!("contains {v:?}"),
-                FieldMatch::Matches(v) => format!("matches {:?}", v.iter().map(|r| r.as_str()).collect::<Vec<_>>()),
+                FieldMatch::Matches(v) => format!(
+                    "matches {:?}",
+                    v.iter().map(|r| r.as_str()).collect::<Vec<_>>()
+                ),
             };
             let vals = f.field(*field);
-            format!("{} {op} (input has {})", field.name(), if vals.is_empty() { "none".into() } else { vals.join(", ") })
+            format!(
+                "{} {op} (input has {})",
+                field.name(),
+                if vals.is_empty() {
+                    "none".into()
+                } else {
+                    vals.join(", ")
+                }
+            )
         }
         Expr::Check { check, verdict } => format!("check {check} is {verdict} (checks not run)"),
         _ => String::new(),
@@ -164,13 +236,27 @@ pub fn render(x: &Explanation) -> String {
     let _ = writeln!(
         o,
         "facts     code {} · status {} · provider {}",
-        x.code.map(|c| c.to_string()).unwrap_or_else(|| "none".into()),
+        x.code
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "none".into()),
         x.status.clone().unwrap_or_else(|| "none".into()),
         x.provider.clone().unwrap_or_else(|| "none".into())
     );
-    let _ = writeln!(o, "triggers  {}", if x.triggers_found.is_empty() { "none found".into() } else { x.triggers_found.join("; ") });
+    let _ = writeln!(
+        o,
+        "triggers  {}",
+        if x.triggers_found.is_empty() {
+            "none found".into()
+        } else {
+            x.triggers_found.join("; ")
+        }
+    );
     let fired = x.rules.iter().filter(|r| r.fired).count();
-    let _ = writeln!(o, "\n{fired} of {} rules fired (ranked first):", x.rules.len());
+    let _ = writeln!(
+        o,
+        "\n{fired} of {} rules fired (ranked first):",
+        x.rules.len()
+    );
     for r in &x.rules {
         let mark = if r.fired { "FIRED" } else { "no   " };
         let _ = writeln!(o, "\n{mark} {} (confidence {:.2})", r.rule, r.confidence);

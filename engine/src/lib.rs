@@ -48,7 +48,10 @@ impl Engine {
         if facts.text.is_empty() {
             d.error = Some("empty input: there is no reply to diagnose".into());
         } else if facts.code.is_none() && facts.status.is_none() && d.rule.is_none() {
-            d.error = Some("no SMTP reply code or enhanced status found, and no rule recognised the text".into());
+            d.error = Some(
+                "no SMTP reply code or enhanced status found, and no rule recognised the text"
+                    .into(),
+            );
         }
         d
     }

@@ -72,7 +72,13 @@ pub struct Input<'a> {
 
 /// Evaluates a condition; `evidence` collects the spans of the triggers that
 /// made it true (only outside negations).
-pub fn eval(rs: &Ruleset, e: &Expr, inp: &Input, evidence: &mut Vec<(u32, u32)>, positive: bool) -> bool {
+pub fn eval(
+    rs: &Ruleset,
+    e: &Expr,
+    inp: &Input,
+    evidence: &mut Vec<(u32, u32)>,
+    positive: bool,
+) -> bool {
     match e {
         Expr::True => true,
         Expr::And(v) => v.iter().all(|x| eval(rs, x, inp, evidence, positive)),
@@ -86,7 +92,11 @@ pub fn eval(rs: &Ruleset, e: &Expr, inp: &Input, evidence: &mut Vec<(u32, u32)>,
         }
         Expr::Not(x) => !eval(rs, x, inp, evidence, false),
         Expr::Code { lo, hi } => inp.facts.code.is_some_and(|c| (*lo..=*hi).contains(&c)),
-        Expr::Status { class, subject, detail } => inp.facts.status.is_some_and(|s| {
+        Expr::Status {
+            class,
+            subject,
+            detail,
+        } => inp.facts.status.is_some_and(|s| {
             class.is_none_or(|c| c == s.class)
                 && subject.is_none_or(|c| c == s.subject)
                 && detail.is_none_or(|c| c == s.detail)
@@ -110,7 +120,9 @@ pub fn eval(rs: &Ruleset, e: &Expr, inp: &Input, evidence: &mut Vec<(u32, u32)>,
         }
         Expr::Field(f, m) => field_matches(inp.facts.field(*f), m),
         Expr::Rule(r) => eval(rs, &rs.rules[*r as usize].when, inp, evidence, positive),
-        Expr::Check { check, verdict } => inp.verdicts.iter().any(|(c, v)| c == check && v == verdict),
+        Expr::Check { check, verdict } => {
+            inp.verdicts.iter().any(|(c, v)| c == check && v == verdict)
+        }
     }
 }
 
@@ -130,7 +142,12 @@ pub fn field_matches(values: &[String], m: &FieldMatch) -> bool {
 
 /// The provider that answered: the first whose `when` holds.
 pub fn recognise_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<ProviderIdx> {
-    let inp = Input { facts, found, provider: None, verdicts: &[] };
+    let inp = Input {
+        facts,
+        found,
+        provider: None,
+        verdicts: &[],
+    };
     let mut scratch = Vec::new();
     rs.providers
         .iter()

@@ -45,7 +45,13 @@ pub fn human(d: &Diagnosis, color: bool) -> String {
     if let Some(e) = &d.error {
         let _ = writeln!(o, "  {} {}", st.paint("31", &format!("{:<11}", "error")), e);
     }
-    let sev = if d.confidence >= 0.8 { "32" } else if d.confidence >= 0.5 { "33" } else { "31" };
+    let sev = if d.confidence >= 0.8 {
+        "32"
+    } else if d.confidence >= 0.5 {
+        "33"
+    } else {
+        "31"
+    };
     let _ = writeln!(
         o,
         "  {}{} ({}, reason {})",
@@ -55,8 +61,17 @@ pub fn human(d: &Diagnosis, color: bool) -> String {
         d.reason
     );
     let _ = writeln!(o, "  {}{}", st.label("diagnosis"), d.diagnosis);
-    let rule = d.rule.as_deref().map(|r| format!("rule {r}")).unwrap_or_else(|| "no rule fired: from the code alone".into());
-    let _ = writeln!(o, "  {}{} ({rule})", st.label("confidence"), st.paint(sev, &format!("{:.2}", d.confidence)));
+    let rule = d
+        .rule
+        .as_deref()
+        .map(|r| format!("rule {r}"))
+        .unwrap_or_else(|| "no rule fired: from the code alone".into());
+    let _ = writeln!(
+        o,
+        "  {}{} ({rule})",
+        st.label("confidence"),
+        st.paint(sev, &format!("{:.2}", d.confidence))
+    );
     let mut where_ = Vec::new();
     if let Some(p) = &d.provider {
         where_.push(format!("provider {p}"));
@@ -78,8 +93,17 @@ pub fn human(d: &Diagnosis, color: bool) -> String {
     }
     let _ = writeln!(o, "  {}{}", st.label("retry"), d.retry.advice());
     if !d.evidence.is_empty() {
-        let quoted: Vec<String> = d.evidence.iter().map(|e| format!("\"{}\"", e.text)).collect();
-        let _ = writeln!(o, "  {}{}", st.label("evidence"), st.paint("33", &quoted.join(", ")));
+        let quoted: Vec<String> = d
+            .evidence
+            .iter()
+            .map(|e| format!("\"{}\"", e.text))
+            .collect();
+        let _ = writeln!(
+            o,
+            "  {}{}",
+            st.label("evidence"),
+            st.paint("33", &quoted.join(", "))
+        );
     }
     list(&mut o, &st, "fix", &d.fix, true);
     list(&mut o, &st, "prevent", &d.prevent, false);
@@ -87,7 +111,15 @@ pub fn human(d: &Diagnosis, color: bool) -> String {
     list(&mut o, &st, "refs", &d.refs, false);
     for (i, a) in d.alternatives.iter().enumerate() {
         let label = if i == 0 { "also fired" } else { "" };
-        let _ = writeln!(o, "  {}{} ({}, {}, {:.2})", st.label(label), a.rule, a.category, a.reason, a.confidence);
+        let _ = writeln!(
+            o,
+            "  {}{} ({}, {}, {:.2})",
+            st.label(label),
+            a.rule,
+            a.category,
+            a.reason,
+            a.confidence
+        );
     }
     o
 }
@@ -95,7 +127,11 @@ pub fn human(d: &Diagnosis, color: bool) -> String {
 fn list(o: &mut String, st: &Style, label: &str, items: &[String], numbered: bool) {
     for (i, item) in items.iter().enumerate() {
         let l = if i == 0 { label } else { "" };
-        let bullet = if numbered { format!("{}. ", i + 1) } else { "- ".into() };
+        let bullet = if numbered {
+            format!("{}. ", i + 1)
+        } else {
+            "- ".into()
+        };
         let _ = writeln!(o, "  {}{bullet}{item}", st.label(l));
     }
 }

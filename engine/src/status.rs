@@ -31,8 +31,14 @@ pub fn status_meaning(s: Status) -> String {
     if let Some(m) = t.get(exact.as_str()).or_else(|| t.get(generic.as_str())) {
         return m.to_string();
     }
-    let class = t.get(format!("{}.X.X", s.class).as_str()).copied().unwrap_or("unknown class");
-    let subject = t.get(format!("X.{}.X", s.subject).as_str()).copied().unwrap_or("unknown subject");
+    let class = t
+        .get(format!("{}.X.X", s.class).as_str())
+        .copied()
+        .unwrap_or("unknown class");
+    let subject = t
+        .get(format!("X.{}.X", s.subject).as_str())
+        .copied()
+        .unwrap_or("unknown subject");
     format!("{class}; {subject}")
 }
 
@@ -43,8 +49,10 @@ pub fn code_meaning(code: u16) -> String {
         return m.to_string();
     }
     match code / 100 {
-        4 => "Transient negative completion: the command was not accepted, but a retry may succeed".into(),
-        5 => "Permanent negative completion: the command was not accepted and will not be on retry".into(),
+        4 => "Transient negative completion: the command was not accepted, but a retry may succeed"
+            .into(),
+        5 => "Permanent negative completion: the command was not accepted and will not be on retry"
+            .into(),
         2 => "Positive completion".into(),
         _ => "Unknown reply code".into(),
     }
@@ -75,9 +83,24 @@ mod tests {
 
     #[test]
     fn meanings() {
-        let s = Status { class: 5, subject: 7, detail: 1 };
-        assert!(status_meaning(s).to_lowercase().contains("not authorized") || status_meaning(s).to_lowercase().contains("delivery not authorized"), "{}", status_meaning(s));
-        let odd = Status { class: 5, subject: 7, detail: 999 };
+        let s = Status {
+            class: 5,
+            subject: 7,
+            detail: 1,
+        };
+        assert!(
+            status_meaning(s).to_lowercase().contains("not authorized")
+                || status_meaning(s)
+                    .to_lowercase()
+                    .contains("delivery not authorized"),
+            "{}",
+            status_meaning(s)
+        );
+        let odd = Status {
+            class: 5,
+            subject: 7,
+            detail: 999,
+        };
         assert!(status_meaning(odd).contains(';'));
         assert!(code_meaning(550).to_lowercase().contains("mailbox"));
     }

@@ -23,20 +23,27 @@ pub struct Args {
 pub fn run(a: Args) -> Result<ExitCode, String> {
     let mut packs: Vec<PackSource> = Vec::new();
     for p in &a.paths {
-        packs.extend(crate::rules::packs_at(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?);
+        packs.extend(
+            crate::rules::packs_at(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?,
+        );
     }
     let c = if packs.is_empty() {
         crate::rules::compile(&[], false)?
     } else {
         bouncedx_dsl::compile(packs, &|p| std::fs::read_to_string(p), &|name| {
-            crate::rules::builtin_packs().into_iter().find(|p| p.name == name)
+            crate::rules::builtin_packs()
+                .into_iter()
+                .find(|p| p.name == name)
         })
     };
     if a.format == "json" {
         let json = serde_json::to_string_pretty(&c.report.to_json(&c.sources)).expect("serialise");
         println!("{json}");
     } else {
-        print!("{}", c.report.render(&c.sources, crate::output::color_stdout()));
+        print!(
+            "{}",
+            c.report.render(&c.sources, crate::output::color_stdout())
+        );
         let files = c.sources.files().count();
         let rules = c.ruleset.as_ref().map(|r| r.rules.len()).unwrap_or(0);
         let summary = match (c.report.errors(), c.report.warnings()) {
@@ -47,5 +54,9 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         eprintln!("{summary}");
     }
     let fail = c.report.has_errors() || (a.deny_warnings && c.report.warnings() > 0);
-    Ok(if fail { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if fail {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

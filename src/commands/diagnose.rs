@@ -85,7 +85,9 @@ fn group_replies(text: &str) -> Vec<(u64, String)> {
     let mut current: Option<(u64, String)> = None;
     for (i, line) in text.lines().enumerate() {
         let l = line.trim();
-        let continues = l.len() > 4 && l.as_bytes()[..3].iter().all(u8::is_ascii_digit) && l.as_bytes()[3] == b'-';
+        let continues = l.len() > 4
+            && l.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+            && l.as_bytes()[3] == b'-';
         match current.as_mut() {
             Some((_, buf)) => {
                 buf.push('\n');
@@ -142,7 +144,9 @@ impl Output {
         if self.format == Format::Json {
             writeln!(self.out, "{}", render::json(&self.collected)).map_err(|e| e.to_string())?;
         }
-        self.out.flush().map_err(|e| format!("cannot write output: {e}"))
+        self.out
+            .flush()
+            .map_err(|e| format!("cannot write output: {e}"))
     }
 }
 
@@ -153,6 +157,12 @@ mod tests {
     #[test]
     fn continuation_lines_make_one_reply() {
         let g = group_replies("550-5.7.1 a\n550 5.7.1 b\n\n421 4.7.0 c\n");
-        assert_eq!(g, vec![(1, "550-5.7.1 a\n550 5.7.1 b".to_string()), (4, "421 4.7.0 c".to_string())]);
+        assert_eq!(
+            g,
+            vec![
+                (1, "550-5.7.1 a\n550 5.7.1 b".to_string()),
+                (4, "421 4.7.0 c".to_string())
+            ]
+        );
     }
 }

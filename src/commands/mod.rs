@@ -21,13 +21,23 @@ pub struct RuleArgs {
 impl RuleArgs {
     /// Compiles the selected rules, printing diagnostics to stderr. Errors in
     /// the rules end the command with exit code 1.
-    pub fn engine(&self) -> Result<Result<bouncedx_engine::Engine, std::process::ExitCode>, String> {
+    pub fn engine(
+        &self,
+    ) -> Result<Result<bouncedx_engine::Engine, std::process::ExitCode>, String> {
         let c = crate::rules::compile(&self.rules, self.no_default_rules)?;
         if c.report.has_errors() {
-            eprint!("{}", c.report.render(&c.sources, crate::output::color_stderr()));
-            eprintln!("error: the rules have {} error(s); nothing was diagnosed", c.report.errors());
+            eprint!(
+                "{}",
+                c.report.render(&c.sources, crate::output::color_stderr())
+            );
+            eprintln!(
+                "error: the rules have {} error(s); nothing was diagnosed",
+                c.report.errors()
+            );
             return Ok(Err(std::process::ExitCode::from(1)));
         }
-        Ok(Ok(bouncedx_engine::Engine::new(c.ruleset.expect("no errors, so a ruleset"))))
+        Ok(Ok(bouncedx_engine::Engine::new(
+            c.ruleset.expect("no errors, so a ruleset"),
+        )))
     }
 }

@@ -35,13 +35,18 @@ pub fn parse_reply(input: &str) -> Facts {
     if let Some(rest) = strip_prefix_ci(text, "diagnostic-code:") {
         text = rest.trim_start();
         if let Some(semi) = text.find(';') {
-            if text[..semi].chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            if text[..semi]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
                 text = text[semi + 1..].trim_start();
             }
         }
     } else if let Some(semi) = text.find(';') {
         // `smtp; 550 ...` without the header name
-        if text[..semi].eq_ignore_ascii_case("smtp") || text[..semi].eq_ignore_ascii_case("x-postfix") {
+        if text[..semi].eq_ignore_ascii_case("smtp")
+            || text[..semi].eq_ignore_ascii_case("x-postfix")
+        {
             text = text[semi + 1..].trim_start();
         }
     }
@@ -55,7 +60,12 @@ pub fn parse_reply(input: &str) -> Facts {
             let (host, ip) = split_host_ip(hostpart);
             facts.host = host;
             facts.remote_ip = ip;
-            let body_start = said + if text[said..].starts_with(" said: ") { 7 } else { 6 };
+            let body_start = said
+                + if text[said..].starts_with(" said: ") {
+                    7
+                } else {
+                    6
+                };
             owned = text[body_start..].to_string();
             text = owned.as_str();
         }
@@ -65,7 +75,10 @@ pub fn parse_reply(input: &str) -> Facts {
         let rest = &text[p + "smtp error from remote mail server after ".len()..];
         facts.stage = stage_from(rest);
         // the reply begins after the first `: ` that follows the command
-        let cut = rest.find(">: ").map(|i| i + 3).or_else(|| rest.find(": ").map(|i| i + 2));
+        let cut = rest
+            .find(">: ")
+            .map(|i| i + 3)
+            .or_else(|| rest.find(": ").map(|i| i + 2));
         if let Some(c) = cut {
             let recipient = scan::emails(&rest[..c]).into_iter().next().map(|e| e.0);
             if facts.stage == Some(Stage::Rcpt) {
@@ -94,11 +107,17 @@ pub fn parse_reply(input: &str) -> Facts {
         // `250 ... 5.1.1`: a status whose class disagrees with the code
         // usually quotes something else; keep the code's class.
         if code / 100 != status.class && status.class != 2 && code / 100 != 2 {
-            facts.status = Some(Status { class: code / 100, ..status });
+            facts.status = Some(Status {
+                class: code / 100,
+                ..status
+            });
         }
     }
     for (ip, _) in scan::ips(t) {
-        if facts.remote_ip.as_deref() != Some(ip.as_str()) && facts.client_ip.is_none() && !is_private(&ip) {
+        if facts.remote_ip.as_deref() != Some(ip.as_str())
+            && facts.client_ip.is_none()
+            && !is_private(&ip)
+        {
             facts.client_ip = Some(ip);
         }
     }
@@ -106,7 +125,11 @@ pub fn parse_reply(input: &str) -> Facts {
         facts.recipient = scan::emails(t).into_iter().next().map(|e| e.0);
     }
     facts.recipient = facts.recipient.map(|r| r.to_ascii_lowercase());
-    facts.domain = facts.recipient.as_deref().and_then(|r| r.rsplit_once('@')).map(|(_, d)| d.to_string());
+    facts.domain = facts
+        .recipient
+        .as_deref()
+        .and_then(|r| r.rsplit_once('@'))
+        .map(|(_, d)| d.to_string());
     facts.host = facts.host.map(|h| h.to_ascii_lowercase());
     facts.tokens = scan::tokens(t);
     facts.urls = scan::urls(t);
@@ -118,14 +141,18 @@ pub fn parse_reply(input: &str) -> Facts {
 /// line's), so the text reads as one sentence.
 fn unfold(input: &str) -> String {
     let mut lines = input.lines().map(str::trim).filter(|l| !l.is_empty());
-    let Some(first) = lines.next() else { return String::new() };
+    let Some(first) = lines.next() else {
+        return String::new();
+    };
     let mut out = String::with_capacity(input.len());
     out.push_str(first);
     let code = reply_prefix(first).map(|(c, _)| c);
     let status = code.and_then(|_| {
         let rest = first.get(4..)?;
         let tok = rest.split_whitespace().next()?;
-        scan::find_status(tok).filter(|(_, r)| r.start == 0 && r.end == tok.len()).map(|_| tok.to_string())
+        scan::find_status(tok)
+            .filter(|(_, r)| r.start == 0 && r.end == tok.len())
+            .map(|_| tok.to_string())
     });
     for line in lines {
         out.push(' ');
@@ -133,7 +160,10 @@ fn unfold(input: &str) -> String {
             (Some(c), Some((lc, rest))) if c == lc => {
                 let rest = rest.trim_start();
                 let rest = match &status {
-                    Some(st) => rest.strip_prefix(st.as_str()).map(str::trim_start).unwrap_or(rest),
+                    Some(st) => rest
+                        .strip_prefix(st.as_str())
+                        .map(str::trim_start)
+                        .unwrap_or(rest),
                     None => rest,
                 };
                 out.push_str(rest);
@@ -166,7 +196,11 @@ fn stage_from(s: &str) -> Option<Stage> {
         Some(Stage::Helo)
     } else if l.contains("auth") {
         Some(Stage::Auth)
-    } else if l.contains("connect") || l.contains("greeting") || l.contains("banner") || l.contains("initial") {
+    } else if l.contains("connect")
+        || l.contains("greeting")
+        || l.contains("banner")
+        || l.contains("initial")
+    {
         Some(Stage::Connect)
     } else {
         None
@@ -224,7 +258,8 @@ fn truncate(s: &str, max: usize) -> &str {
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 /// ASCII case-insensitive search.
@@ -241,7 +276,9 @@ fn rfind_ci(hay: &str, needle: &str) -> Option<usize> {
     if n.is_empty() || h.len() < n.len() {
         return None;
     }
-    (0..=h.len() - n.len()).rev().find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+    (0..=h.len() - n.len())
+        .rev()
+        .find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
 #[cfg(test)]
@@ -250,7 +287,9 @@ mod tests {
 
     #[test]
     fn plain_reply() {
-        let f = parse_reply("550 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org");
+        let f = parse_reply(
+            "550 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org",
+        );
         assert_eq!(f.code, Some(550));
         assert_eq!(f.status.unwrap().to_string(), "5.7.1");
         assert_eq!(f.client_ip.as_deref(), Some("192.0.2.7"));
@@ -288,7 +327,17 @@ mod tests {
 
     #[test]
     fn hostile_inputs_do_not_panic() {
-        for s in ["", "\u{0}\u{1}", "550", "5.", "[", "@", "host said:", "(in reply to", "é550 5.7.1"] {
+        for s in [
+            "",
+            "\u{0}\u{1}",
+            "550",
+            "5.",
+            "[",
+            "@",
+            "host said:",
+            "(in reply to",
+            "é550 5.7.1",
+        ] {
             let _ = parse_reply(s);
         }
         let big = "x".repeat(10 << 20);

@@ -31,13 +31,23 @@ pub fn find_status(s: &str) -> Option<(Status, Range<usize>)> {
                 let end = ds + dl;
                 let after_ok = match b.get(end) {
                     None => true,
-                    Some(&n) => !(n.is_ascii_alphanumeric()) && !(n == b'.' && b.get(end + 1).is_some_and(|x| is_digit(*x))),
+                    Some(&n) => {
+                        !(n.is_ascii_alphanumeric())
+                            && !(n == b'.' && b.get(end + 1).is_some_and(|x| is_digit(*x)))
+                    }
                 };
                 if (1..=3).contains(&dl) && after_ok {
                     let subject: u16 = s[i + 2..i + 2 + sl].parse().ok()?;
                     let detail: u16 = s[ds..end].parse().ok()?;
                     if subject <= 7 {
-                        return Some((Status { class: (c - b'0') as u16, subject, detail }, i..end));
+                        return Some((
+                            Status {
+                                class: (c - b'0') as u16,
+                                subject,
+                                detail,
+                            },
+                            i..end,
+                        ));
                     }
                 }
             }
@@ -54,14 +64,26 @@ pub fn find_code(s: &str) -> Option<(u16, Range<usize>)> {
     let b = s.as_bytes();
     let mut i = 0;
     while i + 3 <= b.len() {
-        let boundary = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'-' | b'#' | b'/' | b'='));
-        if boundary && matches!(b[i], b'2'..=b'5') && is_digit(b[i + 1]) && is_digit(b[i + 2]) && b[i + 1] <= b'5' {
+        let boundary = i == 0
+            || !(b[i - 1].is_ascii_alphanumeric()
+                || matches!(b[i - 1], b'.' | b'-' | b'#' | b'/' | b'='));
+        if boundary
+            && matches!(b[i], b'2'..=b'5')
+            && is_digit(b[i + 1])
+            && is_digit(b[i + 2])
+            && b[i + 1] <= b'5'
+        {
             let ok_after = match b.get(i + 3) {
                 None => true,
-                Some(&n) => matches!(n, b' ' | b'-' | b'\t' | b';' | b',' | b')' | b']' | b'"' | b'\''),
+                Some(&n) => matches!(
+                    n,
+                    b' ' | b'-' | b'\t' | b';' | b',' | b')' | b']' | b'"' | b'\''
+                ),
             };
             if ok_after {
-                let code = (b[i] - b'0') as u16 * 100 + (b[i + 1] - b'0') as u16 * 10 + (b[i + 2] - b'0') as u16;
+                let code = (b[i] - b'0') as u16 * 100
+                    + (b[i + 1] - b'0') as u16 * 10
+                    + (b[i + 2] - b'0') as u16;
                 return Some((code, i..i + 3));
             }
         }
@@ -97,7 +119,10 @@ pub fn ips(s: &str) -> Vec<(String, Range<usize>)> {
                 }
                 j += 1;
             }
-            let clean_end = b.get(j).is_none_or(|c| !(c.is_ascii_alphanumeric() || (*c == b'.' && b.get(j + 1).is_some_and(|x| is_digit(*x)))));
+            let clean_end = b.get(j).is_none_or(|c| {
+                !(c.is_ascii_alphanumeric()
+                    || (*c == b'.' && b.get(j + 1).is_some_and(|x| is_digit(*x))))
+            });
             if ok && parts == 4 && clean_end {
                 out.push((s[i..j].to_string(), i..j));
                 i = j;
@@ -111,10 +136,19 @@ pub fn ips(s: &str) -> Vec<(String, Range<usize>)> {
         }
         if b[i] == b'[' {
             let rest = &s[i + 1..];
-            let rest = rest.strip_prefix("IPv6:").or_else(|| rest.strip_prefix("ipv6:")).unwrap_or(rest);
+            let rest = rest
+                .strip_prefix("IPv6:")
+                .or_else(|| rest.strip_prefix("ipv6:"))
+                .unwrap_or(rest);
             let start = s.len() - rest.len();
-            let len = rest.bytes().take_while(|c| c.is_ascii_hexdigit() || *c == b':' || *c == b'.').count();
-            if len >= 3 && rest.as_bytes().get(len) == Some(&b']') && rest[..len].matches(':').count() >= 2 {
+            let len = rest
+                .bytes()
+                .take_while(|c| c.is_ascii_hexdigit() || *c == b':' || *c == b'.')
+                .count();
+            if len >= 3
+                && rest.as_bytes().get(len) == Some(&b']')
+                && rest[..len].matches(':').count() >= 2
+            {
                 out.push((rest[..len].to_ascii_lowercase(), start..start + len));
                 i = start + len;
                 continue;
@@ -167,7 +201,9 @@ pub fn urls(s: &str) -> Vec<String> {
         let rest = &lower[start..];
         if rest.starts_with("http://") || rest.starts_with("https://") {
             let len = s[start..]
-                .find(|c: char| c.is_whitespace() || matches!(c, '>' | ')' | ']' | '"' | '\'' | ','))
+                .find(|c: char| {
+                    c.is_whitespace() || matches!(c, '>' | ')' | ']' | '"' | '\'' | ',')
+                })
                 .unwrap_or(s.len() - start);
             let url = s[start..start + len].trim_end_matches(['.', ';', ':']);
             out.push(url.to_string());
@@ -194,8 +230,14 @@ pub fn tokens(s: &str) -> Vec<String> {
             if rest.get(j) == Some(&b'-') {
                 j += 1;
             }
-            let digits = rest[j.min(rest.len())..].iter().take_while(|x| is_digit(**x)).count();
-            if (1..=6).contains(&letters) && (2..=6).contains(&digits) && rest.get(j + digits) == Some(&close) {
+            let digits = rest[j.min(rest.len())..]
+                .iter()
+                .take_while(|x| is_digit(**x))
+                .count();
+            if (1..=6).contains(&letters)
+                && (2..=6).contains(&digits)
+                && rest.get(j + digits) == Some(&close)
+            {
                 out.push(s[i + 1..i + 1 + j + digits].to_string());
             }
         }
@@ -216,11 +258,27 @@ mod tests {
 
     #[test]
     fn status_stands_alone() {
-        assert_eq!(find_status("550 5.7.1 no").map(|s| s.0.to_string()), Some("5.7.1".into()));
+        assert_eq!(
+            find_status("550 5.7.1 no").map(|s| s.0.to_string()),
+            Some("5.7.1".into())
+        );
         assert_eq!(find_status("from 192.5.7.1 x"), None);
         assert_eq!(find_status("v5.7.1"), None);
-        assert_eq!(find_status("550-5.7.26 x").map(|s| s.0.to_string()), Some("5.7.26".into()));
-        assert_eq!(find_status("5.7.1."), Some((Status { class: 5, subject: 7, detail: 1 }, 0..5)));
+        assert_eq!(
+            find_status("550-5.7.26 x").map(|s| s.0.to_string()),
+            Some("5.7.26".into())
+        );
+        assert_eq!(
+            find_status("5.7.1."),
+            Some((
+                Status {
+                    class: 5,
+                    subject: 7,
+                    detail: 1
+                },
+                0..5
+            ))
+        );
     }
 
     #[test]
@@ -232,15 +290,27 @@ mod tests {
 
     #[test]
     fn finds_ips() {
-        let v: Vec<String> = ips("host [192.0.2.7] and 10.0.0.300 and [IPv6:2001:db8::1]").into_iter().map(|x| x.0).collect();
+        let v: Vec<String> = ips("host [192.0.2.7] and 10.0.0.300 and [IPv6:2001:db8::1]")
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
         assert_eq!(v, vec!["192.0.2.7", "2001:db8::1"]);
     }
 
     #[test]
     fn finds_emails_and_tokens() {
-        let e: Vec<String> = emails("<bob@example.com>: x").into_iter().map(|x| x.0).collect();
+        let e: Vec<String> = emails("<bob@example.com>: x")
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
         assert_eq!(e, vec!["bob@example.com"]);
-        assert_eq!(tokens("421 4.7.0 [TSS04] and (S3150) AUP#BL"), vec!["TSS04", "S3150", "AUP#BL"]);
-        assert_eq!(urls("see https://x.example/a?b=1. now"), vec!["https://x.example/a?b=1"]);
+        assert_eq!(
+            tokens("421 4.7.0 [TSS04] and (S3150) AUP#BL"),
+            vec!["TSS04", "S3150", "AUP#BL"]
+        );
+        assert_eq!(
+            urls("see https://x.example/a?b=1. now"),
+            vec!["https://x.example/a?b=1"]
+        );
     }
 }
