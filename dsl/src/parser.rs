@@ -54,6 +54,7 @@ pub fn parse_file(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> File
         return out;
     }
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
+    pest::set_error_detail(true);
     for (start, end) in split_items(text) {
         let chunk = &text[start..end];
         if let Some(d) = prelex(file, chunk, start) {
@@ -179,10 +180,25 @@ fn syntax_error(
     e: pest::error::Error<Rule>,
 ) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
-    let pos = match e.location {
+    let mut pos = match e.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    // pest's positives only name rules; its parse attempts also know the
+    // literal tokens (`{`, `=`, ...) tried at the furthest position.
+    let mut tokens: Vec<String> = Vec::new();
+    if let Some(attempts) = e.parse_attempts() {
+        if attempts.max_position > pos {
+            pos = attempts.max_position;
+            tokens = attempts
+                .expected_tokens()
+                .iter()
+                .map(|t| t.to_string())
+                .filter(|t| t != "BUILTIN_RULE" && t != "#" && !t.trim().is_empty() && !(t.chars().count() == 4 && t.contains("..")))
+                .map(|t| format!("`{t}`"))
+                .collect();
+        }
+    }
     match e.variant {
         ErrorVariant::CustomError { .. } => {
             Diagnostic::error("E0006", "item is too complex to parse")
@@ -195,7 +211,11 @@ fn syntax_error(
         ErrorVariant::ParsingError { positives, .. } => {
             let found = found_at(&chunk[pos..]);
             let span = Span::new(file, offset + pos, offset + pos + found.len());
-            let mut names: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
+            let mut names: Vec<&str> = if tokens.is_empty() {
+                positives.iter().filter_map(|r| rule_name(*r)).collect()
+            } else {
+                tokens.iter().map(String::as_str).collect()
+            };
             names.sort_unstable();
             names.dedup();
             let expected = join_or(&names);
