@@ -111,7 +111,7 @@ pub enum Item {
     Category(Category),
     Phrases(PhraseSet),
     Provider(Provider),
-    Rule(Rule),
+    Rule(Box<Rule>),
 }
 
 /// A field name the grammar did not know, kept for a "did you mean".

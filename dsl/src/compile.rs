@@ -251,11 +251,11 @@ impl<'a> Lower<'a, '_> {
                         prov_list.push((pi, p));
                     }
                     ast::Item::Rule(r)
-                        if std::ptr::eq(self.symbols.rules[&(pi, r.name.name.as_str())], r) =>
+                        if std::ptr::eq(self.symbols.rules[&(pi, r.name.name.as_str())], &**r) =>
                     {
                         self.rule_idx
                             .insert((pi, &r.name.name), rule_list.len() as u32);
-                        rule_list.push((pi, r));
+                        rule_list.push((pi, &**r));
                     }
                     _ => {}
                 }
@@ -661,10 +661,10 @@ impl<'a> Lower<'a, '_> {
         pi: usize,
         q: &ast::QualifiedName,
         exists: &dyn Fn(usize, &str) -> bool,
-    ) -> Result<usize, Option<Diagnostic>> {
+    ) -> Result<usize, Option<Box<Diagnostic>>> {
         if let Some(pack) = &q.pack {
             let Some(&j) = self.symbols.pack_index.get(pack.as_str()) else {
-                return Err(Some(
+                return Err(Some(Box::new(
                     Diagnostic::error("E0114", format!("unknown pack `{pack}`"))
                         .at(q.span, "no pack of this name is loaded")
                         .help(vocab::suggest(
@@ -672,10 +672,10 @@ impl<'a> Lower<'a, '_> {
                             self.packs.iter().map(|p| p.name.as_str()),
                             "loaded pack",
                         )),
-                ));
+                )));
             };
             if !self.symbols.visible[pi].contains(&j) {
-                return Err(Some(
+                return Err(Some(Box::new(
                     Diagnostic::error("E0115", format!("pack `{pack}` is not imported here"))
                         .at(
                             q.span,
@@ -685,7 +685,7 @@ impl<'a> Lower<'a, '_> {
                             ),
                         )
                         .help(format!("add `import {pack}` at the top of the file")),
-                ));
+                )));
             }
             return if exists(j, &q.name) { Ok(j) } else { Err(None) };
         }
@@ -698,7 +698,7 @@ impl<'a> Lower<'a, '_> {
             [] => Err(None),
             [j] => Ok(*j),
             [first, ..] if *first == pi => Ok(pi),
-            several => Err(Some(
+            several => Err(Some(Box::new(
                 Diagnostic::error("E0116", format!("`{}` is ambiguous", q.name))
                     .at(q.span, "defined in more than one imported pack")
                     .help(format!(
@@ -709,7 +709,7 @@ impl<'a> Lower<'a, '_> {
                             .collect::<Vec<_>>()
                             .join(" or ")
                     )),
-            )),
+            ))),
         }
     }
 
@@ -737,7 +737,7 @@ impl<'a> Lower<'a, '_> {
         match self.resolve_scoped(pi, q, &|j, n| phrases.contains_key(&(j, n))) {
             Ok(j) => Some(self.symbols.phrases[&(j, q.name.as_str())]),
             Err(Some(d)) => {
-                self.diags.push(d);
+                self.diags.push(*d);
                 None
             }
             Err(None) => {
@@ -761,7 +761,7 @@ impl<'a> Lower<'a, '_> {
         match self.resolve_scoped(pi, q, &|j, n| rules.contains_key(&(j, n))) {
             Ok(j) => self.rule_idx.get(&(j, q.name.as_str())).copied(),
             Err(Some(d)) => {
-                self.diags.push(d);
+                self.diags.push(*d);
                 None
             }
             Err(None) => {

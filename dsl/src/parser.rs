@@ -194,7 +194,12 @@ fn syntax_error(
                 .expected_tokens()
                 .iter()
                 .map(|t| t.to_string())
-                .filter(|t| t != "BUILTIN_RULE" && t != "#" && !t.trim().is_empty() && !(t.chars().count() == 4 && t.contains("..")))
+                .filter(|t| {
+                    t != "BUILTIN_RULE"
+                        && t != "#"
+                        && !t.trim().is_empty()
+                        && !(t.chars().count() == 4 && t.contains(".."))
+                })
                 .map(|t| format!("`{t}`"))
                 .collect();
         }
@@ -480,7 +485,7 @@ impl Builder<'_> {
                     })
                 }
                 Rule::provider => Item::Provider(self.provider(item, span)),
-                Rule::rule => Item::Rule(self.rule(item, span)),
+                Rule::rule => Item::Rule(Box::new(self.rule(item, span))),
                 _ => continue, // EOI
             };
             out.items.push(it);

@@ -3,15 +3,22 @@
 //! changed snapshot as you would review code: does the message tell the
 //! author what to do?
 
-use bouncedx_dsl::{codes, lints, compile_str};
+use bouncedx_dsl::{codes, compile_str, lints};
 use std::collections::BTreeSet;
 
 fn report_for(path: &std::path::Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
-    let name = format!("tests/errors/{}", path.file_name().unwrap().to_string_lossy());
+    let name = format!(
+        "tests/errors/{}",
+        path.file_name().unwrap().to_string_lossy()
+    );
     let c = compile_str(&name, &text);
     let mut out = c.report.render(&c.sources, false);
-    out.push_str(&format!("{} error(s), {} warning(s)\n", c.report.errors(), c.report.warnings()));
+    out.push_str(&format!(
+        "{} error(s), {} warning(s)\n",
+        c.report.errors(),
+        c.report.warnings()
+    ));
     out
 }
 
@@ -40,7 +47,10 @@ fn golden_files_cover_the_catalogue() {
         } else {
             continue;
         };
-        assert!(report.contains(&expected), "{stem}: expected `{expected}` in\n{report}");
+        assert!(
+            report.contains(&expected),
+            "{stem}: expected `{expected}` in\n{report}"
+        );
         seen.insert(expected);
     }
     let known: BTreeSet<String> = codes::ERRORS
@@ -49,22 +59,41 @@ fn golden_files_cover_the_catalogue() {
         .chain(lints::LINTS.iter().map(|(l, _)| format!("warning[{l}]")))
         .collect();
     for s in &seen {
-        assert!(known.contains(s), "{s} is not in the catalogue (codes.rs / lints.rs)");
+        assert!(
+            known.contains(s),
+            "{s} is not in the catalogue (codes.rs / lints.rs)"
+        );
     }
-    assert!(seen.len() >= 40, "only {} distinct diagnostics have golden files", seen.len());
+    assert!(
+        seen.len() >= 40,
+        "only {} distinct diagnostics have golden files",
+        seen.len()
+    );
 }
 
 /// Two typos thirty lines apart give two errors, each at its true line.
 #[test]
 fn independent_errors_are_all_reported_at_their_lines() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/errors/multi_two_typos_30_lines_apart.bdx");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/errors/multi_two_typos_30_lines_apart.bdx");
     let text = std::fs::read_to_string(&path).unwrap();
     let c = compile_str("x.bdx", &text);
-    let errors: Vec<_> = c.report.to_json(&c.sources).into_iter().filter(|d| d.code.starts_with('E')).collect();
+    let errors: Vec<_> = c
+        .report
+        .to_json(&c.sources)
+        .into_iter()
+        .filter(|d| d.code.starts_with('E'))
+        .collect();
     assert_eq!(errors.len(), 2, "{:#?}", c.report.diagnostics);
     let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).map(|i| i + 1);
-    assert_eq!((errors[0].code, errors[0].line), ("E0104", line_of("gogle")));
-    assert_eq!((errors[1].code, errors[1].line), ("E0108", line_of("rcpt_to")));
+    assert_eq!(
+        (errors[0].code, errors[0].line),
+        ("E0104", line_of("gogle"))
+    );
+    assert_eq!(
+        (errors[1].code, errors[1].line),
+        ("E0108", line_of("rcpt_to"))
+    );
     assert!(errors[1].line.unwrap() - errors[0].line.unwrap() >= 30);
     assert_eq!(errors[1].column, Some(14));
 }
@@ -74,7 +103,13 @@ fn independent_errors_are_all_reported_at_their_lines() {
 fn recovery_resumes_at_the_next_item() {
     let src = "rule a {\n  when code\n}\nrule b {\n  category nope\n  when code 550\n  diagnosis \"x\"\n}\n";
     let c = compile_str("x.bdx", src);
-    let codes: Vec<&str> = c.report.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.code).collect();
+    let codes: Vec<&str> = c
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.code)
+        .collect();
     assert_eq!(codes, vec!["E0001", "E0101"]);
 }
 
@@ -87,7 +122,11 @@ fn oversized_file_is_refused_quickly() {
 
 #[test]
 fn pathological_nesting_is_an_error_not_a_hang() {
-    let src = format!("rule r {{ when {}code 550{} }}", "(".repeat(100_000), ")".repeat(100_000));
+    let src = format!(
+        "rule r {{ when {}code 550{} }}",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
     let start = std::time::Instant::now();
     let c = compile_str("deep.bdx", &src);
     assert!(c.report.diagnostics.iter().any(|d| d.code == "E0006"));

@@ -131,7 +131,7 @@ pub fn field_matches(values: &[String], m: &FieldMatch) -> bool {
         let v = v.to_lowercase();
         match m {
             FieldMatch::Exists => true,
-            FieldMatch::Is(xs) => xs.iter().any(|x| v == *x),
+            FieldMatch::Is(xs) => xs.contains(&v),
             FieldMatch::EndsWith(xs) => xs.iter().any(|x| v.ends_with(x.as_str())),
             FieldMatch::StartsWith(xs) => xs.iter().any(|x| v.starts_with(x.as_str())),
             FieldMatch::Contains(xs) => xs.iter().any(|x| v.contains(x.as_str())),

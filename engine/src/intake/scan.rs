@@ -32,8 +32,8 @@ pub fn find_status(s: &str) -> Option<(Status, Range<usize>)> {
                 let after_ok = match b.get(end) {
                     None => true,
                     Some(&n) => {
-                        !(n.is_ascii_alphanumeric())
-                            && !(n == b'.' && b.get(end + 1).is_some_and(|x| is_digit(*x)))
+                        !(n.is_ascii_alphanumeric()
+                            || (n == b'.' && b.get(end + 1).is_some_and(|x| is_digit(*x))))
                     }
                 };
                 if (1..=3).contains(&dl) && after_ok {

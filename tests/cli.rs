@@ -1,0 +1,138 @@
+//! The command line, run as a user runs it.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn bouncedx() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bouncedx"))
+}
+
+#[test]
+fn diagnose_one_reply_as_json() {
+    let out = bouncedx()
+        .args([
+            "diagnose",
+            "--format",
+            "json",
+            "550 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["category"], "blacklist");
+    assert_eq!(v["reason"], "blocked");
+    assert_eq!(v["rule"], "core/ip_on_blocklist");
+    assert_eq!(v["client_ip"], "192.0.2.7");
+    assert_eq!(v["permanent"], true);
+    assert_eq!(v["evidence"][0]["text"], "blocked using");
+}
+
+/// From stdin, every line yields exactly one result line, in order, even
+/// empty lines and invalid UTF-8.
+#[test]
+fn stdin_is_one_result_per_line() {
+    let mut child = bouncedx()
+        .args(["diagnose", "--format", "jsonl", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input: Vec<u8> = b"550 5.1.1 user unknown\n\n421 4.7.28 Gmail has detected an unusual rate of mail originating from your IP address\n".to_vec();
+    input.extend_from_slice(b"\xff\xfe550 5.7.1 \xc3\x28 bad bytes\n");
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["reason"], "userunknown");
+    assert!(lines[1]["error"].as_str().unwrap().contains("empty"));
+    assert_eq!(lines[2]["category"], "rate_limit");
+    assert_eq!(lines[2]["provider"], "gmail");
+    assert!(lines[3]["error"].as_str().unwrap().contains("UTF-8"));
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| l["line"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+}
+
+#[test]
+fn check_reports_errors_with_exit_1_and_json() {
+    let dir = std::env::temp_dir().join(format!("bdx-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad.bdx");
+    std::fs::write(
+        &f,
+        "import core\nrule r {\n  category blaclist\n  when code 699\n  diagnosis \"x\"\n}\n",
+    )
+    .unwrap();
+    let out = bouncedx()
+        .args(["check", "--format", "json"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec!["E0101", "E0210"]);
+    let first_error = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["severity"] == "error")
+        .unwrap();
+    assert_eq!(
+        (first_error["line"].as_u64(), first_error["column"].as_u64()),
+        (Some(3), Some(12))
+    );
+    let shipped = bouncedx()
+        .args([
+            "check",
+            "--deny-warnings",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/rulesets"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        shipped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shipped.stdout)
+    );
+}
+
+#[test]
+fn user_rules_replace_and_extend() {
+    let dir = std::env::temp_dir().join(format!("bdx-pack-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("site.bdx"),
+        "import core\nrule our_relay {\n  category relay\n  confidence certain\n  when text has \"acme relay says no\"\n  diagnosis \"Our own relay refused it\"\n  refs \"https://wiki.example/relay\"\n  example \"550 acme relay says no\"\n}\n",
+    )
+    .unwrap();
+    let out = bouncedx()
+        .args(["diagnose", "--format", "json", "--rules"])
+        .arg(&dir)
+        .arg("550 5.7.1 acme relay says no")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["rule"].as_str().unwrap().ends_with("/our_relay"));
+}

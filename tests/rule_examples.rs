@@ -1,0 +1,108 @@
+//! Every shipped rule proves itself: each `example` makes it fire, each
+//! `counterexample` does not, and the full diagnosis of every example is an
+//! insta snapshot (review changes with `cargo insta review`).
+
+use bouncedx_engine::intake::reply::parse_reply;
+use bouncedx_engine::{explain, matcher};
+
+#[test]
+fn examples_fire_and_counterexamples_do_not() {
+    let engine = bouncedx::default_engine();
+    let rs = &engine.ruleset;
+    let mut failures = Vec::new();
+    for (i, rule) in rs.rules.iter().enumerate() {
+        for (text, want) in rule
+            .examples
+            .iter()
+            .map(|e| (e, true))
+            .chain(rule.counterexamples.iter().map(|c| (c, false)))
+        {
+            let facts = parse_reply(text);
+            let found = matcher::find_triggers(rs, &facts.text);
+            let provider = matcher::recognise_provider(rs, &facts, &found);
+            let inp = matcher::Input {
+                facts: &facts,
+                found: &found,
+                provider,
+                verdicts: &[],
+            };
+            let fired = matcher::fire(rs, &inp).iter().any(|f| f.rule as usize == i);
+            if fired != want {
+                failures.push(format!(
+                    "{} {} on {text:?}",
+                    rule.id,
+                    if want { "did not fire" } else { "fired" }
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn example_diagnoses_are_as_reviewed() {
+    let engine = bouncedx::default_engine();
+    for rule in &engine.ruleset.rules {
+        for (n, text) in rule.examples.iter().enumerate() {
+            let d = engine.diagnose_reply(text);
+            insta::assert_json_snapshot!(format!("{}-{}", rule.id.replace('/', "__"), n + 1), d);
+        }
+    }
+}
+
+/// Explain evaluates without shortcuts; the matcher with them. They must
+/// agree on which rules fire.
+#[test]
+fn explain_agrees_with_the_matcher() {
+    let engine = bouncedx::default_engine();
+    let rs = &engine.ruleset;
+    let mut inputs: Vec<String> = rs
+        .rules
+        .iter()
+        .flat_map(|r| r.examples.iter().chain(&r.counterexamples).cloned())
+        .collect();
+    inputs.extend(["", "hello", "421 try again later", "550 5.7.1 rejected"].map(String::from));
+    for text in inputs {
+        let facts = parse_reply(&text);
+        let found = matcher::find_triggers(rs, &facts.text);
+        let provider = matcher::recognise_provider(rs, &facts, &found);
+        let inp = matcher::Input {
+            facts: &facts,
+            found: &found,
+            provider,
+            verdicts: &[],
+        };
+        let mut fast: Vec<String> = matcher::fire(rs, &inp)
+            .iter()
+            .map(|f| rs.rules[f.rule as usize].id.clone())
+            .collect();
+        let mut full: Vec<String> = explain::explain(rs, &facts)
+            .rules
+            .into_iter()
+            .filter(|r| r.fired)
+            .map(|r| r.rule)
+            .collect();
+        fast.sort();
+        full.sort();
+        assert_eq!(fast, full, "on {text:?}");
+    }
+}
+
+#[test]
+fn hostile_replies_get_an_answer() {
+    let engine = bouncedx::default_engine();
+    let big = "550 5.7.1 ".to_string() + &"x".repeat(10 << 20);
+    for input in [
+        big.as_str(),
+        "",
+        "\u{0}\u{1}\u{2}",
+        "ÿþ binary \u{fffd}\u{fffd}",
+        "550",
+        "5.7.1",
+    ] {
+        let d = engine.diagnose_reply(input);
+        assert!(!d.category.is_empty());
+        assert!(!d.reason.is_empty());
+    }
+    assert!(engine.diagnose_reply("").error.is_some());
+}
