@@ -344,3 +344,31 @@ mod tests {
         assert!(parse_reply(&big).text.len() <= MAX_REPLY_BYTES);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any input yields facts without panicking; the text is folded and
+        /// bounded; a found code lies in 200..=559.
+        #[test]
+        fn any_input_is_read(s in "\\PC{0,300}|[0-9 .\\-\\[\\]@:;()<>a-z\\n]{0,200}") {
+            let f = parse_reply(&s);
+            prop_assert!(!f.text.contains("  "));
+            prop_assert!(f.text.len() <= MAX_REPLY_BYTES);
+            if let Some(c) = f.code {
+                prop_assert!((200..=559).contains(&c));
+            }
+        }
+
+        /// A reply wrapped as a DSN diagnostic code reads like the bare reply.
+        #[test]
+        fn dsn_wrapper_is_transparent(code in 400u16..560, text in "[a-z ]{1,40}") {
+            let bare = format!("{code} 5.1.1 {text}");
+            let wrapped = format!("Diagnostic-Code: smtp; {bare}");
+            prop_assert_eq!(parse_reply(&bare).text, parse_reply(&wrapped).text);
+        }
+    }
+}
