@@ -7,7 +7,7 @@
 //! (RFC 3463), with low confidence: never an empty answer.
 
 use crate::facts::{Facts, Status};
-use crate::matcher::{self, Fired, Found, Input};
+use crate::matcher::{self, Fired, Found};
 use crate::status;
 use bouncedx_dsl::ir::{RuleIr, Ruleset, TemplatePart};
 use serde::Serialize;

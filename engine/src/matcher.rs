@@ -196,3 +196,17 @@ pub fn fire(rs: &Ruleset, inp: &Input) -> Vec<Fired> {
     });
     fired
 }
+
+/// The whole matching step for one input: triggers, provider, ranked rules.
+pub fn run(rs: &Ruleset, facts: &Facts) -> (Found, Option<ProviderIdx>, Vec<Fired>) {
+    let found = find_triggers(rs, &facts.text);
+    let provider = recognise_provider(rs, facts, &found);
+    let inp = Input {
+        facts,
+        found: &found,
+        provider,
+        verdicts: &[],
+    };
+    let fired = fire(rs, &inp);
+    (found, provider, fired)
+}
