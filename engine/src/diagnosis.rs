@@ -96,15 +96,7 @@ pub const MAX_ALTERNATIVES: usize = 5;
 
 /// Diagnoses one input's facts with a ruleset.
 pub fn diagnose(rs: &Ruleset, facts: &Facts) -> Diagnosis {
-    let found = matcher::find_triggers(rs, &facts.text);
-    let provider = matcher::recognise_provider(rs, facts, &found);
-    let inp = Input {
-        facts,
-        found: &found,
-        provider,
-        verdicts: &[],
-    };
-    let fired = matcher::fire(rs, &inp);
+    let (found, provider, fired) = matcher::run(rs, facts);
     build(rs, facts, provider, &fired, &found)
 }
 
