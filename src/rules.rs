@@ -79,12 +79,23 @@ pub fn compile(paths: &[std::path::PathBuf], no_defaults: bool) -> Result<Compil
     if packs.is_empty() {
         return Err("no rules: `--no-default-rules` needs at least one `--rules PATH`".into());
     }
-    Ok(bouncedx_dsl::compile(packs, &read_file, &builtin_pack))
+    Ok(compile_packs(packs))
 }
 
+/// Compiles exactly these packs; packs they import but that are not among
+/// them come from the built-in ones.
+pub fn compile_packs(packs: Vec<PackSource>) -> Compilation {
+    bouncedx_dsl::compile(packs, &read_file, &builtin_pack)
+}
+
+/// Reads an included file from disk; a built-in pack's files, whose paths
+/// need not exist on this machine, come from the binary.
 fn read_file(path: &str) -> std::io::Result<String> {
-    if let Some((_, _, text)) = EMBEDDED.iter().find(|(_, p, _)| *p == path) {
-        return Ok(text.to_string());
-    }
-    std::fs::read_to_string(path)
+    std::fs::read_to_string(path).or_else(|e| {
+        EMBEDDED
+            .iter()
+            .find(|(_, p, _)| *p == path)
+            .map(|(_, _, text)| text.to_string())
+            .ok_or(e)
+    })
 }

@@ -17,16 +17,8 @@ fn examples_fire_and_counterexamples_do_not() {
             .map(|e| (e, true))
             .chain(rule.counterexamples.iter().map(|c| (c, false)))
         {
-            let facts = parse_reply(text);
-            let found = matcher::find_triggers(rs, &facts.text);
-            let provider = matcher::recognise_provider(rs, &facts, &found);
-            let inp = matcher::Input {
-                facts: &facts,
-                found: &found,
-                provider,
-                verdicts: &[],
-            };
-            let fired = matcher::fire(rs, &inp).iter().any(|f| f.rule as usize == i);
+            let (_, ranked) = matcher::run(rs, &parse_reply(text));
+            let fired = ranked.iter().any(|f| f.rule as usize == i);
             if fired != want {
                 failures.push(format!(
                     "{} {} on {text:?}",
@@ -64,15 +56,8 @@ fn explain_agrees_with_the_matcher() {
     inputs.extend(["", "hello", "421 try again later", "550 5.7.1 rejected"].map(String::from));
     for text in inputs {
         let facts = parse_reply(&text);
-        let found = matcher::find_triggers(rs, &facts.text);
-        let provider = matcher::recognise_provider(rs, &facts, &found);
-        let inp = matcher::Input {
-            facts: &facts,
-            found: &found,
-            provider,
-            verdicts: &[],
-        };
-        let mut fast: Vec<String> = matcher::fire(rs, &inp)
+        let (_, ranked) = matcher::run(rs, &facts);
+        let mut fast: Vec<String> = ranked
             .iter()
             .map(|f| rs.rules[f.rule as usize].id.clone())
             .collect();

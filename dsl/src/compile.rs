@@ -58,6 +58,7 @@ pub fn compile_packs(
         diags,
         patterns: PatternBuilder::default(),
         category_idx: HashMap::new(),
+        category_reasons: Vec::new(),
         provider_idx: HashMap::new(),
         rule_idx: HashMap::new(),
         location,
@@ -218,6 +219,8 @@ struct Lower<'a, 'd> {
     diags: &'d mut Vec<Diagnostic>,
     patterns: PatternBuilder,
     category_idx: HashMap<&'a str, CategoryIdx>,
+    /// The reason of each lowered category, by index: a rule's default.
+    category_reasons: Vec<String>,
     provider_idx: HashMap<&'a str, ProviderIdx>,
     rule_idx: HashMap<(usize, &'a str), RuleIdx>,
     location: &'a dyn Fn(Span) -> String,
@@ -265,12 +268,13 @@ impl<'a> Lower<'a, '_> {
             .iter()
             .map(|(pi, c)| self.category(*pi, c))
             .collect();
+        self.category_reasons = categories.iter().map(|c| c.reason.clone()).collect();
         let mut providers: Vec<ProviderIr> = prov_list
             .iter()
             .map(|(pi, p)| self.provider(*pi, p))
             .collect();
         let mut rules: Vec<RuleIr> = rule_list.iter().map(|(pi, r)| self.rule(*pi, r)).collect();
-        for (pi, pack) in self.packs.iter().enumerate() {
+        for pack in self.packs {
             for item in &pack.items {
                 if let ast::Item::Phrases(ps) = item {
                     if ps.phrases.is_empty() {
@@ -283,7 +287,6 @@ impl<'a> Lower<'a, '_> {
                             .help("add at least one \"literal\" or /regex/, or remove the set"),
                         );
                     }
-                    let _ = pi;
                 }
             }
         }
@@ -533,7 +536,7 @@ impl<'a> Lower<'a, '_> {
         let reason = match &r.reason {
             Some(x) => self.reason(x),
             None => category
-                .and_then(|c| self.category_reason(c))
+                .and_then(|c| self.category_reasons.get(c as usize).cloned())
                 .unwrap_or_else(|| "undefined".into()),
         };
         let confidence = match &r.confidence {
@@ -618,15 +621,6 @@ impl<'a> Lower<'a, '_> {
             counterexamples: r.counterexamples.iter().map(|s| s.value.clone()).collect(),
             location: (self.location)(r.name.span),
         }
-    }
-
-    fn category_reason(&self, c: CategoryIdx) -> Option<String> {
-        let (name, _) = self.category_idx.iter().find(|(_, &i)| i == c)?;
-        self.symbols.categories[name]
-            .node
-            .reason
-            .as_ref()
-            .map(|r| r.name.clone())
     }
 
     fn lookup_category(&mut self, q: &ast::QualifiedName) -> Option<CategoryIdx> {

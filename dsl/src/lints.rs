@@ -221,10 +221,7 @@ fn cond(c: &Cond, diags: &mut Vec<Diagnostic>) {
                 diags.push(
                     Diagnostic::warning("double_negation", "`not not` cancels out")
                         .at(*span, "two negations")
-                        .help(
-                            format!("write the inner condition alone: `{}`", "...")
-                                .replace("`...`", "the condition without `not not`"),
-                        ),
+                        .help("write the inner condition alone: the condition without `not not`"),
                 );
                 cond(inner, diags);
             } else {

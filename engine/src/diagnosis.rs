@@ -7,7 +7,7 @@
 //! (RFC 3463), with low confidence: never an empty answer.
 
 use crate::facts::{Facts, Status};
-use crate::matcher::{self, Fired, Found};
+use crate::matcher::{self, Fired};
 use crate::status;
 use bouncedx_dsl::ir::{RuleIr, Ruleset, TemplatePart};
 use serde::Serialize;
@@ -96,8 +96,8 @@ pub const MAX_ALTERNATIVES: usize = 5;
 
 /// Diagnoses one input's facts with a ruleset.
 pub fn diagnose(rs: &Ruleset, facts: &Facts) -> Diagnosis {
-    let (found, provider, fired) = matcher::run(rs, facts);
-    build(rs, facts, provider, &fired, &found)
+    let (provider, fired) = matcher::run(rs, facts);
+    build(rs, facts, provider, &fired)
 }
 
 fn evidence(text: &str, spans: &[(u32, u32)]) -> Vec<Evidence> {
@@ -121,13 +121,7 @@ fn push_unique(into: &mut Vec<String>, from: &[String]) {
 }
 
 /// Assembles the diagnosis from the ranked rules that fired.
-pub fn build(
-    rs: &Ruleset,
-    facts: &Facts,
-    provider: Option<u32>,
-    fired: &[Fired],
-    _found: &Found,
-) -> Diagnosis {
+pub fn build(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired]) -> Diagnosis {
     let permanent = facts.permanent();
     let retry = match permanent {
         Some(true) => Retry::NoFixFirst,
@@ -238,8 +232,18 @@ pub fn build(
 
 /// Fills a diagnosis template from the rule's captures and the facts.
 pub fn render_template(rule: &RuleIr, facts: &Facts, provider: Option<&str>) -> String {
+    render_parts(&rule.diagnosis, rule, facts, provider)
+}
+
+/// Fills template parts from the rule's captures and the facts.
+fn render_parts(
+    parts: &[TemplatePart],
+    rule: &RuleIr,
+    facts: &Facts,
+    provider: Option<&str>,
+) -> String {
     let mut out = String::new();
-    for part in &rule.diagnosis {
+    for part in parts {
         match part {
             TemplatePart::Text(t) => out.push_str(t),
             TemplatePart::Slot(name) => {
@@ -274,13 +278,7 @@ fn fill(step: &str, rule: &RuleIr, facts: &Facts) -> String {
         return step.to_string();
     }
     match bouncedx_dsl::compile::parse_template(step) {
-        Ok(parts) => {
-            let r = RuleIr {
-                diagnosis: parts,
-                ..rule.clone()
-            };
-            render_template(&r, facts, None)
-        }
+        Ok(parts) => render_parts(&parts, rule, facts, None),
         Err(_) => step.to_string(),
     }
 }

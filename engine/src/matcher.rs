@@ -198,7 +198,7 @@ pub fn fire(rs: &Ruleset, inp: &Input) -> Vec<Fired> {
 }
 
 /// The whole matching step for one input: triggers, provider, ranked rules.
-pub fn run(rs: &Ruleset, facts: &Facts) -> (Found, Option<ProviderIdx>, Vec<Fired>) {
+pub fn run(rs: &Ruleset, facts: &Facts) -> (Option<ProviderIdx>, Vec<Fired>) {
     let found = find_triggers(rs, &facts.text);
     let provider = recognise_provider(rs, facts, &found);
     let inp = Input {
@@ -208,5 +208,5 @@ pub fn run(rs: &Ruleset, facts: &Facts) -> (Found, Option<ProviderIdx>, Vec<Fire
         verdicts: &[],
     };
     let fired = fire(rs, &inp);
-    (found, provider, fired)
+    (provider, fired)
 }

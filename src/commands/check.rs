@@ -30,11 +30,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     let c = if packs.is_empty() {
         crate::rules::compile(&[], false)?
     } else {
-        bouncedx_dsl::compile(packs, &|p| std::fs::read_to_string(p), &|name| {
-            crate::rules::builtin_packs()
-                .into_iter()
-                .find(|p| p.name == name)
-        })
+        crate::rules::compile_packs(packs)
     };
     if a.format == "json" {
         let json = serde_json::to_string_pretty(&c.report.to_json(&c.sources)).expect("serialise");
