@@ -14,14 +14,50 @@ use bouncedx_dsl::ir::{Expr, FieldMatch, ProviderIdx, RuleIdx, Ruleset};
 #[derive(Debug, Default, Clone)]
 pub struct Found {
     pub hits: Vec<(u32, u32, u32)>,
+    /// One bit per trigger id: set when the trigger occurs. Most lookups are
+    /// for triggers that are absent, and a bit test answers those at once.
+    present: Vec<u64>,
 }
 
 impl Found {
     pub fn get(&self, id: u32) -> Option<(u32, u32)> {
+        let word = self.present.get(id as usize / 64)?;
+        if word & (1 << (id % 64)) == 0 {
+            return None;
+        }
         self.hits
             .binary_search_by_key(&id, |h| h.0)
             .ok()
             .map(|i| (self.hits[i].1, self.hits[i].2))
+    }
+}
+
+impl Found {
+    /// Whether any trigger of the sorted, duplicate-free `ids` occurs. When
+    /// the ids are one contiguous run (a phrase list compiles to one), this
+    /// is a few word operations on the bitset rather than a test per id.
+    pub fn any_of(&self, ids: &[u32]) -> bool {
+        let (Some(&lo), Some(&hi)) = (ids.first(), ids.last()) else {
+            return false;
+        };
+        if (hi - lo) as usize + 1 != ids.len() {
+            return ids.iter().any(|&id| self.get(id).is_some());
+        }
+        let (lo, hi) = (lo as usize, hi as usize);
+        let last_word = (hi / 64).min(self.present.len().saturating_sub(1));
+        if lo / 64 >= self.present.len() {
+            return false;
+        }
+        (lo / 64..=last_word).any(|w| {
+            let mut mask = u64::MAX;
+            if w == lo / 64 {
+                mask &= u64::MAX << (lo % 64);
+            }
+            if w == hi / 64 {
+                mask &= u64::MAX >> (63 - hi % 64);
+            }
+            self.present[w] & mask != 0
+        })
     }
 }
 
@@ -45,7 +81,11 @@ pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
     // keep the first occurrence of each id
     hits.sort_unstable();
     hits.dedup_by_key(|h| h.0);
-    Found { hits }
+    let mut present = vec![0u64; hits.last().map_or(0, |h| h.0 as usize / 64 + 1)];
+    for h in &hits {
+        present[h.0 as usize / 64] |= 1 << (h.0 % 64);
+    }
+    Found { hits, present }
 }
 
 fn is_word(b: u8) -> bool {
@@ -82,6 +122,7 @@ pub fn eval(
     match e {
         Expr::True => true,
         Expr::And(v) => v.iter().all(|x| eval(rs, x, inp, evidence, positive)),
+        Expr::Or(v) if !positive => v.iter().any(|x| eval(rs, x, inp, evidence, false)),
         Expr::Or(v) => {
             let mut any = false;
             for x in v {
@@ -104,6 +145,7 @@ pub fn eval(
         Expr::Permanent(p) => inp.facts.permanent() == Some(*p),
         Expr::Stage(s) => inp.facts.stage == Some(*s),
         Expr::Provider(p) => inp.provider == Some(*p),
+        Expr::Text(ids) if !inp.found.any_of(ids) => false,
         Expr::Text(ids) => {
             let mut any = false;
             for id in ids {
@@ -128,14 +170,21 @@ pub fn eval(
 
 pub fn field_matches(values: &[String], m: &FieldMatch) -> bool {
     values.iter().any(|v| {
-        let v = v.to_lowercase();
+        // patterns are stored lower-case; most values already are
+        let v: std::borrow::Cow<str> = if v.bytes().any(|b| b.is_ascii_uppercase()) || !v.is_ascii()
+        {
+            std::borrow::Cow::Owned(v.to_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(v)
+        };
+        let v = v.as_ref();
         match m {
             FieldMatch::Exists => true,
-            FieldMatch::Is(xs) => xs.contains(&v),
+            FieldMatch::Is(xs) => xs.iter().any(|x| x == v),
             FieldMatch::EndsWith(xs) => xs.iter().any(|x| v.ends_with(x.as_str())),
             FieldMatch::StartsWith(xs) => xs.iter().any(|x| v.starts_with(x.as_str())),
             FieldMatch::Contains(xs) => xs.iter().any(|x| v.contains(x.as_str())),
-            FieldMatch::Matches(rs) => rs.iter().any(|r| r.is_match(&v)),
+            FieldMatch::Matches(rs) => rs.iter().any(|r| r.is_match(v)),
         }
     })
 }
@@ -209,4 +258,45 @@ pub fn run(rs: &Ruleset, facts: &Facts) -> (Option<ProviderIdx>, Vec<Fired>) {
     };
     let fired = fire(rs, &inp);
     (provider, fired)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(ids: &[u32]) -> Found {
+        let hits: Vec<(u32, u32, u32)> = ids.iter().map(|&i| (i, 0, 1)).collect();
+        let mut present = vec![0u64; ids.iter().max().map_or(0, |m| *m as usize / 64 + 1)];
+        for &i in ids {
+            present[i as usize / 64] |= 1 << (i % 64);
+        }
+        Found { hits, present }
+    }
+
+    #[test]
+    fn any_of_agrees_with_one_test_per_id() {
+        let sets: &[&[u32]] = &[&[], &[0], &[63], &[64], &[130], &[5, 70, 200]];
+        let queries: &[&[u32]] = &[
+            &[],
+            &[0],
+            &[1, 2, 3],
+            &[60, 61, 62, 63, 64, 65],
+            &[64],
+            &[65, 66],
+            &[100, 101, 102, 103],
+            &[129, 130, 131],
+            &[195, 196, 197, 198, 199, 200],
+            &[201, 202],
+            &[5, 70],
+            &[6, 71],
+            &[300, 301],
+        ];
+        for set in sets {
+            let f = found(set);
+            for q in queries {
+                let slow = q.iter().any(|&id| f.get(id).is_some());
+                assert_eq!(f.any_of(q), slow, "set {set:?} query {q:?}");
+            }
+        }
+    }
 }

@@ -229,9 +229,18 @@ fn is_private(ip: &str) -> bool {
 
 /// Folds every run of white space (and control characters) to one space.
 pub fn fold_space(s: &str) -> String {
+    let s = s.trim();
+    let b = s.as_bytes();
+    // Fast path: ASCII text whose only white space is single spaces.
+    if b.is_ascii()
+        && !b.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
+        && !b.iter().any(|&c| c < b' ' || c == 0x7f)
+    {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut space = false;
-    for c in s.trim().chars() {
+    for c in s.chars() {
         if c.is_whitespace() || c.is_control() {
             space = true;
             continue;
@@ -268,7 +277,11 @@ pub fn find_ci(hay: &str, needle: &str) -> Option<usize> {
     if n.is_empty() || h.len() < n.len() {
         return None;
     }
-    (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+    let first = n[0];
+    let last_start = h.len() - n.len();
+    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), h)
+        .take_while(|&i| i <= last_start)
+        .find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
 fn rfind_ci(hay: &str, needle: &str) -> Option<usize> {
@@ -276,8 +289,11 @@ fn rfind_ci(hay: &str, needle: &str) -> Option<usize> {
     if n.is_empty() || h.len() < n.len() {
         return None;
     }
-    (0..=h.len() - n.len())
+    let first = n[0];
+    let last_start = h.len() - n.len();
+    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), h)
         .rev()
+        .skip_while(|&i| i > last_start)
         .find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
