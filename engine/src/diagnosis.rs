@@ -296,3 +296,72 @@ fn missing_slot(name: &str) -> &'static str {
         _ => "(not stated in the reply)",
     }
 }
+
+/// Messages that look like bounces but report no failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotABounce {
+    /// An ARF feedback report (a recipient complained).
+    Feedback,
+    /// An automatic reply (out of office).
+    Vacation,
+    /// A delivery notice (DSN action `delivered`, `relayed` or `expanded`).
+    Delivered,
+}
+
+/// The diagnosis for a message that is not a delivery failure.
+pub fn not_a_bounce(what: NotABounce, facts: &Facts) -> Diagnosis {
+    let (reason, title, diagnosis, fix): (&str, &str, &str, &[&str]) = match what {
+        NotABounce::Feedback => (
+            "feedback",
+            "Complaint (ARF feedback report)",
+            "Not a bounce: a mailbox provider reports that a recipient marked your message as spam",
+            &[
+                "Stop sending to the complaining recipient at once (suppress the address)",
+                "Check what made it unwanted: consent, frequency, a missing or broken unsubscribe link",
+                "Keep the complaint rate under 0.1% (Gmail and Yahoo require under 0.3%)",
+            ],
+        ),
+        NotABounce::Vacation => (
+            "vacation",
+            "Automatic reply",
+            "Not a bounce: an automatic reply (out of office); the message was delivered",
+            &["Nothing to fix; do not count it as a failure or suppress the address"],
+        ),
+        NotABounce::Delivered => (
+            "delivered",
+            "Delivery notice",
+            "Not a bounce: the report says the message was delivered (or relayed onward)",
+            &["Nothing to fix"],
+        ),
+    };
+    Diagnosis {
+        source: None,
+        line: None,
+        recipient: facts.recipient.clone(),
+        code: facts.code,
+        status: facts.status,
+        status_meaning: facts.status.map(status::status_meaning),
+        permanent: None,
+        retry: Retry::Unknown,
+        provider: None,
+        stage: None,
+        remote_host: facts.host.clone(),
+        client_ip: facts.client_ip.clone(),
+        reason: reason.into(),
+        category: "not_a_bounce".into(),
+        category_title: title.into(),
+        rule: None,
+        confidence: 1.0,
+        diagnosis: diagnosis.into(),
+        evidence: Vec::new(),
+        checks: Vec::new(),
+        fix: fix.iter().map(|s| s.to_string()).collect(),
+        prevent: Vec::new(),
+        escalate: Vec::new(),
+        refs: vec!["https://www.rfc-editor.org/rfc/rfc5965".into(), "https://www.rfc-editor.org/rfc/rfc3834".into(), "https://www.rfc-editor.org/rfc/rfc3464".into()],
+        alternatives: Vec::new(),
+        tokens: Vec::new(),
+        text: facts.text.clone(),
+        error: None,
+    }
+}

@@ -28,6 +28,8 @@ pub mod render;
 pub mod status;
 
 pub use bouncedx_dsl::Ruleset;
+pub use intake::email::EmailError;
+use intake::email::{Kind, Record};
 pub use diagnosis::Diagnosis;
 pub use facts::Facts;
 
@@ -54,5 +56,71 @@ impl Engine {
             );
         }
         d
+    }
+
+    /// Diagnoses a bounce e-mail: one diagnosis per recipient, in the order
+    /// the bounce lists them.
+    pub fn diagnose_email(&self, bytes: &[u8]) -> Result<Vec<Diagnosis>, EmailError> {
+        let email = intake::email::read_email(bytes)?;
+        Ok(email
+            .records
+            .iter()
+            .map(|r| self.diagnose_record(email.kind, r))
+            .collect())
+    }
+
+    /// Diagnoses one recipient of a bounce e-mail.
+    pub fn diagnose_record(&self, kind: Kind, r: &Record) -> Diagnosis {
+        let not_a_failure = match kind {
+            Kind::Feedback => Some(diagnosis::NotABounce::Feedback),
+            Kind::Vacation => Some(diagnosis::NotABounce::Vacation),
+            Kind::Bounce => match r.action.as_deref() {
+                Some("delivered" | "relayed" | "expanded") => {
+                    Some(diagnosis::NotABounce::Delivered)
+                }
+                _ => None,
+            },
+        };
+        if let Some(what) = not_a_failure {
+            let mut facts = intake::reply::parse_reply(r.diagnostic.as_deref().unwrap_or(""));
+            facts.recipient = r.recipient.clone();
+            facts.status = r.status.or(facts.status);
+            return diagnosis::not_a_bounce(what, &facts);
+        }
+        let primary = r.diagnostic.as_deref().unwrap_or(&r.context);
+        let mut d = self.diagnose_text_with(primary, r);
+        if d.rule.is_none() && r.diagnostic.is_some() && !r.context.trim().is_empty() {
+            // The remote reply said too little; add the bounce's own words.
+            let both = format!("{}\n{}", primary, r.context);
+            d = self.diagnose_text_with(&both, r);
+        }
+        d
+    }
+
+    fn diagnose_text_with(&self, text: &str, r: &Record) -> Diagnosis {
+        let mut facts = intake::reply::parse_reply(text);
+        if r.recipient.is_some() {
+            facts.recipient = r.recipient.clone();
+            facts.domain = r
+                .recipient
+                .as_deref()
+                .and_then(|a| a.rsplit_once('@'))
+                .map(|(_, d)| d.to_string());
+        }
+        // The DSN's Status is authoritative unless the reply is more precise.
+        match (facts.status, r.status) {
+            (None, Some(s)) => facts.status = Some(s),
+            (Some(mine), Some(s)) if mine.subject == 0 && mine.detail == 0 => {
+                facts.status = Some(s)
+            }
+            _ => {}
+        }
+        if facts.stage.is_none() {
+            facts.stage = intake::reply::stage_in(&r.context);
+        }
+        if facts.host.is_none() {
+            facts.host = r.remote_mta.as_ref().map(|h| h.to_ascii_lowercase());
+        }
+        diagnosis::diagnose(&self.ruleset, &facts)
     }
 }

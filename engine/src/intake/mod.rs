@@ -1,8 +1,13 @@
 //! Intake: recognising what was given and extracting [`Facts`](crate::Facts).
 //!
-//! Today intake reads SMTP replies in every wrapping that DSNs and MTA logs
-//! put around them ([`reply`]); the scanners in [`scan`] find addresses,
-//! codes and tokens without regexes, in one pass each.
+//! - [`reply`] reads one SMTP reply in every wrapping that DSNs and MTA logs
+//!   put around it;
+//! - [`email`] reads a bounce e-mail (standard DSN or prose) into one record
+//!   per recipient, with [`dsn`] for the RFC 3464 fields;
+//! - [`scan`] finds addresses, codes and tokens without regexes, in one pass
+//!   each.
 
+pub mod dsn;
+pub mod email;
 pub mod reply;
 pub mod scan;

@@ -184,6 +184,41 @@ fn reply_prefix(line: &str) -> Option<(&str, &str)> {
     }
 }
 
+/// The SMTP command a failure answered, from the prose around a reply:
+/// `(in reply to end of DATA command)`, `after RCPT TO:<...>`, Sendmail's
+/// transcript `>>> DATA` / `<<< 550 ...`, `SMTP command DATA`.
+/// The last such mention wins (transcripts end with the failing command).
+pub fn stage_in(text: &str) -> Option<Stage> {
+    let lower = text.to_ascii_lowercase();
+    let mut best: Option<(usize, Stage)> = None;
+    let mut note = |pos: usize, stage: Option<Stage>| {
+        if let Some(st) = stage {
+            if best.is_none_or(|(p, _)| pos >= p) {
+                best = Some((pos, st));
+            }
+        }
+    };
+    for marker in ["in reply to ", "after ", ">>> ", "smtp command ", "command: "] {
+        for (pos, _) in lower.match_indices(marker) {
+            let rest = &lower[pos + marker.len()..];
+            let word: String = rest.chars().take(24).collect();
+            let stage = if marker == "after " {
+                // `after RCPT TO`, `after end of data`, `after MAIL FROM`, `after DATA`
+                let w = word.trim_start();
+                if w.starts_with("rcpt") || w.starts_with("end of data") || w.starts_with("data") || w.starts_with("mail from") || w.starts_with("helo") || w.starts_with("ehlo") {
+                    stage_from(w)
+                } else {
+                    None
+                }
+            } else {
+                stage_from(&word)
+            };
+            note(pos, stage);
+        }
+    }
+    best.map(|(_, s)| s)
+}
+
 fn stage_from(s: &str) -> Option<Stage> {
     let l = s.to_ascii_lowercase();
     if l.contains("rcpt") {

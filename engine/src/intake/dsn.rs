@@ -1,0 +1,204 @@
+//! RFC 3464 delivery status fields.
+//!
+//! A `message/delivery-status` part is a block of per-message fields
+//! (`Reporting-MTA`, `Arrival-Date`, ...) followed by one block per recipient,
+//! blocks separated by blank lines:
+//!
+//! ```text
+//! Final-Recipient: rfc822; bob@example.com
+//! Action: failed
+//! Status: 5.1.1
+//! Remote-MTA: dns; mx.example.com
+//! Diagnostic-Code: smtp; 550 5.1.1 <bob@example.com>: Recipient address
+//!     rejected: User unknown in local recipient table
+//! ```
+//!
+//! Fields fold like mail headers (a line starting with white space continues
+//! the previous one). Many MTAs also print these fields in a plain-text body
+//! rather than a proper part, so [`parse_fields`] reads any text and keeps
+//! the blocks that name a recipient.
+
+use crate::facts::Status;
+use crate::intake::scan;
+
+/// One recipient's block.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecipientFields {
+    pub final_recipient: Option<String>,
+    pub original_recipient: Option<String>,
+    pub action: Option<String>,
+    pub status: Option<Status>,
+    pub remote_mta: Option<String>,
+    /// `Diagnostic-Code` without its type (`smtp;`).
+    pub diagnostic: Option<String>,
+    pub last_attempt: Option<String>,
+}
+
+impl RecipientFields {
+    pub fn recipient(&self) -> Option<&str> {
+        self.final_recipient
+            .as_deref()
+            .or(self.original_recipient.as_deref())
+    }
+}
+
+/// Per-message fields and the recipient blocks, in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeliveryStatus {
+    pub reporting_mta: Option<String>,
+    pub recipients: Vec<RecipientFields>,
+}
+
+/// `rfc822; bob@example.com` → `bob@example.com`; `dns; mx.example.com` →
+/// `mx.example.com`.
+fn typed_value(v: &str) -> String {
+    let v = v.trim();
+    let v = match v.split_once(';') {
+        Some((ty, rest)) if !ty.contains(' ') && ty.len() < 20 => rest.trim(),
+        _ => v,
+    };
+    v.trim_matches(|c| c == '<' || c == '>').trim().to_string()
+}
+
+/// Unfolds header-style lines into `(name, value)` pairs and blank-line
+/// separated blocks.
+fn blocks(text: &str) -> Vec<Vec<(String, String)>> {
+    let mut out: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    for raw in text.lines() {
+        let line = raw.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            if !out.last().is_some_and(Vec::is_empty) {
+                out.push(Vec::new());
+            }
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, v)) = out.last_mut().and_then(|b| b.last_mut()) {
+                v.push(' ');
+                v.push_str(line.trim());
+            }
+            continue;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            let name = name.trim();
+            if !name.is_empty()
+                && name.len() < 40
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
+                out.last_mut()
+                    .expect("always one block")
+                    .push((name.to_ascii_lowercase(), value.trim().to_string()));
+                continue;
+            }
+        }
+        // A line that is not a field ends the block (plain-text bodies).
+        if !out.last().is_some_and(Vec::is_empty) {
+            out.push(Vec::new());
+        }
+    }
+    out.retain(|b| !b.is_empty());
+    out
+}
+
+/// Reads delivery-status fields from `text`. Blocks naming a recipient
+/// (`Final-Recipient` or `Original-Recipient`) become recipients; a
+/// `Diagnostic-Code` or `Status` that comes in a block of its own (some MTAs
+/// split them) joins the recipient before it.
+pub fn parse_fields(text: &str) -> DeliveryStatus {
+    let mut ds = DeliveryStatus::default();
+    for block in blocks(text) {
+        let mut r = RecipientFields::default();
+        let mut any = false;
+        for (name, value) in &block {
+            any |= true;
+            match name.as_str() {
+                "reporting-mta" => ds.reporting_mta = Some(typed_value(value)),
+                "final-recipient" | "x-actual-recipient" if r.final_recipient.is_none() => {
+                    r.final_recipient = address(value)
+                }
+                "original-recipient" => r.original_recipient = address(value),
+                "action" => r.action = Some(value.trim().to_ascii_lowercase()),
+                "status" => {
+                    r.status = scan::find_status(value).map(|(s, _)| s);
+                }
+                "remote-mta" => r.remote_mta = Some(typed_value(value)),
+                "diagnostic-code" => {
+                    let v = typed_value(value);
+                    if !v.is_empty() {
+                        r.diagnostic = Some(v);
+                    }
+                }
+                "last-attempt-date" => r.last_attempt = Some(value.clone()),
+                _ => {}
+            }
+        }
+        if !any {
+            continue;
+        }
+        if r.recipient().is_some() {
+            ds.recipients.push(r);
+        } else if let Some(prev) = ds.recipients.last_mut() {
+            if prev.diagnostic.is_none() {
+                prev.diagnostic = r.diagnostic;
+            }
+            if prev.status.is_none() {
+                prev.status = r.status;
+            }
+            if prev.action.is_none() {
+                prev.action = r.action;
+            }
+        }
+    }
+    ds
+}
+
+fn address(v: &str) -> Option<String> {
+    let v = typed_value(v);
+    scan::emails(&v)
+        .into_iter()
+        .next()
+        .map(|(a, _)| a.to_ascii_lowercase())
+        .or_else(|| (!v.is_empty() && v.contains('@')).then(|| v.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_recipients_with_folded_diagnostic() {
+        let ds = parse_fields(
+            "Reporting-MTA: dns; mx.example.org\n\
+             Arrival-Date: Mon, 1 Jan 2024 00:00:00 +0000\n\
+             \n\
+             Final-Recipient: rfc822; Bob@example.com\n\
+             Action: failed\n\
+             Status: 5.1.1\n\
+             Remote-MTA: dns; mx.example.com\n\
+             Diagnostic-Code: smtp; 550 5.1.1 <bob@example.com>: Recipient address\n\
+             \x20   rejected: User unknown\n\
+             \n\
+             Final-Recipient: rfc822;carol@example.com\n\
+             Action: delayed\n\
+             Status: 4.4.1\n",
+        );
+        assert_eq!(ds.reporting_mta.as_deref(), Some("mx.example.org"));
+        assert_eq!(ds.recipients.len(), 2);
+        let bob = &ds.recipients[0];
+        assert_eq!(bob.recipient(), Some("bob@example.com"));
+        assert_eq!(bob.action.as_deref(), Some("failed"));
+        assert_eq!(bob.status.unwrap().to_string(), "5.1.1");
+        assert_eq!(bob.remote_mta.as_deref(), Some("mx.example.com"));
+        assert_eq!(
+            bob.diagnostic.as_deref(),
+            Some("550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown")
+        );
+        assert_eq!(ds.recipients[1].status.unwrap().to_string(), "4.4.1");
+    }
+
+    #[test]
+    fn prose_is_not_fields() {
+        let ds = parse_fields("Hello: this is not a DSN.\nJust text, no recipient.\n");
+        assert!(ds.recipients.is_empty());
+    }
+}

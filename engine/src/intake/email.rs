@@ -1,0 +1,594 @@
+//! Reading a bounce e-mail: which recipients failed, and what was said.
+//!
+//! Bounces come in two shapes:
+//!
+//! - **Standard** (RFC 3464): `multipart/report; report-type=delivery-status`
+//!   with a human-readable part, a `message/delivery-status` part holding one
+//!   block of fields per recipient (see [`dsn`](crate::intake::dsn)), and the
+//!   returned message or its headers.
+//! - **Non-standard**: prose written by qmail, Exim, older Sendmail, Domino,
+//!   Exchange and many appliances: "I'm afraid I wasn't able to deliver your
+//!   message to the following addresses", then each address and the reply
+//!   the remote server gave, then a copy of the message.
+//!
+//! [`read_email`] parses the MIME structure with `mail-parser` (every
+//! transfer encoding and charset, CRLF or LF), classifies the message
+//! (failure, ARF feedback report, auto-reply), and produces one [`Record`]
+//! per recipient in the order the bounce lists them. For prose bounces it
+//! cuts the returned message off, finds the recipient addresses in the report
+//! text, and gives each the lines that follow it up to the next recipient.
+//! What the remote server said is left as text for the rules to judge.
+
+use crate::facts::Status;
+use crate::intake::dsn::{self, RecipientFields};
+use crate::intake::scan;
+use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+
+/// What kind of message this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A delivery failure or delay notice.
+    Bounce,
+    /// An ARF (RFC 5965) feedback report: a complaint, not a bounce.
+    Feedback,
+    /// An automatic reply (RFC 3834): out of office, not a bounce.
+    Vacation,
+}
+
+/// One recipient of a bounce.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Record {
+    pub recipient: Option<String>,
+    /// DSN `Action` (`failed`, `delayed`, `delivered`, `relayed`, `expanded`).
+    pub action: Option<String>,
+    /// DSN `Status`.
+    pub status: Option<Status>,
+    pub remote_mta: Option<String>,
+    /// The remote server's reply (DSN `Diagnostic-Code`), when given.
+    pub diagnostic: Option<String>,
+    /// The bounce's own words about this recipient (the prose part).
+    pub context: String,
+}
+
+/// A bounce e-mail, read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Email {
+    pub kind: Kind,
+    pub subject: Option<String>,
+    pub reporting_mta: Option<String>,
+    pub records: Vec<Record>,
+}
+
+/// Why an input could not be read as an e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailError {
+    Empty,
+    Binary,
+    NotAnEmail,
+}
+
+impl std::fmt::Display for EmailError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            EmailError::Empty => "empty input: there is no message to read",
+            EmailError::Binary => "binary data, not an e-mail (NUL bytes in the first 8 KiB)",
+            EmailError::NotAnEmail => {
+                "not an e-mail: no header lines (`Name: value`) before the body"
+            }
+        })
+    }
+}
+
+/// Lines that mark the start of the returned message in a prose bounce.
+/// Matched case-insensitively at the start of a trimmed line.
+const ORIGINAL_MESSAGE_MARKERS: &[&str] = &[
+    "--- below this line is a copy of the message",
+    "------ this is a copy of the message",
+    "------ this is a copy of your message",
+    "----- original message -----",
+    "-----original message-----",
+    "--- original message ---",
+    "original message follows",
+    "------- returned message --------",
+    "----- the header of the original message is following",
+    "----- this is a copy of the message, including all the headers",
+    "--- the header of the original message is following",
+    "----- unsent message below -----",
+    "----- original message follows -----",
+    "------ original message ------",
+    "--------------- original message",
+    "----- message header follows -----",
+    "------ the original message",
+    "--- original message header follows ---",
+    "the original message was received at",
+    "----- returned message follows -----",
+    "original message:",
+    "--- returned mail follows ---",
+    "-------- original message --------",
+    "below is a copy of the original message",
+    "content-type: message/rfc822",
+    "received: from",
+    "return-path: <",
+];
+
+/// Local parts that are never the failed recipient.
+const SYSTEM_LOCAL_PARTS: &[&str] = &[
+    "mailer-daemon",
+    "postmaster",
+    "double-bounce",
+    "bounce",
+    "bounces",
+    "noreply",
+    "no-reply",
+];
+
+/// Reads one e-mail.
+pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
+    let head = &bytes[..bytes.len().min(8192)];
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(EmailError::Empty);
+    }
+    if head.contains(&0) {
+        return Err(EmailError::Binary);
+    }
+    let msg = MessageParser::default()
+        .parse(bytes)
+        .ok_or(EmailError::NotAnEmail)?;
+    if msg.headers().is_empty() {
+        return Err(EmailError::NotAnEmail);
+    }
+    let subject = msg.subject().map(str::to_string);
+    let mut email = Email {
+        kind: Kind::Bounce,
+        subject,
+        reporting_mta: None,
+        records: Vec::new(),
+    };
+
+    let mut parts = Parts::default();
+    collect(&msg, &mut parts);
+
+    // The addresses that are never the failed recipient: the bounce's own
+    // From and To, and the returned message's sender.
+    let mut excluded: Vec<String> = Vec::new();
+    for a in [msg.from(), msg.to()].into_iter().flatten() {
+        for addr in a.iter() {
+            if let Some(x) = addr.address() {
+                excluded.push(x.to_ascii_lowercase());
+            }
+        }
+    }
+    let original = parts.original_headers.as_deref().map(header_fields);
+    if let Some(o) = &original {
+        if let Some(from) = &o.from {
+            excluded.push(from.clone());
+        }
+    }
+
+    if parts.feedback.is_some() || is_feedback_type(&msg) {
+        email.kind = Kind::Feedback;
+        let fb = parts.feedback.as_deref().unwrap_or("");
+        let mut recipients: Vec<String> = Vec::new();
+        for (name, value) in header_lines(fb) {
+            if name == "original-rcpt-to" || name == "removal-recipient" {
+                recipients.extend(scan::emails(&value).into_iter().map(|e| e.0));
+            }
+        }
+        if recipients.is_empty() {
+            if let Some(o) = &original {
+                recipients = o.to.clone();
+            }
+        }
+        if recipients.is_empty() {
+            recipients.push(String::new());
+        }
+        email.records = recipients
+            .into_iter()
+            .map(|r| Record {
+                recipient: (!r.is_empty()).then(|| r.to_ascii_lowercase()),
+                context: fb.to_string(),
+                ..Record::default()
+            })
+            .collect();
+        return Ok(email);
+    }
+
+    let report = cut_original(&parts.text);
+    let fields = parts
+        .delivery_status
+        .as_deref()
+        .map(dsn::parse_fields)
+        .filter(|d| !d.recipients.is_empty())
+        .or_else(|| {
+            // Many MTAs print the fields in the body instead of a part.
+            let d = dsn::parse_fields(&report);
+            (!d.recipients.is_empty()).then_some(d)
+        });
+
+    if let Some(ds) = fields {
+        email.reporting_mta = ds.reporting_mta.clone();
+        let blocks = recipient_blocks(&report, &excluded);
+        for f in ds.recipients {
+            let context = f
+                .recipient()
+                .and_then(|r| blocks.iter().find(|(a, _)| a == r))
+                .map(|(_, c)| c.clone())
+                .unwrap_or_else(|| {
+                    if blocks.len() <= 1 {
+                        blocks
+                            .first()
+                            .map(|(_, c)| c.clone())
+                            .unwrap_or_else(|| report.clone())
+                    } else {
+                        String::new()
+                    }
+                });
+            email.records.push(from_fields(f, context));
+        }
+        return Ok(email);
+    }
+
+    if is_auto_reply(&msg) {
+        email.kind = Kind::Vacation;
+        email.records.push(Record {
+            recipient: msg
+                .from()
+                .and_then(|a| a.first())
+                .and_then(|a| a.address())
+                .map(|a| a.to_ascii_lowercase()),
+            context: report,
+            ..Record::default()
+        });
+        return Ok(email);
+    }
+
+    let blocks = recipient_blocks(&report, &excluded);
+    if blocks.is_empty() {
+        let recipient = original.as_ref().and_then(|o| o.to.first().cloned());
+        email.records.push(Record {
+            recipient,
+            context: report,
+            ..Record::default()
+        });
+    } else {
+        let preamble = preamble(&report, &blocks);
+        for (addr, context) in blocks {
+            let context = if has_reply(&context) || preamble.is_empty() {
+                context
+            } else {
+                format!("{context}\n{preamble}")
+            };
+            email.records.push(Record {
+                recipient: Some(addr),
+                context,
+                ..Record::default()
+            });
+        }
+    }
+    Ok(email)
+}
+
+fn from_fields(f: RecipientFields, context: String) -> Record {
+    Record {
+        recipient: f.recipient().map(str::to_string),
+        action: f.action,
+        status: f.status,
+        remote_mta: f.remote_mta,
+        diagnostic: f.diagnostic,
+        context,
+    }
+}
+
+/// The parts of a bounce that matter, gathered from the MIME tree.
+#[derive(Default)]
+struct Parts {
+    /// Text of the human-readable parts (not inside the returned message).
+    text: String,
+    delivery_status: Option<String>,
+    feedback: Option<String>,
+    /// Header block of the returned message.
+    original_headers: Option<String>,
+}
+
+fn collect(msg: &Message, parts: &mut Parts) {
+    let mut html = String::new();
+    for part in &msg.parts {
+        let (ctype, sub) = part
+            .content_type()
+            .map(|c| {
+                (
+                    c.ctype().to_ascii_lowercase(),
+                    c.subtype().unwrap_or("").to_ascii_lowercase(),
+                )
+            })
+            .unwrap_or_else(|| ("text".into(), "plain".into()));
+        match (&part.body, ctype.as_str(), sub.as_str()) {
+            (PartType::Message(inner), _, _) => {
+                if parts.original_headers.is_none() {
+                    parts.original_headers = Some(raw_headers(inner));
+                }
+            }
+            (_, "message", "delivery-status" | "global-delivery-status") => {
+                let t = part_text(&part.body);
+                parts.delivery_status.get_or_insert_with(String::new).push_str(&t);
+                parts.delivery_status.as_mut().expect("set").push_str("\n\n");
+            }
+            (_, "message", "feedback-report") => parts.feedback = Some(part_text(&part.body)),
+            (_, "text", "rfc822-headers") | (_, "message", "rfc822-headers") => {
+                if parts.original_headers.is_none() {
+                    parts.original_headers = Some(part_text(&part.body));
+                }
+            }
+            (PartType::Text(t), _, _) => {
+                if !parts.text.is_empty() {
+                    parts.text.push('\n');
+                }
+                parts.text.push_str(t);
+            }
+            (PartType::Html(h), _, _) => {
+                html.push_str(&strip_html(h));
+                html.push('\n');
+            }
+            _ => {}
+        }
+    }
+    if parts.text.trim().is_empty() {
+        parts.text = html;
+    }
+}
+
+fn part_text(body: &PartType) -> String {
+    match body {
+        PartType::Text(t) | PartType::Html(t) => t.to_string(),
+        PartType::Binary(b) | PartType::InlineBinary(b) => String::from_utf8_lossy(b).into_owned(),
+        _ => String::new(),
+    }
+}
+
+fn raw_headers(m: &Message) -> String {
+    let raw = m.raw_message();
+    let end = m
+        .root_part()
+        .raw_body_offset()
+        .min(raw.len() as u32) as usize;
+    String::from_utf8_lossy(&raw[..end]).into_owned()
+}
+
+/// Removes tags and decodes the few entities bounce pages use.
+fn strip_html(h: &str) -> String {
+    let mut out = String::with_capacity(h.len());
+    let mut in_tag = false;
+    let lower = h.to_ascii_lowercase();
+    let mut skip_until: Option<&str> = None;
+    let mut i = 0;
+    let b = h.as_bytes();
+    while i < b.len() {
+        if let Some(end) = skip_until {
+            if lower[i..].starts_with(end) {
+                skip_until = None;
+                i += end.len();
+            } else {
+                i += 1;
+            }
+            continue;
+        }
+        let c = b[i];
+        if c == b'<' {
+            if lower[i..].starts_with("<style") {
+                skip_until = Some("</style>");
+            } else if lower[i..].starts_with("<script") {
+                skip_until = Some("</script>");
+            } else if lower[i..].starts_with("<br") || lower[i..].starts_with("<p") || lower[i..].starts_with("</p") || lower[i..].starts_with("<tr") || lower[i..].starts_with("<div") {
+                out.push('\n');
+            }
+            in_tag = true;
+        } else if c == b'>' && in_tag {
+            in_tag = false;
+            out.push(' ');
+        } else if !in_tag {
+            let ch_len = utf8_len(c);
+            out.push_str(&h[i..(i + ch_len).min(h.len())]);
+            i += ch_len;
+            continue;
+        }
+        i += 1;
+    }
+    out.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    }
+}
+
+/// The report text up to where the returned message begins.
+fn cut_original(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(64 * 1024));
+    let mut seen_content = false;
+    for line in text.lines() {
+        let t = line.trim().to_ascii_lowercase();
+        if seen_content && ORIGINAL_MESSAGE_MARKERS.iter().any(|m| t.starts_with(m)) {
+            break;
+        }
+        seen_content |= !t.is_empty();
+        out.push_str(line.trim_end_matches('\r'));
+        out.push('\n');
+        if out.len() > 256 * 1024 {
+            break;
+        }
+    }
+    out
+}
+
+/// Whether a text holds an SMTP reply code or an enhanced status.
+fn has_reply(text: &str) -> bool {
+    scan::find_status(text).is_some() || scan::find_code(text).is_some()
+}
+
+/// Addresses in the report text, in order of first appearance, each with the
+/// lines from that appearance to the next recipient's.
+fn recipient_blocks(report: &str, excluded: &[String]) -> Vec<(String, String)> {
+    let lines: Vec<&str> = report.lines().collect();
+    let mut starts: Vec<(String, usize)> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let lower = line.to_ascii_lowercase();
+        let trimmed = lower.trim_start();
+        // Lines that name other parties, not recipients.
+        if trimmed.starts_with("from:")
+            || trimmed.starts_with("reply-to:")
+            || trimmed.starts_with("return-path:")
+            || trimmed.starts_with("message-id:")
+            || trimmed.starts_with("reporting-mta:")
+            || trimmed.starts_with("sender:")
+            || trimmed.contains("mail from:")
+            || trimmed.contains("envelope-from")
+        {
+            continue;
+        }
+        for (addr, _) in scan::emails(line) {
+            let a = addr.to_ascii_lowercase();
+            let local = a.split('@').next().unwrap_or("");
+            if excluded.contains(&a)
+                || SYSTEM_LOCAL_PARTS.contains(&local)
+                || starts.iter().any(|(s, _)| *s == a)
+            {
+                continue;
+            }
+            starts.push((a, i));
+        }
+    }
+    let mut out = Vec::new();
+    for (k, (addr, start)) in starts.iter().enumerate() {
+        // The block starts on the address's line and runs to the next
+        // recipient's line (exclusive) or the end.
+        let end = starts
+            .iter()
+            .skip(k + 1)
+            .map(|(_, s)| *s)
+            .find(|s| s > start)
+            .unwrap_or(lines.len());
+        let block = lines[*start..end.max(start + 1)].join("\n");
+        out.push((addr.clone(), block));
+    }
+    out
+}
+
+/// The lines before the first recipient, when they say something about the
+/// failure (some bounces state the reason once, above the address list).
+fn preamble(report: &str, blocks: &[(String, String)]) -> String {
+    let Some((first, _)) = blocks.first() else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for line in report.lines() {
+        if line.to_ascii_lowercase().contains(first.as_str()) {
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn is_feedback_type(msg: &Message) -> bool {
+    msg.content_type().is_some_and(|c| {
+        c.ctype().eq_ignore_ascii_case("multipart")
+            && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && c
+                .attribute("report-type")
+                .is_some_and(|r| r.eq_ignore_ascii_case("feedback-report"))
+    })
+}
+
+/// RFC 3834 and its common imitations.
+fn is_auto_reply(msg: &Message) -> bool {
+    let auto_submitted = msg
+        .header_raw("Auto-Submitted")
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("auto-replied"));
+    let x_auto = msg.header_raw("X-Autoreply").is_some()
+        || msg.header_raw("X-Autorespond").is_some()
+        || msg
+            .header_raw("Precedence")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("auto_reply"));
+    let subject = msg.subject().unwrap_or("").to_ascii_lowercase();
+    let subject_says = [
+        "auto reply",
+        "auto-reply",
+        "autoreply",
+        "automatic reply",
+        "autorespons",
+        "out of office",
+        "out of the office",
+        "away until",
+        "on vacation",
+        "abwesenheit",
+        "réponse automatique",
+    ]
+    .iter()
+    .any(|s| subject.contains(s))
+        || subject.starts_with("auto:");
+    let failure_subject = ["undeliver", "failure", "returned", "delivery status", "not delivered"]
+        .iter()
+        .any(|s| subject.contains(s));
+    !failure_subject && (subject_says || x_auto || (auto_submitted && subject.starts_with("re:")))
+}
+
+/// `name: value` lines of a header block, unfolded, names lower-cased.
+fn header_lines(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, v)) = out.last_mut() {
+                v.push(' ');
+                v.push_str(line.trim());
+            }
+        } else if let Some((n, v)) = line.split_once(':') {
+            out.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    out
+}
+
+struct OriginalHeaders {
+    from: Option<String>,
+    to: Vec<String>,
+}
+
+fn header_fields(text: &str) -> OriginalHeaders {
+    let mut o = OriginalHeaders {
+        from: None,
+        to: Vec::new(),
+    };
+    for (name, value) in header_lines(text) {
+        match name.as_str() {
+            "from" if o.from.is_none() => {
+                o.from = scan::emails(&value)
+                    .into_iter()
+                    .next()
+                    .map(|e| e.0.to_ascii_lowercase())
+            }
+            "to" | "cc" if o.to.is_empty() => {
+                o.to = scan::emails(&value)
+                    .into_iter()
+                    .map(|e| e.0.to_ascii_lowercase())
+                    .collect()
+            }
+            _ => {}
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests;

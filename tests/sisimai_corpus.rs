@@ -1,0 +1,80 @@
+//! Accuracy on real bounces: the Sisimai corpus in
+//! `../shared/corpus/sisimai/` (430 e-mails from the set-of-emails project,
+//! BSD-2). For every row of `expected.tsv` (file, recipient index, reason),
+//! the reason bouncedx gives the recipient at that index must agree for at
+//! least 96% of rows. The misses are printed with what was seen.
+//!
+//! The corpus is read in place, never copied into this repository; without
+//! `../shared` the test says so and passes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const BAR: f64 = 0.96;
+
+#[test]
+fn reasons_agree_with_sisimai_expectations() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/sisimai");
+    let Ok(tsv) = std::fs::read_to_string(dir.join("expected.tsv")) else {
+        eprintln!(
+            "SKIPPED: {} is absent; the corpus test needs ../shared",
+            dir.display()
+        );
+        return;
+    };
+    let engine = bouncedx::default_engine();
+    let mut by_file: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
+    for line in tsv.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() < 5 {
+            continue;
+        }
+        let index: usize = cols[1].parse().expect("recipient index");
+        by_file
+            .entry(cols[0].to_string())
+            .or_default()
+            .push((index, cols[4].to_string()));
+    }
+    let (mut rows, mut hits) = (0usize, 0usize);
+    let mut misses = Vec::new();
+    for (file, expected) in &by_file {
+        let bytes = std::fs::read(dir.join("emails").join(file)).expect("corpus file");
+        let got = engine.diagnose_email(&bytes);
+        for (index, reason) in expected {
+            rows += 1;
+            let ours = match &got {
+                Ok(ds) => ds.get(index - 1).map(|d| {
+                    (
+                        d.reason.clone(),
+                        d.rule.clone(),
+                        format!(
+                            "[{} {}] {}",
+                            d.status.map(|s| s.to_string()).unwrap_or_default(),
+                            d.stage.unwrap_or("-"),
+                            d.text
+                        ),
+                    )
+                }),
+                Err(e) => Some((format!("error: {e}"), None, String::new())),
+            };
+            match ours {
+                Some((r, _, _)) if &r == reason => hits += 1,
+                Some((r, rule, text)) => misses.push(format!(
+                    "{file} #{index}: expected {reason}, got {r} ({}) from {:?}",
+                    rule.unwrap_or_else(|| "fallback".into()),
+                    text.chars().take(160).collect::<String>()
+                )),
+                None => misses.push(format!(
+                    "{file} #{index}: expected {reason}, got no recipient (found {})",
+                    got.as_ref().map_or(0, Vec::len)
+                )),
+            }
+        }
+    }
+    let rate = hits as f64 / rows as f64;
+    eprintln!("Sisimai corpus: {hits}/{rows} = {:.1}% (bar {:.0}%)", rate * 100.0, BAR * 100.0);
+    for m in &misses {
+        eprintln!("  miss: {m}");
+    }
+    assert!(rate >= BAR, "accuracy {:.1}% is under the bar", rate * 100.0);
+}
