@@ -358,7 +358,11 @@ pub fn not_a_bounce(what: NotABounce, facts: &Facts) -> Diagnosis {
         fix: fix.iter().map(|s| s.to_string()).collect(),
         prevent: Vec::new(),
         escalate: Vec::new(),
-        refs: vec!["https://www.rfc-editor.org/rfc/rfc5965".into(), "https://www.rfc-editor.org/rfc/rfc3834".into(), "https://www.rfc-editor.org/rfc/rfc3464".into()],
+        refs: vec![
+            "https://www.rfc-editor.org/rfc/rfc5965".into(),
+            "https://www.rfc-editor.org/rfc/rfc3834".into(),
+            "https://www.rfc-editor.org/rfc/rfc3464".into(),
+        ],
         alternatives: Vec::new(),
         tokens: Vec::new(),
         text: facts.text.clone(),

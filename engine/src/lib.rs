@@ -28,10 +28,10 @@ pub mod render;
 pub mod status;
 
 pub use bouncedx_dsl::Ruleset;
-pub use intake::email::EmailError;
-use intake::email::{Kind, Record};
 pub use diagnosis::Diagnosis;
 pub use facts::Facts;
+pub use intake::email::EmailError;
+use intake::email::{Kind, Record};
 
 /// A compiled ruleset, ready to diagnose.
 pub struct Engine {
@@ -94,6 +94,7 @@ impl Engine {
             let both = format!("{}\n{}", primary, r.context);
             d = self.diagnose_text_with(&both, r);
         }
+        expire_transient(&mut d);
         d
     }
 
@@ -123,4 +124,48 @@ impl Engine {
         }
         diagnosis::diagnose(&self.ruleset, &facts)
     }
+}
+
+/// A bounce e-mail that reports a *transient* failure (4xx, 4.x.x) means
+/// the sending MTA stopped retrying: the message expired in its queue. When
+/// the rules found only a connection failure or nothing specific, that is
+/// the better answer; DNS failures keep their own reason (the domain's DNS
+/// is what to fix).
+fn expire_transient(d: &mut Diagnosis) {
+    let generic = matches!(
+        d.reason.as_str(),
+        "networkerror" | "systemerror" | "onhold" | "undefined"
+    );
+    if d.permanent != Some(false) || !generic {
+        return;
+    }
+    let lower = d.text.to_ascii_lowercase();
+    if [
+        "dns",
+        "name server",
+        "name service",
+        "loop",
+        "hop count",
+        "too many hops",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+    {
+        return;
+    }
+    d.alternatives.insert(
+        0,
+        diagnosis::Alternative {
+            rule: d.rule.clone().unwrap_or_else(|| "fallback".into()),
+            reason: std::mem::replace(&mut d.reason, "expired".into()),
+            category: std::mem::replace(&mut d.category, "expired".into()),
+            confidence: d.confidence,
+            evidence: d.evidence.clone(),
+        },
+    );
+    d.category_title = "Delivery kept failing until the message expired".into();
+    d.diagnosis = format!(
+        "The sending MTA gave up after retrying: the last attempt failed temporarily ({})",
+        d.diagnosis
+    );
 }

@@ -72,7 +72,7 @@ impl std::fmt::Display for EmailError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             EmailError::Empty => "empty input: there is no message to read",
-            EmailError::Binary => "binary data, not an e-mail (NUL bytes in the first 8 KiB)",
+            EmailError::Binary => "binary data, not an e-mail (control bytes in the first 8 KiB)",
             EmailError::NotAnEmail => {
                 "not an e-mail: no header lines (`Name: value`) before the body"
             }
@@ -129,7 +129,14 @@ pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(EmailError::Empty);
     }
-    if head.contains(&0) {
+    // Binary: more than 1 in 100 bytes are control characters other than
+    // tab, CR, LF, form feed and ESC (ISO-2022-JP uses ESC). Real bounces
+    // sometimes carry a stray NUL; that alone does not make them binary.
+    let controls = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c | 0x1b))
+        .count();
+    if controls * 100 > head.len() {
         return Err(EmailError::Binary);
     }
     let msg = MessageParser::default()
@@ -243,7 +250,31 @@ pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
         return Ok(email);
     }
 
-    let blocks = recipient_blocks(&report, &excluded);
+    let mut blocks = recipient_blocks(&report, &excluded);
+    // `X-Failed-Recipients` (Exim, Gmail) names the failed addresses.
+    let failed: Vec<String> = msg
+        .header_values("X-Failed-Recipients")
+        .filter_map(|v| v.as_text())
+        .flat_map(|v| {
+            scan::emails(v)
+                .into_iter()
+                .map(|e| e.0.to_ascii_lowercase())
+        })
+        .collect();
+    if !failed.is_empty() {
+        let whole = report.clone();
+        blocks = failed
+            .into_iter()
+            .map(|a| {
+                let context = blocks
+                    .iter()
+                    .find(|(b, _)| *b == a)
+                    .map(|(_, c)| c.clone())
+                    .unwrap_or_else(|| whole.clone());
+                (a, context)
+            })
+            .collect();
+    }
     if blocks.is_empty() {
         let recipient = original.as_ref().and_then(|o| o.to.first().cloned());
         email.records.push(Record {
@@ -305,20 +336,27 @@ fn collect(msg: &Message, parts: &mut Parts) {
             .unwrap_or_else(|| ("text".into(), "plain".into()));
         match (&part.body, ctype.as_str(), sub.as_str()) {
             (PartType::Message(inner), _, _) => {
-                if parts.original_headers.is_none() {
-                    parts.original_headers = Some(raw_headers(inner));
-                }
+                parts
+                    .original_headers
+                    .get_or_insert_with(|| raw_headers(inner));
             }
             (_, "message", "delivery-status" | "global-delivery-status") => {
                 let t = part_text(&part.body);
-                parts.delivery_status.get_or_insert_with(String::new).push_str(&t);
-                parts.delivery_status.as_mut().expect("set").push_str("\n\n");
+                parts
+                    .delivery_status
+                    .get_or_insert_with(String::new)
+                    .push_str(&t);
+                parts
+                    .delivery_status
+                    .as_mut()
+                    .expect("set")
+                    .push_str("\n\n");
             }
             (_, "message", "feedback-report") => parts.feedback = Some(part_text(&part.body)),
             (_, "text", "rfc822-headers") | (_, "message", "rfc822-headers") => {
-                if parts.original_headers.is_none() {
-                    parts.original_headers = Some(part_text(&part.body));
-                }
+                parts
+                    .original_headers
+                    .get_or_insert_with(|| part_text(&part.body));
             }
             (PartType::Text(t), _, _) => {
                 if !parts.text.is_empty() {
@@ -348,10 +386,7 @@ fn part_text(body: &PartType) -> String {
 
 fn raw_headers(m: &Message) -> String {
     let raw = m.raw_message();
-    let end = m
-        .root_part()
-        .raw_body_offset()
-        .min(raw.len() as u32) as usize;
+    let end = m.root_part().raw_body_offset().min(raw.len() as u32) as usize;
     String::from_utf8_lossy(&raw[..end]).into_owned()
 }
 
@@ -379,7 +414,12 @@ fn strip_html(h: &str) -> String {
                 skip_until = Some("</style>");
             } else if lower[i..].starts_with("<script") {
                 skip_until = Some("</script>");
-            } else if lower[i..].starts_with("<br") || lower[i..].starts_with("<p") || lower[i..].starts_with("</p") || lower[i..].starts_with("<tr") || lower[i..].starts_with("<div") {
+            } else if lower[i..].starts_with("<br")
+                || lower[i..].starts_with("<p")
+                || lower[i..].starts_with("</p")
+                || lower[i..].starts_with("<tr")
+                || lower[i..].starts_with("<div")
+            {
                 out.push('\n');
             }
             in_tag = true;
@@ -504,9 +544,9 @@ fn preamble(report: &str, blocks: &[(String, String)]) -> String {
 fn is_feedback_type(msg: &Message) -> bool {
     msg.content_type().is_some_and(|c| {
         c.ctype().eq_ignore_ascii_case("multipart")
-            && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
-            && c
-                .attribute("report-type")
+            && c.subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && c.attribute("report-type")
                 .is_some_and(|r| r.eq_ignore_ascii_case("feedback-report"))
     })
 }
@@ -538,9 +578,15 @@ fn is_auto_reply(msg: &Message) -> bool {
     .iter()
     .any(|s| subject.contains(s))
         || subject.starts_with("auto:");
-    let failure_subject = ["undeliver", "failure", "returned", "delivery status", "not delivered"]
-        .iter()
-        .any(|s| subject.contains(s));
+    let failure_subject = [
+        "undeliver",
+        "failure",
+        "returned",
+        "delivery status",
+        "not delivered",
+    ]
+    .iter()
+    .any(|s| subject.contains(s));
     !failure_subject && (subject_says || x_auto || (auto_submitted && subject.starts_with("re:")))
 }
 

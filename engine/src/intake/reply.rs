@@ -189,7 +189,7 @@ fn reply_prefix(line: &str) -> Option<(&str, &str)> {
 /// transcript `>>> DATA` / `<<< 550 ...`, `SMTP command DATA`.
 /// The last such mention wins (transcripts end with the failing command).
 pub fn stage_in(text: &str) -> Option<Stage> {
-    let lower = text.to_ascii_lowercase();
+    let lower = fold_space(text).to_ascii_lowercase();
     let mut best: Option<(usize, Stage)> = None;
     let mut note = |pos: usize, stage: Option<Stage>| {
         if let Some(st) = stage {
@@ -198,14 +198,26 @@ pub fn stage_in(text: &str) -> Option<Stage> {
             }
         }
     };
-    for marker in ["in reply to ", "after ", ">>> ", "smtp command ", "command: "] {
+    for marker in [
+        "in reply to ",
+        "after ",
+        ">>> ",
+        "smtp command ",
+        "command: ",
+    ] {
         for (pos, _) in lower.match_indices(marker) {
             let rest = &lower[pos + marker.len()..];
             let word: String = rest.chars().take(24).collect();
             let stage = if marker == "after " {
                 // `after RCPT TO`, `after end of data`, `after MAIL FROM`, `after DATA`
                 let w = word.trim_start();
-                if w.starts_with("rcpt") || w.starts_with("end of data") || w.starts_with("data") || w.starts_with("mail from") || w.starts_with("helo") || w.starts_with("ehlo") {
+                if w.starts_with("rcpt")
+                    || w.starts_with("end of data")
+                    || w.starts_with("data")
+                    || w.starts_with("mail from")
+                    || w.starts_with("helo")
+                    || w.starts_with("ehlo")
+                {
                     stage_from(w)
                 } else {
                     None
