@@ -3,6 +3,7 @@
 //! rules are loaded.
 
 pub mod rules;
+pub mod scan;
 
 /// mimalloc: a diagnosis allocates a few dozen small strings, and batches
 /// allocate millions; mimalloc's per-thread free lists make that about a

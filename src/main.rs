@@ -9,7 +9,8 @@ use bouncedx::rules;
 
 /// bouncedx tells you why your email was rejected and what to do about it.
 ///
-/// Give it an SMTP rejection (`550 5.7.1 ...`), a DSN line, or a log line; it
+/// Give it an SMTP rejection (`550 5.7.1 ...`), a bounce e-mail, a mailbox, an
+/// MTA log or ESP webhook events (`scan`); it
 /// answers with the cause, the provider, how sure it is and why, whether a
 /// retry can help, the fix and when to escalate. The knowledge lives in rule
 /// packs; the shipped ones are built in.
@@ -21,7 +22,7 @@ use bouncedx::rules;
     max_term_width = 100
 )]
 #[command(
-    after_help = "Examples:\n  bouncedx diagnose \"550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org\"\n  tail -f mail.log | bouncedx diagnose --format jsonl -\n  bouncedx explain \"421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred\"\n  bouncedx check my-pack/\n\nExit codes: 0 success; 1 rule errors (or warnings with --deny-warnings); 2 usage or I/O error."
+    after_help = "Examples:\n  bouncedx diagnose \"550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org\"\n  tail -f mail.log | bouncedx diagnose --format jsonl -\n  bouncedx scan --summary table bounces/ /var/log/mail.log\n  bouncedx explain \"421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred\"\n  bouncedx check my-pack/\n\nExit codes: 0 success; 1 rule errors (or warnings with --deny-warnings); 2 usage or I/O error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -32,6 +33,7 @@ struct Cli {
 enum Command {
     Diagnose(commands::diagnose::Args),
     Explain(commands::explain::Args),
+    Scan(commands::scan::Args),
     Check(commands::check::Args),
 }
 
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Diagnose(a) => commands::diagnose::run(a),
         Command::Explain(a) => commands::explain::run(a),
+        Command::Scan(a) => commands::scan::run(a),
         Command::Check(a) => commands::check::run(a),
     };
     match result {

@@ -61,6 +61,12 @@ pub struct Diagnosis {
     pub source: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
+    /// Index (from 1) of the message in an mbox.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<u64>,
+    /// The ESP's own verdict for a webhook event (`ses: Permanent/General`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub esp_verdict: Option<String>,
     pub recipient: Option<String>,
     pub code: Option<u16>,
     pub status: Option<Status>,
@@ -132,6 +138,8 @@ pub fn build(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired]
     let mut d = Diagnosis {
         source: None,
         line: None,
+        message: None,
+        esp_verdict: None,
         recipient: facts.recipient.clone(),
         code: facts.code,
         status: facts.status,
@@ -337,6 +345,8 @@ pub fn not_a_bounce(what: NotABounce, facts: &Facts) -> Diagnosis {
     Diagnosis {
         source: None,
         line: None,
+        message: None,
+        esp_verdict: None,
         recipient: facts.recipient.clone(),
         code: facts.code,
         status: facts.status,

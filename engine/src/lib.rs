@@ -69,6 +69,44 @@ impl Engine {
             .collect())
     }
 
+    /// Diagnoses a rejection found in a log line.
+    pub fn diagnose_log_record(&self, r: &intake::log::LogRecord) -> Diagnosis {
+        let mut facts = intake::reply::parse_reply(&r.reply);
+        if r.recipient.is_some() {
+            set_recipient(&mut facts, r.recipient.clone());
+        }
+        if facts.status.is_none()
+            || facts
+                .status
+                .is_some_and(|s| s.subject == 0 && s.detail == 0)
+        {
+            facts.status = r.status.or(facts.status);
+        }
+        if facts.host.is_none() {
+            facts.host = r.relay.as_ref().map(|h| h.to_ascii_lowercase());
+        }
+        facts.mta = Some(r.mta.to_string());
+        diagnosis::diagnose(&self.ruleset, &facts)
+    }
+
+    /// Diagnoses one recipient of an ESP webhook event.
+    pub fn diagnose_event(&self, r: &intake::webhook::EventRecord) -> Diagnosis {
+        let mut facts = intake::reply::parse_reply(&r.reply);
+        set_recipient(&mut facts, r.recipient.clone());
+        if facts.status.is_none() {
+            facts.status = r.status;
+        }
+        let mut d = if r.complaint {
+            diagnosis::not_a_bounce(diagnosis::NotABounce::Feedback, &facts)
+        } else if r.not_a_failure {
+            diagnosis::not_a_bounce(diagnosis::NotABounce::Delivered, &facts)
+        } else {
+            diagnosis::diagnose(&self.ruleset, &facts)
+        };
+        d.esp_verdict = Some(format!("{}: {}", r.esp, r.esp_verdict));
+        d
+    }
+
     /// Diagnoses one recipient of a bounce e-mail.
     pub fn diagnose_record(&self, kind: Kind, r: &Record) -> Diagnosis {
         let not_a_failure = match kind {
@@ -101,12 +139,7 @@ impl Engine {
     fn diagnose_text_with(&self, text: &str, r: &Record) -> Diagnosis {
         let mut facts = intake::reply::parse_reply(text);
         if r.recipient.is_some() {
-            facts.recipient = r.recipient.clone();
-            facts.domain = r
-                .recipient
-                .as_deref()
-                .and_then(|a| a.rsplit_once('@'))
-                .map(|(_, d)| d.to_string());
+            set_recipient(&mut facts, r.recipient.clone());
         }
         // The DSN's Status is authoritative unless the reply is more precise.
         match (facts.status, r.status) {
@@ -168,4 +201,12 @@ fn expire_transient(d: &mut Diagnosis) {
         "The sending MTA gave up after retrying: the last attempt failed temporarily ({})",
         d.diagnosis
     );
+}
+
+fn set_recipient(facts: &mut Facts, recipient: Option<String>) {
+    facts.domain = recipient
+        .as_deref()
+        .and_then(|a| a.rsplit_once('@'))
+        .map(|(_, d)| d.to_string());
+    facts.recipient = recipient;
 }

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod diagnose;
 pub mod explain;
+pub mod scan;
 
 use std::path::PathBuf;
 

@@ -9,5 +9,7 @@
 
 pub mod dsn;
 pub mod email;
+pub mod log;
 pub mod reply;
 pub mod scan;
+pub mod webhook;

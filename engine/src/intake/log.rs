@@ -1,0 +1,286 @@
+//! Reading MTA log lines: which lines report a rejection, and what it was.
+//!
+//! A mail log is mostly lines about other things (connections, queue
+//! management, deliveries). [`read_log_line`] recognises the lines that
+//! report a failed or deferred recipient and returns the recipient and the
+//! reply; every other line is [`LogLine::Skip`], to be counted, not reported.
+//!
+//! | MTA | failure lines |
+//! | --- | --- |
+//! | Postfix | `postfix/smtp[..]: QID: to=<a>, relay=h[ip]:25, ..., dsn=5.7.1, status=bounced (host h[ip] said: ... (in reply to RCPT TO command))`; `status=deferred (...)`; inbound `NOQUEUE: reject: RCPT from ...: 554 5.7.1 ...` |
+//! | Exim | `** a@b R=.. T=..: SMTP error from remote mail server after RCPT TO:<a@b>: 550 ...`; deferrals `==` |
+//! | Sendmail | `QID: to=<a>, ..., dsn=5.1.1, stat=User unknown` |
+//! | PowerMTA | accounting CSV rows of type `b`, `t`, `rb` |
+//! | Haraka | `recipient <a> rejected: 550 ...`, `Upstream error: 421 ...` |
+//! | any | a line that holds an SMTP reply (`550 5.7.1 ...`) |
+
+use crate::facts::Status;
+use crate::intake::scan;
+
+/// One log line, read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogLine {
+    /// Not a rejection (a delivery, a connection, anything else).
+    Skip,
+    /// A failed or deferred recipient.
+    Rejection(LogRecord),
+}
+
+/// A rejection found in a log line.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LogRecord {
+    pub recipient: Option<String>,
+    /// The reply (or the MTA's own words) to diagnose.
+    pub reply: String,
+    /// The `dsn=` status the MTA logged.
+    pub status: Option<Status>,
+    /// The relay host the MTA talked to.
+    pub relay: Option<String>,
+    /// Which MTA wrote the line.
+    pub mta: &'static str,
+}
+
+/// Reads one line of a mail log.
+pub fn read_log_line(line: &str) -> LogLine {
+    let line = line.trim_end_matches(['\r', '\n']);
+    if line.len() < 8 {
+        return LogLine::Skip;
+    }
+    if let Some(r) = postfix(line) {
+        return r;
+    }
+    if let Some(r) = exim(line) {
+        return r;
+    }
+    if let Some(r) = sendmail(line) {
+        return r;
+    }
+    if let Some(r) = powermta(line) {
+        return r;
+    }
+    if let Some(r) = haraka(line) {
+        return r;
+    }
+    free_form(line)
+}
+
+/// The value of `key=` up to the next `, ` (or the end).
+fn kv<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let start = line.find(key)? + key.len();
+    let rest = &line[start..];
+    let end = rest.find(", ").unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+fn angle(v: &str) -> String {
+    v.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_ascii_lowercase()
+}
+
+fn postfix(line: &str) -> Option<LogLine> {
+    if !line.contains("postfix/") && !line.contains(" status=") {
+        return None;
+    }
+    if let Some(p) = line.find("NOQUEUE: reject: ") {
+        let rest = &line[p + "NOQUEUE: reject: ".len()..];
+        // `RCPT from host[ip]: 554 5.7.1 ...; from=<> to=<> proto=ESMTP helo=<>`
+        let reply = rest.split_once("]: ").map_or(rest, |(_, r)| r);
+        let recipient = kv(rest, " to=<").map(|v| angle(v.split('>').next().unwrap_or(v)));
+        let reply = reply.split("; from=<").next().unwrap_or(reply);
+        return Some(LogLine::Rejection(LogRecord {
+            recipient,
+            reply: reply.to_string(),
+            status: None,
+            relay: None,
+            mta: "postfix",
+        }));
+    }
+    let Some(status) = kv(line, " status=") else {
+        // connect, qmgr, cleanup, pickup...: not about a recipient's fate
+        return Some(LogLine::Skip);
+    };
+    if !(status.starts_with("bounced") || status.starts_with("deferred")) {
+        return Some(LogLine::Skip);
+    }
+    let detail = line
+        .find(" status=")
+        .and_then(|p| line[p..].find('(').map(|q| &line[p + q + 1..]))
+        .map(|d| d.strip_suffix(')').unwrap_or(d))
+        .unwrap_or("");
+    Some(LogLine::Rejection(LogRecord {
+        recipient: kv(line, " to=").map(angle),
+        reply: detail.to_string(),
+        status: kv(line, " dsn=").and_then(|d| scan::find_status(d).map(|s| s.0)),
+        relay: kv(line, " relay=").map(|r| r.split('[').next().unwrap_or(r).to_string()),
+        mta: "postfix",
+    }))
+}
+
+fn exim(line: &str) -> Option<LogLine> {
+    // `<date> <time> <id> ** addr ...` or `== addr ...`
+    let (marker, pos) = [" ** ", " == "]
+        .iter()
+        .filter_map(|m| line.find(m).map(|p| (*m, p)))
+        .min_by_key(|(_, p)| *p)?;
+    let head = &line[..pos];
+    // An Exim message id is 16 or more characters with dashes: 1RookS-000Pg8-VO
+    let exim_id = head
+        .split_whitespace()
+        .last()
+        .is_some_and(|id| id.matches('-').count() >= 2);
+    if !exim_id {
+        return None;
+    }
+    let rest = &line[pos + marker.len()..];
+    let recipient = rest.split_whitespace().next().map(angle);
+    let reply = rest
+        .find(": ")
+        .map(|p| &rest[p + 2..])
+        .unwrap_or(rest)
+        .to_string();
+    Some(LogLine::Rejection(LogRecord {
+        recipient,
+        reply,
+        status: None,
+        relay: None,
+        mta: "exim",
+    }))
+}
+
+fn sendmail(line: &str) -> Option<LogLine> {
+    if !line.contains(" stat=") || !line.contains(" to=") {
+        return None;
+    }
+    let dsn = kv(line, " dsn=");
+    let status = dsn.and_then(|d| scan::find_status(d).map(|s| s.0));
+    let stat = line.find(" stat=").map(|p| &line[p + 6..]).unwrap_or("");
+    if status.is_some_and(|s| s.class == 2) || stat.starts_with("Sent") {
+        return Some(LogLine::Skip);
+    }
+    Some(LogLine::Rejection(LogRecord {
+        recipient: kv(line, " to=").map(angle),
+        reply: stat.to_string(),
+        status,
+        relay: kv(line, " relay=").map(|r| {
+            r.split_whitespace()
+                .next()
+                .unwrap_or(r)
+                .trim_end_matches('.')
+                .to_string()
+        }),
+        mta: "sendmail",
+    }))
+}
+
+/// Splits one CSV row (double quotes, `""` escapes).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn powermta(line: &str) -> Option<LogLine> {
+    let kind = line.split(',').next()?;
+    if !matches!(kind, "b" | "t" | "rb" | "tq" | "d" | "f" | "type") {
+        return None;
+    }
+    let f = csv_fields(line);
+    if f.len() < 9 || !f[4].contains('@') {
+        return (kind == "type").then_some(LogLine::Skip);
+    }
+    if matches!(kind, "d" | "f") {
+        return Some(LogLine::Skip);
+    }
+    let diag = f[8].as_str();
+    let diag = diag
+        .split_once(';')
+        .filter(|(t, _)| t.len() < 12)
+        .map_or(diag, |(_, r)| r);
+    Some(LogLine::Rejection(LogRecord {
+        recipient: Some(f[4].to_ascii_lowercase()),
+        reply: diag.trim().to_string(),
+        status: scan::find_status(&f[7]).map(|s| s.0),
+        relay: f
+            .get(9)
+            .map(|m| m.split(' ').next().unwrap_or(m).to_string()),
+        mta: "powermta",
+    }))
+}
+
+fn haraka(line: &str) -> Option<LogLine> {
+    for marker in [" rejected: ", " deferred: "] {
+        if let Some(p) = line.find(marker) {
+            let head = &line[..p];
+            if let Some(r) = head.rfind("recipient ") {
+                return Some(LogLine::Rejection(LogRecord {
+                    recipient: Some(angle(&head[r + 10..])),
+                    reply: line[p + marker.len()..].to_string(),
+                    status: None,
+                    relay: None,
+                    mta: "haraka",
+                }));
+            }
+        }
+    }
+    let p = line.find("Upstream error: ")?;
+    Some(LogLine::Rejection(LogRecord {
+        recipient: None,
+        reply: line[p + 16..].to_string(),
+        status: None,
+        relay: None,
+        mta: "haraka",
+    }))
+}
+
+/// Any other line: a rejection when it holds a 4xx/5xx reply code followed
+/// by words, or an enhanced status of class 4 or 5.
+fn free_form(line: &str) -> LogLine {
+    let code = scan::find_code(line).filter(|(c, _)| *c >= 400);
+    let status = scan::find_status(line).filter(|(s, _)| s.class >= 4);
+    match (code, status) {
+        (None, None) => LogLine::Skip,
+        (code, status) => {
+            let start = code
+                .as_ref()
+                .map(|c| c.1.start)
+                .into_iter()
+                .chain(status.as_ref().map(|s| s.1.start))
+                .min()
+                .unwrap_or(0);
+            let reply = &line[start..];
+            // A bare number without words is not a reply (a PID, a size).
+            if reply.split_whitespace().count() < 3 {
+                return LogLine::Skip;
+            }
+            LogLine::Rejection(LogRecord {
+                recipient: scan::emails(line)
+                    .into_iter()
+                    .next()
+                    .map(|e| e.0.to_ascii_lowercase()),
+                reply: reply.to_string(),
+                status: None,
+                relay: None,
+                mta: "unknown",
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,90 @@
+use super::*;
+
+fn rejection(line: &str) -> LogRecord {
+    match read_log_line(line) {
+        LogLine::Rejection(r) => r,
+        LogLine::Skip => panic!("skipped: {line}"),
+    }
+}
+
+#[test]
+fn postfix_bounced_and_deferred() {
+    let r = rejection("Jun 17 10:22:33 mta1 postfix/smtp[12345]: 4Xyz1ABCD: to=<User@gmail.com>, relay=gmail-smtp-in.l.google.com[192.0.2.27]:25, delay=1.2, delays=0.01/0.02/0.4/0.77, dsn=5.7.26, status=bounced (host gmail-smtp-in.l.google.com[192.0.2.27] said: 550-5.7.26 Unauthenticated email is not accepted (in reply to end of DATA command))");
+    assert_eq!(r.recipient.as_deref(), Some("user@gmail.com"));
+    assert_eq!(r.status.unwrap().to_string(), "5.7.26");
+    assert_eq!(r.relay.as_deref(), Some("gmail-smtp-in.l.google.com"));
+    assert!(r.reply.starts_with("host gmail-smtp-in"));
+    assert!(r.reply.ends_with("(in reply to end of DATA command)"));
+    let r = rejection("Mar 02 08:00:01 mta1 postfix/smtp[2201]: 7F3A2B: to=<someone@yahoo.com>, relay=mta7.am0.yahoodns.net[192.0.2.80]:25, delay=0.9, delays=0/0/0.5/0.4, dsn=4.7.0, status=deferred (host mta7.am0.yahoodns.net[192.0.2.80] said: 421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred)");
+    assert_eq!(r.status.unwrap().class, 4);
+}
+
+#[test]
+fn postfix_noise_is_skipped() {
+    for line in [
+        "Jun 17 10:22:30 mta1 postfix/smtpd[450]: connect from unknown[192.0.2.9]",
+        "Jun 17 10:22:31 mta1 postfix/qmgr[550]: 4Xyz1ABCD: from=<a@example.com>, size=1234, nrcpt=1 (queue active)",
+        "Jun 17 10:22:33 mta1 postfix/smtp[12345]: 4Xyz1ABCD: to=<u@example.net>, relay=mx.example.net[192.0.2.1]:25, delay=1, dsn=2.0.0, status=sent (250 2.0.0 OK)",
+        "",
+        "short",
+    ] {
+        assert_eq!(read_log_line(line), LogLine::Skip, "{line}");
+    }
+}
+
+#[test]
+fn postfix_inbound_reject() {
+    let r = rejection("May 13 08:15:15 ns1 postfix/smtpd[16495]: NOQUEUE: reject: RCPT from ip-192-0-2-78.example.net[192.0.2.78]: 554 5.7.1 Service unavailable; Client host [192.0.2.78] blocked using zen.spamhaus.org; from=<a@example.org> to=<b@example.com> proto=ESMTP helo=<x>");
+    assert_eq!(r.recipient.as_deref(), Some("b@example.com"));
+    assert!(r.reply.starts_with("554 5.7.1 Service unavailable"));
+    assert!(!r.reply.contains("proto="));
+}
+
+#[test]
+fn exim_failure_and_deferral() {
+    let r = rejection("2012-02-13 14:39:22 1RookS-000Pg8-VO ** bob@example.com R=dnslookup T=remote_smtp: SMTP error from remote mail server after RCPT TO:<bob@example.com>: host mx.example.com [192.0.2.5]: 550 5.1.1 User unknown");
+    assert_eq!(r.recipient.as_deref(), Some("bob@example.com"));
+    assert!(r
+        .reply
+        .starts_with("SMTP error from remote mail server after RCPT TO"));
+    let r = rejection("2012-02-13 14:39:22 1RookS-000Pg8-VO == bob@example.com R=dnslookup T=remote_smtp defer (-44): SMTP error from remote mail server after RCPT TO:<bob@example.com>: host mx0.gmx.com [192.0.2.90]: 450 4.3.2 Too many mails");
+    assert_eq!(r.mta, "exim");
+    assert_eq!(
+        read_log_line(
+            "2012-02-13 14:39:22 1RookS-000Pg8-VO <= a@example.org H=x [192.0.2.1] P=esmtp S=123"
+        ),
+        LogLine::Skip
+    );
+}
+
+#[test]
+fn sendmail_stat() {
+    let r = rejection("Jul 28 17:41:31 ubuntu sm-mta[2979]: o6SGfUfN002977: to=<tunji@example.com>, ctladdr=<t@ubuntu> (1000/1000), delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=120296, relay=mx.example.com. [192.0.2.27], dsn=5.1.1, stat=User unknown");
+    assert_eq!(r.recipient.as_deref(), Some("tunji@example.com"));
+    assert_eq!(r.reply, "User unknown");
+    assert_eq!(r.relay.as_deref(), Some("mx.example.com"));
+    assert_eq!(
+        read_log_line("Jul 28 17:41:31 ubuntu sm-mta[2979]: o6S: to=<t@example.com>, delay=00:00:01, mailer=esmtp, relay=mx.example.com. [192.0.2.27], dsn=2.0.0, stat=Sent (OK)"),
+        LogLine::Skip
+    );
+}
+
+#[test]
+fn powermta_csv() {
+    let r = rejection("b,2025-03-02 08:00:05+0000,2025-03-02 08:00:03+0000,bounce@example.com,user@outlook.com,,failed,5.7.1,\"smtp;550 5.7.1 Unfortunately, messages from [198.51.100.7] weren't sent (S3150)\",mx.example.com (192.0.2.1),,smtp");
+    assert_eq!(r.recipient.as_deref(), Some("user@outlook.com"));
+    assert!(r.reply.starts_with("550 5.7.1 Unfortunately, messages"));
+    assert_eq!(r.status.unwrap().to_string(), "5.7.1");
+}
+
+#[test]
+fn free_form_needs_a_reply() {
+    let r = rejection("ERROR delivery to bob@example.com failed: 550 5.1.1 mailbox unavailable");
+    assert_eq!(r.recipient.as_deref(), Some("bob@example.com"));
+    assert!(r.reply.starts_with("550 5.1.1"));
+    assert_eq!(read_log_line("worker 550 started"), LogLine::Skip);
+    assert_eq!(
+        read_log_line("INFO all good, 250 messages sent"),
+        LogLine::Skip
+    );
+}

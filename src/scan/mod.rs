@@ -1,0 +1,114 @@
+//! `scan`: diagnosing every rejection in files, folders, mailboxes, logs and
+//! webhook dumps.
+//!
+//! The pipeline has three parts:
+//!
+//! 1. [`sources`] walks the inputs and cuts them into [`Job`]s of bounded
+//!    size (an e-mail, 4,096 log lines, a JSON document);
+//! 2. [`process`] turns one job into diagnoses (jobs of a batch run on all
+//!    cores with rayon, and come back in input order);
+//! 3. [`summary`] folds the diagnoses into counts for `--summary`.
+
+pub mod sources;
+pub mod summary;
+
+use bouncedx_engine::intake::log::{read_log_line, LogLine};
+use bouncedx_engine::intake::webhook::read_event;
+use bouncedx_engine::{Diagnosis, Engine};
+pub use sources::{Form, Job};
+
+/// What one job produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub results: Vec<Diagnosis>,
+    /// Inputs that could not be read: (source, reason).
+    pub errors: Vec<(String, String)>,
+    /// Log lines read, and how many of them were not rejections.
+    pub lines: u64,
+    pub skipped: u64,
+    /// E-mails and JSON documents read.
+    pub documents: u64,
+}
+
+/// Diagnoses one job.
+pub fn process(engine: &Engine, job: Job) -> Outcome {
+    let mut out = Outcome::default();
+    match job {
+        Job::Error { source, error } => out.errors.push((source, error)),
+        Job::Email {
+            source,
+            message,
+            bytes,
+        } => {
+            out.documents = 1;
+            match engine.diagnose_email(&bytes) {
+                Ok(ds) => {
+                    for mut d in ds {
+                        d.source = Some(source.clone());
+                        d.message = message;
+                        out.results.push(d);
+                    }
+                }
+                Err(e) => {
+                    let at = match message {
+                        Some(m) => format!("{source}#{m}"),
+                        None => source,
+                    };
+                    out.errors.push((at, e.to_string()));
+                }
+            }
+        }
+        Job::Lines {
+            source,
+            first,
+            lines,
+            replies,
+        } => {
+            for (i, line) in lines.iter().enumerate() {
+                out.lines += 1;
+                let n = first + i as u64;
+                let d = if replies {
+                    if line.trim().is_empty() {
+                        out.skipped += 1;
+                        continue;
+                    }
+                    engine.diagnose_reply(line)
+                } else {
+                    match read_log_line(line) {
+                        LogLine::Skip => {
+                            out.skipped += 1;
+                            continue;
+                        }
+                        LogLine::Rejection(r) => engine.diagnose_log_record(&r),
+                    }
+                };
+                let mut d = d;
+                d.source = Some(source.clone());
+                d.line = Some(n);
+                out.results.push(d);
+            }
+        }
+        Job::Json { source, line, text } => {
+            out.documents = 1;
+            let at = || match line {
+                Some(l) => format!("{source}:{l}"),
+                None => source.clone(),
+            };
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Err(e) => out.errors.push((at(), format!("invalid JSON: {e}"))),
+                Ok(v) => match read_event(&v) {
+                    Err(e) => out.errors.push((at(), e.to_string())),
+                    Ok(events) => {
+                        for ev in events {
+                            let mut d = engine.diagnose_event(&ev);
+                            d.source = Some(source.clone());
+                            d.line = line;
+                            out.results.push(d);
+                        }
+                    }
+                },
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,461 @@
+//! Turning paths into units of work.
+//!
+//! `scan` accepts files, folders (walked recursively, in name order, so runs
+//! are repeatable), mboxes, Maildirs, logs, JSON and `-` for stdin. Each
+//! input's form is detected from its first bytes unless `--input` forces it:
+//!
+//! | first bytes | form |
+//! | --- | --- |
+//! | `From ` | mbox: split into messages at `From ` lines |
+//! | `{` or `[` | JSON: one document, or JSON Lines |
+//! | `Name: value` header lines | one e-mail (`.eml`, a Maildir file) |
+//! | anything else | a log: one line at a time |
+//!
+//! Big inputs are never read whole: logs are read line by line and mboxes
+//! message by message, and handed on in [`Job`]s of bounded size, so memory
+//! stays flat however large the input.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// One message larger than this is reported and skipped.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+/// Log lines per job.
+pub const LINES_PER_JOB: usize = 4096;
+/// Lines longer than this are cut (no real log line is near it).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// The form of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Form {
+    /// Detect from content.
+    Auto,
+    /// One SMTP reply per line.
+    Reply,
+    /// A bounce e-mail (or an mbox of them).
+    Email,
+    /// An MTA log.
+    Log,
+    /// ESP webhook JSON (a document or JSON Lines).
+    Json,
+}
+
+/// A unit of work, small enough to hold in memory with a few dozen others.
+#[derive(Debug)]
+pub enum Job {
+    /// One e-mail; `message` is its index in an mbox.
+    Email {
+        source: String,
+        message: Option<u64>,
+        bytes: Vec<u8>,
+    },
+    /// Consecutive lines of a log (or of replies); `first` is the number of
+    /// the first line.
+    Lines {
+        source: String,
+        first: u64,
+        lines: Vec<String>,
+        replies: bool,
+    },
+    /// A JSON document, or one line of JSON Lines.
+    Json {
+        source: String,
+        line: Option<u64>,
+        text: String,
+    },
+    /// An input that could not be read.
+    Error { source: String, error: String },
+}
+
+impl Job {
+    /// Bytes held, for bounding batches.
+    pub fn weight(&self) -> usize {
+        match self {
+            Job::Email { bytes, .. } => bytes.len(),
+            Job::Lines { lines, .. } => lines.iter().map(String::len).sum::<usize>() + lines.len(),
+            Job::Json { text, .. } => text.len(),
+            Job::Error { .. } => 64,
+        }
+    }
+}
+
+/// Walks `inputs` and hands every job to `sink` in order. `sink` errors
+/// (a closed stdout) stop the walk.
+pub fn produce(
+    inputs: &[String],
+    form: Form,
+    sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    for input in inputs {
+        if input == "-" {
+            let stdin = std::io::stdin();
+            read_stream("-", Box::new(stdin.lock()), form, sink)?;
+            continue;
+        }
+        let path = Path::new(input);
+        if path.is_dir() {
+            let mut files: Vec<PathBuf> = Vec::new();
+            for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+                match entry {
+                    Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
+                    Ok(_) => {}
+                    Err(e) => sink(Job::Error {
+                        source: e
+                            .path()
+                            .map_or_else(|| input.clone(), |p| p.display().to_string()),
+                        error: format!("cannot walk: {e}"),
+                    })?,
+                }
+            }
+            for f in files {
+                read_file(&f.display().to_string(), &f, form, sink)?;
+            }
+        } else {
+            read_file(input, path, form, sink)?;
+        }
+    }
+    Ok(())
+}
+
+fn read_file(
+    source: &str,
+    path: &Path,
+    form: Form,
+    sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    match std::fs::File::open(path) {
+        Ok(f) => read_stream(
+            source,
+            Box::new(BufReader::with_capacity(256 * 1024, f)),
+            form,
+            sink,
+        ),
+        Err(e) => sink(Job::Error {
+            source: source.to_string(),
+            error: format!("cannot open: {e}"),
+        }),
+    }
+}
+
+/// Detects the form from the first bytes.
+pub fn detect(head: &[u8]) -> Form {
+    let text = String::from_utf8_lossy(&head[..head.len().min(4096)]);
+    let trimmed = text.trim_start();
+    if text.starts_with("From ") {
+        return Form::Email;
+    }
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        return Form::Json;
+    }
+    let first = trimmed.lines().next().unwrap_or("");
+    let header_like = first.split_once(':').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name.len() < 60
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    if header_like && (text.contains("\n\n") || text.contains("\r\n\r\n") || head.len() >= 4096) {
+        Form::Email
+    } else {
+        Form::Log
+    }
+}
+
+fn read_stream(
+    source: &str,
+    mut reader: Box<dyn BufRead + '_>,
+    form: Form,
+    sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let head = match reader.fill_buf() {
+        Ok(h) => h.to_vec(),
+        Err(e) => {
+            return sink(Job::Error {
+                source: source.to_string(),
+                error: format!("cannot read: {e}"),
+            });
+        }
+    };
+    if head.is_empty() {
+        return sink(Job::Error {
+            source: source.to_string(),
+            error: "empty file".into(),
+        });
+    }
+    let form = if form == Form::Auto {
+        detect(&head)
+    } else {
+        form
+    };
+    match form {
+        Form::Email if head.starts_with(b"From ") => read_mbox(source, reader, sink),
+        Form::Email => {
+            let mut bytes = Vec::new();
+            match reader
+                .take(MAX_MESSAGE_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+            {
+                Ok(_) if bytes.len() > MAX_MESSAGE_BYTES => sink(Job::Error {
+                    source: source.to_string(),
+                    error: format!(
+                        "message larger than {} MiB; skipped",
+                        MAX_MESSAGE_BYTES >> 20
+                    ),
+                }),
+                Ok(_) => sink(Job::Email {
+                    source: source.to_string(),
+                    message: None,
+                    bytes,
+                }),
+                Err(e) => sink(Job::Error {
+                    source: source.to_string(),
+                    error: format!("cannot read: {e}"),
+                }),
+            }
+        }
+        Form::Json => read_json(source, reader, sink),
+        Form::Log | Form::Reply | Form::Auto => {
+            read_lines(source, reader, form == Form::Reply, sink)
+        }
+    }
+}
+
+/// Reads one line (up to `\n`), cutting it at [`MAX_LINE_BYTES`] without
+/// holding more than that in memory. `None` at the end.
+fn next_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<()>> {
+    buf.clear();
+    let mut any = false;
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(any.then_some(()));
+        }
+        any = true;
+        let (take, done) = match memchr::memchr(b'\n', chunk) {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = MAX_LINE_BYTES.saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..take.min(room)]);
+        reader.consume(take);
+        if done {
+            return Ok(Some(()));
+        }
+    }
+}
+
+fn read_lines(
+    source: &str,
+    mut reader: Box<dyn BufRead + '_>,
+    replies: bool,
+    sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut lines = Vec::with_capacity(LINES_PER_JOB);
+    let mut first = 1u64;
+    let mut n = 0u64;
+    loop {
+        match next_line(&mut *reader, &mut buf) {
+            Ok(Some(())) => {
+                n += 1;
+                let line = String::from_utf8_lossy(&buf);
+                lines.push(line.trim_end_matches(['\n', '\r']).to_string());
+                if lines.len() == LINES_PER_JOB {
+                    sink(Job::Lines {
+                        source: source.to_string(),
+                        first,
+                        lines: std::mem::replace(&mut lines, Vec::with_capacity(LINES_PER_JOB)),
+                        replies,
+                    })?;
+                    first = n + 1;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                sink(Job::Error {
+                    source: source.to_string(),
+                    error: format!("cannot read after line {n}: {e}"),
+                })?;
+                break;
+            }
+        }
+    }
+    if !lines.is_empty() {
+        sink(Job::Lines {
+            source: source.to_string(),
+            first,
+            lines,
+            replies,
+        })?;
+    }
+    Ok(())
+}
+
+/// Splits an mbox at `From ` lines that follow a blank line (or start the
+/// file). `>From ` quoting is left to the MIME parser, which ignores it.
+fn read_mbox(
+    source: &str,
+    mut reader: Box<dyn BufRead + '_>,
+    sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut message: Vec<u8> = Vec::new();
+    let mut index = 0u64;
+    let mut prev_blank = true;
+    let mut oversized = false;
+    let mut flush = |message: &mut Vec<u8>, index: u64, oversized: bool| -> std::io::Result<()> {
+        if index == 0 {
+            return Ok(());
+        }
+        if oversized {
+            message.clear();
+            return sink(Job::Error {
+                source: format!("{source}#{index}"),
+                error: format!(
+                    "message {index} larger than {} MiB; skipped",
+                    MAX_MESSAGE_BYTES >> 20
+                ),
+            });
+        }
+        sink(Job::Email {
+            source: source.to_string(),
+            message: Some(index),
+            bytes: std::mem::take(message),
+        })
+    };
+    loop {
+        match next_line(&mut *reader, &mut buf) {
+            Ok(Some(())) => {
+                if prev_blank && buf.starts_with(b"From ") {
+                    flush(&mut message, index, oversized)?;
+                    index += 1;
+                    oversized = false;
+                    prev_blank = false;
+                    continue;
+                }
+                prev_blank = buf == b"\n" || buf == b"\r\n";
+                if message.len() + buf.len() > MAX_MESSAGE_BYTES {
+                    oversized = true;
+                } else {
+                    message.extend_from_slice(&buf);
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return sink(Job::Error {
+                    source: source.to_string(),
+                    error: format!("cannot read message {index}: {e}"),
+                });
+            }
+        }
+    }
+    flush(&mut message, index, oversized)
+}
+
+fn read_json(
+    source: &str,
+    reader: Box<dyn BufRead + '_>,
+    sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    // A document is read whole (up to the message cap); JSON Lines are
+    // handed on line by line.
+    let mut text = String::new();
+    let mut limited = reader.take(MAX_MESSAGE_BYTES as u64 + 1);
+    if let Err(e) = limited.read_to_string(&mut text) {
+        return sink(Job::Error {
+            source: source.to_string(),
+            error: format!("cannot read as UTF-8 JSON: {e}"),
+        });
+    }
+    if text.len() > MAX_MESSAGE_BYTES {
+        return sink(Job::Error {
+            source: source.to_string(),
+            error: format!(
+                "JSON larger than {} MiB; give it as JSON Lines on stdin",
+                MAX_MESSAGE_BYTES >> 20
+            ),
+        });
+    }
+    if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
+        return sink(Job::Json {
+            source: source.to_string(),
+            line: None,
+            text,
+        });
+    }
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        sink(Job::Json {
+            source: source.to_string(),
+            line: Some(i as u64 + 1),
+            text: line.to_string(),
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_are_detected_from_content() {
+        assert_eq!(
+            detect(b"From MAILER-DAEMON Thu Jan  1 00:00:00 2024\n"),
+            Form::Email
+        );
+        assert_eq!(detect(b"  {\"notificationType\":\"Bounce\"}"), Form::Json);
+        assert_eq!(detect(b"Return-Path: <>\nSubject: x\n\nbody"), Form::Email);
+        assert_eq!(
+            detect(b"Jun 17 10:22:33 mta1 postfix/smtp[1]: A: to=<a@b.c>, status=sent\n"),
+            Form::Log
+        );
+        assert_eq!(detect(b"550 5.1.1 user unknown\n"), Form::Log);
+    }
+
+    fn jobs(input: &[u8], form: Form) -> Vec<Job> {
+        let mut out = Vec::new();
+        read_stream("t", Box::new(input), form, &mut |j| {
+            out.push(j);
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn mbox_is_split_into_numbered_messages() {
+        let mbox = b"From a Thu Jan  1 00:00:00 2024\nSubject: one\n\nbody\nFrom inside a body is not a separator\n\nFrom b Thu Jan  1 00:00:00 2024\nSubject: two\n\nbody\n";
+        let js = jobs(mbox, Form::Auto);
+        assert_eq!(js.len(), 2);
+        match &js[1] {
+            Job::Email { message, bytes, .. } => {
+                assert_eq!(*message, Some(2));
+                assert!(bytes.starts_with(b"Subject: two"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn long_lines_are_cut_and_lines_numbered() {
+        let mut input = vec![b'x'; MAX_LINE_BYTES * 3];
+        input.extend_from_slice(b"\nsecond\n");
+        let js = jobs(&input, Form::Log);
+        match &js[0] {
+            Job::Lines { first, lines, .. } => {
+                assert_eq!(*first, 1);
+                assert_eq!(lines.len(), 2);
+                assert_eq!(lines[0].len(), MAX_LINE_BYTES);
+                assert_eq!(lines[1], "second");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_input_is_an_error() {
+        assert!(matches!(jobs(b"", Form::Auto)[0], Job::Error { .. }));
+    }
+}

@@ -1,0 +1,217 @@
+//! The aggregate report of a scan (`--summary`): how many rejections, and
+//! broken down by category, reason, provider, receiving domain and sending
+//! IP, with the most frequent diagnoses and an example of each.
+//!
+//! Counts are kept in maps as results stream past; nothing else of a result
+//! is kept except one example per rule, so memory stays small however many
+//! results there are.
+
+use bouncedx_engine::Diagnosis;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// How many rows each breakdown shows.
+pub const TOP: usize = 10;
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub results: u64,
+    pub documents: u64,
+    pub lines: u64,
+    pub skipped: u64,
+    pub errors: u64,
+    category: HashMap<String, u64>,
+    reason: HashMap<String, u64>,
+    provider: HashMap<String, u64>,
+    domain: HashMap<String, u64>,
+    client_ip: HashMap<String, u64>,
+    /// rule → (count, diagnosis, example text)
+    rules: HashMap<String, (u64, String, String)>,
+}
+
+fn bump(map: &mut HashMap<String, u64>, key: Option<&str>) {
+    *map.entry(key.unwrap_or("(none)").to_string()).or_default() += 1;
+}
+
+/// One row of a breakdown.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub key: String,
+    pub count: u64,
+}
+
+/// A frequent diagnosis with an example.
+#[derive(Debug, Serialize)]
+pub struct TopDiagnosis {
+    pub rule: String,
+    pub count: u64,
+    pub diagnosis: String,
+    pub example: String,
+}
+
+/// The report, ready to render.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub results: u64,
+    pub inputs_read: u64,
+    pub log_lines: u64,
+    pub log_lines_skipped: u64,
+    pub unreadable_inputs: u64,
+    pub by_category: Vec<Row>,
+    pub by_reason: Vec<Row>,
+    pub by_provider: Vec<Row>,
+    pub by_domain: Vec<Row>,
+    pub by_client_ip: Vec<Row>,
+    pub top_diagnoses: Vec<TopDiagnosis>,
+}
+
+impl Summary {
+    pub fn add(&mut self, d: &Diagnosis) {
+        self.results += 1;
+        bump(&mut self.category, Some(&d.category));
+        bump(&mut self.reason, Some(&d.reason));
+        bump(&mut self.provider, d.provider.as_deref());
+        let domain = d
+            .recipient
+            .as_deref()
+            .and_then(|r| r.rsplit_once('@'))
+            .map(|(_, dom)| dom);
+        bump(&mut self.domain, domain);
+        bump(&mut self.client_ip, d.client_ip.as_deref());
+        let rule = d
+            .rule
+            .clone()
+            .unwrap_or_else(|| "(no rule: fallback)".into());
+        let e = self
+            .rules
+            .entry(rule)
+            .or_insert_with(|| (0, d.diagnosis.clone(), d.text.chars().take(200).collect()));
+        e.0 += 1;
+    }
+
+    pub fn report(&self) -> Report {
+        fn top(map: &HashMap<String, u64>) -> Vec<Row> {
+            let mut v: Vec<Row> = map
+                .iter()
+                .map(|(k, c)| Row {
+                    key: k.clone(),
+                    count: *c,
+                })
+                .collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+            v.truncate(TOP);
+            v
+        }
+        let mut diags: Vec<TopDiagnosis> = self
+            .rules
+            .iter()
+            .map(|(rule, (count, diagnosis, example))| TopDiagnosis {
+                rule: rule.clone(),
+                count: *count,
+                diagnosis: diagnosis.clone(),
+                example: example.clone(),
+            })
+            .collect();
+        diags.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule.cmp(&b.rule)));
+        diags.truncate(TOP);
+        Report {
+            results: self.results,
+            inputs_read: self.documents,
+            log_lines: self.lines,
+            log_lines_skipped: self.skipped,
+            unreadable_inputs: self.errors,
+            by_category: top(&self.category),
+            by_reason: top(&self.reason),
+            by_provider: top(&self.provider),
+            by_domain: top(&self.domain),
+            by_client_ip: top(&self.client_ip),
+            top_diagnoses: diags,
+        }
+    }
+}
+
+impl Report {
+    fn sections(&self) -> [(&'static str, &Vec<Row>); 5] {
+        [
+            ("category", &self.by_category),
+            ("reason", &self.by_reason),
+            ("provider", &self.by_provider),
+            ("receiving domain", &self.by_domain),
+            ("sending IP", &self.by_client_ip),
+        ]
+    }
+
+    fn headline(&self) -> String {
+        format!(
+            "{} results from {} e-mails/documents and {} log lines ({} not rejections); {} unreadable inputs",
+            self.results, self.inputs_read, self.log_lines, self.log_lines_skipped, self.unreadable_inputs
+        )
+    }
+
+    fn pct(&self, n: u64) -> String {
+        if self.results == 0 {
+            "-".into()
+        } else {
+            format!("{:.1}%", n as f64 * 100.0 / self.results as f64)
+        }
+    }
+
+    /// A plain-text table for the terminal.
+    pub fn table(&self) -> String {
+        let mut out = format!("{}\n", self.headline());
+        for (title, rows) in self.sections() {
+            out.push_str(&format!("\nby {title}\n"));
+            let w = rows.iter().map(|r| r.key.len()).max().unwrap_or(0).max(8);
+            for r in rows {
+                out.push_str(&format!(
+                    "  {:<w$}  {:>8}  {:>6}\n",
+                    r.key,
+                    r.count,
+                    self.pct(r.count)
+                ));
+            }
+        }
+        out.push_str("\ntop diagnoses\n");
+        for d in &self.top_diagnoses {
+            out.push_str(&format!(
+                "  {:>8}  {}\n            {}\n            e.g. {}\n",
+                d.count, d.rule, d.diagnosis, d.example
+            ));
+        }
+        out
+    }
+
+    /// Markdown for dashboards and tickets.
+    pub fn markdown(&self) -> String {
+        let cell = |s: &str| s.replace('|', "\\|");
+        let mut out = format!("# bouncedx scan summary\n\n{}\n", self.headline());
+        for (title, rows) in self.sections() {
+            out.push_str(&format!(
+                "\n## By {title}\n\n| {title} | count | share |\n| --- | ---: | ---: |\n"
+            ));
+            for r in rows {
+                out.push_str(&format!(
+                    "| {} | {} | {} |\n",
+                    cell(&r.key),
+                    r.count,
+                    self.pct(r.count)
+                ));
+            }
+        }
+        out.push_str("\n## Top diagnoses\n\n| count | rule | diagnosis | example |\n| ---: | --- | --- | --- |\n");
+        for d in &self.top_diagnoses {
+            out.push_str(&format!(
+                "| {} | `{}` | {} | {} |\n",
+                d.count,
+                d.rule,
+                cell(&d.diagnosis),
+                cell(&d.example)
+            ));
+        }
+        out
+    }
+
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("report serialises")
+    }
+}
