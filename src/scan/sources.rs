@@ -137,6 +137,17 @@ fn read_file(
     }
 }
 
+/// More than 1 in 100 bytes are control characters other than tab, CR, LF,
+/// form feed and ESC (ISO-2022-JP text uses ESC).
+pub fn is_binary(head: &[u8]) -> bool {
+    let head = &head[..head.len().min(8192)];
+    let controls = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c | 0x1b))
+        .count();
+    controls * 100 > head.len()
+}
+
 /// Detects the form from the first bytes.
 pub fn detect(head: &[u8]) -> Form {
     let text = String::from_utf8_lossy(&head[..head.len().min(4096)]);
@@ -179,6 +190,13 @@ fn read_stream(
         return sink(Job::Error {
             source: source.to_string(),
             error: "empty file".into(),
+        });
+    }
+    if is_binary(&head) {
+        return sink(Job::Error {
+            source: source.to_string(),
+            error: "binary data (control bytes in the first 8 KiB): not an e-mail, a log or JSON"
+                .into(),
         });
     }
     let form = if form == Form::Auto {
