@@ -113,7 +113,7 @@ impl Engine {
             Kind::Feedback => Some(diagnosis::NotABounce::Feedback),
             Kind::Vacation => Some(diagnosis::NotABounce::Vacation),
             Kind::Bounce => match r.action.as_deref() {
-                Some("delivered" | "relayed" | "expanded") => {
+                Some("delivered" | "deliverable" | "relayed" | "expanded") => {
                     Some(diagnosis::NotABounce::Delivered)
                 }
                 _ => None,

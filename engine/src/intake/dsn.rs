@@ -111,9 +111,23 @@ pub fn parse_fields(text: &str) -> DeliveryStatus {
         let mut any = false;
         for (name, value) in &block {
             any |= true;
+            // Some MTAs put recipients one after another with no blank line
+            // between: a second recipient field starts a new record.
+            let starts_new = match name.as_str() {
+                "final-recipient" => r.final_recipient.is_some(),
+                "original-recipient" => {
+                    r.original_recipient.is_some()
+                        || (r.final_recipient.is_some() && (r.action.is_some() || r.status.is_some()))
+                }
+                _ => false,
+            };
+            if starts_new {
+                ds.recipients.push(std::mem::take(&mut r));
+            }
             match name.as_str() {
                 "reporting-mta" => ds.reporting_mta = Some(typed_value(value)),
-                "final-recipient" | "x-actual-recipient" if r.final_recipient.is_none() => {
+                "final-recipient" => r.final_recipient = address(value),
+                "x-actual-recipient" if r.final_recipient.is_none() => {
                     r.final_recipient = address(value)
                 }
                 "original-recipient" => r.original_recipient = address(value),
@@ -194,6 +208,17 @@ mod tests {
             Some("550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown")
         );
         assert_eq!(ds.recipients[1].status.unwrap().to_string(), "4.4.1");
+    }
+
+    #[test]
+    fn recipients_without_blank_lines_between() {
+        let ds = parse_fields(
+            "Final-Recipient: rfc822; a@example.jp\nOriginal-Recipient: rfc822;a@example.jp\nAction: failed\nStatus: 5.2.2\n\
+             Final-Recipient: rfc822; b@example.jp\nOriginal-Recipient: rfc822;b@example.jp\nAction: failed\nStatus: 5.1.1\n",
+        );
+        assert_eq!(ds.recipients.len(), 2);
+        assert_eq!(ds.recipients[1].recipient(), Some("b@example.jp"));
+        assert_eq!(ds.recipients[1].status.unwrap().to_string(), "5.1.1");
     }
 
     #[test]

@@ -173,7 +173,25 @@ pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
         }
     }
 
-    if parts.feedback.is_some() || is_feedback_type(&msg) {
+    // Amazon SES (and others) mail their JSON notifications.
+    if let Some(records) = json_notification(&parts.text) {
+        let complaint = records.iter().any(|r| r.complaint);
+        email.kind = if complaint { Kind::Feedback } else { Kind::Bounce };
+        email.records = records
+            .into_iter()
+            .map(|e| Record {
+                recipient: e.recipient,
+                action: Some(if e.not_a_failure { "delivered" } else { "failed" }.into()),
+                status: e.status,
+                remote_mta: None,
+                diagnostic: (!e.reply.is_empty()).then_some(e.reply),
+                context: String::new(),
+            })
+            .collect();
+        return Ok(email);
+    }
+
+    if parts.feedback.is_some() || is_feedback_type(&msg) || is_complaint_notice(&msg, &parts.text) {
         email.kind = Kind::Feedback;
         let fb = parts.feedback.as_deref().unwrap_or("");
         let mut recipients: Vec<String> = Vec::new();
@@ -539,6 +557,35 @@ fn preamble(report: &str, blocks: &[(String, String)]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Complaint notices that are not ARF: Microsoft JMRP's "complaint about
+/// message from <IP>" and Apple Mail's unsubscribe request.
+fn is_complaint_notice(msg: &Message, text: &str) -> bool {
+    let subject = msg.subject().unwrap_or("").trim().to_ascii_lowercase();
+    subject.starts_with("complaint about message from")
+        || text.contains("sent this email to unsubscribe")
+}
+
+/// A JSON notification in the body (Amazon SES bounce, complaint or
+/// delivery mailed to an address).
+fn json_notification(text: &str) -> Option<Vec<crate::intake::webhook::EventRecord>> {
+    let t = text.trim();
+    if !t.starts_with('{') {
+        return None;
+    }
+    // The first JSON value; text after it (SNS footers) is ignored. Mailers
+    // may wrap long lines ("\n " continuations); try again unwrapped.
+    let first = |s: &str| {
+        serde_json::Deserializer::from_str(s)
+            .into_iter::<serde_json::Value>()
+            .next()
+            .and_then(Result::ok)
+    };
+    let v = first(t).or_else(|| first(&t.replace("\r\n ", "").replace("\n ", "")))?;
+    crate::intake::webhook::read_event(&v)
+        .ok()
+        .filter(|r| !r.is_empty())
 }
 
 fn is_feedback_type(msg: &Message) -> bool {
