@@ -133,6 +133,11 @@ impl Engine {
             d = self.diagnose_text_with(&both, r);
         }
         expire_transient(&mut d);
+        if d.rule.is_none() && d.reason == "undefined" && r.recipient.is_some() {
+            // A bounce naming a recipient but no reason: the failure is
+            // known, its cause is not.
+            d.reason = "onhold".into();
+        }
         d
     }
 

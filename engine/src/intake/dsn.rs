@@ -117,7 +117,10 @@ pub fn parse_fields(text: &str) -> DeliveryStatus {
                 "final-recipient" => r.final_recipient.is_some(),
                 "original-recipient" => {
                     r.original_recipient.is_some()
-                        || (r.final_recipient.is_some() && (r.action.is_some() || r.status.is_some()))
+                        || r
+                            .final_recipient
+                            .as_ref()
+                            .is_some_and(|f| Some(f) != address(value).as_ref())
                 }
                 _ => false,
             };

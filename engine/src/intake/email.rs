@@ -125,6 +125,31 @@ const SYSTEM_LOCAL_PARTS: &[&str] = &[
 
 /// Reads one e-mail.
 pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
+    let mut email = read_one(bytes)?;
+    // Some mailers append a second report after the first one's closing
+    // boundary (two bounces in one file); read it too.
+    if let Some(tail) = after_closing_boundary(bytes) {
+        if let Ok(more) = read_one(tail) {
+            email.records.extend(more.records);
+        }
+    }
+    Ok(email)
+}
+
+/// The bytes after the top-level closing boundary, when they hold another
+/// message with delivery-status fields.
+fn after_closing_boundary(bytes: &[u8]) -> Option<&[u8]> {
+    let msg = MessageParser::default().parse_headers(bytes)?;
+    let boundary = msg.content_type()?.attribute("boundary")?.to_string();
+    let close = format!("--{boundary}--");
+    let at = memchr::memmem::rfind(bytes, close.as_bytes())? + close.len();
+    let tail = &bytes[at..];
+    let has_fields = memchr::memmem::find(tail, b"Final-Recipient:").is_some()
+        && memchr::memmem::find(tail, b"Content-Type:").is_some();
+    has_fields.then_some(tail.trim_ascii_start())
+}
+
+fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
     let head = &bytes[..bytes.len().min(8192)];
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(EmailError::Empty);
@@ -511,6 +536,8 @@ fn recipient_blocks(report: &str, excluded: &[String]) -> Vec<(String, String)> 
             || trimmed.starts_with("sender:")
             || trimmed.contains("mail from:")
             || trimmed.contains("envelope-from")
+            || trimmed.contains("generated from")
+            || trimmed.contains("expanded from")
         {
             continue;
         }
