@@ -30,8 +30,22 @@ pub struct Patterns {
     /// Regex sources (without the `(?i)` prefix).
     pub regex_sources: Vec<String>,
     pub regex_set: RegexSet,
-    /// The same regexes one by one, to find where a matched one matched.
-    pub regexes: Vec<Regex>,
+    /// The same regexes one by one, to find where a matched one matched;
+    /// each is compiled the first time the set reports it (most never
+    /// match, and compiling them all would slow every start).
+    pub regexes: Vec<std::sync::OnceLock<Regex>>,
+    /// The patterns the regexes are compiled from (`(?i)`, ASCII `\b`).
+    pub compiled_sources: Vec<String>,
+}
+
+impl Patterns {
+    /// Regex `i`, compiled on first use. The set compiled the same source,
+    /// so it is valid.
+    pub fn regex(&self, i: usize) -> &Regex {
+        self.regexes[i].get_or_init(|| {
+            Regex::new(&self.compiled_sources[i]).expect("the RegexSet compiled this source")
+        })
+    }
 }
 
 impl Patterns {

@@ -9,7 +9,7 @@
 
 use crate::ir::{PatternId, Patterns};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::{Regex, RegexSet};
+use regex::RegexSet;
 use std::collections::HashMap;
 
 /// Folds runs of white space to one space and lower-cases: the form in which
@@ -69,7 +69,7 @@ impl PatternBuilder {
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&self.literals)
             .or_else(|_| {
                 AhoCorasick::builder()
@@ -77,19 +77,19 @@ impl PatternBuilder {
                     .build(&self.literals)
             })
             .map_err(|e| e.to_string())?;
-        let sources: Vec<String> = self.regexes.iter().map(|r| format!("(?i){r}")).collect();
-        let regex_set = RegexSet::new(&sources).map_err(|e| e.to_string())?;
-        let regexes = sources
+        let sources: Vec<String> = self
+            .regexes
             .iter()
-            .map(|s| Regex::new(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
+            .map(|r| format!("(?i){}", ascii_word_boundaries(r)))
+            .collect();
+        let regex_set = RegexSet::new(&sources).map_err(|e| e.to_string())?;
         Ok(Patterns {
             literals: self.literals,
             automaton,
             regex_sources: self.regexes,
             regex_set,
-            regexes,
+            regexes: sources.iter().map(|_| std::sync::OnceLock::new()).collect(),
+            compiled_sources: sources,
         })
     }
 
@@ -128,5 +128,45 @@ mod tests {
         let r1 = b.regex("a+");
         assert_eq!(r1, b.regex("a+"));
         assert_ne!(a, r1);
+    }
+}
+
+/// Rewrites `\b` and `\B` as ASCII word boundaries (`(?-u:\b)`). A Unicode
+/// word boundary makes the regex crate leave its fast DFA for a much slower
+/// engine on any non-ASCII text (bounces are full of it); the words that
+/// triggers delimit (codes, tokens, English words) are ASCII.
+pub fn ascii_word_boundaries(src: &str) -> String {
+    let mut out = String::with_capacity(src.len() + 8);
+    let mut chars = src.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push_str("(?-u:\\b)"),
+            Some('B') => out.push_str("(?-u:\\B)"),
+            Some(n) => {
+                out.push('\\');
+                out.push(n);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod ascii_tests {
+    use super::ascii_word_boundaries;
+
+    #[test]
+    fn word_boundaries_become_ascii() {
+        assert_eq!(
+            ascii_word_boundaries(r"\bBL0\d{2}\b"),
+            r"(?-u:\b)BL0\d{2}(?-u:\b)"
+        );
+        assert_eq!(ascii_word_boundaries(r"a\\b"), r"a\\b");
+        assert_eq!(ascii_word_boundaries(r"\Bx"), r"(?-u:\B)x");
     }
 }

@@ -73,7 +73,7 @@ pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
     let base = rs.patterns.literals.len() as u32;
     if !rs.patterns.regexes.is_empty() {
         for i in rs.patterns.regex_set.matches(text).iter() {
-            if let Some(m) = rs.patterns.regexes[i].find(text) {
+            if let Some(m) = rs.patterns.regex(i).find(text) {
                 hits.push((base + i as u32, m.start() as u32, m.end() as u32));
             }
         }

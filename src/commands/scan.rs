@@ -52,7 +52,7 @@ pub struct Args {
 /// Jobs are processed in batches of this many bytes (or [`BATCH_JOBS`]
 /// jobs), all cores at once; results come back in input order.
 const BATCH_BYTES: usize = 32 * 1024 * 1024;
-const BATCH_JOBS: usize = 64;
+const BATCH_JOBS: usize = 256;
 
 pub fn run(a: Args) -> Result<ExitCode, String> {
     let engine = match a.rules.engine()? {

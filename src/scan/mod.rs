@@ -35,6 +35,24 @@ pub fn process(engine: &Engine, job: Job) -> Outcome {
     let mut out = Outcome::default();
     match job {
         Job::Error { source, error } => out.errors.push((source, error)),
+        Job::File { source, path, form } => {
+            let mut jobs = Vec::new();
+            let read = sources::read_file_now(&source, &path, form, &mut |j| {
+                jobs.push(j);
+                Ok(())
+            });
+            if let Err(e) = read {
+                out.errors.push((source, format!("cannot read: {e}")));
+            }
+            for j in jobs {
+                let o = process(engine, j);
+                out.results.extend(o.results);
+                out.errors.extend(o.errors);
+                out.lines += o.lines;
+                out.skipped += o.skipped;
+                out.documents += o.documents;
+            }
+        }
         Job::Email {
             source,
             message,

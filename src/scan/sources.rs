@@ -63,6 +63,13 @@ pub enum Job {
         line: Option<u64>,
         text: String,
     },
+    /// A small file, read and cut into jobs by the worker that takes it, so
+    /// that reading runs on every core too.
+    File {
+        source: String,
+        path: PathBuf,
+        form: Form,
+    },
     /// An input that could not be read.
     Error { source: String, error: String },
 }
@@ -74,7 +81,7 @@ impl Job {
             Job::Email { bytes, .. } => bytes.len(),
             Job::Lines { lines, .. } => lines.iter().map(String::len).sum::<usize>() + lines.len(),
             Job::Json { text, .. } => text.len(),
-            Job::Error { .. } => 64,
+            Job::File { .. } | Job::Error { .. } => SMALL_FILE_BYTES as usize / 64,
         }
     }
 }
@@ -117,7 +124,28 @@ pub fn produce(
     Ok(())
 }
 
+/// Files up to this size are handed to a worker whole ([`Job::File`]);
+/// larger ones are streamed from here in bounded jobs.
+pub const SMALL_FILE_BYTES: u64 = 1024 * 1024;
+
 fn read_file(
+    source: &str,
+    path: &Path,
+    form: Form,
+    sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| m.len() <= SMALL_FILE_BYTES) {
+        return sink(Job::File {
+            source: source.to_string(),
+            path: path.to_path_buf(),
+            form,
+        });
+    }
+    read_file_now(source, path, form, sink)
+}
+
+/// Reads a file into jobs at once (in the calling thread).
+pub fn read_file_now(
     source: &str,
     path: &Path,
     form: Form,
@@ -126,7 +154,7 @@ fn read_file(
     match std::fs::File::open(path) {
         Ok(f) => read_stream(
             source,
-            Box::new(BufReader::with_capacity(256 * 1024, f)),
+            Box::new(BufReader::with_capacity(16 * 1024, f)),
             form,
             sink,
         ),
@@ -150,21 +178,25 @@ pub fn is_binary(head: &[u8]) -> bool {
 
 /// Detects the form from the first bytes.
 pub fn detect(head: &[u8]) -> Form {
-    let text = String::from_utf8_lossy(&head[..head.len().min(4096)]);
-    let trimmed = text.trim_start();
-    if text.starts_with("From ") {
+    let head = &head[..head.len().min(4096)];
+    if head.starts_with(b"From ") {
         return Form::Email;
     }
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+    let trimmed = head.trim_ascii_start();
+    if trimmed.starts_with(b"{") || trimmed.starts_with(b"[") {
         return Form::Json;
     }
-    let first = trimmed.lines().next().unwrap_or("");
-    let header_like = first.split_once(':').is_some_and(|(name, _)| {
-        !name.is_empty()
-            && name.len() < 60
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    let first = trimmed.split(|&b| b == b'\n').next().unwrap_or(b"");
+    let header_like = first.iter().position(|&b| b == b':').is_some_and(|colon| {
+        colon > 0
+            && colon < 60
+            && first[..colon]
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
     });
-    if header_like && (text.contains("\n\n") || text.contains("\r\n\r\n") || head.len() >= 4096) {
+    let blank_line = memchr::memmem::find(head, b"\n\n").is_some()
+        || memchr::memmem::find(head, b"\r\n\r\n").is_some();
+    if header_like && (blank_line || head.len() >= 4096) {
         Form::Email
     } else {
         Form::Log

@@ -117,8 +117,7 @@ pub fn parse_fields(text: &str) -> DeliveryStatus {
                 "final-recipient" => r.final_recipient.is_some(),
                 "original-recipient" => {
                     r.original_recipient.is_some()
-                        || r
-                            .final_recipient
+                        || r.final_recipient
                             .as_ref()
                             .is_some_and(|f| Some(f) != address(value).as_ref())
                 }

@@ -112,6 +112,23 @@ const ORIGINAL_MESSAGE_MARKERS: &[&str] = &[
     "return-path: <",
 ];
 
+/// The report text kept (the human-readable part; the returned message is
+/// cut off before this).
+const MAX_REPORT_BYTES: usize = 64 * 1024;
+/// The words about one recipient kept for the rules: the reply and the
+/// sentences around it, never pages of a quoted message.
+const MAX_CONTEXT_BYTES: usize = 8 * 1024;
+
+fn truncate_at_char(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+}
+
 /// Local parts that are never the failed recipient.
 const SYSTEM_LOCAL_PARTS: &[&str] = &[
     "mailer-daemon",
@@ -122,6 +139,20 @@ const SYSTEM_LOCAL_PARTS: &[&str] = &[
     "noreply",
     "no-reply",
 ];
+
+/// The MIME parser, set to decode only the headers bouncedx reads (MIME,
+/// From, To, Subject); the others stay raw text, which is much cheaper than
+/// tokenising every `Received:` line of every returned message.
+fn parser() -> &'static MessageParser {
+    static PARSER: std::sync::OnceLock<MessageParser> = std::sync::OnceLock::new();
+    PARSER.get_or_init(|| {
+        MessageParser::new()
+            .with_mime_headers()
+            .header_text(mail_parser::HeaderName::Subject)
+            .header_address(mail_parser::HeaderName::From)
+            .header_address(mail_parser::HeaderName::To)
+    })
+}
 
 /// Reads one e-mail.
 pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
@@ -139,7 +170,7 @@ pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
 /// The bytes after the top-level closing boundary, when they hold another
 /// message with delivery-status fields.
 fn after_closing_boundary(bytes: &[u8]) -> Option<&[u8]> {
-    let msg = MessageParser::default().parse_headers(bytes)?;
+    let msg = parser().parse_headers(bytes)?;
     let boundary = msg.content_type()?.attribute("boundary")?.to_string();
     let close = format!("--{boundary}--");
     let at = memchr::memmem::rfind(bytes, close.as_bytes())? + close.len();
@@ -164,8 +195,9 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
     if controls * 100 > head.len() {
         return Err(EmailError::Binary);
     }
-    let msg = MessageParser::default()
-        .parse(bytes)
+    let (report_bytes, returned_headers) = split_returned_message(bytes);
+    let msg = parser()
+        .parse(report_bytes.as_ref())
         .ok_or(EmailError::NotAnEmail)?;
     if msg.headers().is_empty() {
         return Err(EmailError::NotAnEmail);
@@ -180,6 +212,9 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
 
     let mut parts = Parts::default();
     collect(&msg, &mut parts);
+    if parts.original_headers.is_none() {
+        parts.original_headers = returned_headers;
+    }
 
     // The addresses that are never the failed recipient: the bounce's own
     // From and To, and the returned message's sender.
@@ -201,12 +236,23 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
     // Amazon SES (and others) mail their JSON notifications.
     if let Some(records) = json_notification(&parts.text) {
         let complaint = records.iter().any(|r| r.complaint);
-        email.kind = if complaint { Kind::Feedback } else { Kind::Bounce };
+        email.kind = if complaint {
+            Kind::Feedback
+        } else {
+            Kind::Bounce
+        };
         email.records = records
             .into_iter()
             .map(|e| Record {
                 recipient: e.recipient,
-                action: Some(if e.not_a_failure { "delivered" } else { "failed" }.into()),
+                action: Some(
+                    if e.not_a_failure {
+                        "delivered"
+                    } else {
+                        "failed"
+                    }
+                    .into(),
+                ),
                 status: e.status,
                 remote_mta: None,
                 diagnostic: (!e.reply.is_empty()).then_some(e.reply),
@@ -216,7 +262,8 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
         return Ok(email);
     }
 
-    if parts.feedback.is_some() || is_feedback_type(&msg) || is_complaint_notice(&msg, &parts.text) {
+    if parts.feedback.is_some() || is_feedback_type(&msg) || is_complaint_notice(&msg, &parts.text)
+    {
         email.kind = Kind::Feedback;
         let fb = parts.feedback.as_deref().unwrap_or("");
         let mut recipients: Vec<String> = Vec::new();
@@ -341,6 +388,65 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
         }
     }
     Ok(email)
+}
+
+/// Splits off the returned message of a multipart report: the part that
+/// starts with `Content-Type: message/rfc822` (or `text/rfc822-headers`).
+/// bouncedx needs only that part's headers (its sender and recipients), and
+/// the message itself can be large (attachments), so the MIME parser gets
+/// the report without it, closed with the final boundary, and the returned
+/// message's header block is kept as text.
+fn split_returned_message(bytes: &[u8]) -> (std::borrow::Cow<'_, [u8]>, Option<String>) {
+    // `/rfc822` is rare, so a SIMD search for it, then a look at its line,
+    // costs far less than a case-insensitive search for the whole header.
+    let at = memchr::memmem::find_iter(bytes, b"/rfc822")
+        .chain(memchr::memmem::find_iter(bytes, b"/RFC822"))
+        .filter_map(|p| {
+            let line_start = memchr::memrchr(b'\n', &bytes[..p])?;
+            let line = &bytes[line_start + 1..p];
+            let is_part_header =
+                line.len() >= 17 && line[..13].eq_ignore_ascii_case(b"content-type:") && {
+                    let kind = line[13..].trim_ascii();
+                    kind.eq_ignore_ascii_case(b"message") || kind.eq_ignore_ascii_case(b"text")
+                };
+            is_part_header.then_some(line_start)
+        })
+        .min();
+    let Some(at) = at else {
+        return (std::borrow::Cow::Borrowed(bytes), None);
+    };
+    // The boundary line just before the part's headers.
+    let before = &bytes[..at];
+    let Some(line_start) = before
+        .rsplit(|&b| b == b'\n')
+        .take(8)
+        .scan(before.len(), |end, line| {
+            let start = end.saturating_sub(line.len());
+            *end = start.saturating_sub(1);
+            Some((start, line))
+        })
+        .find(|(_, line)| line.starts_with(b"--") && line.len() > 3)
+        .map(|(start, line)| (start, line.trim_ascii_end().to_vec()))
+    else {
+        return (std::borrow::Cow::Borrowed(bytes), None);
+    };
+    let (start, boundary) = line_start;
+    let mut head = bytes[..start].to_vec();
+    head.extend_from_slice(&boundary);
+    head.extend_from_slice(b"--\n");
+    // The returned message's headers: after the part's own header block.
+    let part = &bytes[at + 1..];
+    let body = memchr::memmem::find(part, b"\n\n")
+        .or_else(|| memchr::memmem::find(part, b"\r\n\r\n"))
+        .map(|p| &part[p..])
+        .unwrap_or(&[]);
+    let body = body.trim_ascii_start();
+    let end = memchr::memmem::find(body, b"\n\n")
+        .or_else(|| memchr::memmem::find(body, b"\r\n\r\n"))
+        .unwrap_or(body.len())
+        .min(64 * 1024);
+    let headers = String::from_utf8_lossy(&body[..end]).into_owned();
+    (std::borrow::Cow::Owned(head), Some(headers))
 }
 
 fn from_fields(f: RecipientFields, context: String) -> Record {
@@ -500,14 +606,16 @@ fn cut_original(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(64 * 1024));
     let mut seen_content = false;
     for line in text.lines() {
-        let t = line.trim().to_ascii_lowercase();
-        if seen_content && ORIGINAL_MESSAGE_MARKERS.iter().any(|m| t.starts_with(m)) {
+        let t = line.trim().as_bytes();
+        let starts_with =
+            |m: &str| t.len() >= m.len() && t[..m.len()].eq_ignore_ascii_case(m.as_bytes());
+        if seen_content && t.len() > 8 && ORIGINAL_MESSAGE_MARKERS.iter().any(|m| starts_with(m)) {
             break;
         }
         seen_content |= !t.is_empty();
         out.push_str(line.trim_end_matches('\r'));
         out.push('\n');
-        if out.len() > 256 * 1024 {
+        if out.len() > MAX_REPORT_BYTES {
             break;
         }
     }
@@ -525,6 +633,9 @@ fn recipient_blocks(report: &str, excluded: &[String]) -> Vec<(String, String)> 
     let lines: Vec<&str> = report.lines().collect();
     let mut starts: Vec<(String, usize)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
+        if !line.contains('@') {
+            continue;
+        }
         let lower = line.to_ascii_lowercase();
         let trimmed = lower.trim_start();
         // Lines that name other parties, not recipients.
@@ -563,7 +674,8 @@ fn recipient_blocks(report: &str, excluded: &[String]) -> Vec<(String, String)> 
             .map(|(_, s)| *s)
             .find(|s| s > start)
             .unwrap_or(lines.len());
-        let block = lines[*start..end.max(start + 1)].join("\n");
+        let mut block = lines[*start..end.max(start + 1)].join("\n");
+        truncate_at_char(&mut block, MAX_CONTEXT_BYTES);
         out.push((addr.clone(), block));
     }
     out
