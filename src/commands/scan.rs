@@ -93,27 +93,31 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
                 summary.documents += o.documents;
                 summary.lines += o.lines;
                 summary.skipped += o.skipped;
-                for (source, error) in &o.errors {
-                    summary.errors += 1;
-                    if summary_only {
-                        continue;
-                    }
-                    if human {
-                        eprintln!("error: {source}: {error}");
-                    } else {
-                        let line = serde_json::json!({ "source": source, "error": error });
-                        writeln!(out, "{line}")?;
-                    }
-                }
-                for d in &o.results {
-                    summary.add(d);
-                    if summary_only {
-                        continue;
-                    }
-                    if human {
-                        writeln!(out, "{}", render::human(d, color))?;
-                    } else {
-                        writeln!(out, "{}", render::jsonl(d))?;
+                for item in &o.items {
+                    match item {
+                        scan::Item::Error(source, error) => {
+                            summary.errors += 1;
+                            if summary_only {
+                                continue;
+                            }
+                            if human {
+                                eprintln!("error: {source}: {error}");
+                            } else {
+                                let line = serde_json::json!({ "source": source, "error": error });
+                                writeln!(out, "{line}")?;
+                            }
+                        }
+                        scan::Item::Result(d) => {
+                            summary.add(d);
+                            if summary_only {
+                                continue;
+                            }
+                            if human {
+                                writeln!(out, "{}", render::human(d, color))?;
+                            } else {
+                                writeln!(out, "{}", render::jsonl(d))?;
+                            }
+                        }
                     }
                 }
             }

@@ -17,12 +17,19 @@ use bouncedx_engine::intake::webhook::read_event;
 use bouncedx_engine::{Diagnosis, Engine};
 pub use sources::{Form, Job};
 
+/// One line of output.
+#[derive(Debug)]
+pub enum Item {
+    Result(Box<Diagnosis>),
+    /// An input that could not be read: (source, reason).
+    Error(String, String),
+}
+
 /// What one job produced.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    pub results: Vec<Diagnosis>,
-    /// Inputs that could not be read: (source, reason).
-    pub errors: Vec<(String, String)>,
+    /// Diagnoses and unreadable inputs, in input order.
+    pub items: Vec<Item>,
     /// Log lines read, and how many of them were not rejections.
     pub lines: u64,
     pub skipped: u64,
@@ -34,7 +41,7 @@ pub struct Outcome {
 pub fn process(engine: &Engine, job: Job) -> Outcome {
     let mut out = Outcome::default();
     match job {
-        Job::Error { source, error } => out.errors.push((source, error)),
+        Job::Error { source, error } => out.items.push(Item::Error(source, error)),
         Job::File { source, path, form } => {
             let mut jobs = Vec::new();
             let read = sources::read_file_now(&source, &path, form, &mut |j| {
@@ -42,12 +49,12 @@ pub fn process(engine: &Engine, job: Job) -> Outcome {
                 Ok(())
             });
             if let Err(e) = read {
-                out.errors.push((source, format!("cannot read: {e}")));
+                out.items
+                    .push(Item::Error(source, format!("cannot read: {e}")));
             }
             for j in jobs {
                 let o = process(engine, j);
-                out.results.extend(o.results);
-                out.errors.extend(o.errors);
+                out.items.extend(o.items);
                 out.lines += o.lines;
                 out.skipped += o.skipped;
                 out.documents += o.documents;
@@ -64,7 +71,7 @@ pub fn process(engine: &Engine, job: Job) -> Outcome {
                     for mut d in ds {
                         d.source = Some(source.clone());
                         d.message = message;
-                        out.results.push(d);
+                        out.items.push(Item::Result(Box::new(d)));
                     }
                 }
                 Err(e) => {
@@ -72,7 +79,7 @@ pub fn process(engine: &Engine, job: Job) -> Outcome {
                         Some(m) => format!("{source}#{m}"),
                         None => source,
                     };
-                    out.errors.push((at, e.to_string()));
+                    out.items.push(Item::Error(at, e.to_string()));
                 }
             }
         }
@@ -103,7 +110,7 @@ pub fn process(engine: &Engine, job: Job) -> Outcome {
                 let mut d = d;
                 d.source = Some(source.clone());
                 d.line = Some(n);
-                out.results.push(d);
+                out.items.push(Item::Result(Box::new(d)));
             }
         }
         Job::Json { source, line, text } => {
@@ -113,15 +120,17 @@ pub fn process(engine: &Engine, job: Job) -> Outcome {
                 None => source.clone(),
             };
             match serde_json::from_str::<serde_json::Value>(&text) {
-                Err(e) => out.errors.push((at(), format!("invalid JSON: {e}"))),
+                Err(e) => out
+                    .items
+                    .push(Item::Error(at(), format!("invalid JSON: {e}"))),
                 Ok(v) => match read_event(&v) {
-                    Err(e) => out.errors.push((at(), e.to_string())),
+                    Err(e) => out.items.push(Item::Error(at(), e.to_string())),
                     Ok(events) => {
                         for ev in events {
                             let mut d = engine.diagnose_event(&ev);
                             d.source = Some(source.clone());
                             d.line = line;
-                            out.results.push(d);
+                            out.items.push(Item::Result(Box::new(d)));
                         }
                     }
                 },
