@@ -164,30 +164,21 @@ impl Engine {
     }
 }
 
-/// A bounce e-mail that reports a *transient* failure (4xx, 4.x.x) means
-/// the sending MTA stopped retrying: the message expired in its queue. When
-/// the rules found only a connection failure or nothing specific, that is
-/// the better answer; DNS failures keep their own reason (the domain's DNS
-/// is what to fix).
+/// A bounce e-mail (not a live reply) that reports a connection timeout
+/// with a transient or no status means the sending MTA stopped retrying:
+/// the message expired in its queue, and that is the answer to give.
 fn expire_transient(d: &mut Diagnosis) {
-    let generic = matches!(
-        d.reason.as_str(),
-        "networkerror" | "systemerror" | "onhold" | "undefined"
-    );
-    if d.permanent != Some(false) || !generic {
+    // Connection timeouts are what an MTA retries until the queue lifetime
+    // runs out; other transient errors (a refused connection, an LDAP
+    // outage, DNS) keep their own reason.
+    if d.reason != "networkerror" || d.permanent == Some(true) {
         return;
     }
     let lower = d.text.to_ascii_lowercase();
-    if [
-        "dns",
-        "name server",
-        "name service",
-        "loop",
-        "hop count",
-        "too many hops",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
+    if !lower.contains("timed out")
+        || ["dns", "name server", "name service", "loop", "hop count"]
+            .iter()
+            .any(|w| lower.contains(w))
     {
         return;
     }
