@@ -175,7 +175,7 @@ fn expire_transient(d: &mut Diagnosis) {
         return;
     }
     let lower = d.text.to_ascii_lowercase();
-    if !lower.contains("timed out")
+    if !(lower.contains("timed out") || lower.contains("not reachable"))
         || ["dns", "name server", "name service", "loop", "hop count"]
             .iter()
             .any(|w| lower.contains(w))
