@@ -101,7 +101,6 @@ const ORIGINAL_MESSAGE_MARKERS: &[&str] = &[
     "----- message header follows -----",
     "------ the original message",
     "--- original message header follows ---",
-    "the original message was received at",
     "----- returned message follows -----",
     "original message:",
     "--- returned mail follows ---",
@@ -291,7 +290,7 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
         return Ok(email);
     }
 
-    let report = cut_original(&parts.text);
+    let report = cut_original(&unquote(&parts.text));
     let fields = parts
         .delivery_status
         .as_deref()
@@ -599,6 +598,29 @@ fn utf8_len(first: u8) -> usize {
         0xf0..=0xf7 => 4,
         _ => 1,
     }
+}
+
+/// A bounce forwarded as a quotation (`> ` before every line) is read as
+/// the bounce itself: when most lines are quoted, the quote marks go.
+fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
+    let (mut lines, mut quoted) = (0usize, 0usize);
+    for l in text.lines().filter(|l| !l.trim().is_empty()) {
+        lines += 1;
+        quoted += usize::from(l.starts_with('>'));
+    }
+    if lines < 5 || quoted * 2 < lines {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for l in text.lines() {
+        let mut l = l;
+        if let Some(rest) = l.strip_prefix('>') {
+            l = rest.strip_prefix(' ').unwrap_or(rest);
+        }
+        out.push_str(l);
+        out.push('\n');
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The report text up to where the returned message begins.
