@@ -311,12 +311,16 @@ impl<'a> Lower<'a, '_> {
             }
         };
         let mut by_pattern = vec![Vec::new(); patterns.len()];
+        let mut by_status = Vec::new();
         let mut always = Vec::new();
         for (i, r) in rules.iter().enumerate() {
-            match required_triggers(&r.when) {
-                Some(ids) => {
-                    for id in ids {
+            match required_keys(&r.when) {
+                Some(keys) => {
+                    for id in keys.triggers {
                         by_pattern[id as usize].push(i as u32);
+                    }
+                    for s in keys.statuses {
+                        by_status.push((s, i as u32));
                     }
                 }
                 None => always.push(i as u32),
@@ -340,6 +344,7 @@ impl<'a> Lower<'a, '_> {
             rules,
             patterns,
             by_pattern,
+            by_status,
             always,
         })
     }
@@ -1383,6 +1388,61 @@ pub fn parse_template(s: &str) -> Result<Vec<TemplatePart>, usize> {
         parts.push(TemplatePart::Text(text));
     }
     Ok(parts)
+}
+
+/// What must be present for a condition to hold: one of these triggers in
+/// the text, or an enhanced status matching one of these patterns.
+#[derive(Debug, Default, PartialEq)]
+pub struct RequiredKeys {
+    pub triggers: Vec<PatternId>,
+    pub statuses: Vec<StatusPattern>,
+}
+
+impl RequiredKeys {
+    fn len(&self) -> usize {
+        self.triggers.len() + self.statuses.len()
+    }
+}
+
+/// The keys of which at least one must be present for `e` to hold, or
+/// `None` when `e` can hold without any (the rule is then evaluated for
+/// every input). Rules keyed by status are looked up by the reply's status
+/// instead of being evaluated for every reply.
+pub fn required_keys(e: &Expr) -> Option<RequiredKeys> {
+    match e {
+        Expr::Text(ids) if !ids.is_empty() => Some(RequiredKeys {
+            triggers: ids.clone(),
+            statuses: Vec::new(),
+        }),
+        Expr::Status {
+            class,
+            subject,
+            detail,
+        } => Some(RequiredKeys {
+            triggers: Vec::new(),
+            statuses: vec![StatusPattern {
+                class: *class,
+                subject: *subject,
+                detail: *detail,
+            }],
+        }),
+        // One conjunct that needs a key is enough; take the narrowest.
+        Expr::And(v) => v
+            .iter()
+            .filter_map(required_keys)
+            .min_by_key(RequiredKeys::len),
+        // Every alternative must need one; then any of their keys will do.
+        Expr::Or(v) => {
+            let mut all = RequiredKeys::default();
+            for x in v {
+                let k = required_keys(x)?;
+                all.triggers.extend(k.triggers);
+                all.statuses.extend(k.statuses);
+            }
+            Some(all)
+        }
+        _ => None,
+    }
 }
 
 /// The triggers of which at least one must occur for `e` to hold, or `None`

@@ -9,8 +9,9 @@
 //!   of triggers present;
 //! - conditions are small [`Expr`] trees over facts and trigger ids;
 //! - [`Ruleset::by_pattern`] maps each trigger to the rules that need it, so
-//!   only rules whose triggers occur (plus the few in [`Ruleset::always`],
-//!   which need no text) are evaluated at all.
+//!   only rules whose triggers occur, whose status pattern the reply's status
+//!   matches ([`Ruleset::by_status`]), plus the few in [`Ruleset::always`],
+//!   are evaluated at all.
 
 use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexSet};
@@ -285,8 +286,27 @@ pub struct Ruleset {
     /// For each trigger, the rules whose condition can only hold when some of
     /// their triggers occur and this is one of them.
     pub by_pattern: Vec<Vec<RuleIdx>>,
-    /// Rules that can hold without any trigger in the text.
+    /// Rules that may hold when the reply's enhanced status matches a
+    /// pattern (and that need no trigger otherwise).
+    pub by_status: Vec<(StatusPattern, RuleIdx)>,
+    /// Rules that can hold without any trigger in the text or status.
     pub always: Vec<RuleIdx>,
+}
+
+/// An enhanced status with wildcards (`*.7.26`, `5.1.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusPattern {
+    pub class: Option<u16>,
+    pub subject: Option<u16>,
+    pub detail: Option<u16>,
+}
+
+impl StatusPattern {
+    pub fn matches(&self, class: u16, subject: u16, detail: u16) -> bool {
+        self.class.is_none_or(|c| c == class)
+            && self.subject.is_none_or(|c| c == subject)
+            && self.detail.is_none_or(|c| c == detail)
+    }
 }
 
 impl Ruleset {

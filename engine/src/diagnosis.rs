@@ -70,7 +70,7 @@ pub struct Diagnosis {
     pub recipient: Option<String>,
     pub code: Option<u16>,
     pub status: Option<Status>,
-    pub status_meaning: Option<String>,
+    pub status_meaning: Option<&'static str>,
     pub permanent: Option<bool>,
     pub retry: Retry,
     pub provider: Option<String>,

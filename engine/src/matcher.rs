@@ -213,10 +213,19 @@ pub struct Fired {
 
 /// The rules that may fire: those needing no trigger, and those one of
 /// whose triggers was found. Sorted, without duplicates.
-pub fn candidates(rs: &Ruleset, found: &Found) -> Vec<RuleIdx> {
-    let mut c: Vec<RuleIdx> = rs.always.clone();
+pub fn candidates(rs: &Ruleset, facts: &Facts, found: &Found) -> Vec<RuleIdx> {
+    let mut c: Vec<RuleIdx> = Vec::with_capacity(rs.always.len() + 16);
+    c.extend_from_slice(&rs.always);
     for (id, _, _) in &found.hits {
         c.extend_from_slice(&rs.by_pattern[*id as usize]);
+    }
+    if let Some(s) = facts.status {
+        c.extend(
+            rs.by_status
+                .iter()
+                .filter(|(p, _)| p.matches(s.class, s.subject, s.detail))
+                .map(|(_, r)| *r),
+        );
     }
     c.sort_unstable();
     c.dedup();
@@ -227,7 +236,7 @@ pub fn candidates(rs: &Ruleset, found: &Found) -> Vec<RuleIdx> {
 /// generic, then priority, then order of definition.
 pub fn fire(rs: &Ruleset, inp: &Input) -> Vec<Fired> {
     let mut fired = Vec::new();
-    for r in candidates(rs, inp.found) {
+    for r in candidates(rs, inp.facts, inp.found) {
         let mut evidence = Vec::new();
         if eval(rs, &rs.rules[r as usize].when, inp, &mut evidence, true) {
             evidence.sort_unstable();

@@ -23,8 +23,23 @@ fn table() -> &'static HashMap<&'static str, &'static str> {
 }
 
 /// The meaning of an enhanced status: the exact code if registered, else
-/// the class and subject meanings together.
-pub fn status_meaning(s: Status) -> String {
+/// the class and subject meanings together. Each distinct status is worked
+/// out once and kept (there are at most 3 × 8 × 1000 of them), so a batch
+/// of replies does not format the same meaning again and again.
+pub fn status_meaning(s: Status) -> &'static str {
+    static MEMO: OnceLock<std::sync::RwLock<HashMap<Status, &'static str>>> = OnceLock::new();
+    let memo = MEMO.get_or_init(Default::default);
+    if let Some(m) = memo.read().ok().and_then(|m| m.get(&s).copied()) {
+        return m;
+    }
+    let meaning: &'static str = Box::leak(work_out_meaning(s).into_boxed_str());
+    if let Ok(mut m) = memo.write() {
+        m.insert(s, meaning);
+    }
+    meaning
+}
+
+fn work_out_meaning(s: Status) -> String {
     let t = table();
     let exact = format!("{}.{}.{}", s.class, s.subject, s.detail);
     let generic = format!("X.{}.{}", s.subject, s.detail);
