@@ -318,15 +318,22 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
         .then(|| &s[prefix.len()..])
 }
 
+/// The byte of `needle` to look for with `memchr`: its first letter (a
+/// space or a parenthesis is everywhere in a reply; a letter is rarer).
+fn anchor(n: &[u8]) -> usize {
+    n.iter().position(u8::is_ascii_alphabetic).unwrap_or(0)
+}
+
 /// ASCII case-insensitive search.
 pub fn find_ci(hay: &str, needle: &str) -> Option<usize> {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
     if n.is_empty() || h.len() < n.len() {
         return None;
     }
-    let first = n[0];
+    let k = anchor(n);
+    let a = n[k];
     let last_start = h.len() - n.len();
-    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), h)
+    memchr::memchr2_iter(a.to_ascii_lowercase(), a.to_ascii_uppercase(), &h[k..])
         .take_while(|&i| i <= last_start)
         .find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
@@ -336,9 +343,10 @@ fn rfind_ci(hay: &str, needle: &str) -> Option<usize> {
     if n.is_empty() || h.len() < n.len() {
         return None;
     }
-    let first = n[0];
+    let k = anchor(n);
+    let a = n[k];
     let last_start = h.len() - n.len();
-    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), h)
+    memchr::memchr2_iter(a.to_ascii_lowercase(), a.to_ascii_uppercase(), &h[k..])
         .rev()
         .skip_while(|&i| i > last_start)
         .find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
@@ -347,6 +355,18 @@ fn rfind_ci(hay: &str, needle: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn case_insensitive_search_anchors_on_a_letter() {
+        assert_eq!(find_ci("x host A said: 550", " said: "), Some(8));
+        assert_eq!(find_ci("X SAID: 550", " said: "), Some(1));
+        assert_eq!(find_ci(" said", " said: "), None);
+        assert_eq!(
+            rfind_ci("(in reply to a) (In Reply To b)", "(in reply to "),
+            Some(16)
+        );
+        assert_eq!(find_ci("abc", ""), None);
+    }
 
     #[test]
     fn plain_reply() {

@@ -194,12 +194,16 @@ pub fn emails(s: &str) -> Vec<(String, Range<usize>)> {
 /// Every `http://` or `https://` URL.
 pub fn urls(s: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let lower = s.to_ascii_lowercase();
+    let b = s.as_bytes();
     let mut from = 0;
-    while let Some(p) = lower[from..].find("http") {
+    // `h` or `H`, then the rest compared without case: no lower-case copy.
+    while let Some(p) = memchr::memchr2(b'h', b'H', &b[from..]) {
         let start = from + p;
-        let rest = &lower[start..];
-        if rest.starts_with("http://") || rest.starts_with("https://") {
+        let rest = &b[start..];
+        let has = |prefix: &[u8]| {
+            rest.len() >= prefix.len() && rest[..prefix.len()].eq_ignore_ascii_case(prefix)
+        };
+        if has(b"http://") || has(b"https://") {
             let len = s[start..]
                 .find(|c: char| {
                     c.is_whitespace() || matches!(c, '>' | ')' | ']' | '"' | '\'' | ',')
@@ -209,7 +213,7 @@ pub fn urls(s: &str) -> Vec<String> {
             out.push(url.to_string());
             from = start + len.max(1);
         } else {
-            from = start + 4;
+            from = start + 1;
         }
     }
     out
