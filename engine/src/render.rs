@@ -39,7 +39,22 @@ pub fn human(d: &Diagnosis, color: bool) -> String {
     let mut o = String::new();
     if let Some(src) = &d.source {
         let line = d.line.map(|l| format!(":{l}")).unwrap_or_default();
-        let _ = writeln!(o, "{}", st.paint("2", &format!("{src}{line}")));
+        let message = d.message.map(|m| format!(" message {m}")).unwrap_or_default();
+        let rcpt = d
+            .recipient
+            .as_deref()
+            .map(|r| format!(" → {r}"))
+            .unwrap_or_default();
+        let esp = d
+            .esp_verdict
+            .as_deref()
+            .map(|v| format!(" ({v})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "{}",
+            st.paint("2", &format!("{src}{line}{message}{rcpt}{esp}"))
+        );
     }
     let _ = writeln!(o, "{}", st.head(&d.text));
     if let Some(e) = &d.error {

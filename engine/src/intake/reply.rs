@@ -113,7 +113,13 @@ pub fn parse_reply(input: &str) -> Facts {
             });
         }
     }
-    for (ip, _) in scan::ips(t) {
+    for (ip, at) in scan::ips(t) {
+        if names_remote_host(t, at.clone()) {
+            // `host mx.example.com [192.0.2.1]`, `192.0.2.1 does not like
+            // recipient`: the receiving server, not the sender.
+            facts.remote_ip.get_or_insert(ip);
+            continue;
+        }
         if facts.remote_ip.as_deref() != Some(ip.as_str())
             && facts.client_ip.is_none()
             && !is_private(&ip)
@@ -270,6 +276,28 @@ fn split_host_ip(s: &str) -> (Option<String>, Option<String>) {
     }
 }
 
+/// Whether the IP at `at` is the receiving server's, by the words around
+/// it: Exim's `host NAME [IP]`, Postfix's `NAME[IP]:25`, qmail's `IP does
+/// not like recipient` and `Connected to IP but`, `IP said`.
+fn names_remote_host(t: &str, at: std::ops::Range<usize>) -> bool {
+    let before = t[..at.start].trim_end_matches('[').trim_end();
+    let after = t[at.end..].trim_start_matches(']');
+    let prev_word = before.rsplit(' ').next().unwrap_or("");
+    let prev_two = before
+        .rsplit(' ')
+        .nth(1)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    // `Client host [IP]` names the sender; `host NAME [IP]` and `host [IP]`
+    // the receiver.
+    (prev_two == "host" && !prev_word.eq_ignore_ascii_case("client"))
+        || (prev_word.eq_ignore_ascii_case("host") && prev_two != "client")
+        || before.to_ascii_lowercase().ends_with("connected to")
+        || after.starts_with(" does not like")
+        || after.starts_with(" said")
+        || after.starts_with(":25")
+}
+
 fn is_private(ip: &str) -> bool {
     ip.starts_with("127.") || ip.starts_with("10.") || ip.starts_with("192.168.") || ip == "0.0.0.0"
 }
@@ -366,6 +394,16 @@ mod tests {
             Some(16)
         );
         assert_eq!(find_ci("abc", ""), None);
+    }
+
+    #[test]
+    fn the_receiving_servers_ip_is_not_the_client_ip() {
+        let f = parse_reply("host mx.example.com [192.0.2.40]: 550 5.7.1 Client host [198.51.100.7] blocked");
+        assert_eq!(f.remote_ip.as_deref(), Some("192.0.2.40"));
+        assert_eq!(f.client_ip.as_deref(), Some("198.51.100.7"));
+        let f = parse_reply("<a@example.jp>: 192.0.2.32 does not like recipient. Remote host said: 550 5.1.1 unknown");
+        assert_eq!(f.remote_ip.as_deref(), Some("192.0.2.32"));
+        assert_eq!(f.client_ip, None);
     }
 
     #[test]
