@@ -88,6 +88,18 @@ pub fn parse_reply(input: &str) -> Facts {
             text = owned.as_str();
         }
     }
+    // Exim: `host mx.example.com [192.0.2.1]: 550 ...`
+    if let Some(rest) = strip_prefix_ci(text.trim_start(), "host ") {
+        if let Some(end) = rest.find("]: ") {
+            let (host, ip) = split_host_ip(&rest[..=end]);
+            if facts.host.is_none() {
+                facts.host = host;
+            }
+            facts.remote_ip = facts.remote_ip.take().or(ip);
+            owned = rest[end + 3..].to_string();
+            text = owned.as_str();
+        }
+    }
     // `(in reply to RCPT TO command)` and its kin.
     if let Some(p) = rfind_ci(text, "(in reply to ") {
         let tail = &text[p..];
@@ -404,6 +416,14 @@ mod tests {
         let f = parse_reply("<a@example.jp>: 192.0.2.32 does not like recipient. Remote host said: 550 5.1.1 unknown");
         assert_eq!(f.remote_ip.as_deref(), Some("192.0.2.32"));
         assert_eq!(f.client_ip, None);
+    }
+
+    #[test]
+    fn exim_host_prefix() {
+        let f = parse_reply("SMTP error from remote mail server after RCPT TO:<a@example.com>: host mx.example.com [192.0.2.20]: 550 5.2.2 <a@example.com>: mailbox full");
+        assert_eq!(f.host.as_deref(), Some("mx.example.com"));
+        assert_eq!(f.remote_ip.as_deref(), Some("192.0.2.20"));
+        assert!(f.text.starts_with("550 5.2.2"));
     }
 
     #[test]
