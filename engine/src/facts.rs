@@ -47,6 +47,10 @@ pub struct Facts {
     pub mta: Option<String>,
     pub tokens: Vec<String>,
     pub urls: Vec<String>,
+    /// Check verdicts already known without running the check, as
+    /// `(check, verdict)`: `auth.spf`/`auth.dkim`/`auth.dmarc` from the
+    /// `Authentication-Results` headers of a returned or test message.
+    pub verdicts: Vec<(String, String)>,
 }
 
 impl Facts {

@@ -109,7 +109,11 @@ impl Engine {
 
     /// Diagnoses one recipient of a bounce e-mail.
     pub fn diagnose_record(&self, kind: Kind, r: &Record) -> Diagnosis {
+        if kind == Kind::Message {
+            return self.diagnose_test_message(r);
+        }
         let not_a_failure = match kind {
+            Kind::Message => None,
             Kind::Feedback => Some(diagnosis::NotABounce::Feedback),
             Kind::Vacation => Some(diagnosis::NotABounce::Vacation),
             Kind::Bounce => match r.action.as_deref() {
@@ -141,8 +145,37 @@ impl Engine {
         d
     }
 
+    /// A test message: the rules read its Authentication-Results; when none
+    /// fires, authentication passed and there is nothing to fix.
+    fn diagnose_test_message(&self, r: &Record) -> Diagnosis {
+        // Only the verdicts count here: the clause text (`dmarc=pass
+        // (p=REJECT)`) would set off rules written for refusals.
+        let mut d = self.diagnose_text_with("Authentication-Results", r);
+        if d.rule.is_some() {
+            d.text = r.context.clone();
+            return d;
+        }
+        let mut facts = intake::reply::parse_reply(&r.context);
+        facts.recipient = r.recipient.clone();
+        let mut d = diagnosis::not_a_bounce(diagnosis::NotABounce::Delivered, &facts);
+        d.diagnosis = format!(
+            "Not a bounce: a delivered message whose authentication shows no failure ({})",
+            r.auth
+                .iter()
+                .map(|a| format!("{} {}", a.check, a.verdict))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        d
+    }
+
     fn diagnose_text_with(&self, text: &str, r: &Record) -> Diagnosis {
         let mut facts = intake::reply::parse_reply(text);
+        facts.verdicts = r
+            .auth
+            .iter()
+            .map(|a| (a.check.to_string(), a.verdict.to_string()))
+            .collect();
         if r.recipient.is_some() {
             set_recipient(&mut facts, r.recipient.clone());
         }

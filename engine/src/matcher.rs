@@ -263,7 +263,7 @@ pub fn run(rs: &Ruleset, facts: &Facts) -> (Option<ProviderIdx>, Vec<Fired>) {
         facts,
         found: &found,
         provider,
-        verdicts: &[],
+        verdicts: &facts.verdicts,
     };
     let fired = fire(rs, &inp);
     (provider, fired)

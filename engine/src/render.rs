@@ -39,7 +39,10 @@ pub fn human(d: &Diagnosis, color: bool) -> String {
     let mut o = String::new();
     if let Some(src) = &d.source {
         let line = d.line.map(|l| format!(":{l}")).unwrap_or_default();
-        let message = d.message.map(|m| format!(" message {m}")).unwrap_or_default();
+        let message = d
+            .message
+            .map(|m| format!(" message {m}"))
+            .unwrap_or_default();
         let rcpt = d
             .recipient
             .as_deref()

@@ -34,6 +34,9 @@ pub enum Kind {
     Feedback,
     /// An automatic reply (RFC 3834): out of office, not a bounce.
     Vacation,
+    /// Not a bounce at all: a message (a test message sent to check
+    /// authentication) whose `Authentication-Results` say how it fared.
+    Message,
 }
 
 /// One recipient of a bounce.
@@ -49,6 +52,9 @@ pub struct Record {
     pub diagnostic: Option<String>,
     /// The bounce's own words about this recipient (the prose part).
     pub context: String,
+    /// SPF, DKIM and DMARC verdicts from the `Authentication-Results`
+    /// headers of the returned message (or of a test message).
+    pub auth: Vec<crate::intake::auth_results::AuthVerdict>,
 }
 
 /// A bounce e-mail, read.
@@ -180,6 +186,22 @@ fn after_closing_boundary(bytes: &[u8]) -> Option<&[u8]> {
 }
 
 fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
+    let (mut email, auth) = read_one_inner(bytes)?;
+    if !auth.is_empty() {
+        for r in &mut email.records {
+            if r.auth.is_empty() {
+                r.auth = auth.clone();
+            }
+        }
+    }
+    Ok(email)
+}
+
+/// Reads one e-mail; also returns the returned message's authentication
+/// verdicts, which every record shares.
+fn read_one_inner(
+    bytes: &[u8],
+) -> Result<(Email, Vec<crate::intake::auth_results::AuthVerdict>), EmailError> {
     let head = &bytes[..bytes.len().min(8192)];
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(EmailError::Empty);
@@ -226,6 +248,14 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
         }
     }
     let original = parts.original_headers.as_deref().map(header_fields);
+    let returned_auth = parts
+        .original_headers
+        .as_deref()
+        .map(|h| {
+            let values = crate::intake::auth_results::header_values(h);
+            crate::intake::auth_results::verdicts(values.iter().map(String::as_str))
+        })
+        .unwrap_or_default();
     if let Some(o) = &original {
         if let Some(from) = &o.from {
             excluded.push(from.clone());
@@ -256,9 +286,10 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
                 remote_mta: None,
                 diagnostic: (!e.reply.is_empty()).then_some(e.reply),
                 context: String::new(),
+                auth: Vec::new(),
             })
             .collect();
-        return Ok(email);
+        return Ok((email, returned_auth));
     }
 
     if parts.feedback.is_some() || is_feedback_type(&msg) || is_complaint_notice(&msg, &parts.text)
@@ -287,7 +318,7 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
                 ..Record::default()
             })
             .collect();
-        return Ok(email);
+        return Ok((email, returned_auth));
     }
 
     let report = cut_original(&unquote(&parts.text));
@@ -322,7 +353,37 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
                 });
             email.records.push(from_fields(f, context));
         }
-        return Ok(email);
+        return Ok((email, returned_auth));
+    }
+
+    // A message that is no bounce but carries its own Authentication-Results
+    // is a test message: the answer is how its authentication fared.
+    if !looks_like_bounce(&msg, &report) {
+        let own: Vec<String> = msg
+            .headers_raw()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("Authentication-Results"))
+            .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        let auth = crate::intake::auth_results::verdicts(own.iter().map(String::as_str));
+        if !auth.is_empty() {
+            email.kind = Kind::Message;
+            let context = auth
+                .iter()
+                .map(|a| a.clause.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            email.records.push(Record {
+                recipient: msg
+                    .to()
+                    .and_then(|a| a.first())
+                    .and_then(|a| a.address())
+                    .map(|a| a.to_ascii_lowercase()),
+                context: format!("Authentication-Results: {context}"),
+                auth,
+                ..Record::default()
+            });
+            return Ok((email, returned_auth));
+        }
     }
 
     if is_auto_reply(&msg) {
@@ -336,7 +397,7 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
             context: report,
             ..Record::default()
         });
-        return Ok(email);
+        return Ok((email, returned_auth));
     }
 
     let mut blocks = recipient_blocks(&report, &excluded);
@@ -386,7 +447,7 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
             });
         }
     }
-    Ok(email)
+    Ok((email, returned_auth))
 }
 
 /// Splits off the returned message of a multipart report: the part that
@@ -456,6 +517,7 @@ fn from_fields(f: RecipientFields, context: String) -> Record {
         remote_mta: f.remote_mta,
         diagnostic: f.diagnostic,
         context,
+        auth: Vec::new(),
     }
 }
 
@@ -718,6 +780,45 @@ fn preamble(report: &str, blocks: &[(String, String)]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Whether a message reads as a delivery report at all: from a mailer
+/// daemon or postmaster, a failure subject, or failure words in its text.
+fn looks_like_bounce(msg: &Message, report: &str) -> bool {
+    let from = msg
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ["mailer-daemon", "postmaster", "mail-daemon", "bounce"]
+        .iter()
+        .any(|w| from.contains(w))
+    {
+        return true;
+    }
+    let subject = msg.subject().unwrap_or("").to_ascii_lowercase();
+    let text = report.to_ascii_lowercase();
+    const WORDS: &[&str] = &[
+        "undeliver",
+        "could not be delivered",
+        "delivery failed",
+        "delivery has failed",
+        "returned mail",
+        "failure notice",
+        "permanent error",
+        "did not reach",
+        "not be delivered",
+        "delivery status notification",
+        "mail delivery",
+        "not delivered",
+        "delivery failure",
+        "rejected",
+        "failed",
+    ];
+    WORDS
+        .iter()
+        .any(|w| subject.contains(w) || text.contains(w))
 }
 
 /// Complaint notices that are not ARF: Microsoft JMRP's "complaint about

@@ -7,6 +7,7 @@
 //! - [`scan`] finds addresses, codes and tokens without regexes, in one pass
 //!   each.
 
+pub mod auth_results;
 pub mod dsn;
 pub mod email;
 pub mod log;

@@ -295,11 +295,7 @@ fn names_remote_host(t: &str, at: std::ops::Range<usize>) -> bool {
     let before = t[..at.start].trim_end_matches('[').trim_end();
     let after = t[at.end..].trim_start_matches(']');
     let prev_word = before.rsplit(' ').next().unwrap_or("");
-    let prev_two = before
-        .rsplit(' ')
-        .nth(1)
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let prev_two = before.rsplit(' ').nth(1).unwrap_or("").to_ascii_lowercase();
     // `Client host [IP]` names the sender; `host NAME [IP]` and `host [IP]`
     // the receiver.
     (prev_two == "host" && !prev_word.eq_ignore_ascii_case("client"))
@@ -410,7 +406,9 @@ mod tests {
 
     #[test]
     fn the_receiving_servers_ip_is_not_the_client_ip() {
-        let f = parse_reply("host mx.example.com [192.0.2.40]: 550 5.7.1 Client host [198.51.100.7] blocked");
+        let f = parse_reply(
+            "host mx.example.com [192.0.2.40]: 550 5.7.1 Client host [198.51.100.7] blocked",
+        );
         assert_eq!(f.remote_ip.as_deref(), Some("192.0.2.40"));
         assert_eq!(f.client_ip.as_deref(), Some("198.51.100.7"));
         let f = parse_reply("<a@example.jp>: 192.0.2.32 does not like recipient. Remote host said: 550 5.1.1 unknown");
