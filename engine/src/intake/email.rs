@@ -600,49 +600,51 @@ fn raw_headers(m: &Message) -> String {
     String::from_utf8_lossy(&raw[..end]).into_owned()
 }
 
-/// Removes tags and decodes the few entities bounce pages use.
+/// Removes tags and decodes the few entities bounce pages use. Works on
+/// bytes (tags are ASCII) and copies text between tags whole, so it never
+/// splits a character.
 fn strip_html(h: &str) -> String {
-    let mut out = String::with_capacity(h.len());
-    let mut in_tag = false;
-    let lower = h.to_ascii_lowercase();
-    let mut skip_until: Option<&str> = None;
-    let mut i = 0;
     let b = h.as_bytes();
+    let starts = |at: usize, tag: &[u8]| {
+        b.len() >= at + tag.len() && b[at..at + tag.len()].eq_ignore_ascii_case(tag)
+    };
+    let mut out = String::with_capacity(h.len());
+    let mut i = 0;
     while i < b.len() {
-        if let Some(end) = skip_until {
-            if lower[i..].starts_with(end) {
-                skip_until = None;
-                i += end.len();
-            } else {
-                i += 1;
-            }
+        if b[i] != b'<' {
+            // text up to the next tag, copied whole
+            let end = memchr::memchr(b'<', &b[i..]).map_or(b.len(), |p| i + p);
+            out.push_str(&h[i..end]);
+            i = end;
             continue;
         }
-        let c = b[i];
-        if c == b'<' {
-            if lower[i..].starts_with("<style") {
-                skip_until = Some("</style>");
-            } else if lower[i..].starts_with("<script") {
-                skip_until = Some("</script>");
-            } else if lower[i..].starts_with("<br")
-                || lower[i..].starts_with("<p")
-                || lower[i..].starts_with("</p")
-                || lower[i..].starts_with("<tr")
-                || lower[i..].starts_with("<div")
-            {
-                out.push('\n');
+        let skip_to: Option<&[u8]> = if starts(i, b"<style") {
+            Some(b"</style>")
+        } else if starts(i, b"<script") {
+            Some(b"</script>")
+        } else {
+            None
+        };
+        if let Some(close) = skip_to {
+            let mut j = i + 1;
+            while j < b.len() && !starts(j, close) {
+                j += 1;
             }
-            in_tag = true;
-        } else if c == b'>' && in_tag {
-            in_tag = false;
+            i = (j + close.len()).min(b.len());
             out.push(' ');
-        } else if !in_tag {
-            let ch_len = utf8_len(c);
-            out.push_str(&h[i..(i + ch_len).min(h.len())]);
-            i += ch_len;
             continue;
         }
-        i += 1;
+        if starts(i, b"<br")
+            || starts(i, b"<p")
+            || starts(i, b"</p")
+            || starts(i, b"<tr")
+            || starts(i, b"<div")
+        {
+            out.push('\n');
+        }
+        // skip the tag
+        i = memchr::memchr(b'>', &b[i..]).map_or(b.len(), |p| i + p + 1);
+        out.push(' ');
     }
     out.replace("&nbsp;", " ")
         .replace("&lt;", "<")
@@ -650,16 +652,6 @@ fn strip_html(h: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&")
-}
-
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf7 => 4,
-        _ => 1,
-    }
 }
 
 /// A bounce forwarded as a quotation (`> ` before every line) is read as
