@@ -330,6 +330,10 @@ impl<'a> Lower<'a, '_> {
             list.sort_unstable();
             list.dedup();
         }
+        let provider_keys = providers
+            .iter()
+            .map(|p| provider_keys(&p.when).map(ProviderKeys::with_mask))
+            .collect();
         Some(Ruleset {
             packs: self
                 .packs
@@ -346,6 +350,7 @@ impl<'a> Lower<'a, '_> {
             by_pattern,
             by_status,
             always,
+            provider_keys,
         })
     }
 
@@ -1438,6 +1443,35 @@ pub fn required_keys(e: &Expr) -> Option<RequiredKeys> {
                 let k = required_keys(x)?;
                 all.triggers.extend(k.triggers);
                 all.statuses.extend(k.statuses);
+            }
+            Some(all)
+        }
+        _ => None,
+    }
+}
+
+/// What must be present for a provider's condition to hold: one of the
+/// triggers, or one of the facts tested.
+pub fn provider_keys(e: &Expr) -> Option<ProviderKeys> {
+    match e {
+        Expr::Text(ids) if !ids.is_empty() => Some(ProviderKeys {
+            triggers: ids.clone(),
+            ..ProviderKeys::default()
+        }),
+        Expr::Field(f, _) => Some(ProviderKeys {
+            fields: vec![*f],
+            ..ProviderKeys::default()
+        }),
+        Expr::And(v) => v
+            .iter()
+            .filter_map(provider_keys)
+            .min_by_key(|k| k.triggers.len() + k.fields.len()),
+        Expr::Or(v) => {
+            let mut all = ProviderKeys::default();
+            for x in v {
+                let k = provider_keys(x)?;
+                all.triggers.extend(k.triggers);
+                all.fields.extend(k.fields);
             }
             Some(all)
         }

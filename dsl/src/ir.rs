@@ -291,6 +291,36 @@ pub struct Ruleset {
     pub by_status: Vec<(StatusPattern, RuleIdx)>,
     /// Rules that can hold without any trigger in the text or status.
     pub always: Vec<RuleIdx>,
+    /// For each provider, what can make its `when` hold (`None`: anything,
+    /// so it is always evaluated).
+    pub provider_keys: Vec<Option<ProviderKeys>>,
+}
+
+/// A provider is recognised only if one of its triggers occurs or one of
+/// these facts is present (most providers are `host ends_with [...] or text
+/// has [...]`): the others are skipped without evaluating their condition.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProviderKeys {
+    pub triggers: Vec<PatternId>,
+    pub fields: Vec<Field>,
+    /// `triggers` as a bitset (bit `id` set), to test against the triggers
+    /// found with a few word operations.
+    pub trigger_mask: Vec<u64>,
+}
+
+impl ProviderKeys {
+    pub fn with_mask(mut self) -> ProviderKeys {
+        let words = self
+            .triggers
+            .iter()
+            .max()
+            .map_or(0, |m| *m as usize / 64 + 1);
+        self.trigger_mask = vec![0; words];
+        for t in &self.triggers {
+            self.trigger_mask[*t as usize / 64] |= 1 << (t % 64);
+        }
+        self
+    }
 }
 
 /// An enhanced status with wildcards (`*.7.26`, `5.1.*`).

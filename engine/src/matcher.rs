@@ -33,6 +33,11 @@ impl Found {
 }
 
 impl Found {
+    /// Whether any trigger whose bit is set in `mask` occurs.
+    pub fn intersects(&self, mask: &[u64]) -> bool {
+        self.present.iter().zip(mask).any(|(a, b)| a & b != 0)
+    }
+
     /// Whether any trigger of the sorted, duplicate-free `ids` occurs. When
     /// the ids are one contiguous run (a phrase list compiles to one), this
     /// is a few word operations on the bitset rather than a test per id.
@@ -200,7 +205,17 @@ pub fn recognise_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<
     let mut scratch = Vec::new();
     rs.providers
         .iter()
-        .position(|p| eval(rs, &p.when, &inp, &mut scratch, false))
+        .enumerate()
+        .position(|(i, p)| {
+            let possible = match rs.provider_keys.get(i) {
+                Some(Some(k)) => {
+                    k.fields.iter().any(|f| !facts.field(*f).is_empty())
+                        || found.intersects(&k.trigger_mask)
+                }
+                _ => true,
+            };
+            possible && eval(rs, &p.when, &inp, &mut scratch, false)
+        })
         .map(|i| i as ProviderIdx)
 }
 
