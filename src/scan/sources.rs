@@ -165,10 +165,10 @@ pub fn read_file_now(
     }
 }
 
-/// More than 1 in 100 bytes are control characters other than tab, CR, LF,
-/// form feed and ESC (ISO-2022-JP text uses ESC).
+/// More than 1 in 100 of the first 2 KiB are control characters other than
+/// tab, CR, LF, form feed and ESC (ISO-2022-JP text uses ESC).
 pub fn is_binary(head: &[u8]) -> bool {
-    let head = &head[..head.len().min(8192)];
+    let head = &head[..head.len().min(2048)];
     let controls = head
         .iter()
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c | 0x1b))
@@ -227,7 +227,7 @@ fn read_stream(
     if is_binary(&head) {
         return sink(Job::Error {
             source: source.to_string(),
-            error: "binary data (control bytes in the first 8 KiB): not an e-mail, a log or JSON"
+            error: "binary data (control bytes in the first 2 KiB): not an e-mail, a log or JSON"
                 .into(),
         });
     }

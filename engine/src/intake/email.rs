@@ -78,7 +78,7 @@ impl std::fmt::Display for EmailError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             EmailError::Empty => "empty input: there is no message to read",
-            EmailError::Binary => "binary data, not an e-mail (control bytes in the first 8 KiB)",
+            EmailError::Binary => "binary data, not an e-mail (control bytes in the first 2 KiB)",
             EmailError::NotAnEmail => {
                 "not an e-mail: no header lines (`Name: value`) before the body"
             }
@@ -163,7 +163,13 @@ fn parser() -> &'static MessageParser {
 pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
     let mut email = read_one(bytes)?;
     // Some mailers append a second report after the first one's closing
-    // boundary (two bounces in one file); read it too.
+    // boundary (two bounces in one file); read it too. Only worth a look
+    // when the file names more recipients than were read.
+    let named = memchr::memmem::find_iter(bytes, b"Final-Recipient:").count()
+        + memchr::memmem::find_iter(bytes, b"Final-recipient:").count();
+    if named <= email.records.len() {
+        return Ok(email);
+    }
     if let Some(tail) = after_closing_boundary(bytes) {
         if let Ok(more) = read_one(tail) {
             email.records.extend(more.records);
@@ -202,13 +208,14 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
 fn read_one_inner(
     bytes: &[u8],
 ) -> Result<(Email, Vec<crate::intake::auth_results::AuthVerdict>), EmailError> {
-    let head = &bytes[..bytes.len().min(8192)];
+    let head = &bytes[..bytes.len().min(2048)];
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(EmailError::Empty);
     }
-    // Binary: more than 1 in 100 bytes are control characters other than
-    // tab, CR, LF, form feed and ESC (ISO-2022-JP uses ESC). Real bounces
-    // sometimes carry a stray NUL; that alone does not make them binary.
+    // Binary: more than 1 in 100 of the first 2 KiB are control characters
+    // other than tab, CR, LF, form feed and ESC (ISO-2022-JP uses ESC). Real
+    // bounces sometimes carry a stray NUL; that alone does not make them
+    // binary.
     let controls = head
         .iter()
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c | 0x1b))
