@@ -100,6 +100,52 @@ pub struct Diagnosis {
 /// How many alternatives a diagnosis lists at most.
 pub const MAX_ALTERNATIVES: usize = 5;
 
+impl Diagnosis {
+    /// What the facts alone say: code, status and its meaning, permanence
+    /// and retry advice, stage, hosts, tokens, text. The cause fields are
+    /// left empty for the caller to fill.
+    pub fn from_facts(facts: &Facts) -> Diagnosis {
+        let permanent = facts.permanent();
+        let retry = match permanent {
+            Some(true) => Retry::NoFixFirst,
+            Some(false) => Retry::Backoff,
+            None => Retry::Unknown,
+        };
+        Diagnosis {
+            source: None,
+            line: None,
+            message: None,
+            esp_verdict: None,
+            recipient: facts.recipient.clone(),
+            code: facts.code,
+            status: facts.status,
+            status_meaning: facts.status.map(status::status_meaning),
+            permanent,
+            retry,
+            provider: None,
+            stage: facts.stage.map(|s| s.name()),
+            remote_host: facts.host.clone(),
+            client_ip: facts.client_ip.clone(),
+            reason: String::new(),
+            category: String::new(),
+            category_title: String::new(),
+            rule: None,
+            confidence: FALLBACK_CONFIDENCE,
+            diagnosis: String::new(),
+            evidence: Vec::new(),
+            checks: Vec::new(),
+            fix: Vec::new(),
+            prevent: Vec::new(),
+            escalate: Vec::new(),
+            refs: Vec::new(),
+            alternatives: Vec::new(),
+            tokens: facts.tokens.clone(),
+            text: facts.text.clone(),
+            error: None,
+        }
+    }
+}
+
 /// Diagnoses one input's facts with a ruleset.
 pub fn diagnose(rs: &Ruleset, facts: &Facts) -> Diagnosis {
     let (provider, fired) = matcher::run(rs, facts);
@@ -128,45 +174,9 @@ fn push_unique(into: &mut Vec<String>, from: &[String]) {
 
 /// Assembles the diagnosis from the ranked rules that fired.
 pub fn build(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired]) -> Diagnosis {
-    let permanent = facts.permanent();
-    let retry = match permanent {
-        Some(true) => Retry::NoFixFirst,
-        Some(false) => Retry::Backoff,
-        None => Retry::Unknown,
-    };
     let prov = provider.map(|p| &rs.providers[p as usize]);
-    let mut d = Diagnosis {
-        source: None,
-        line: None,
-        message: None,
-        esp_verdict: None,
-        recipient: facts.recipient.clone(),
-        code: facts.code,
-        status: facts.status,
-        status_meaning: facts.status.map(status::status_meaning),
-        permanent,
-        retry,
-        provider: prov.map(|p| p.name.clone()),
-        stage: facts.stage.map(|s| s.name()),
-        remote_host: facts.host.clone(),
-        client_ip: facts.client_ip.clone(),
-        reason: String::new(),
-        category: String::new(),
-        category_title: String::new(),
-        rule: None,
-        confidence: FALLBACK_CONFIDENCE,
-        diagnosis: String::new(),
-        evidence: Vec::new(),
-        checks: Vec::new(),
-        fix: Vec::new(),
-        prevent: Vec::new(),
-        escalate: Vec::new(),
-        refs: Vec::new(),
-        alternatives: Vec::new(),
-        tokens: facts.tokens.clone(),
-        text: facts.text.clone(),
-        error: None,
-    };
+    let mut d = Diagnosis::from_facts(facts);
+    d.provider = prov.map(|p| p.name.clone());
     match fired.first() {
         Some(top) => {
             let rule = &rs.rules[top.rule as usize];
@@ -318,7 +328,7 @@ pub enum NotABounce {
 
 /// The diagnosis for a message that is not a delivery failure.
 pub fn not_a_bounce(what: NotABounce, facts: &Facts) -> Diagnosis {
-    let (reason, title, diagnosis, fix): (&str, &str, &str, &[&str]) = match what {
+    let (reason, title, diagnosis, fix, refs): (&str, &str, &str, &[&str], &str) = match what {
         NotABounce::Feedback => (
             "feedback",
             "Complaint (ARF feedback report)",
@@ -328,54 +338,35 @@ pub fn not_a_bounce(what: NotABounce, facts: &Facts) -> Diagnosis {
                 "Check what made it unwanted: consent, frequency, a missing or broken unsubscribe link",
                 "Keep the complaint rate under 0.1% (Gmail and Yahoo require under 0.3%)",
             ],
+            "https://www.rfc-editor.org/rfc/rfc5965",
         ),
         NotABounce::Vacation => (
             "vacation",
             "Automatic reply",
             "Not a bounce: an automatic reply (out of office); the message was delivered",
             &["Nothing to fix; do not count it as a failure or suppress the address"],
+            "https://www.rfc-editor.org/rfc/rfc3834",
         ),
         NotABounce::Delivered => (
             "delivered",
             "Delivery notice",
             "Not a bounce: the report says the message was delivered (or relayed onward)",
             &["Nothing to fix"],
+            "https://www.rfc-editor.org/rfc/rfc3464",
         ),
     };
-    Diagnosis {
-        source: None,
-        line: None,
-        message: None,
-        esp_verdict: None,
-        recipient: facts.recipient.clone(),
-        code: facts.code,
-        status: facts.status,
-        status_meaning: facts.status.map(status::status_meaning),
-        permanent: None,
-        retry: Retry::Unknown,
-        provider: None,
-        stage: None,
-        remote_host: facts.host.clone(),
-        client_ip: facts.client_ip.clone(),
-        reason: reason.into(),
-        category: "not_a_bounce".into(),
-        category_title: title.into(),
-        rule: None,
-        confidence: 1.0,
-        diagnosis: diagnosis.into(),
-        evidence: Vec::new(),
-        checks: Vec::new(),
-        fix: fix.iter().map(|s| s.to_string()).collect(),
-        prevent: Vec::new(),
-        escalate: Vec::new(),
-        refs: vec![
-            "https://www.rfc-editor.org/rfc/rfc5965".into(),
-            "https://www.rfc-editor.org/rfc/rfc3834".into(),
-            "https://www.rfc-editor.org/rfc/rfc3464".into(),
-        ],
-        alternatives: Vec::new(),
-        tokens: Vec::new(),
-        text: facts.text.clone(),
-        error: None,
-    }
+    let mut d = Diagnosis::from_facts(facts);
+    // Not a failure: neither permanent nor transient, nothing to retry.
+    d.permanent = None;
+    d.retry = Retry::Unknown;
+    d.stage = None;
+    d.tokens = Vec::new();
+    d.reason = reason.into();
+    d.category = "not_a_bounce".into();
+    d.category_title = title.into();
+    d.confidence = 1.0;
+    d.diagnosis = diagnosis.into();
+    d.fix = fix.iter().map(|s| s.to_string()).collect();
+    d.refs = vec![refs.into()];
+    d
 }
