@@ -1403,18 +1403,59 @@ pub struct RequiredKeys {
     pub statuses: Vec<StatusPattern>,
 }
 
-impl RequiredKeys {
+/// Keys of some kind that a condition needs (triggers, statuses, facts).
+trait Keys: Default {
+    fn len(&self) -> usize;
+    fn merge(&mut self, other: Self);
+}
+
+impl Keys for RequiredKeys {
     fn len(&self) -> usize {
         self.triggers.len() + self.statuses.len()
+    }
+    fn merge(&mut self, other: Self) {
+        self.triggers.extend(other.triggers);
+        self.statuses.extend(other.statuses);
+    }
+}
+
+impl Keys for ProviderKeys {
+    fn len(&self) -> usize {
+        self.triggers.len() + self.fields.len()
+    }
+    fn merge(&mut self, other: Self) {
+        self.triggers.extend(other.triggers);
+        self.fields.extend(other.fields);
     }
 }
 
 /// The keys of which at least one must be present for `e` to hold, or
-/// `None` when `e` can hold without any (the rule is then evaluated for
-/// every input). Rules keyed by status are looked up by the reply's status
-/// instead of being evaluated for every reply.
-pub fn required_keys(e: &Expr) -> Option<RequiredKeys> {
+/// `None` when `e` can hold without any. `leaf` gives the keys of a single
+/// condition; a conjunction needs the keys of its narrowest keyed part, a
+/// disjunction the keys of all its parts (and has none if one part has
+/// none).
+fn needed<K: Keys>(e: &Expr, leaf: &impl Fn(&Expr) -> Option<K>) -> Option<K> {
     match e {
+        Expr::And(v) => v
+            .iter()
+            .filter_map(|x| needed(x, leaf))
+            .min_by_key(Keys::len),
+        Expr::Or(v) => {
+            let mut all = K::default();
+            for x in v {
+                all.merge(needed(x, leaf)?);
+            }
+            Some(all)
+        }
+        other => leaf(other),
+    }
+}
+
+/// What a rule needs before it is worth evaluating: a trigger or a status.
+/// Rules keyed by status are looked up by the reply's status instead of
+/// being evaluated for every reply.
+pub fn required_keys(e: &Expr) -> Option<RequiredKeys> {
+    needed(e, &|e| match e {
         Expr::Text(ids) if !ids.is_empty() => Some(RequiredKeys {
             triggers: ids.clone(),
             statuses: Vec::new(),
@@ -1431,29 +1472,14 @@ pub fn required_keys(e: &Expr) -> Option<RequiredKeys> {
                 detail: *detail,
             }],
         }),
-        // One conjunct that needs a key is enough; take the narrowest.
-        Expr::And(v) => v
-            .iter()
-            .filter_map(required_keys)
-            .min_by_key(RequiredKeys::len),
-        // Every alternative must need one; then any of their keys will do.
-        Expr::Or(v) => {
-            let mut all = RequiredKeys::default();
-            for x in v {
-                let k = required_keys(x)?;
-                all.triggers.extend(k.triggers);
-                all.statuses.extend(k.statuses);
-            }
-            Some(all)
-        }
         _ => None,
-    }
+    })
 }
 
-/// What must be present for a provider's condition to hold: one of the
-/// triggers, or one of the facts tested.
+/// What a provider's condition needs: one of its triggers, or one of the
+/// facts it tests.
 pub fn provider_keys(e: &Expr) -> Option<ProviderKeys> {
-    match e {
+    needed(e, &|e| match e {
         Expr::Text(ids) if !ids.is_empty() => Some(ProviderKeys {
             triggers: ids.clone(),
             ..ProviderKeys::default()
@@ -1462,43 +1488,8 @@ pub fn provider_keys(e: &Expr) -> Option<ProviderKeys> {
             fields: vec![*f],
             ..ProviderKeys::default()
         }),
-        Expr::And(v) => v
-            .iter()
-            .filter_map(provider_keys)
-            .min_by_key(|k| k.triggers.len() + k.fields.len()),
-        Expr::Or(v) => {
-            let mut all = ProviderKeys::default();
-            for x in v {
-                let k = provider_keys(x)?;
-                all.triggers.extend(k.triggers);
-                all.fields.extend(k.fields);
-            }
-            Some(all)
-        }
         _ => None,
-    }
-}
-
-/// The triggers of which at least one must occur for `e` to hold, or `None`
-/// when `e` can hold without any (then the rule is always evaluated).
-pub fn required_triggers(e: &Expr) -> Option<Vec<PatternId>> {
-    match e {
-        Expr::Text(ids) if !ids.is_empty() => Some(ids.clone()),
-        // One conjunct that needs a trigger is enough; take the narrowest.
-        Expr::And(v) => v
-            .iter()
-            .filter_map(required_triggers)
-            .min_by_key(|ids| ids.len()),
-        // Every alternative must need one; then any of their triggers will do.
-        Expr::Or(v) => {
-            let mut all = Vec::new();
-            for x in v {
-                all.extend(required_triggers(x)?);
-            }
-            Some(all)
-        }
-        _ => None,
-    }
+    })
 }
 
 #[cfg(test)]
