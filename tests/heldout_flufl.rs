@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Found addresses / expected addresses, at least (2026-11-27: see the book).
-const RECALL_FLOOR: f64 = 0.90;
+const RECALL_FLOOR: f64 = 0.95;
 /// Messages whose recipient set is exactly the expected one, at least.
-const EXACT_FLOOR: f64 = 0.83;
+const EXACT_FLOOR: f64 = 0.86;
 
 /// `('detector', 'file.txt', [b'a@x', b'b@y'], False)` rows of the table.
 fn expectations(src: &str) -> BTreeMap<String, BTreeSet<String>> {
@@ -90,6 +90,14 @@ fn recipients_of_held_out_bounces() {
     for m in &misses {
         eprintln!("  miss: {m}");
     }
-    assert!(recall >= RECALL_FLOOR, "recall {:.1}% under the floor", recall * 100.0);
-    assert!(exact_rate >= EXACT_FLOOR, "exact {:.1}% under the floor", exact_rate * 100.0);
+    assert!(
+        recall >= RECALL_FLOOR,
+        "recall {:.1}% under the floor",
+        recall * 100.0
+    );
+    assert!(
+        exact_rate >= EXACT_FLOOR,
+        "exact {:.1}% under the floor",
+        exact_rate * 100.0
+    );
 }

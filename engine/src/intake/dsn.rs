@@ -35,9 +35,16 @@ pub struct RecipientFields {
 }
 
 impl RecipientFields {
+    /// The failed address: `Final-Recipient`, unless it names a local
+    /// delivery agent (`userx@sims-ms-daemon`, no dot in the domain) and
+    /// `Original-Recipient` names a real address.
     pub fn recipient(&self) -> Option<&str> {
+        let real = |a: &&str| a.rsplit_once('@').is_some_and(|(_, d)| d.contains('.'));
         self.final_recipient
             .as_deref()
+            .filter(real)
+            .or(self.original_recipient.as_deref().filter(real))
+            .or(self.final_recipient.as_deref())
             .or(self.original_recipient.as_deref())
     }
 }

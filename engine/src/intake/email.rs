@@ -134,6 +134,17 @@ fn truncate_at_char(s: &mut String, max: usize) {
     }
 }
 
+/// Mailing-list infrastructure (`list-bounces`, `list-request`,
+/// `owner-list`, `list-admin`): the list's own addresses, mentioned in a
+/// bounce of a list message, never the failed recipient.
+fn is_list_address(local: &str) -> bool {
+    ["-bounces", "-admin", "-request", "-owner"]
+        .iter()
+        .any(|s| local.ends_with(s))
+        || local.starts_with("owner-")
+        || local.contains("-bounces+")
+}
+
 /// Local parts that are never the failed recipient.
 const SYSTEM_LOCAL_PARTS: &[&str] = &[
     "mailer-daemon",
@@ -740,6 +751,7 @@ fn recipient_blocks(report: &str, excluded: &[String]) -> Vec<(String, String)> 
             let local = a.split('@').next().unwrap_or("");
             if excluded.contains(&a)
                 || SYSTEM_LOCAL_PARTS.contains(&local)
+                || is_list_address(local)
                 || starts.iter().any(|(s, _)| *s == a)
             {
                 continue;

@@ -167,7 +167,8 @@ fn is_domain_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-')
 }
 
-/// Every e-mail address, in order.
+/// Every e-mail address, in order. Exchange's `SMTP=`/`smtp:` prefixes and
+/// leading quotes are not part of it; `...` after a domain ends it.
 pub fn emails(s: &str) -> Vec<(String, Range<usize>)> {
     let b = s.as_bytes();
     let mut out = Vec::new();
@@ -176,14 +177,35 @@ pub fn emails(s: &str) -> Vec<(String, Range<usize>)> {
         while start > 0 && is_local_char(b[start - 1]) {
             start -= 1;
         }
+        // A local part does not start with punctuation (`'user@...` is a
+        // quoted address), and `SMTP=` / `smtp:` is Exchange's prefix.
+        while start < at && matches!(b[start], b'.' | b'\'' | b'=' | b'-') {
+            start += 1;
+        }
+        for prefix in ["smtp=", "smtp:", "rfc822;"] {
+            if s[start..at].len() > prefix.len()
+                && s[start..start + prefix.len()].eq_ignore_ascii_case(prefix)
+            {
+                start += prefix.len();
+            }
+        }
         let mut end = at + 1;
-        while end < b.len() && is_domain_char(b[end]) {
+        // A domain ends at two dots in a row (`user@example.net...`).
+        while end < b.len()
+            && is_domain_char(b[end])
+            && !(b[end] == b'.' && b.get(end + 1) == Some(&b'.'))
+        {
             end += 1;
         }
         while end > at + 1 && matches!(b[end - 1], b'.' | b'-') {
             end -= 1;
         }
         let domain = &s[at + 1..end];
+        let local = &s[start..at];
+        // `david...@gmail.com` is an address shortened for display
+        if local.contains("..") || local.ends_with('.') {
+            continue;
+        }
         if start < at && domain.contains('.') && !domain.starts_with('.') {
             out.push((s[start..end].to_string(), start..end));
         }
@@ -315,6 +337,39 @@ mod tests {
         assert_eq!(
             urls("see https://x.example/a?b=1. now"),
             vec!["https://x.example/a?b=1"]
+        );
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::emails;
+
+    fn first(s: &str) -> String {
+        emails(s)
+            .into_iter()
+            .next()
+            .map(|e| e.0)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn prefixes_quotes_and_trailing_dots_are_not_the_address() {
+        assert_eq!(first("SMTP=userx@example.com"), "userx@example.com");
+        assert_eq!(first("smtp:userx@example.com"), "userx@example.com");
+        assert_eq!(first("'userx@example.uk'"), "userx@example.uk");
+        assert_eq!(
+            first("<subscriber@earthlink.net>...user unknown"),
+            "subscriber@earthlink.net"
+        );
+        assert_eq!(
+            first("subscriber@earthlink.net...User"),
+            "subscriber@earthlink.net"
+        );
+        // VERP and tagged addresses keep their `=` and `+`
+        assert_eq!(
+            first("list-bounces+bob=example.com@lists.example.org"),
+            "list-bounces+bob=example.com@lists.example.org"
         );
     }
 }
