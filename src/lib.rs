@@ -2,6 +2,7 @@
 //! binary and the integration tests share: the built-in rule packs and how
 //! rules are loaded.
 
+pub mod authoring;
 pub mod rules;
 pub mod scan;
 

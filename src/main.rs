@@ -22,7 +22,7 @@ use bouncedx::rules;
     max_term_width = 100
 )]
 #[command(
-    after_help = "Examples:\n  bouncedx diagnose \"550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org\"\n  tail -f mail.log | bouncedx diagnose --format jsonl -\n  bouncedx scan --summary table bounces/ /var/log/mail.log\n  bouncedx explain \"421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred\"\n  bouncedx check my-pack/\n\nExit codes: 0 success; 1 rule errors (or warnings with --deny-warnings); 2 usage or I/O error."
+    after_help = "Examples:\n  bouncedx diagnose \"550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org\"\n  tail -f mail.log | bouncedx diagnose --format jsonl -\n  bouncedx scan --summary table bounces/ /var/log/mail.log\n  bouncedx explain \"421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred\"\n  bouncedx check my-pack/\n  bouncedx new pack acme && bouncedx test acme\n\nExit codes: 0 success; 1 rule errors (or warnings with --deny-warnings); 2 usage or I/O error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -35,6 +35,8 @@ enum Command {
     Explain(commands::explain::Args),
     Scan(commands::scan::Args),
     Check(commands::check::Args),
+    Test(commands::test::Args),
+    New(commands::new::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +46,8 @@ fn main() -> ExitCode {
         Command::Explain(a) => commands::explain::run(a),
         Command::Scan(a) => commands::scan::run(a),
         Command::Check(a) => commands::check::run(a),
+        Command::Test(a) => commands::test::run(a),
+        Command::New(a) => commands::new::run(a),
     };
     match result {
         Ok(code) => code,

@@ -20,7 +20,24 @@ pub struct Args {
     pub deny_warnings: bool,
 }
 
+/// Every `pack.yaml` at or one level below `path` (a pack folder or a
+/// folder of packs), checked; the errors, one per bad manifest.
+fn manifest_errors(path: &std::path::Path) -> Vec<String> {
+    let mut dirs = vec![path.to_path_buf()];
+    if let Ok(entries) = std::fs::read_dir(path) {
+        dirs.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+    }
+    dirs.iter()
+        .filter(|d| d.join(bouncedx::authoring::manifest::FILE).is_file())
+        .filter_map(|d| bouncedx::authoring::manifest::load(d).err())
+        .collect()
+}
+
 pub fn run(a: Args) -> Result<ExitCode, String> {
+    let bad_manifests: Vec<String> = a.paths.iter().flat_map(|p| manifest_errors(p)).collect();
+    for e in &bad_manifests {
+        eprintln!("error: {e}");
+    }
     let mut packs: Vec<PackSource> = Vec::new();
     for p in &a.paths {
         packs.extend(
@@ -49,7 +66,9 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         };
         eprintln!("{summary}");
     }
-    let fail = c.report.has_errors() || (a.deny_warnings && c.report.warnings() > 0);
+    let fail = !bad_manifests.is_empty()
+        || c.report.has_errors()
+        || (a.deny_warnings && c.report.warnings() > 0);
     Ok(if fail {
         ExitCode::from(1)
     } else {

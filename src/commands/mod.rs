@@ -3,7 +3,9 @@
 pub mod check;
 pub mod diagnose;
 pub mod explain;
+pub mod new;
 pub mod scan;
+pub mod test;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,264 @@
+//! Test cases of a pack (`tests/*.yaml`) and their snapshots.
+//!
+//! ```yaml
+//! cases:
+//!   - name: spamhaus listing
+//!     reply: "550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org"
+//!     expect: core/ip_on_blocklist        # this rule must be the diagnosis
+//!   - name: deferral line
+//!     log: "Jun 17 ... status=deferred (host ... said: 421 4.7.0 [TSS04] ...)"
+//!     expect_not: [core/user_unknown]     # these rules must not fire
+//!   - name: a bounce we do not read yet
+//!     email: bounces/odd.eml              # a path relative to the case file
+//!     expect: acme/odd_bounce
+//!     todo: "the recipient block is not found"   # known miss: reported, not failed
+//! ```
+//!
+//! Each case's full diagnosis is kept as a snapshot next to the case file
+//! (`tests/snapshots/<file>__<case>.snap`, insta's format, so `cargo insta
+//! review` can read them too). A run compares the diagnosis with the
+//! snapshot; on a difference it writes `.snap.new` and prints a diff, and
+//! `--accept` makes the new one the snapshot.
+
+use bouncedx_engine::{Diagnosis, Engine};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// A case file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    pub cases: Vec<Case>,
+}
+
+/// One case: a name, one input, and what must (not) fire.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub name: String,
+    #[serde(default)]
+    pub reply: Option<String>,
+    #[serde(default)]
+    pub log: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The rule that must be the diagnosis.
+    #[serde(default)]
+    pub expect: Option<String>,
+    /// Rules that must not fire at all.
+    #[serde(default)]
+    pub expect_not: Vec<String>,
+    /// A known miss: why. The case runs and is reported, never failed.
+    #[serde(default)]
+    pub todo: Option<String>,
+}
+
+/// How one case went.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    Passed,
+    /// Expectations failed (the messages say which).
+    Failed(Vec<String>),
+    /// The snapshot differs (or is missing); the diff to show.
+    SnapshotChanged {
+        diff: String,
+        new_path: PathBuf,
+    },
+    Todo(String),
+}
+
+/// Reads the diagnoses a case's input yields.
+fn diagnose(engine: &Engine, case: &Case, base: &Path) -> Result<Vec<Diagnosis>, String> {
+    match (&case.reply, &case.log, &case.email) {
+        (Some(r), None, None) => Ok(vec![engine.diagnose_reply(r)]),
+        (None, Some(l), None) => match bouncedx_engine::intake::log::read_log_line(l) {
+            bouncedx_engine::intake::log::LogLine::Rejection(r) => {
+                Ok(vec![engine.diagnose_log_record(&r)])
+            }
+            bouncedx_engine::intake::log::LogLine::Skip => {
+                Err("the log line is not a rejection (bouncedx skips it)".into())
+            }
+        },
+        (None, None, Some(p)) => {
+            let path = base.join(p);
+            let bytes =
+                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            engine.diagnose_email(&bytes).map_err(|e| e.to_string())
+        }
+        _ => Err("a case needs exactly one of `reply`, `log` or `email`".into()),
+    }
+}
+
+/// `spamhaus listing` → `spamhaus_listing`.
+pub fn slug(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    s.split('_')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// The snapshot's path for a case of `case_file`.
+pub fn snapshot_path(case_file: &Path, case: &Case) -> PathBuf {
+    let stem = case_file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    case_file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("snapshots")
+        .join(format!("{stem}__{}.snap", slug(&case.name)))
+}
+
+/// The snapshot text: insta's header, then the diagnoses as JSON.
+fn snapshot_text(case_file: &Path, case: &Case, ds: &[Diagnosis]) -> String {
+    let body = if ds.len() == 1 {
+        serde_json::to_string_pretty(&ds[0])
+    } else {
+        serde_json::to_string_pretty(ds)
+    }
+    .expect("diagnoses serialise");
+    format!(
+        "---\nsource: {}\nexpression: {:?}\n---\n{body}\n",
+        case_file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        case.name
+    )
+}
+
+/// The content of a snapshot file, header removed.
+fn snapshot_body(text: &str) -> &str {
+    text.strip_prefix("---\n")
+        .and_then(|rest| rest.find("\n---\n").map(|p| &rest[p + 5..]))
+        .unwrap_or(text)
+}
+
+/// A unified diff of two snapshot bodies, old then new.
+fn diff(old: &str, new: &str) -> String {
+    let d = similar::TextDiff::from_lines(old, new);
+    let mut out = String::new();
+    for hunk in d.unified_diff().context_radius(3).iter_hunks() {
+        out.push_str(&format!("{hunk}"));
+    }
+    out
+}
+
+/// Runs one case: expectations first, then the snapshot.
+pub fn run_case(engine: &Engine, case_file: &Path, case: &Case, accept: bool) -> Outcome {
+    let base = case_file.parent().unwrap_or(Path::new("."));
+    let ds = match diagnose(engine, case, base) {
+        Ok(ds) => ds,
+        Err(e) => return Outcome::Failed(vec![e]),
+    };
+    let mut problems = Vec::new();
+    if let Some(want) = &case.expect {
+        let top = ds.first().and_then(|d| d.rule.as_deref());
+        if top != Some(want.as_str()) {
+            problems.push(format!(
+                "expected `{want}` to be the diagnosis, got {}",
+                top.map_or_else(
+                    || "no rule (the code-only fallback)".to_string(),
+                    |r| format!("`{r}`")
+                )
+            ));
+        }
+    }
+    for not in &case.expect_not {
+        let fired = ds.iter().any(|d| {
+            d.rule.as_deref() == Some(not.as_str()) || d.alternatives.iter().any(|a| &a.rule == not)
+        });
+        if fired {
+            problems.push(format!("`{not}` fired, and must not"));
+        }
+    }
+    if let Some(why) = &case.todo {
+        return Outcome::Todo(if problems.is_empty() {
+            format!("{why} (it passes now: remove `todo`)")
+        } else {
+            why.clone()
+        });
+    }
+    if !problems.is_empty() {
+        return Outcome::Failed(problems);
+    }
+    let path = snapshot_path(case_file, case);
+    let new_text = snapshot_text(case_file, case, &ds);
+    let new_path = path.with_extension("snap.new");
+    let old = std::fs::read_to_string(&path).ok();
+    if old.as_deref().map(snapshot_body) == Some(snapshot_body(&new_text)) {
+        let _ = std::fs::remove_file(&new_path);
+        return Outcome::Passed;
+    }
+    if accept {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        return match std::fs::write(&path, &new_text) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(&new_path);
+                Outcome::Passed
+            }
+            Err(e) => Outcome::Failed(vec![format!("cannot write {}: {e}", path.display())]),
+        };
+    }
+    if let Some(dir) = new_path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = std::fs::write(&new_path, &new_text);
+    let diff = match &old {
+        Some(o) => diff(snapshot_body(o), snapshot_body(&new_text)),
+        None => format!("(no snapshot yet)\n{}", snapshot_body(&new_text)),
+    };
+    Outcome::SnapshotChanged { diff, new_path }
+}
+
+/// Every case file of a pack: `tests/*.yaml`, sorted.
+pub fn case_files(pack: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(pack.join("tests"))
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Reads a case file; errors name the file.
+pub fn load(path: &Path) -> Result<CaseFile, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    serde_saphyr::from_str(&text).map_err(|e| {
+        format!(
+            "{}: {e}\n  = help: a case file is `cases:` then a list of cases with `name`, one of `reply`/`log`/`email`, and `expect`, `expect_not` or `todo`",
+            path.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_snapshot_bodies() {
+        assert_eq!(slug("Spamhaus listing (IP)!"), "spamhaus_listing_ip");
+        assert_eq!(
+            snapshot_body("---\nsource: a\nexpression: \"b\"\n---\n{}\n"),
+            "{}\n"
+        );
+        assert!(diff("a\nb\n", "a\nc\n").contains("-b\n+c"));
+    }
+}

@@ -1,0 +1,133 @@
+//! `bouncedx test`: run a pack's cases and compare diagnoses with snapshots.
+
+use bouncedx::authoring::{cases, manifest};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Run the test cases of rule packs against their snapshots.
+///
+/// Each PACK is a folder with `pack.yaml`, `.bdx` rule files and
+/// `tests/*.yaml` case files. Every case is diagnosed with the built-in
+/// packs plus PACK (which replaces a built-in pack of its name); its
+/// expectations are checked (`expect`: the rule that must answer;
+/// `expect_not`: rules that must not fire; `todo`: a known miss, reported but
+/// not failed), then its full diagnosis is compared with the snapshot in
+/// `tests/snapshots/`. A difference writes `.snap.new` beside it and prints
+/// a diff; `--accept` keeps the new diagnosis as the snapshot.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  bouncedx new pack acme && bouncedx test acme\n  bouncedx test --accept acme      # after reviewing the diff\n\nExit codes: 0 all cases passed (todo cases do not fail); 1 a case failed or a snapshot changed; 2 a pack or case file could not be read."
+)]
+pub struct Args {
+    /// Pack folders.
+    #[arg(required = true, value_name = "PACK")]
+    pub packs: Vec<PathBuf>,
+    /// Keep the new diagnoses as the snapshots (after reviewing the diffs).
+    #[arg(long)]
+    pub accept: bool,
+}
+
+/// Totals, printed like cargo test's result line.
+#[derive(Default)]
+pub struct Totals {
+    pub passed: usize,
+    pub failed: usize,
+    pub todo: usize,
+}
+
+pub fn run(a: Args) -> Result<ExitCode, String> {
+    let mut totals = Totals::default();
+    for pack in &a.packs {
+        test_pack(pack, a.accept, &mut totals)?;
+    }
+    let status = if totals.failed == 0 { "ok" } else { "FAILED" };
+    println!(
+        "\ntest result: {status}. {} passed; {} failed; {} todo",
+        totals.passed, totals.failed, totals.todo
+    );
+    Ok(if totals.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Runs one pack's cases, adding to `totals`.
+pub fn test_pack(pack: &Path, accept: bool, totals: &mut Totals) -> Result<(), String> {
+    let m = manifest::load(pack)?;
+    let folder = pack
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    if folder != m.name {
+        return Err(format!(
+            "{}: the manifest names the pack `{}` but its folder is `{folder}`\n  = help: rules refer to it by the folder's name; make them the same",
+            pack.join(manifest::FILE).display(),
+            m.name
+        ));
+    }
+    let c = bouncedx::rules::compile(&[pack.to_path_buf()], false)?;
+    if c.report.has_errors() {
+        eprint!(
+            "{}",
+            c.report.render(&c.sources, crate::output::color_stderr())
+        );
+        return Err(format!(
+            "pack `{}` does not compile; run `bouncedx check {}`",
+            m.name,
+            pack.display()
+        ));
+    }
+    let engine = bouncedx_engine::Engine::new(c.ruleset.expect("no errors, so a ruleset"));
+    let files = cases::case_files(pack);
+    let count: usize = files
+        .iter()
+        .filter_map(|f| cases::load(f).ok())
+        .map(|cf| cf.cases.len())
+        .sum();
+    println!("running {count} cases of pack {} {}", m.name, m.version);
+    if files.is_empty() {
+        println!("warning: {} has no tests/*.yaml case files", pack.display());
+    }
+    for file in files {
+        let cf = cases::load(&file)?;
+        for case in &cf.cases {
+            let label = format!(
+                "{}::{}",
+                file.file_stem().unwrap_or_default().to_string_lossy(),
+                case.name
+            );
+            match cases::run_case(&engine, &file, case, accept) {
+                cases::Outcome::Passed => {
+                    totals.passed += 1;
+                    println!("case {label} ... ok");
+                }
+                cases::Outcome::Todo(why) => {
+                    totals.todo += 1;
+                    println!("case {label} ... todo ({why})");
+                }
+                cases::Outcome::Failed(problems) => {
+                    totals.failed += 1;
+                    println!("case {label} ... FAILED");
+                    for p in problems {
+                        println!("    {p}");
+                    }
+                }
+                cases::Outcome::SnapshotChanged { diff, new_path } => {
+                    totals.failed += 1;
+                    println!("case {label} ... SNAPSHOT CHANGED");
+                    for line in diff.lines() {
+                        println!("    {line}");
+                    }
+                    println!(
+                        "    new snapshot written to {}; `bouncedx test --accept {}` keeps it",
+                        new_path.display(),
+                        pack.display()
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! The author's loop through the built binary, in a temporary folder:
+//! scaffold a pack (it passes), add a rule and a case (the run fails and
+//! shows the new diagnosis), accept (it passes), change the rule (the diff
+//! shows exactly the changed line).
+
+use std::path::Path;
+use std::process::Command;
+
+fn bouncedx(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bouncedx"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn scaffold_add_accept_change() {
+    let dir = std::env::temp_dir().join(format!("bouncedx-author-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let (code, out) = bouncedx(&dir, &["new", "pack", "acme"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("case cases::example mail block code ... ok"),
+        "{out}"
+    );
+    let (code, out) = bouncedx(&dir, &["test", "acme"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("test result: ok. 1 passed; 0 failed; 0 todo"),
+        "{out}"
+    );
+    let (code, out) = bouncedx(&dir, &["check", "--deny-warnings", "acme"]);
+    assert_eq!(code, 0, "{out}");
+
+    let rules = dir.join("acme/rules.bdx");
+    let mut text = std::fs::read_to_string(&rules).unwrap();
+    text.push_str(
+        r#"
+rule example_rate_code {
+  category   rate_limit
+  confidence certain
+  when       text matches /\bEXM-3\d\d\b/
+  diagnosis  "Example Mail is throttling your mail"
+  refs       "https://www.rfc-editor.org/rfc/rfc3463#section-3.8"
+  example    "421 4.7.0 [EXM-301] too many messages, slow down"
+}
+"#,
+    );
+    std::fs::write(&rules, &text).unwrap();
+    let cases = dir.join("acme/tests/cases.yaml");
+    let mut c = std::fs::read_to_string(&cases).unwrap();
+    c.push_str(
+        "  - name: throttling\n    reply: \"421 4.7.0 [EXM-301] too many messages, slow down\"\n    expect: acme/example_rate_code\n",
+    );
+    std::fs::write(&cases, c).unwrap();
+
+    let (code, out) = bouncedx(&dir, &["test", "acme"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("case cases::throttling ... SNAPSHOT CHANGED"),
+        "{out}"
+    );
+    assert!(out.contains("(no snapshot yet)"), "{out}");
+    assert!(dir
+        .join("acme/tests/snapshots/cases__throttling.snap.new")
+        .exists());
+
+    let (code, out) = bouncedx(&dir, &["test", "--accept", "acme"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!dir
+        .join("acme/tests/snapshots/cases__throttling.snap.new")
+        .exists());
+    let (code, _) = bouncedx(&dir, &["test", "acme"]);
+    assert_eq!(code, 0);
+
+    std::fs::write(
+        &rules,
+        text.replace(
+            "throttling your mail\"",
+            "throttling mail from {client_ip}\"",
+        ),
+    )
+    .unwrap();
+    let (code, out) = bouncedx(&dir, &["test", "acme"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("case cases::example mail block code ... ok"),
+        "{out}"
+    );
+    assert!(
+        out.contains("-  \"diagnosis\": \"Example Mail is throttling your mail\",")
+            && out.contains(
+                "+  \"diagnosis\": \"Example Mail is throttling mail from your sending IP\","
+            ),
+        "{out}"
+    );
+
+    // a wrong expectation fails with a message, not a snapshot diff
+    let c = std::fs::read_to_string(&cases).unwrap();
+    std::fs::write(
+        &cases,
+        c.replace("expect: acme/example_rate_code", "expect: acme/nope"),
+    )
+    .unwrap();
+    let (code, out) = bouncedx(&dir, &["test", "acme"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("expected `acme/nope` to be the diagnosis, got `acme/example_rate_code`"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn manifest_errors_are_clear() {
+    let dir = std::env::temp_dir().join(format!("bouncedx-manifest-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("newer")).unwrap();
+    std::fs::write(
+        dir.join("newer/pack.yaml"),
+        "name: newer\nversion: 1.0.0\nbouncedx: \">=99.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("newer/rules.bdx"), "import core\n").unwrap();
+    let (code, out) = bouncedx(&dir, &["test", "newer"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("needs bouncedx >=99.0"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
