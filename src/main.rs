@@ -37,6 +37,7 @@ enum Command {
     Check(commands::check::Args),
     Test(commands::test::Args),
     New(commands::new::Args),
+    Diff(commands::diff::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Command::Check(a) => commands::check::run(a),
         Command::Test(a) => commands::test::run(a),
         Command::New(a) => commands::new::run(a),
+        Command::Diff(a) => commands::diff::run(a),
     };
     match result {
         Ok(code) => code,

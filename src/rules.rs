@@ -40,7 +40,7 @@ pub fn packs_at(path: &Path) -> std::io::Result<Vec<PackSource>> {
             subdirs.sort();
             let mut out = Vec::new();
             for d in subdirs {
-                let pack = bouncedx_dsl::load_pack(&d)?;
+                let pack = load_pack(&d)?;
                 if !pack.files.is_empty() {
                     out.push(pack);
                 }
@@ -57,7 +57,19 @@ pub fn packs_at(path: &Path) -> std::io::Result<Vec<PackSource>> {
             return Ok(out);
         }
     }
-    Ok(vec![bouncedx_dsl::load_pack(path)?])
+    Ok(vec![load_pack(path)?])
+}
+
+/// A pack folder's files; its name is the manifest's (`pack.yaml`) when it
+/// has one, so two versions of a pack in two folders are the same pack.
+fn load_pack(dir: &Path) -> std::io::Result<PackSource> {
+    let mut pack = bouncedx_dsl::load_pack(dir)?;
+    if dir.join(crate::authoring::manifest::FILE).is_file() {
+        let m = crate::authoring::manifest::load(dir)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        pack.name = m.name;
+    }
+    Ok(pack)
 }
 
 /// Compiles the built-in packs (unless `no_defaults`) with the given ones;

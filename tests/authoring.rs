@@ -104,6 +104,49 @@ rule example_rate_code {
         "{out}"
     );
 
+    // diff: the old pack (a copy taken before the change) against the new
+    let old = dir.join("acme-old");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::copy(dir.join("acme/pack.yaml"), old.join("pack.yaml")).unwrap();
+    std::fs::write(old.join("rules.bdx"), &text).unwrap();
+    std::fs::write(
+        dir.join("replies.txt"),
+        "421 4.7.0 [EXM-301] too many messages, slow down\n550 5.1.1 user unknown\n",
+    )
+    .unwrap();
+    let (code, out) = bouncedx(
+        &dir,
+        &[
+            "diff",
+            "--old",
+            "acme-old",
+            "--new",
+            "acme",
+            "--input",
+            "reply",
+            "replies.txt",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("replies.txt:1") && out.contains("1 of 2 answers change"),
+        "{out}"
+    );
+    let (code, out) = bouncedx(
+        &dir,
+        &[
+            "diff",
+            "--old",
+            "acme",
+            "--new",
+            "acme",
+            "--input",
+            "reply",
+            "replies.txt",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+
     // a wrong expectation fails with a message, not a snapshot diff
     let c = std::fs::read_to_string(&cases).unwrap();
     std::fs::write(

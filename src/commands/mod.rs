@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod diagnose;
+pub mod diff;
 pub mod explain;
 pub mod new;
 pub mod scan;

@@ -55,18 +55,6 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
 /// Runs one pack's cases, adding to `totals`.
 pub fn test_pack(pack: &Path, accept: bool, totals: &mut Totals) -> Result<(), String> {
     let m = manifest::load(pack)?;
-    let folder = pack
-        .canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_default();
-    if folder != m.name {
-        return Err(format!(
-            "{}: the manifest names the pack `{}` but its folder is `{folder}`\n  = help: rules refer to it by the folder's name; make them the same",
-            pack.join(manifest::FILE).display(),
-            m.name
-        ));
-    }
     let c = bouncedx::rules::compile(&[pack.to_path_buf()], false)?;
     if c.report.has_errors() {
         eprint!(

@@ -41,7 +41,7 @@ pub enum Form {
 }
 
 /// A unit of work, small enough to hold in memory with a few dozen others.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Job {
     /// One e-mail; `message` is its index in an mbox.
     Email {
