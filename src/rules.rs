@@ -75,17 +75,24 @@ fn load_pack(dir: &Path) -> std::io::Result<PackSource> {
 /// Compiles the built-in packs (unless `no_defaults`) with the given ones;
 /// a given pack replaces a built-in pack of the same name.
 pub fn compile(paths: &[std::path::PathBuf], no_defaults: bool) -> Result<Compilation, String> {
-    let mut packs: Vec<PackSource> = Vec::new();
+    let mut given: Vec<PackSource> = Vec::new();
     for p in paths {
         let found =
             packs_at(p).map_err(|e| format!("cannot read rules at `{}`: {e}", p.display()))?;
-        packs.extend(found);
+        given.extend(found);
     }
-    if !no_defaults {
-        for b in builtin_packs() {
-            if !packs.iter().any(|p| p.name == b.name) {
-                packs.push(b);
-            }
+    // Built-in packs first, in their order; a given pack of the same name
+    // takes the built-in's place, so rules rank the same whichever way the
+    // packs were loaded (ties are broken by definition order).
+    let mut packs: Vec<PackSource> = if no_defaults {
+        Vec::new()
+    } else {
+        builtin_packs()
+    };
+    for g in given {
+        match packs.iter_mut().find(|p| p.name == g.name) {
+            Some(slot) => *slot = g,
+            None => packs.push(g),
         }
     }
     if packs.is_empty() {

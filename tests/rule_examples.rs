@@ -1,6 +1,8 @@
 //! Every shipped rule proves itself: each `example` makes it fire, each
 //! `counterexample` does not, and the full diagnosis of every example is an
-//! insta snapshot (review changes with `cargo insta review`).
+//! insta snapshot kept in its pack (`rulesets/<pack>/tests/snapshots/`),
+//! the same files `bouncedx test` compares (review changes with `cargo
+//! insta review` or `bouncedx test`).
 
 use bouncedx_engine::intake::reply::parse_reply;
 use bouncedx_engine::{explain, matcher};
@@ -31,14 +33,29 @@ fn examples_fire_and_counterexamples_do_not() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The same snapshots `bouncedx test rulesets/<pack>` compares, read and
+/// written through insta (`cargo insta review` works on them too): each
+/// pack keeps its rules' example diagnoses in `tests/snapshots/`.
 #[test]
 fn example_diagnoses_are_as_reviewed() {
     let engine = bouncedx::default_engine();
     for rule in &engine.ruleset.rules {
-        for (n, text) in rule.examples.iter().enumerate() {
-            let d = engine.diagnose_reply(text);
-            insta::assert_json_snapshot!(format!("{}-{}", rule.id.replace('/', "__"), n + 1), d);
-        }
+        let (pack, short) = rule.id.split_once('/').expect("qualified rule id");
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("rulesets")
+                .join(pack)
+                .join("tests/snapshots"),
+        );
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| {
+            for (n, text) in rule.examples.iter().enumerate() {
+                let d = engine.diagnose_reply(text);
+                let name = bouncedx::authoring::cases::slug(&format!("{short} example {}", n + 1));
+                insta::assert_json_snapshot!(format!("examples__{name}"), d);
+            }
+        });
     }
 }
 

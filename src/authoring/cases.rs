@@ -8,6 +8,7 @@
 //!   - name: deferral line
 //!     log: "Jun 17 ... status=deferred (host ... said: 421 4.7.0 [TSS04] ...)"
 //!     expect_not: [core/user_unknown]     # these rules must not fire
+//!     fires: [core/rate_limited]          # these must fire (top or alternative)
 //!   - name: a bounce we do not read yet
 //!     email: bounces/odd.eml              # a path relative to the case file
 //!     expect: acme/odd_bounce
@@ -45,12 +46,60 @@ pub struct Case {
     /// The rule that must be the diagnosis.
     #[serde(default)]
     pub expect: Option<String>,
+    /// Rules that must fire, as the diagnosis or an alternative.
+    #[serde(default)]
+    pub fires: Vec<String>,
     /// Rules that must not fire at all.
     #[serde(default)]
     pub expect_not: Vec<String>,
     /// A known miss: why. The case runs and is reported, never failed.
     #[serde(default)]
     pub todo: Option<String>,
+    /// Expectations only, no snapshot (a rule's counterexamples).
+    #[serde(skip)]
+    pub no_snapshot: bool,
+}
+
+/// The name of the virtual case file that holds a pack's rule examples.
+pub const EXAMPLES: &str = "examples.yaml";
+
+/// Every `example` and `counterexample` of the pack's rules, as cases: an
+/// example must make its rule the diagnosis (and its diagnosis is
+/// snapshotted), a counterexample must not make it fire. So every rule has
+/// cases, written where the rule is.
+pub fn example_cases(rs: &bouncedx_engine::Ruleset, pack: &str) -> Vec<Case> {
+    let prefix = format!("{pack}/");
+    let mut out = Vec::new();
+    for rule in rs.rules.iter().filter(|r| r.id.starts_with(&prefix)) {
+        let short = &rule.id[prefix.len()..];
+        for (n, e) in rule.examples.iter().enumerate() {
+            out.push(Case {
+                name: format!("{short} example {}", n + 1),
+                reply: Some(e.clone()),
+                log: None,
+                email: None,
+                expect: None,
+                fires: vec![rule.id.clone()],
+                expect_not: Vec::new(),
+                todo: None,
+                no_snapshot: false,
+            });
+        }
+        for (n, c) in rule.counterexamples.iter().enumerate() {
+            out.push(Case {
+                name: format!("{short} counterexample {}", n + 1),
+                reply: Some(c.clone()),
+                log: None,
+                email: None,
+                expect: None,
+                fires: Vec::new(),
+                expect_not: vec![rule.id.clone()],
+                todo: None,
+                no_snapshot: true,
+            });
+        }
+    }
+    out
 }
 
 /// How one case went.
@@ -175,6 +224,15 @@ pub fn run_case(engine: &Engine, case_file: &Path, case: &Case, accept: bool) ->
             ));
         }
     }
+    for must in &case.fires {
+        let fired = ds.iter().any(|d| {
+            d.rule.as_deref() == Some(must.as_str())
+                || d.alternatives.iter().any(|a| &a.rule == must)
+        });
+        if !fired {
+            problems.push(format!("`{must}` did not fire"));
+        }
+    }
     for not in &case.expect_not {
         let fired = ds.iter().any(|d| {
             d.rule.as_deref() == Some(not.as_str()) || d.alternatives.iter().any(|a| &a.rule == not)
@@ -192,6 +250,9 @@ pub fn run_case(engine: &Engine, case_file: &Path, case: &Case, accept: bool) ->
     }
     if !problems.is_empty() {
         return Outcome::Failed(problems);
+    }
+    if case.no_snapshot {
+        return Outcome::Passed;
     }
     let path = snapshot_path(case_file, case);
     let new_text = snapshot_text(case_file, case, &ds);

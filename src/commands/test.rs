@@ -69,17 +69,32 @@ pub fn test_pack(pack: &Path, accept: bool, totals: &mut Totals) -> Result<(), S
     }
     let engine = bouncedx_engine::Engine::new(c.ruleset.expect("no errors, so a ruleset"));
     let files = cases::case_files(pack);
-    let count: usize = files
-        .iter()
-        .filter_map(|f| cases::load(f).ok())
-        .map(|cf| cf.cases.len())
-        .sum();
+    let examples = cases::example_cases(&engine.ruleset, &m.name);
+    let count: usize = examples.len()
+        + files
+            .iter()
+            .filter_map(|f| cases::load(f).ok())
+            .map(|cf| cf.cases.len())
+            .sum::<usize>();
     println!("running {count} cases of pack {} {}", m.name, m.version);
     if files.is_empty() {
         println!("warning: {} has no tests/*.yaml case files", pack.display());
     }
+    let mut runs: Vec<(PathBuf, cases::CaseFile)> = vec![(
+        pack.join("tests").join(cases::EXAMPLES),
+        cases::CaseFile { cases: examples },
+    )];
     for file in files {
-        let cf = cases::load(&file)?;
+        if file.file_name().is_some_and(|n| n == cases::EXAMPLES) {
+            return Err(format!(
+                "{}: `{}` is the name bouncedx gives the rules' own examples; rename the file",
+                file.display(),
+                cases::EXAMPLES
+            ));
+        }
+        runs.push((file.clone(), cases::load(&file)?));
+    }
+    for (file, cf) in runs {
         for case in &cf.cases {
             let label = format!(
                 "{}::{}",
