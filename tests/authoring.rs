@@ -35,7 +35,7 @@ fn scaffold_add_accept_change() {
     let (code, out) = bouncedx(&dir, &["test", "acme"]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("test result: ok. 1 passed; 0 failed; 0 todo"),
+        out.contains("test result: ok. 3 passed; 0 failed; 0 todo"),
         "{out}"
     );
     let (code, out) = bouncedx(&dir, &["check", "--deny-warnings", "acme"]);
