@@ -38,6 +38,7 @@ enum Command {
     Test(commands::test::Args),
     New(commands::new::Args),
     Diff(commands::diff::Args),
+    Fmt(commands::fmt::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
         Command::Test(a) => commands::test::run(a),
         Command::New(a) => commands::new::run(a),
         Command::Diff(a) => commands::diff::run(a),
+        Command::Fmt(a) => commands::fmt::run(a),
     };
     match result {
         Ok(code) => code,

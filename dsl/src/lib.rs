@@ -38,6 +38,7 @@ pub mod ast;
 pub mod codes;
 pub mod compile;
 pub mod diagnostics;
+pub mod format;
 pub mod ir;
 pub mod lints;
 pub mod parser;

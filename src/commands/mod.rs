@@ -4,6 +4,7 @@ pub mod check;
 pub mod diagnose;
 pub mod diff;
 pub mod explain;
+pub mod fmt;
 pub mod new;
 pub mod scan;
 pub mod test;

@@ -1,0 +1,91 @@
+use super::*;
+use proptest::prelude::*;
+
+const MESSY: &str = "# a pack\n\n\n\nphrases odd = [\n\"a b\",   \"c\",\n      /x[a-z]+/,\n]\nrule r1 {   \n\n category blacklist\n  confidence    high\n      when text has odd\n   and not text has [\"z\"]\n  # why this rule\n fix \"one\"\n \"two\"\n  counterexample \"550 x\"\n      \"551 y\"\n\n}\n\n\n";
+
+#[test]
+fn messy_file_becomes_canonical() {
+    let out = format(MESSY);
+    assert_eq!(
+        out,
+        "# a pack\n\nphrases odd = [\n  \"a b\",   \"c\",\n  /x[a-z]+/,\n]\nrule r1 {\n  category   blacklist\n  confidence high\n  when       text has odd\n             and not text has [\"z\"]\n  # why this rule\n  fix        \"one\"\n             \"two\"\n  counterexample \"550 x\"\n                 \"551 y\"\n}\n"
+    );
+    assert!(same_meaning(MESSY, &out));
+    assert_eq!(format(&out), out, "idempotent");
+}
+
+#[test]
+fn braces_in_strings_regexes_and_comments_do_not_count() {
+    let src = "rule r {\n  diagnosis \"a { b [\"\n  when text matches /\\{[/ # }\n  fix \"x\"\n}\n";
+    let out = format(src);
+    assert!(out.ends_with("  fix        \"x\"\n}\n"), "{out}");
+    assert!(same_meaning(src, &out));
+}
+
+#[test]
+fn a_change_of_meaning_is_seen() {
+    assert!(!same_meaning(
+        "rule r {\n  fix \"a\"\n}\n",
+        "rule r {\n  fix \"b\"\n}\n"
+    ));
+}
+
+/// The shipped packs, one pass, byte for byte.
+#[test]
+fn shipped_packs_are_formatted() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rulesets");
+    for pack in std::fs::read_dir(&root).unwrap().flatten() {
+        for f in std::fs::read_dir(pack.path()).unwrap().flatten() {
+            if f.path().extension().is_some_and(|x| x == "bdx") {
+                let src = std::fs::read_to_string(f.path()).unwrap();
+                assert_eq!(
+                    format(&src),
+                    src,
+                    "{} is not formatted: run `bouncedx fmt rulesets/`",
+                    f.path().display()
+                );
+            }
+        }
+    }
+}
+
+fn shipped_sources() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rulesets");
+    let mut out = Vec::new();
+    for pack in std::fs::read_dir(&root).unwrap().flatten() {
+        for f in std::fs::read_dir(pack.path()).unwrap().flatten() {
+            if f.path().extension().is_some_and(|x| x == "bdx") {
+                out.push(std::fs::read_to_string(f.path()).unwrap());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Packs with their layout scrambled (indentation, trailing blanks,
+    /// runs of blank lines) format to the same text, keep their meaning, and a
+    /// second pass changes nothing.
+    #[test]
+    fn scrambled_layout_formats_back(which in 0usize..14, seed in proptest::collection::vec(0u8..6, 1..400)) {
+        let sources = shipped_sources();
+        let src = &sources[which % sources.len()];
+        let mut scrambled = String::new();
+        for (i, line) in src.lines().enumerate() {
+            let k = seed[i % seed.len()];
+            scrambled.push_str(&" ".repeat(k as usize));
+            scrambled.push_str(line.trim_start());
+            if k == 3 { scrambled.push_str("   "); }
+            scrambled.push('\n');
+            // runs of blank lines (never new blank lines between fields)
+            if k == 5 && line.trim().is_empty() { scrambled.push('\n'); }
+        }
+        let once = format(&scrambled);
+        prop_assert!(same_meaning(src, &once));
+        prop_assert_eq!(format(&once), once.clone());
+        prop_assert_eq!(&once, &format(src));
+    }
+}

@@ -1,0 +1,87 @@
+//! `bouncedx fmt`: rewrite rule files in the one canonical layout.
+
+use bouncedx_dsl::format::{format, same_meaning};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Format rule files (`.bdx`) in the canonical layout, keeping every comment.
+///
+/// Only white space at the start and end of lines and blank lines change;
+/// each file's new text is parsed again and compared with the old one, and a
+/// file whose meaning would change is left alone and reported (please file a
+/// bug with it). PATH is a `.bdx` file, a pack folder or a folder of packs.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  bouncedx fmt my-pack/\n  bouncedx fmt --check rulesets/     # in CI: exit 1 if a file is not formatted\n\nExit codes: 0 formatted (or, with --check, already formatted); 1 --check found unformatted files; 2 a file could not be read, written or safely formatted."
+)]
+pub struct Args {
+    /// Files or folders.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Change nothing; list the files that are not formatted.
+    #[arg(long)]
+    pub check: bool,
+}
+
+fn bdx_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for e in entries {
+            if e.is_dir() || e.extension().is_some_and(|x| x == "bdx") {
+                bdx_files(&e, out)?;
+            }
+        }
+    } else {
+        out.push(path.to_path_buf());
+    }
+    Ok(())
+}
+
+pub fn run(a: Args) -> Result<ExitCode, String> {
+    let mut files = Vec::new();
+    for p in &a.paths {
+        bdx_files(p, &mut files).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+    }
+    let (mut changed, mut unsafe_files) = (Vec::new(), Vec::new());
+    for f in &files {
+        let src = std::fs::read_to_string(f)
+            .map_err(|e| format!("cannot read `{}`: {e}", f.display()))?;
+        let out = format(&src);
+        if out == src {
+            continue;
+        }
+        if !same_meaning(&src, &out) {
+            unsafe_files.push(f.clone());
+            continue;
+        }
+        changed.push(f.clone());
+        if !a.check {
+            std::fs::write(f, out).map_err(|e| format!("cannot write `{}`: {e}", f.display()))?;
+        }
+    }
+    for f in &unsafe_files {
+        eprintln!(
+            "error: {}: formatting would change its meaning; left as it is (please report this file)",
+            f.display()
+        );
+    }
+    let verb = if a.check {
+        "not formatted"
+    } else {
+        "formatted"
+    };
+    for f in &changed {
+        println!("{verb}: {}", f.display());
+    }
+    eprintln!("{} file(s) checked, {} {verb}", files.len(), changed.len());
+    Ok(if !unsafe_files.is_empty() {
+        ExitCode::from(2)
+    } else if a.check && !changed.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
