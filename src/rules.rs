@@ -64,12 +64,83 @@ pub fn packs_at(path: &Path) -> std::io::Result<Vec<PackSource>> {
 /// has one, so two versions of a pack in two folders are the same pack.
 fn load_pack(dir: &Path) -> std::io::Result<PackSource> {
     let mut pack = bouncedx_dsl::load_pack(dir)?;
-    if dir.join(crate::authoring::manifest::FILE).is_file() {
-        let m = crate::authoring::manifest::load(dir)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    if let Some(m) = manifest_of(dir)? {
         pack.name = m.name;
     }
     Ok(pack)
+}
+
+/// The manifest of a pack folder, if it has one.
+fn manifest_of(dir: &Path) -> std::io::Result<Option<crate::authoring::manifest::Manifest>> {
+    if !dir.join(crate::authoring::manifest::FILE).is_file() {
+        return Ok(None);
+    }
+    crate::authoring::manifest::load(dir)
+        .map(Some)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// Applies the lint levels of the manifests of the packs at `paths` to the
+/// warnings in their files: `allow` drops them, `deny` makes them errors
+/// (and then there is no ruleset).
+pub fn apply_lint_levels(c: &mut Compilation, paths: &[std::path::PathBuf]) {
+    use crate::authoring::manifest::LintLevel;
+    let mut levels: Vec<(
+        std::path::PathBuf,
+        std::collections::BTreeMap<String, LintLevel>,
+    )> = Vec::new();
+    for p in paths {
+        let mut dirs = vec![p.clone()];
+        if let Ok(entries) = std::fs::read_dir(p) {
+            dirs.extend(entries.flatten().map(|e| e.path()).filter(|d| d.is_dir()));
+        }
+        for d in dirs {
+            if let Ok(Some(m)) = manifest_of(&d) {
+                if !m.lints.is_empty() {
+                    levels.push((d, m.lints));
+                }
+            }
+        }
+    }
+    if levels.is_empty() {
+        return;
+    }
+    let sources = &c.sources;
+    let level_of = |d: &bouncedx_dsl::Diagnostic| {
+        let span = d.span?;
+        let file = Path::new(&sources.get(span.file).name);
+        levels
+            .iter()
+            .find(|(dir, _)| file.starts_with(dir))
+            .and_then(|(_, l)| l.get(d.code).copied())
+    };
+    let mut kept = Vec::new();
+    for mut d in std::mem::take(&mut c.report.diagnostics) {
+        if d.is_error() {
+            kept.push(d);
+            continue;
+        }
+        match level_of(&d) {
+            Some(LintLevel::Allow) => {}
+            Some(LintLevel::Deny) => {
+                d.severity = bouncedx_dsl::Severity::Error;
+                d.help = Some(format!(
+                    "{}`{}` is denied in this pack's pack.yaml (`lints:`)",
+                    d.help
+                        .as_ref()
+                        .map(|h| format!("{h}; "))
+                        .unwrap_or_default(),
+                    d.code
+                ));
+                kept.push(d);
+            }
+            _ => kept.push(d),
+        }
+    }
+    c.report.diagnostics = kept;
+    if c.report.has_errors() {
+        c.ruleset = None;
+    }
 }
 
 /// Compiles the built-in packs (unless `no_defaults`) with the given ones;
@@ -98,7 +169,9 @@ pub fn compile(paths: &[std::path::PathBuf], no_defaults: bool) -> Result<Compil
     if packs.is_empty() {
         return Err("no rules: `--no-default-rules` needs at least one `--rules PATH`".into());
     }
-    Ok(compile_packs(packs))
+    let mut c = compile_packs(packs);
+    apply_lint_levels(&mut c, paths);
+    Ok(c)
 }
 
 /// Compiles exactly these packs; packs they import but that are not among

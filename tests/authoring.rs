@@ -179,3 +179,42 @@ fn manifest_errors_are_clear() {
     assert!(out.contains("needs bouncedx >=99.0"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn manifest_lint_levels() {
+    let dir = std::env::temp_dir().join(format!("bouncedx-lints-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, out) = bouncedx(&dir, &["new", "pack", "acme"]);
+    assert_eq!(code, 0, "{out}");
+    let rules = dir.join("acme/rules.bdx");
+    let mut text = std::fs::read_to_string(&rules).unwrap();
+    text.push_str("\nrule two_letter_code {\n  category   blacklist\n  when       text has \"zq\"\n  diagnosis  \"code ZQ\"\n  fix        \"ask\"\n  example    \"550 zq refused\"\n}\n");
+    std::fs::write(&rules, &text).unwrap();
+    let (code, out) = bouncedx(&dir, &["check", "--deny-warnings", "acme"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("warning[short_trigger]") && out.contains("warning[missing_refs]"),
+        "{out}"
+    );
+    let manifest = dir.join("acme/pack.yaml");
+    let mut m = std::fs::read_to_string(&manifest).unwrap();
+    m.push_str("lints:\n  short_trigger: allow\n  missing_refs: deny\n");
+    std::fs::write(&manifest, &m).unwrap();
+    let (code, out) = bouncedx(&dir, &["check", "acme"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("short_trigger"), "{out}");
+    assert!(
+        out.contains("error[missing_refs]") && out.contains("denied in this pack's pack.yaml"),
+        "{out}"
+    );
+    std::fs::write(
+        &manifest,
+        m.replace("missing_refs: deny", "missing_ref: deny"),
+    )
+    .unwrap();
+    let (code, out) = bouncedx(&dir, &["check", "acme"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("unknown lint `missing_ref`"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -120,6 +120,7 @@ pub fn compile(packs: Vec<PackSource>, read: ReadFile, find_pack: FindPack) -> C
     lints::lint(&item_lists, &mut diags);
     let location = |span: ast::Span| sources.location(span);
     let ruleset = compile::compile_packs(&parsed, &location, &mut diags);
+    diags.retain(|d| !allowed_here(d, &sources));
     let mut report = Report { diagnostics: diags };
     report.sort();
     let ruleset = if report.has_errors() { None } else { ruleset };
@@ -128,6 +129,48 @@ pub fn compile(packs: Vec<PackSource>, read: ReadFile, find_pack: FindPack) -> C
         report,
         ruleset,
     }
+}
+
+/// Whether a warning is silenced where it points: by `# allow(lint_id)` at
+/// the end of its line, or in the comment lines just above the top-level
+/// item (rule, phrases, ...) that holds it.
+fn allowed_here(d: &Diagnostic, sources: &SourceMap) -> bool {
+    if d.is_error() {
+        return false;
+    }
+    let Some(span) = d.span else {
+        return false;
+    };
+    let text = &sources.get(span.file).text;
+    let marker = format!("allow({})", d.code);
+    let start = (span.start as usize).min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |p| p + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |p| start + p);
+    let line = &text[line_start..line_end];
+    if line.find('#').is_some_and(|h| line[h..].contains(&marker)) {
+        return true;
+    }
+    // up to the item's first line, then its comment lines
+    let lines: Vec<&str> = text[..line_end].lines().collect();
+    let mut i = lines.len();
+    while i > 0 {
+        i -= 1;
+        let l = lines[i];
+        if parser::starts_item(l) {
+            break;
+        }
+    }
+    while i > 0 {
+        i -= 1;
+        let l = lines[i].trim_start();
+        if !l.starts_with('#') {
+            break;
+        }
+        if l.contains(&marker) {
+            return true;
+        }
+    }
+    false
 }
 
 #[allow(clippy::too_many_arguments)]

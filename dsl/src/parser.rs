@@ -91,7 +91,8 @@ fn split_items(text: &str) -> Vec<(usize, usize)> {
     starts.into_iter().zip(ends).collect()
 }
 
-fn starts_item(line: &str) -> bool {
+/// Whether a line starts a top-level item (a keyword in column 1).
+pub fn starts_item(line: &str) -> bool {
     ITEM_KEYWORDS.iter().any(|kw| {
         line.strip_prefix(kw)
             .is_some_and(|rest| rest.starts_with([' ', '\t']))

@@ -10,6 +10,9 @@
 //! imports:                   # packs it builds on, with version requirements
 //!   core: ">=0.1"
 //! checks: [dnsbl.ip]         # plugin checks its rules run
+//! lints:                     # allow | warn | deny, for this pack's files
+//!   short_trigger: allow
+//!   missing_refs: deny
 //! ```
 //!
 //! A pack that needs a newer bouncedx says so before any rule is parsed, so
@@ -41,6 +44,19 @@ pub struct Manifest {
     /// Plugin checks its rules run.
     #[serde(default)]
     pub checks: Vec<String>,
+    /// Lint levels for this pack's files: `allow`, `warn` (the default) or
+    /// `deny` (the warning becomes an error).
+    #[serde(default)]
+    pub lints: BTreeMap<String, LintLevel>,
+}
+
+/// What a lint does in a pack.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LintLevel {
+    Allow,
+    Warn,
+    Deny,
 }
 
 /// The file name of a manifest in a pack folder.
@@ -94,6 +110,18 @@ pub fn parse(text: &str, origin: &str) -> Result<Manifest, String> {
         semver::VersionReq::parse(req).map_err(|e| {
             format!("{origin}: import `{name}: {req}` is not a version requirement ({e})")
         })?;
+    }
+    for id in m.lints.keys() {
+        if !bouncedx_dsl::lints::LINTS.iter().any(|(l, _)| l == id) {
+            return Err(format!(
+                "{origin}: unknown lint `{id}`\n  = help: the lints are {}",
+                bouncedx_dsl::lints::LINTS
+                    .iter()
+                    .map(|(l, _)| *l)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
     }
     for c in &m.checks {
         if !bouncedx_dsl::vocab::CHECKS.iter().any(|k| k.name == c) {

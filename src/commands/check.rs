@@ -38,6 +38,13 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     for e in &bad_manifests {
         eprintln!("error: {e}");
     }
+    if !bad_manifests.is_empty() {
+        eprintln!(
+            "failed: {} manifest(s) with errors; the rules were not compiled",
+            bad_manifests.len()
+        );
+        return Ok(ExitCode::from(1));
+    }
     let mut packs: Vec<PackSource> = Vec::new();
     for p in &a.paths {
         packs.extend(
@@ -47,7 +54,9 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     let c = if packs.is_empty() {
         crate::rules::compile(&[], false)?
     } else {
-        crate::rules::compile_packs(packs)
+        let mut c = crate::rules::compile_packs(packs);
+        crate::rules::apply_lint_levels(&mut c, &a.paths);
+        c
     };
     if a.format == "json" {
         let json = serde_json::to_string_pretty(&c.report.to_json(&c.sources)).expect("serialise");
@@ -66,9 +75,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         };
         eprintln!("{summary}");
     }
-    let fail = !bad_manifests.is_empty()
-        || c.report.has_errors()
-        || (a.deny_warnings && c.report.warnings() > 0);
+    let fail = c.report.has_errors() || (a.deny_warnings && c.report.warnings() > 0);
     Ok(if fail {
         ExitCode::from(1)
     } else {

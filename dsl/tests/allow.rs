@@ -1,0 +1,58 @@
+//! `# allow(lint_id)` silences one lint where it is written, and only there.
+
+fn warnings(src: &str) -> Vec<&'static str> {
+    let c = bouncedx_dsl::compile_str("allow.bdx", src);
+    c.report
+        .diagnostics
+        .iter()
+        .filter(|d| !d.is_error())
+        .map(|d| d.code)
+        .collect()
+}
+
+const RULE: &str = "  category   blacklist\n  when       text has [\"ab\"]\n  diagnosis  \"x\"\n  fix        \"y\"\n  refs       \"https://example.org\"\n  example    \"550 ab\"\n}\n";
+
+fn categories() -> &'static str {
+    "category blacklist {\n  title      \"t\"\n  reason     blocked\n  fix        \"f\"\n}\n\n"
+}
+
+#[test]
+fn a_lint_fires_without_allow() {
+    let src = format!("{}rule r {{\n{RULE}", categories());
+    assert!(
+        warnings(&src).contains(&"short_trigger"),
+        "{:?}",
+        warnings(&src)
+    );
+}
+
+#[test]
+fn allow_above_the_item_silences_it() {
+    let src = format!(
+        "{}# allow(short_trigger): the provider's code is two letters\nrule r {{\n{RULE}",
+        categories()
+    );
+    assert!(
+        !warnings(&src).contains(&"short_trigger"),
+        "{:?}",
+        warnings(&src)
+    );
+}
+
+#[test]
+fn allow_on_the_line_silences_it() {
+    let rule = RULE.replace("[\"ab\"]", "[\"ab\"]   # allow(short_trigger)");
+    let src = format!("{}rule r {{\n{rule}", categories());
+    assert!(!warnings(&src).contains(&"short_trigger"));
+}
+
+#[test]
+fn allow_of_another_lint_or_another_item_does_not() {
+    let src = format!("{}# allow(missing_refs)\nrule r {{\n{RULE}", categories());
+    assert!(warnings(&src).contains(&"short_trigger"));
+    let src = format!(
+        "{}# allow(short_trigger)\nrule q {{\n  category   blacklist\n  when       code 550\n  diagnosis  \"x\"\n  fix \"y\"\n  refs \"https://example.org\"\n  example \"550 x\"\n}}\n\nrule r {{\n{RULE}",
+        categories()
+    );
+    assert!(warnings(&src).contains(&"short_trigger"));
+}
