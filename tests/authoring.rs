@@ -218,3 +218,35 @@ fn manifest_lint_levels() {
     assert!(out.contains("unknown lint `missing_ref`"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn shadowed_rules_are_reported() {
+    let dir = std::env::temp_dir().join(format!("bouncedx-shadow-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, out) = bouncedx(&dir, &["new", "pack", "acme"]);
+    assert_eq!(code, 0, "{out}");
+    let rules = dir.join("acme/rules.bdx");
+    let mut text = std::fs::read_to_string(&rules).unwrap();
+    // a weaker rule whose only example the scaffold's rule also answers
+    text.push_str("\nrule weaker_block_code {\n  category   blacklist\n  confidence low\n  when       text has \"example mail policy\"\n  diagnosis  \"x\"\n  fix        \"y\"\n  refs       \"https://example.org\"\n  example    \"554 5.7.1 [EXM-101] 192.0.2.7 is blocked by Example Mail policy\"\n}\n");
+    std::fs::write(&rules, &text).unwrap();
+    let (code, out) = bouncedx(&dir, &["check", "--deny-warnings", "acme"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("warning[shadowed_rule]: rule `weaker_block_code` is never the diagnosis of its own examples")
+            && out.contains("`acme/example_block_code` answers them"),
+        "{out}"
+    );
+    std::fs::write(
+        &rules,
+        text.replace(
+            "\nrule weaker_block_code",
+            "\n# allow(shadowed_rule): kept as an alternative\nrule weaker_block_code",
+        ),
+    )
+    .unwrap();
+    let (code, out) = bouncedx(&dir, &["check", "--deny-warnings", "acme"]);
+    assert_eq!(code, 0, "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

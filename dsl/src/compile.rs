@@ -630,6 +630,7 @@ impl<'a> Lower<'a, '_> {
             examples: r.examples.iter().map(|s| s.value.clone()).collect(),
             counterexamples: r.counterexamples.iter().map(|s| s.value.clone()).collect(),
             location: (self.location)(r.name.span),
+            name_span: r.name.span,
         }
     }
 

@@ -265,6 +265,8 @@ pub struct RuleIr {
     pub advice: Advice,
     pub examples: Vec<String>,
     pub counterexamples: Vec<String>,
+    /// Where the rule's name is written (for diagnostics about the rule).
+    pub name_span: crate::ast::Span,
     /// Where the rule is defined, `file:line:col`.
     pub location: String,
 }

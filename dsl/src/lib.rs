@@ -131,6 +131,13 @@ pub fn compile(packs: Vec<PackSource>, read: ReadFile, find_pack: FindPack) -> C
     }
 }
 
+/// Drops the warnings that `# allow(id)` comments silence (for warnings
+/// added after compiling, such as those that need the engine).
+pub fn silence_allowed(c: &mut Compilation) {
+    let sources = &c.sources;
+    c.report.diagnostics.retain(|d| !allowed_here(d, sources));
+}
+
 /// Whether a warning is silenced where it points: by `# allow(lint_id)` at
 /// the end of its line, or in the comment lines just above the top-level
 /// item (rule, phrases, ...) that holds it.

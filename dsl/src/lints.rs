@@ -40,6 +40,10 @@ pub const LINTS: &[(&str, &str)] = &[
     ),
     ("unused_capture", "a capture that the diagnosis never uses"),
     ("double_negation", "`not not x`, which is just `x`"),
+    (
+        "shadowed_rule",
+        "a rule that is never the diagnosis of its own examples: a higher-ranked rule answers them",
+    ),
 ];
 
 /// The shortest literal trigger that is not "too short".

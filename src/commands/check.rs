@@ -33,6 +33,44 @@ fn manifest_errors(path: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// `shadowed_rule`: a rule that fires on its own examples but is never the
+/// diagnosis, because a higher-ranked rule answers every one of them. It
+/// can then never be the answer a user sees for the case it was written
+/// for. This lint needs the engine, so `check` runs it after compiling.
+fn shadowed_rules(c: &mut bouncedx_dsl::Compilation, packs: &[String]) {
+    let Some(rs) = c.ruleset.take() else {
+        return;
+    };
+    let engine = bouncedx_engine::Engine::new(rs);
+    for rule in &engine.ruleset.rules {
+        if rule.examples.is_empty() || !(packs.is_empty() || packs.contains(&rule.pack)) {
+            continue;
+        }
+        let tops: Vec<Option<String>> = rule
+            .examples
+            .iter()
+            .map(|e| engine.diagnose_reply(e).rule)
+            .collect();
+        if tops.iter().all(|t| t.as_deref() != Some(rule.id.as_str())) {
+            let winner = tops
+                .iter()
+                .flatten()
+                .next()
+                .cloned()
+                .unwrap_or_else(|| "no rule".into());
+            c.report.diagnostics.push(
+                bouncedx_dsl::Diagnostic::warning(
+                    "shadowed_rule",
+                    format!("rule `{}` is never the diagnosis of its own examples", rule.name),
+                )
+                .at(rule.name_span, format!("`{winner}` answers them"))
+                .help("raise its confidence or priority, narrow the other rule, or give it an example only it answers"),
+            );
+        }
+    }
+    c.ruleset = Some(engine.ruleset);
+}
+
 pub fn run(a: Args) -> Result<ExitCode, String> {
     let bad_manifests: Vec<String> = a.paths.iter().flat_map(|p| manifest_errors(p)).collect();
     for e in &bad_manifests {
@@ -51,13 +89,15 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             crate::rules::packs_at(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?,
         );
     }
-    let c = if packs.is_empty() {
+    let checked: Vec<String> = packs.iter().map(|p| p.name.clone()).collect();
+    let mut c = if packs.is_empty() {
         crate::rules::compile(&[], false)?
     } else {
-        let mut c = crate::rules::compile_packs(packs);
-        crate::rules::apply_lint_levels(&mut c, &a.paths);
-        c
+        crate::rules::compile_packs(packs)
     };
+    shadowed_rules(&mut c, &checked);
+    crate::rules::apply_lint_levels(&mut c, &a.paths);
+    bouncedx_dsl::silence_allowed(&mut c);
     if a.format == "json" {
         let json = serde_json::to_string_pretty(&c.report.to_json(&c.sources)).expect("serialise");
         println!("{json}");
