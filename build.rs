@@ -38,6 +38,26 @@ fn main() {
         }
     }
     out.push_str("];\n");
+    // The shipped packs' manifests, for their versions.
+    out.push_str("/// (pack, pack.yaml) of every shipped pack that has one.\npub static EMBEDDED_MANIFESTS: &[(&str, &str)] = &[\n");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("pack.yaml").is_file())
+        .collect();
+    dirs.sort();
+    for d in dirs {
+        let m = d.join("pack.yaml");
+        println!("cargo:rerun-if-changed={}", m.display());
+        let name = d.file_name().unwrap().to_string_lossy().into_owned();
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            m.display().to_string()
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("embedded_rulesets.rs");
     std::fs::write(dest, out).unwrap();
 }

@@ -169,9 +169,75 @@ pub fn compile(paths: &[std::path::PathBuf], no_defaults: bool) -> Result<Compil
     if packs.is_empty() {
         return Err("no rules: `--no-default-rules` needs at least one `--rules PATH`".into());
     }
+    check_imports(paths, &packs)?;
     let mut c = compile_packs(packs);
     apply_lint_levels(&mut c, paths);
     Ok(c)
+}
+
+/// The version of each pack that will be loaded: from the manifest of a
+/// given pack, or the shipped manifest of a built-in one.
+fn loaded_versions(paths: &[std::path::PathBuf]) -> Vec<(String, semver::Version)> {
+    let mut out: Vec<(String, semver::Version)> = Vec::new();
+    for (name, text) in EMBEDDED_MANIFESTS {
+        if let Ok(m) = crate::authoring::manifest::parse(text, name) {
+            if let Ok(v) = semver::Version::parse(&m.version) {
+                out.push((m.name, v));
+            }
+        }
+    }
+    for m in given_manifests(paths) {
+        if let Ok(v) = semver::Version::parse(&m.version) {
+            out.retain(|(n, _)| *n != m.name);
+            out.push((m.name.clone(), v));
+        }
+    }
+    out
+}
+
+/// The manifests of the packs at `paths` (pack folders, or folders of them).
+fn given_manifests(paths: &[std::path::PathBuf]) -> Vec<crate::authoring::manifest::Manifest> {
+    let mut out = Vec::new();
+    for p in paths {
+        let mut dirs = vec![p.clone()];
+        if let Ok(entries) = std::fs::read_dir(p) {
+            dirs.extend(entries.flatten().map(|e| e.path()).filter(|d| d.is_dir()));
+        }
+        for d in dirs {
+            if let Ok(Some(m)) = manifest_of(&d) {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// Every `imports:` requirement of the given packs is met by the version of
+/// that pack that will be loaded; otherwise an error that says which.
+pub fn check_imports(paths: &[std::path::PathBuf], packs: &[PackSource]) -> Result<(), String> {
+    let versions = loaded_versions(paths);
+    for m in given_manifests(paths) {
+        for (name, req) in &m.imports {
+            let Ok(req) = semver::VersionReq::parse(req) else {
+                continue; // the manifest check reports it
+            };
+            if !packs.iter().any(|p| &p.name == name) && !versions.iter().any(|(n, _)| n == name) {
+                return Err(format!(
+                    "pack `{}` imports `{name}` ({req}), which is not loaded\n  = help: add it with `--rules PATH`",
+                    m.name
+                ));
+            }
+            if let Some((_, v)) = versions.iter().find(|(n, _)| n == name) {
+                if !req.matches(v) {
+                    return Err(format!(
+                        "pack `{}` needs `{name}` {req}, and `{name}` {v} is loaded\n  = help: load a version of `{name}` that matches, or a version of `{}` made for {name} {v}",
+                        m.name, m.name
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Compiles exactly these packs; packs they import but that are not among

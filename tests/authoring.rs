@@ -177,6 +177,20 @@ fn manifest_errors_are_clear() {
     let (code, out) = bouncedx(&dir, &["test", "newer"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("needs bouncedx >=99.0"), "{out}");
+    // an import whose version requirement the loaded pack does not meet
+    std::fs::create_dir_all(dir.join("needy")).unwrap();
+    std::fs::write(
+        dir.join("needy/pack.yaml"),
+        "name: needy\nversion: 1.0.0\nimports:\n  core: \">=7\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("needy/rules.bdx"), "import core\n").unwrap();
+    let (code, out) = bouncedx(&dir, &["check", "needy"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("pack `needy` needs `core` >=7, and `core` 0.1.0 is loaded"),
+        "{out}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

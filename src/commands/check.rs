@@ -89,6 +89,10 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             crate::rules::packs_at(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?,
         );
     }
+    if let Err(e) = crate::rules::check_imports(&a.paths, &packs) {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::from(1));
+    }
     let checked: Vec<String> = packs.iter().map(|p| p.name.clone()).collect();
     let mut c = if packs.is_empty() {
         crate::rules::compile(&[], false)?
