@@ -112,6 +112,22 @@ pub enum Item {
     Phrases(PhraseSet),
     Provider(Provider),
     Rule(Box<Rule>),
+    /// `override core/rule_id { ... }`: a site's change to another pack's rule.
+    Override(Override),
+}
+
+/// A site override of a rule, by id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Override {
+    pub target: QualifiedName,
+    /// `disable`: the rule never fires.
+    pub disable: Option<Span>,
+    pub confidence: Option<ConfidenceLit>,
+    pub priority: Option<(i64, Span)>,
+    /// `unless COND`: the rule does not fire when COND holds.
+    pub unless: Option<Cond>,
+    pub unknown: Vec<UnknownField>,
+    pub span: Span,
 }
 
 /// A field name the grammar did not know, kept for a "did you mean".

@@ -48,4 +48,5 @@ pub const ERRORS: &[(&str, &str)] = &[
     ("E0218", "not allowed in a provider condition"),
     ("E0219", "priority out of range"),
     ("E0220", "comparison and value do not fit"),
+    ("E0221", "a check tested in an override"),
 ];

@@ -88,6 +88,7 @@ fn collect<'a>(packs: &'a [ParsedPack], diags: &mut Vec<Diagnostic>) -> Symbols<
     for (pi, pack) in packs.iter().enumerate() {
         for item in &pack.items {
             match item {
+                ast::Item::Override(_) => {}
                 ast::Item::Category(c) => {
                     if let Some(first) = s.categories.get(c.name.name.as_str()) {
                         diags.push(duplicate(
@@ -232,6 +233,8 @@ struct Lower<'a, 'd> {
 enum Context<'r> {
     Rule(&'r ast::Rule),
     Provider,
+    /// An override's `unless`: like a rule's condition, without checks.
+    Override,
 }
 
 impl<'a> Lower<'a, '_> {
@@ -290,6 +293,7 @@ impl<'a> Lower<'a, '_> {
                 }
             }
         }
+        self.apply_overrides(&mut rules);
         self.report_rule_cycles(&rule_list, &rules);
         let literal_count = self.patterns.literal_count();
         for e in providers
@@ -314,6 +318,9 @@ impl<'a> Lower<'a, '_> {
         let mut by_status = Vec::new();
         let mut always = Vec::new();
         for (i, r) in rules.iter().enumerate() {
+            if r.disabled {
+                continue;
+            }
             match required_keys(&r.when) {
                 Some(keys) => {
                     for id in keys.triggers {
@@ -551,36 +558,7 @@ impl<'a> Lower<'a, '_> {
         };
         let confidence = match &r.confidence {
             None => 0.7,
-            Some(ast::ConfidenceLit::Word(w)) => {
-                match vocab::CONFIDENCE_WORDS.iter().find(|(n, _)| *n == w.name) {
-                    Some((_, v)) => *v,
-                    None => {
-                        self.diags.push(
-                            Diagnostic::error("E0117", format!("unknown confidence `{}`", w.name))
-                                .at(w.span, "not a confidence level")
-                                .help(
-                                    vocab::suggest(
-                                        &w.name,
-                                        vocab::CONFIDENCE_WORDS.iter().map(|(n, _)| *n),
-                                        "confidence word",
-                                    ) + "; or write a number between 0 and 1",
-                                ),
-                        );
-                        0.0
-                    }
-                }
-            }
-            Some(ast::ConfidenceLit::Number { text, span }) => match text.parse::<f32>() {
-                Ok(v) if (0.0..=1.0).contains(&v) => v,
-                _ => {
-                    self.diags.push(
-                        Diagnostic::error("E0212", format!("confidence `{text}` is out of range"))
-                            .at(*span, "not between 0 and 1")
-                            .help("write a number from 0 to 1, e.g. `0.85`, or one of `low`, `medium`, `high`, `certain`"),
-                    );
-                    0.0
-                }
-            },
+            Some(c) => self.confidence(c),
         };
         let mut when = match &r.when {
             Some(c) => self.cond(pi, c, Context::Rule(r)),
@@ -631,6 +609,81 @@ impl<'a> Lower<'a, '_> {
             counterexamples: r.counterexamples.iter().map(|s| s.value.clone()).collect(),
             location: (self.location)(r.name.span),
             name_span: r.name.span,
+            disabled: false,
+        }
+    }
+
+    /// A confidence word or number, checked.
+    fn confidence(&mut self, c: &ast::ConfidenceLit) -> f32 {
+        match c {
+            ast::ConfidenceLit::Word(w) => {
+                match vocab::CONFIDENCE_WORDS.iter().find(|(n, _)| *n == w.name) {
+                    Some((_, v)) => *v,
+                    None => {
+                        self.diags.push(
+                            Diagnostic::error("E0117", format!("unknown confidence `{}`", w.name))
+                                .at(w.span, "not a confidence level")
+                                .help(
+                                    vocab::suggest(
+                                        &w.name,
+                                        vocab::CONFIDENCE_WORDS.iter().map(|(n, _)| *n),
+                                        "confidence word",
+                                    ) + "; or write a number between 0 and 1",
+                                ),
+                        );
+                        0.0
+                    }
+                }
+            }
+            ast::ConfidenceLit::Number { text, span } => match text.parse::<f32>() {
+                Ok(v) if (0.0..=1.0).contains(&v) => v,
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error("E0212", format!("confidence `{text}` is out of range"))
+                            .at(*span, "not between 0 and 1")
+                            .help("write a number from 0 to 1, e.g. `0.85`, or one of `low`, `medium`, `high`, `certain`"),
+                    );
+                    0.0
+                }
+            },
+        }
+    }
+
+    /// Applies the overrides of every pack to the rules they name.
+    fn apply_overrides(&mut self, rules: &mut [RuleIr]) {
+        for (pi, pack) in self.packs.iter().enumerate() {
+            for item in &pack.items {
+                let ast::Item::Override(o) = item else {
+                    continue;
+                };
+                self.unknown_fields(
+                    &o.unknown,
+                    "override",
+                    &["disable", "confidence", "priority", "unless"],
+                );
+                let Some(idx) = self.rule_ref(pi, &o.target) else {
+                    continue;
+                };
+                let confidence = o.confidence.as_ref().map(|c| self.confidence(c));
+                let unless = o
+                    .unless
+                    .as_ref()
+                    .map(|c| self.cond(pi, c, Context::Override));
+                let rule = &mut rules[idx as usize];
+                if o.disable.is_some() {
+                    rule.disabled = true;
+                }
+                if let Some(c) = confidence {
+                    rule.confidence = c;
+                }
+                if let Some((p, _)) = o.priority {
+                    rule.priority = p as i32;
+                }
+                if let Some(e) = unless {
+                    let when = std::mem::replace(&mut rule.when, Expr::True);
+                    rule.when = Expr::And(vec![when, Expr::Not(Box::new(e))]);
+                }
+            }
         }
     }
 
@@ -918,9 +971,20 @@ impl<'a> Lower<'a, '_> {
                 verdict,
                 span,
             } => {
-                let Context::Rule(rule) = ctx else {
-                    self.not_in_provider(*span, "`check`");
-                    return Expr::True;
+                let rule = match ctx {
+                    Context::Rule(rule) => rule,
+                    Context::Override => {
+                        self.diags.push(
+                            Diagnostic::error("E0221", "a check cannot be tested in an override")
+                                .at(*span, "checks run only in the rule that declares them")
+                                .help("test the reply (text, code, status, fields) in `unless`, or override the rule's confidence"),
+                        );
+                        return Expr::True;
+                    }
+                    Context::Provider => {
+                        self.not_in_provider(*span, "`check`");
+                        return Expr::True;
+                    }
                 };
                 self.check_name(check);
                 if !vocab::VERDICTS.contains(&verdict.name.as_str()) {

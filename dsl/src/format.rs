@@ -41,6 +41,8 @@ const FIELD_KEYWORDS: &[&str] = &[
     "counterexample",
     "category",
     "provider",
+    "disable",
+    "unless",
 ];
 
 /// Width a field keyword is padded to (its value then starts two columns

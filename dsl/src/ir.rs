@@ -267,6 +267,8 @@ pub struct RuleIr {
     pub counterexamples: Vec<String>,
     /// Where the rule's name is written (for diagnostics about the rule).
     pub name_span: crate::ast::Span,
+    /// Turned off by an `override ... { disable }`: never a candidate.
+    pub disabled: bool,
     /// Where the rule is defined, `file:line:col`.
     pub location: String,
 }

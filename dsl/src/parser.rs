@@ -31,8 +31,8 @@ pub const MAX_NESTING: usize = 32;
 const CALL_LIMIT: usize = 2_000_000;
 
 /// The keywords that start a top-level item.
-pub const ITEM_KEYWORDS: [&str; 6] = [
-    "import", "include", "category", "phrases", "provider", "rule",
+pub const ITEM_KEYWORDS: [&str; 7] = [
+    "import", "include", "category", "phrases", "provider", "rule", "override",
 ];
 
 /// Parses one file. Every problem found goes to `diags`; the returned file
@@ -321,9 +321,11 @@ pub fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::kw_import | Rule::kw_include | Rule::kw_phrases | Rule::kw_rule => {
             "an item (`rule`, `category`, `phrases`, `provider`, `import`, `include`)"
         }
-        Rule::unknown_field | Rule::category_field | Rule::provider_field | Rule::rule_field => {
-            "a field"
-        }
+        Rule::unknown_field
+        | Rule::category_field
+        | Rule::provider_field
+        | Rule::rule_field
+        | Rule::override_field => "a field",
         Rule::reserved_word | Rule::condition_keyword => "a name",
         Rule::kw_title | Rule::title_field => "`title`",
         Rule::kw_reason | Rule::reason_field => "`reason`",
@@ -340,6 +342,9 @@ pub fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::kw_check | Rule::check_field | Rule::check_cond => "`check`",
         Rule::kw_example | Rule::example_field => "`example`",
         Rule::kw_counterexample | Rule::counterexample_field => "`counterexample`",
+        Rule::kw_override | Rule::override_item => "`override`",
+        Rule::kw_disable | Rule::disable_field => "`disable`",
+        Rule::kw_unless | Rule::unless_field => "`unless`",
         Rule::kw_category | Rule::category_ref => "`category`",
         Rule::kw_provider | Rule::provider_ref | Rule::provider_cond => "`provider`",
         Rule::kw_and => "`and`",
@@ -487,6 +492,7 @@ impl Builder<'_> {
                 }
                 Rule::provider => Item::Provider(self.provider(item, span)),
                 Rule::rule => Item::Rule(Box::new(self.rule(item, span))),
+                Rule::override_item => Item::Override(self.override_item(item, span)),
                 _ => continue, // EOI
             };
             out.items.push(it);
@@ -600,6 +606,71 @@ impl Builder<'_> {
         pr
     }
 
+    fn confidence_lit(&mut self, v: Pair<Rule>) -> ConfidenceLit {
+        if v.as_rule() == Rule::number {
+            ConfidenceLit::Number {
+                text: v.as_str().to_string(),
+                span: self.span(&v),
+            }
+        } else {
+            ConfidenceLit::Word(self.ident(v))
+        }
+    }
+
+    fn priority_value(&mut self, v: Pair<Rule>) -> (i64, Span) {
+        let span = self.span(&v);
+        let n = match v.as_str().parse::<i64>() {
+            Ok(n) if (-1000..=1000).contains(&n) => n,
+            _ => {
+                self.diags.push(
+                    Diagnostic::error("E0219", format!("priority `{}` is out of range", v.as_str()))
+                        .at(span, "not between -1000 and 1000")
+                        .help("priorities only break ties between rules of equal confidence; small numbers do"),
+                );
+                0
+            }
+        };
+        (n, span)
+    }
+
+    fn override_item(&mut self, p: Pair<Rule>, span: Span) -> Override {
+        let mut inner = p.into_inner().skip(1);
+        let target = self.qualified(inner.next().expect("target"));
+        let mut o = Override {
+            target,
+            disable: None,
+            confidence: None,
+            priority: None,
+            unless: None,
+            unknown: Vec::new(),
+            span,
+        };
+        for f in inner {
+            let mut parts = f.clone().into_inner().skip(1);
+            match f.as_rule() {
+                Rule::disable_field => {
+                    let s = self.span(&f);
+                    self.once(&mut o.disable, s, &f);
+                }
+                Rule::confidence_field => {
+                    let lit = self.confidence_lit(parts.next().expect("value"));
+                    self.once(&mut o.confidence, lit, &f);
+                }
+                Rule::priority_field => {
+                    let v = self.priority_value(parts.next().expect("value"));
+                    self.once(&mut o.priority, v, &f);
+                }
+                Rule::unless_field => {
+                    let c = self.condition(parts.next().expect("condition"));
+                    self.once(&mut o.unless, c, &f);
+                }
+                Rule::unknown_field => o.unknown.push(self.unknown(f)),
+                _ => {}
+            }
+        }
+        o
+    }
+
     fn rule(&mut self, p: Pair<Rule>, span: Span) -> crate::ast::Rule {
         let mut inner = p.into_inner().skip(1);
         let name = self.ident(inner.next().expect("name"));
@@ -639,32 +710,12 @@ impl Builder<'_> {
                     self.once(&mut r.reason, v, &f);
                 }
                 Rule::confidence_field => {
-                    let v = parts.next().expect("value");
-                    let lit = if v.as_rule() == Rule::number {
-                        ConfidenceLit::Number {
-                            text: v.as_str().to_string(),
-                            span: self.span(&v),
-                        }
-                    } else {
-                        ConfidenceLit::Word(self.ident(v))
-                    };
+                    let lit = self.confidence_lit(parts.next().expect("value"));
                     self.once(&mut r.confidence, lit, &f);
                 }
                 Rule::priority_field => {
-                    let v = parts.next().expect("value");
-                    let span = self.span(&v);
-                    let n = match v.as_str().parse::<i64>() {
-                        Ok(n) if (-1000..=1000).contains(&n) => n,
-                        _ => {
-                            self.diags.push(
-                                Diagnostic::error("E0219", format!("priority `{}` is out of range", v.as_str()))
-                                    .at(span, "not between -1000 and 1000")
-                                    .help("priorities only break ties between rules of equal confidence; small numbers do"),
-                            );
-                            0
-                        }
-                    };
-                    self.once(&mut r.priority, (n, span), &f);
+                    let v = self.priority_value(parts.next().expect("value"));
+                    self.once(&mut r.priority, v, &f);
                 }
                 Rule::when_field => {
                     let v = self.condition(parts.next().expect("condition"));

@@ -52,6 +52,7 @@ pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
     let mut rules: Vec<RuleTrace> = rs
         .rules
         .iter()
+        .filter(|r| !r.disabled)
         .map(|r| {
             let condition = trace(rs, &r.when, &inp, &found);
             RuleTrace {

@@ -43,7 +43,10 @@ fn shadowed_rules(c: &mut bouncedx_dsl::Compilation, packs: &[String]) {
     };
     let engine = bouncedx_engine::Engine::new(rs);
     for rule in &engine.ruleset.rules {
-        if rule.examples.is_empty() || !(packs.is_empty() || packs.contains(&rule.pack)) {
+        if rule.disabled
+            || rule.examples.is_empty()
+            || !(packs.is_empty() || packs.contains(&rule.pack))
+        {
             continue;
         }
         let tops: Vec<Option<String>> = rule
