@@ -264,3 +264,52 @@ fn shadowed_rules_are_reported() {
     assert_eq!(code, 0, "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn review_accepts_rejects_and_skips() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("bouncedx-review-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, out) = bouncedx(&dir, &["new", "pack", "acme"]);
+    assert_eq!(code, 0, "{out}");
+    // change the scaffold rule's diagnosis: its example case and the file
+    // case both change
+    let rules = dir.join("acme/rules.bdx");
+    let text = std::fs::read_to_string(&rules).unwrap();
+    std::fs::write(
+        &rules,
+        text.replace("Example Mail blocks", "Example Mail refuses"),
+    )
+    .unwrap();
+    let review = |answers: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bouncedx"))
+            .current_dir(&dir)
+            .args(["test", "--review", "acme"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answers.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (code, out) = review("a\ns\n");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("    accepted") && out.contains("stays pending"),
+        "{out}"
+    );
+    let (code, out) = review("a\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("test result: ok. 3 passed; 0 failed"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

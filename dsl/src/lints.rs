@@ -41,6 +41,14 @@ pub const LINTS: &[(&str, &str)] = &[
     ("unused_capture", "a capture that the diagnosis never uses"),
     ("double_negation", "`not not x`, which is just `x`"),
     (
+        "common_trigger",
+        "a literal that is one common word of bounce boilerplate, found in nearly every input",
+    ),
+    (
+        "trigger_in_two_categories",
+        "the same literal is a positive trigger of rules of two different categories",
+    ),
+    (
         "shadowed_rule",
         "a rule that is never the diagnosis of its own examples: a higher-ranked rule answers them",
     ),
@@ -48,6 +56,47 @@ pub const LINTS: &[(&str, &str)] = &[
 
 /// The shortest literal trigger that is not "too short".
 pub const MIN_TRIGGER_LEN: usize = 3;
+
+/// Single words found in the boilerplate of nearly every bounce ("Delivery
+/// to the following recipient failed permanently", "mail server"): as a
+/// trigger alone they select almost every input, so every rule using them
+/// is evaluated everywhere and the evidence they give is no evidence.
+pub const COMMON_WORDS: &[&str] = &[
+    "the",
+    "and",
+    "for",
+    "you",
+    "your",
+    "this",
+    "that",
+    "was",
+    "has",
+    "have",
+    "been",
+    "with",
+    "from",
+    "not",
+    "message",
+    "mail",
+    "email",
+    "e-mail",
+    "user",
+    "delivery",
+    "deliver",
+    "delivered",
+    "server",
+    "address",
+    "error",
+    "failed",
+    "failure",
+    "please",
+    "recipient",
+    "sender",
+    "smtp",
+    "host",
+    "domain",
+    "could not",
+];
 
 pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
     let mut used_sets: HashSet<&str> = HashSet::new();
@@ -72,6 +121,7 @@ pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
             }
         }
     }
+    two_categories(packs, diags);
     for (_, items) in packs {
         for item in items.iter() {
             match item {
@@ -98,6 +148,81 @@ pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
                     }
                 }
                 _ => {}
+            }
+        }
+    }
+}
+
+/// The literals a condition needs to be present (not under a `not`), with
+/// where they are written; named sets are looked up in `sets`.
+fn positive_literals<'a>(
+    c: &'a Cond,
+    sets: &HashMap<&str, &'a ast::PhraseSet>,
+    out: &mut Vec<(String, Span)>,
+) {
+    let mut push = |list: &'a [Phrase]| {
+        for p in list {
+            if let Phrase::Literal(s) = p {
+                out.push((normalize(&s.value), s.span));
+            }
+        }
+    };
+    match c {
+        Cond::And(v, _) | Cond::Or(v, _) => v.iter().for_each(|x| positive_literals(x, sets, out)),
+        Cond::TextHas(ast::TextRef::List(list, _), _) => push(list),
+        Cond::TextHas(ast::TextRef::Literal(s), _) => out.push((normalize(&s.value), s.span)),
+        Cond::TextHas(ast::TextRef::Named(q), _) => {
+            if let Some(set) = sets.get(q.name.as_str()) {
+                push(&set.phrases);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `trigger_in_two_categories`: a literal that is a positive trigger of
+/// rules of different categories says two things at once; usually one of
+/// the rules should require more words.
+fn two_categories(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
+    let mut sets: HashMap<&str, &ast::PhraseSet> = HashMap::new();
+    for (_, items) in packs {
+        for item in items.iter() {
+            if let Item::Phrases(ps) = item {
+                sets.insert(&ps.name.name, ps);
+            }
+        }
+    }
+    // literal -> (category, rule, span) of its first use
+    let mut first: HashMap<String, (String, String, Span)> = HashMap::new();
+    let mut reported: HashSet<(String, String)> = HashSet::new();
+    for (_, items) in packs {
+        for item in items.iter() {
+            let Item::Rule(r) = item else { continue };
+            let (Some(cat), Some(when)) = (&r.category, &r.when) else {
+                continue;
+            };
+            let mut lits = Vec::new();
+            positive_literals(when, &sets, &mut lits);
+            for (lit, span) in lits {
+                match first.get(&lit) {
+                    None => {
+                        first.insert(lit, (cat.name.clone(), r.name.name.clone(), span));
+                    }
+                    Some((c, other, first_span))
+                        if *c != cat.name && reported.insert((lit.clone(), cat.name.clone())) =>
+                    {
+                        diags.push(
+                            Diagnostic::warning(
+                                "trigger_in_two_categories",
+                                format!("\"{lit}\" triggers rules of two categories"),
+                            )
+                            .at(span, format!("here for rule `{}` ({})", r.name.name, cat.name))
+                            .note(*first_span, format!("and here for rule `{other}` ({c})"))
+                            .help("require more words in one of the rules, or `# allow(trigger_in_two_categories)` if both readings are meant"),
+                        );
+                    }
+                    _ => {}
+                }
             }
         }
     }
@@ -256,6 +381,13 @@ fn phrases(list: &[Phrase], diags: &mut Vec<Diagnostic>) {
                         .help(
                             "phrases match case-insensitively with white space folded; remove one",
                         ),
+                    );
+                }
+                if COMMON_WORDS.contains(&n.as_str()) {
+                    diags.push(
+                        Diagnostic::warning("common_trigger", format!("phrase \"{}\" is in nearly every bounce", s.value))
+                            .at(s.span, "a word of bounce boilerplate")
+                            .help("write the words that set this reply apart, e.g. \"mailbox full\" rather than \"mail\""),
                     );
                 }
                 if !n.is_empty() && n.chars().count() < MIN_TRIGGER_LEN {

@@ -23,8 +23,13 @@ pub struct Args {
     #[arg(required = true, value_name = "PACK")]
     pub packs: Vec<PathBuf>,
     /// Keep the new diagnoses as the snapshots (after reviewing the diffs).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "review")]
     pub accept: bool,
+    /// Go through each changed snapshot: show its diff and ask whether to
+    /// accept it (`a`), reject it (`r`, the `.snap.new` is removed) or skip
+    /// it (`s`, it stays pending). Answers are read from stdin, one per line.
+    #[arg(long)]
+    pub review: bool,
 }
 
 /// Totals, printed like cargo test's result line.
@@ -38,7 +43,7 @@ pub struct Totals {
 pub fn run(a: Args) -> Result<ExitCode, String> {
     let mut totals = Totals::default();
     for pack in &a.packs {
-        test_pack(pack, a.accept, &mut totals)?;
+        test_pack_with(pack, a.accept, a.review, &mut totals)?;
     }
     let status = if totals.failed == 0 { "ok" } else { "FAILED" };
     println!(
@@ -54,6 +59,27 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
 
 /// Runs one pack's cases, adding to `totals`.
 pub fn test_pack(pack: &Path, accept: bool, totals: &mut Totals) -> Result<(), String> {
+    test_pack_with(pack, accept, false, totals)
+}
+
+/// Asks what to do with one changed snapshot; `None` at the end of input.
+fn ask(label: &str) -> Option<char> {
+    use std::io::{BufRead, Write};
+    print!("accept the new snapshot of {label}? [a]ccept [r]eject [s]kip: ");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => line.trim().chars().next().map(|c| c.to_ascii_lowercase()),
+    }
+}
+
+fn test_pack_with(
+    pack: &Path,
+    accept: bool,
+    review: bool,
+    totals: &mut Totals,
+) -> Result<(), String> {
     let m = manifest::load(pack)?;
     let c = bouncedx::rules::compile(&[pack.to_path_buf()], false)?;
     if c.report.has_errors() {
@@ -123,11 +149,30 @@ pub fn test_pack(pack: &Path, accept: bool, totals: &mut Totals) -> Result<(), S
                     for line in diff.lines() {
                         println!("    {line}");
                     }
-                    println!(
-                        "    new snapshot written to {}; `bouncedx test --accept {}` keeps it",
-                        new_path.display(),
-                        pack.display()
-                    );
+                    if !review {
+                        println!(
+                            "    new snapshot written to {}; `bouncedx test --accept {}` keeps it",
+                            new_path.display(),
+                            pack.display()
+                        );
+                        continue;
+                    }
+                    let old_path = new_path.with_extension("");
+                    match ask(&label) {
+                        Some('a') => {
+                            std::fs::rename(&new_path, &old_path).map_err(|e| {
+                                format!("cannot accept {}: {e}", new_path.display())
+                            })?;
+                            totals.failed -= 1;
+                            totals.passed += 1;
+                            println!("    accepted");
+                        }
+                        Some('r') => {
+                            let _ = std::fs::remove_file(&new_path);
+                            println!("    rejected: the rule should be fixed");
+                        }
+                        _ => println!("    skipped: {} stays pending", new_path.display()),
+                    }
                 }
             }
         }
