@@ -117,7 +117,8 @@ pub enum Outcome {
 }
 
 /// Reads the diagnoses a case's input yields.
-fn diagnose(engine: &Engine, case: &Case, base: &Path) -> Result<Vec<Diagnosis>, String> {
+/// The diagnoses of a case's input (`base` is the case file's folder).
+pub fn diagnose(engine: &Engine, case: &Case, base: &Path) -> Result<Vec<Diagnosis>, String> {
     match (&case.reply, &case.log, &case.email) {
         (Some(r), None, None) => Ok(vec![engine.diagnose_reply(r)]),
         (None, Some(l), None) => match bouncedx_engine::intake::log::read_log_line(l) {
@@ -209,7 +210,12 @@ pub fn run_case(engine: &Engine, case_file: &Path, case: &Case, accept: bool) ->
     let base = case_file.parent().unwrap_or(Path::new("."));
     let ds = match diagnose(engine, case, base) {
         Ok(ds) => ds,
-        Err(e) => return Outcome::Failed(vec![e]),
+        Err(e) => {
+            return match &case.todo {
+                Some(why) => Outcome::Todo(format!("{why} ({e})")),
+                None => Outcome::Failed(vec![e]),
+            };
+        }
     };
     let mut problems = Vec::new();
     if let Some(want) = &case.expect {

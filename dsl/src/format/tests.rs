@@ -89,3 +89,56 @@ proptest! {
         prop_assert_eq!(&once, &format(src));
     }
 }
+
+/// A generated pack: phrase sets and rules built from random names, phrases
+/// (with quotes, braces, brackets and `#` inside strings and regexes), and
+/// random indentation and spacing around the fields.
+fn generated_pack() -> impl Strategy<Value = String> {
+    let word = "[a-z]{3,8}";
+    let phrase = || proptest::string::string_regex(r#"[a-z {}\[\]#]{3,12}"#).unwrap();
+    // at least one space: a field keyword in column 1 starts a new item
+    let indent = 1usize..6;
+    (
+        proptest::collection::vec((word, proptest::collection::vec(phrase(), 1..4)), 1..3),
+        proptest::collection::vec(
+            (word, phrase(), indent.clone(), indent, 0usize..3, any::<bool>()),
+            1..4,
+        ),
+    )
+        .prop_map(|(sets, rules)| {
+            let mut out = String::from("# generated\n\ncategory blacklist {\n  title \"t\"\n  reason blocked\n  fix \"f\"\n}\n\n");
+            for (i, (name, phrases)) in sets.iter().enumerate() {
+                let list: Vec<String> = phrases.iter().map(|p| format!("{:?}", p.trim())).collect();
+                out.push_str(&format!("phrases {name}{i} = [\n{}\n]\n\n", list.join(",\n   ")));
+            }
+            for (i, (name, phrase, a, b, conf, regex)) in rules.iter().enumerate() {
+                let trigger = if *regex {
+                    format!("text matches /{}\\d+/", name)
+                } else {
+                    format!("text has [{:?}]", phrase.trim())
+                };
+                let confidence = ["low", "medium", "high"][*conf];
+                out.push_str(&format!(
+                    "rule {name}_{i} {{\n{}category blacklist\n{}confidence {confidence}\n  when {trigger}\n{}and not code 421\n  diagnosis \"x {{y}} # not a comment\"\n{}fix \"one\"\n      \"two\"\n  refs \"https://example.org\"\n  example \"550 {name}\"\n}}\n\n",
+                    " ".repeat(*a),
+                    " ".repeat(*b),
+                    " ".repeat(*a + 4),
+                    " ".repeat(*b),
+                ));
+            }
+            out
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// On generated packs: formatting keeps the meaning and a second pass
+    /// changes nothing.
+    #[test]
+    fn generated_packs_format_safely(src in generated_pack()) {
+        let once = format(&src);
+        prop_assert!(same_meaning(&src, &once), "meaning changed:\n{src}\n---\n{once}");
+        prop_assert_eq!(format(&once), once);
+    }
+}
