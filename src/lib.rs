@@ -5,6 +5,7 @@
 pub mod authoring;
 pub mod rules;
 pub mod scan;
+pub mod serve;
 
 /// mimalloc: a diagnosis allocates a few dozen small strings, and batches
 /// allocate millions; mimalloc's per-thread free lists make that about a

@@ -39,6 +39,7 @@ enum Command {
     New(commands::new::Args),
     Diff(commands::diff::Args),
     Fmt(commands::fmt::Args),
+    Serve(commands::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
         Command::New(a) => commands::new::run(a),
         Command::Diff(a) => commands::diff::run(a),
         Command::Fmt(a) => commands::fmt::run(a),
+        Command::Serve(a) => commands::serve::run(a),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@ pub mod explain;
 pub mod fmt;
 pub mod new;
 pub mod scan;
+pub mod serve;
 pub mod test;
 
 use std::path::PathBuf;

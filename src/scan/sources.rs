@@ -203,6 +203,16 @@ pub fn detect(head: &[u8]) -> Form {
     }
 }
 
+/// Cuts bytes held in memory (a request body) into jobs, as a file would be.
+pub fn read_bytes(
+    source: &str,
+    bytes: &[u8],
+    form: Form,
+    sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    read_stream(source, Box::new(bytes), form, sink)
+}
+
 fn read_stream(
     source: &str,
     mut reader: Box<dyn BufRead + '_>,

@@ -1,0 +1,48 @@
+//! `bouncedx serve`: the HTTP service and its page.
+
+use super::RuleArgs;
+use std::process::ExitCode;
+
+/// Serve diagnoses over HTTP, with a page to paste bounces into.
+///
+/// Routes: POST /v1/diagnose, POST /v1/scan, POST /v1/explain, GET /v1/rules,
+/// POST /v1/reload, GET /healthz, GET /metrics, and the page at /. The rule
+/// packs are loaded at start; SIGHUP or POST /v1/reload reloads them, and a
+/// pack that does not compile is refused with the old rules kept.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  bouncedx serve                              # http://127.0.0.1:8025/\n  bouncedx serve --listen 0.0.0.0:8025 --rules site/\n  curl -d '550 5.1.1 user unknown' http://127.0.0.1:8025/v1/diagnose"
+)]
+pub struct Args {
+    /// Address to listen on (loopback unless told otherwise).
+    #[arg(long, default_value = "127.0.0.1:8025")]
+    pub listen: std::net::SocketAddr,
+    /// Largest request body, in bytes.
+    #[arg(long, default_value_t = 16 * 1024 * 1024)]
+    pub max_body: usize,
+    /// Requests served at once; more are answered 503 at once.
+    #[arg(long, default_value_t = 256)]
+    pub max_concurrency: usize,
+    /// Time allowed per request, reading its body included, in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    pub timeout: f64,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+pub fn run(a: Args) -> Result<ExitCode, String> {
+    let config = bouncedx::serve::Config {
+        listen: a.listen,
+        rules: a.rules.rules.clone(),
+        no_default_rules: a.rules.no_default_rules,
+        max_body: a.max_body,
+        max_concurrency: a.max_concurrency.max(1),
+        timeout: std::time::Duration::from_secs_f64(a.timeout.max(0.001)),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    rt.block_on(bouncedx::serve::run(config))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,128 @@
+//! Counters for `GET /metrics`, in the Prometheus text format.
+//!
+//! Requests by endpoint and status, a latency histogram by endpoint, and
+//! diagnoses by category and reason. Plain atomics and a mutex-guarded map:
+//! the service counts a few things per request, nothing per byte.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: Vec<u64>,
+    sum: f64,
+    count: u64,
+}
+
+/// Everything `/metrics` reports.
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+    diagnoses: Mutex<BTreeMap<(String, String), u64>>,
+    reloads: Mutex<(u64, u64)>,
+}
+
+impl Metrics {
+    /// Counts one request and its latency.
+    pub fn request(&self, endpoint: &str, status: u16, took: Duration) {
+        if let Ok(mut r) = self.requests.lock() {
+            *r.entry((endpoint.to_string(), status)).or_default() += 1;
+        }
+        if let Ok(mut l) = self.latency.lock() {
+            let h = l.entry(endpoint.to_string()).or_insert_with(|| Histogram {
+                counts: vec![0; BUCKETS.len()],
+                ..Histogram::default()
+            });
+            let secs = took.as_secs_f64();
+            for (i, b) in BUCKETS.iter().enumerate() {
+                if secs <= *b {
+                    h.counts[i] += 1;
+                }
+            }
+            h.sum += secs;
+            h.count += 1;
+        }
+    }
+
+    /// Counts one diagnosis.
+    pub fn diagnosis(&self, category: &str, reason: &str) {
+        if let Ok(mut d) = self.diagnoses.lock() {
+            *d.entry((category.to_string(), reason.to_string()))
+                .or_default() += 1;
+        }
+    }
+
+    /// Counts a reload, good or refused.
+    pub fn reload(&self, ok: bool) {
+        if let Ok(mut r) = self.reloads.lock() {
+            if ok {
+                r.0 += 1;
+            } else {
+                r.1 += 1;
+            }
+        }
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut o = String::new();
+        o.push_str("# HELP bouncedx_requests_total Requests served, by endpoint and HTTP status.\n# TYPE bouncedx_requests_total counter\n");
+        if let Ok(r) = self.requests.lock() {
+            for ((e, s), n) in r.iter() {
+                o.push_str(&format!(
+                    "bouncedx_requests_total{{endpoint=\"{e}\",status=\"{s}\"}} {n}\n"
+                ));
+            }
+        }
+        o.push_str("# HELP bouncedx_request_seconds Time to answer, by endpoint.\n# TYPE bouncedx_request_seconds histogram\n");
+        if let Ok(l) = self.latency.lock() {
+            for (e, h) in l.iter() {
+                for (i, b) in BUCKETS.iter().enumerate() {
+                    o.push_str(&format!(
+                        "bouncedx_request_seconds_bucket{{endpoint=\"{e}\",le=\"{b}\"}} {}\n",
+                        h.counts[i]
+                    ));
+                }
+                o.push_str(&format!(
+                    "bouncedx_request_seconds_bucket{{endpoint=\"{e}\",le=\"+Inf\"}} {}\n",
+                    h.count
+                ));
+                o.push_str(&format!(
+                    "bouncedx_request_seconds_sum{{endpoint=\"{e}\"}} {}\n",
+                    h.sum
+                ));
+                o.push_str(&format!(
+                    "bouncedx_request_seconds_count{{endpoint=\"{e}\"}} {}\n",
+                    h.count
+                ));
+            }
+        }
+        o.push_str("# HELP bouncedx_diagnoses_total Diagnoses given, by category and reason.\n# TYPE bouncedx_diagnoses_total counter\n");
+        if let Ok(d) = self.diagnoses.lock() {
+            for ((c, r), n) in d.iter() {
+                o.push_str(&format!(
+                    "bouncedx_diagnoses_total{{category=\"{c}\",reason=\"{r}\"}} {n}\n"
+                ));
+            }
+        }
+        o.push_str("# HELP bouncedx_reloads_total Rule reloads, by result.\n# TYPE bouncedx_reloads_total counter\n");
+        if let Ok(r) = self.reloads.lock() {
+            o.push_str(&format!(
+                "bouncedx_reloads_total{{result=\"ok\"}} {}\n",
+                r.0
+            ));
+            o.push_str(&format!(
+                "bouncedx_reloads_total{{result=\"refused\"}} {}\n",
+                r.1
+            ));
+        }
+        o
+    }
+}

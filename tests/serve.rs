@@ -1,0 +1,288 @@
+//! `bouncedx serve` for real: the binary on a loopback port, spoken to over
+//! TCP with plain HTTP/1.1 (no client library between the test and the
+//! server): every endpoint, the limits (an oversized body, a slow client,
+//! too many requests at once), and reloading with a good and a bad pack.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bouncedx"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    err.read_line(&mut line).expect("a first line");
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .expect("an address")
+        .to_string();
+    // keep draining stderr so the server never blocks on it
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        let _ = err.read_to_string(&mut sink);
+    });
+    Server { child, addr }
+}
+
+/// One request; the status and the body.
+fn http(addr: &str, method: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).expect("connects");
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, dechunk(&body))
+}
+
+/// Undoes chunked transfer encoding when the body uses it.
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    loop {
+        let Some((size, after)) = rest.split_once("\r\n") else {
+            return body.to_string();
+        };
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            return body.to_string();
+        };
+        if n == 0 {
+            return out;
+        }
+        if after.len() < n {
+            return body.to_string();
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
+    }
+}
+
+#[test]
+fn every_endpoint() {
+    let s = start(&[]);
+    let (code, body) = http(&s.addr, "GET", "/healthz", "text/plain", b"");
+    assert_eq!((code, body.trim()), (200, "ok"));
+
+    let (code, body) = http(
+        &s.addr,
+        "POST",
+        "/v1/diagnose",
+        "text/plain",
+        b"550 5.1.1 <bob@example.com>: user unknown",
+    );
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["results"][0]["reason"], "userunknown");
+    assert_eq!(v["results"][0]["confidence"], 0.9);
+
+    let (code, body) = http(&s.addr, "POST", "/v1/diagnose", "application/json", br#"{"input":"421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred","form":"reply"}"#);
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["results"][0]["provider"], "yahoo");
+
+    // a bounce e-mail
+    let eml = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/scan/email/postfix-dsn-two-recipients.eml"
+    ))
+    .unwrap();
+    let (code, body) = http(&s.addr, "POST", "/v1/diagnose", "message/rfc822", &eml);
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["results"].as_array().unwrap().len(), 2);
+
+    // a batch: JSON Lines out, in order, non-rejections skipped
+    let log = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/scan/logs/postfix.log"
+    ))
+    .unwrap();
+    let (code, body) = http(&s.addr, "POST", "/v1/scan?input=log", "text/plain", &log);
+    assert_eq!(code, 200, "{body}");
+    let lines: Vec<serde_json::Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{body}");
+    assert_eq!(lines[0]["line"], 3);
+    assert_eq!(lines[1]["provider"], "microsoft");
+
+    let (code, body) = http(
+        &s.addr,
+        "POST",
+        "/v1/explain",
+        "text/plain",
+        b"550 5.1.1 user unknown",
+    );
+    assert_eq!(code, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["rule"] == "core/user_unknown" && r["fired"] == true));
+
+    let (code, body) = http(&s.addr, "GET", "/v1/rules", "text/plain", b"");
+    assert_eq!(code, 200);
+    assert!(body.contains("core/ip_on_blocklist"));
+
+    let (code, body) = http(&s.addr, "GET", "/", "text/plain", b"");
+    assert_eq!(code, 200);
+    assert!(body.contains("<textarea"));
+
+    let (code, body) = http(&s.addr, "GET", "/metrics", "text/plain", b"");
+    assert_eq!(code, 200);
+    assert!(
+        body.contains("bouncedx_requests_total{endpoint=\"diagnose\",status=\"200\"} 3"),
+        "{body}"
+    );
+    assert!(
+        body.contains("bouncedx_diagnoses_total{category=\"recipient\",reason=\"userunknown\"}"),
+        "{body}"
+    );
+    assert!(
+        body.contains("bouncedx_request_seconds_bucket{endpoint=\"diagnose\",le=\"+Inf\"} 3"),
+        "{body}"
+    );
+
+    // clear 4xx answers
+    let (code, body) = http(
+        &s.addr,
+        "POST",
+        "/v1/diagnose",
+        "application/json",
+        b"{not json",
+    );
+    assert_eq!(code, 400, "{body}");
+    assert!(body.contains("input"), "{body}");
+    let (code, _) = http(&s.addr, "POST", "/v1/diagnose", "text/plain", b"  \n");
+    assert_eq!(code, 400);
+    let (code, body) = http(&s.addr, "POST", "/v1/scan?input=pdf", "text/plain", b"x");
+    assert_eq!(code, 400);
+    assert!(body.contains("unknown input form"));
+}
+
+#[test]
+fn limits() {
+    let s = start(&[
+        "--max-body",
+        "1000",
+        "--timeout",
+        "1",
+        "--max-concurrency",
+        "1",
+    ]);
+    let (code, _) = http(
+        &s.addr,
+        "POST",
+        "/v1/diagnose",
+        "text/plain",
+        &vec![b'x'; 5000],
+    );
+    assert_eq!(code, 413);
+
+    // a slow client: says it will send 100 bytes, sends 10, waits
+    let mut slow = TcpStream::connect(&s.addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    slow.write_all(b"POST /v1/diagnose HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n550 5.1.1 ").unwrap();
+    // while it holds the only slot, another request is refused at once
+    std::thread::sleep(Duration::from_millis(200));
+    let (code, body) = http(&s.addr, "GET", "/healthz", "text/plain", b"");
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("too many requests at once"), "{body}");
+    let mut answer = String::new();
+    let _ = slow.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // and the slot is free again
+    let (code, _) = http(&s.addr, "GET", "/healthz", "text/plain", b"");
+    assert_eq!(code, 200);
+}
+
+#[test]
+fn reload_good_and_bad() {
+    let dir = std::env::temp_dir().join(format!("bouncedx-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let pack = dir.join("site");
+    std::fs::create_dir_all(&pack).unwrap();
+    let rule = |diag: &str| {
+        format!("import core\n\nrule site_code {{\n  category   blacklist\n  confidence certain\n  when       text has \"site-code-77\"\n  diagnosis  \"{diag}\"\n  fix        \"ask the site\"\n  refs       \"https://example.org\"\n  example    \"550 site-code-77\"\n}}\n")
+    };
+    std::fs::write(pack.join("site.bdx"), rule("first version")).unwrap();
+    let s = start(&["--rules", pack.to_str().unwrap()]);
+    let ask = || {
+        let (_, body) = http(
+            &s.addr,
+            "POST",
+            "/v1/diagnose",
+            "text/plain",
+            b"550 site-code-77",
+        );
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["results"][0]["diagnosis"].as_str().unwrap().to_string()
+    };
+    assert_eq!(ask(), "first version");
+
+    std::fs::write(pack.join("site.bdx"), rule("second version")).unwrap();
+    let (code, body) = http(&s.addr, "POST", "/v1/reload", "text/plain", b"");
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(ask(), "second version");
+
+    std::fs::write(
+        pack.join("site.bdx"),
+        "import core\n\nrule broken {\n  category   nope\n}\n",
+    )
+    .unwrap();
+    let (code, body) = http(&s.addr, "POST", "/v1/reload", "text/plain", b"");
+    assert_eq!(code, 422, "{body}");
+    assert!(
+        body.contains("the old rules stay") && body.contains("unknown category"),
+        "{body}"
+    );
+    assert_eq!(ask(), "second version");
+    let (_, metrics) = http(&s.addr, "GET", "/metrics", "text/plain", b"");
+    assert!(
+        metrics.contains("bouncedx_reloads_total{result=\"ok\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("bouncedx_reloads_total{result=\"refused\"} 1"),
+        "{metrics}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
