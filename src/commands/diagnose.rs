@@ -22,6 +22,12 @@ pub struct Args {
     /// results) or `jsonl` (one object per line).
     #[arg(long, default_value = "human", value_parser = ["human", "json", "jsonl"])]
     pub format: String,
+    /// How to read each stdin line: `reply` (an SMTP reply in any
+    /// wrapping) or `log` (an MTA log line: a line that is not a rejection
+    /// yields a result whose `error` says it was skipped, so output lines
+    /// still match input lines one for one, as Spark's `pipe` needs).
+    #[arg(long = "input", default_value = "reply", value_parser = ["reply", "log"])]
+    pub input: String,
     #[command(flatten)]
     pub rules: RuleArgs,
 }
@@ -42,7 +48,11 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             let stdin = std::io::stdin().lock();
             for (n, line) in stdin.split(b'\n').enumerate() {
                 let line = line.map_err(|e| format!("cannot read stdin: {e}"))?;
-                let mut d = diagnose_bytes(&engine, &line);
+                let mut d = if a.input == "log" {
+                    diagnose_log_line(&engine, &line)
+                } else {
+                    diagnose_bytes(&engine, &line)
+                };
                 d.source = Some("-".into());
                 d.line = Some(n as u64 + 1);
                 out.emit(d)?;
@@ -62,6 +72,20 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     }
     out.finish()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One log line: a rejection is diagnosed; any other line yields a result
+/// that says it was skipped.
+fn diagnose_log_line(engine: &Engine, line: &[u8]) -> Diagnosis {
+    let line = String::from_utf8_lossy(line.strip_suffix(b"\r").unwrap_or(line)).into_owned();
+    match bouncedx_engine::intake::log::read_log_line(&line) {
+        bouncedx_engine::intake::log::LogLine::Rejection(r) => engine.diagnose_log_record(&r),
+        bouncedx_engine::intake::log::LogLine::Skip => {
+            let mut d = engine.diagnose_reply("");
+            d.error = Some("not a rejection: log line skipped".into());
+            d
+        }
+    }
 }
 
 /// One stdin line: invalid UTF-8 is read lossily and said so.
