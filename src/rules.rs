@@ -177,7 +177,7 @@ pub fn compile(paths: &[std::path::PathBuf], no_defaults: bool) -> Result<Compil
 
 /// The version of each pack that will be loaded: from the manifest of a
 /// given pack, or the shipped manifest of a built-in one.
-fn loaded_versions(paths: &[std::path::PathBuf]) -> Vec<(String, semver::Version)> {
+pub fn loaded_versions(paths: &[std::path::PathBuf]) -> Vec<(String, semver::Version)> {
     let mut out: Vec<(String, semver::Version)> = Vec::new();
     for (name, text) in EMBEDDED_MANIFESTS {
         if let Ok(m) = crate::authoring::manifest::parse(text, name) {

@@ -160,6 +160,15 @@ fn every_endpoint() {
     let (code, body) = http(&s.addr, "GET", "/v1/rules", "text/plain", b"");
     assert_eq!(code, 200);
     assert!(body.contains("core/ip_on_blocklist"));
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        v["packs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "core" && p["version"] == "0.1.0"),
+        "{body}"
+    );
 
     let (code, body) = http(&s.addr, "GET", "/", "text/plain", b"");
     assert_eq!(code, 200);
@@ -275,9 +284,26 @@ fn reload_good_and_bad() {
         "{body}"
     );
     assert_eq!(ask(), "second version");
+    // SIGHUP reloads too
+    std::fs::write(pack.join("site.bdx"), rule("third version")).unwrap();
+    let pid = s.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let mut seen = String::new();
+    for _ in 0..50 {
+        seen = ask();
+        if seen == "third version" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(seen, "third version");
     let (_, metrics) = http(&s.addr, "GET", "/metrics", "text/plain", b"");
     assert!(
-        metrics.contains("bouncedx_reloads_total{result=\"ok\"} 1"),
+        metrics.contains("bouncedx_reloads_total{result=\"ok\"} 2"),
         "{metrics}"
     );
     assert!(

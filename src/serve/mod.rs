@@ -303,10 +303,17 @@ async fn rules(State(shared): State<Arc<Shared>>) -> Response {
     let started = Instant::now();
     let engine = shared.engine();
     let rs = &engine.ruleset;
+    let versions = crate::rules::loaded_versions(&shared.config.rules);
     let packs: Vec<serde_json::Value> = rs
         .packs
         .iter()
-        .map(|p| serde_json::json!({ "name": p.name, "files": p.files }))
+        .map(|p| {
+            let version = versions
+                .iter()
+                .find(|(n, _)| *n == p.name)
+                .map(|(_, v)| v.to_string());
+            serde_json::json!({ "name": p.name, "version": version, "files": p.files })
+        })
         .collect();
     let ids: Vec<&str> = rs
         .rules
