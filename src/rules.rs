@@ -85,23 +85,14 @@ fn manifest_of(dir: &Path) -> std::io::Result<Option<crate::authoring::manifest:
 /// (and then there is no ruleset).
 pub fn apply_lint_levels(c: &mut Compilation, paths: &[std::path::PathBuf]) {
     use crate::authoring::manifest::LintLevel;
-    let mut levels: Vec<(
+    let levels: Vec<(
         std::path::PathBuf,
         std::collections::BTreeMap<String, LintLevel>,
-    )> = Vec::new();
-    for p in paths {
-        let mut dirs = vec![p.clone()];
-        if let Ok(entries) = std::fs::read_dir(p) {
-            dirs.extend(entries.flatten().map(|e| e.path()).filter(|d| d.is_dir()));
-        }
-        for d in dirs {
-            if let Ok(Some(m)) = manifest_of(&d) {
-                if !m.lints.is_empty() {
-                    levels.push((d, m.lints));
-                }
-            }
-        }
-    }
+    )> = manifests_at(paths)
+        .into_iter()
+        .filter(|(_, m)| !m.lints.is_empty())
+        .map(|(d, m)| (d, m.lints))
+        .collect();
     if levels.is_empty() {
         return;
     }
@@ -195,8 +186,11 @@ pub fn loaded_versions(paths: &[std::path::PathBuf]) -> Vec<(String, semver::Ver
     out
 }
 
-/// The manifests of the packs at `paths` (pack folders, or folders of them).
-fn given_manifests(paths: &[std::path::PathBuf]) -> Vec<crate::authoring::manifest::Manifest> {
+/// The pack folders with a manifest at `paths` (pack folders, or folders
+/// of them), with their manifests.
+fn manifests_at(
+    paths: &[std::path::PathBuf],
+) -> Vec<(std::path::PathBuf, crate::authoring::manifest::Manifest)> {
     let mut out = Vec::new();
     for p in paths {
         let mut dirs = vec![p.clone()];
@@ -205,11 +199,16 @@ fn given_manifests(paths: &[std::path::PathBuf]) -> Vec<crate::authoring::manife
         }
         for d in dirs {
             if let Ok(Some(m)) = manifest_of(&d) {
-                out.push(m);
+                out.push((d, m));
             }
         }
     }
     out
+}
+
+/// The manifests of the packs at `paths`.
+fn given_manifests(paths: &[std::path::PathBuf]) -> Vec<crate::authoring::manifest::Manifest> {
+    manifests_at(paths).into_iter().map(|(_, m)| m).collect()
 }
 
 /// Every `imports:` requirement of the given packs is met by the version of

@@ -20,6 +20,16 @@ fn bouncedx(dir: &Path, args: &[&str]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text)
 }
 
+/// A fresh folder named after the test, with `bouncedx new pack acme` run in it.
+fn scaffolded(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("bouncedx-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, out) = bouncedx(&dir, &["new", "pack", "acme"]);
+    assert_eq!(code, 0, "{out}");
+    dir
+}
+
 #[test]
 fn scaffold_add_accept_change() {
     let dir = std::env::temp_dir().join(format!("bouncedx-author-{}", std::process::id()));
@@ -196,11 +206,7 @@ fn manifest_errors_are_clear() {
 
 #[test]
 fn manifest_lint_levels() {
-    let dir = std::env::temp_dir().join(format!("bouncedx-lints-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let (code, out) = bouncedx(&dir, &["new", "pack", "acme"]);
-    assert_eq!(code, 0, "{out}");
+    let dir = scaffolded("lints");
     let rules = dir.join("acme/rules.bdx");
     let mut text = std::fs::read_to_string(&rules).unwrap();
     text.push_str("\nrule two_letter_code {\n  category   blacklist\n  when       text has \"zq\"\n  diagnosis  \"code ZQ\"\n  fix        \"ask\"\n  example    \"550 zq refused\"\n}\n");
@@ -235,11 +241,7 @@ fn manifest_lint_levels() {
 
 #[test]
 fn shadowed_rules_are_reported() {
-    let dir = std::env::temp_dir().join(format!("bouncedx-shadow-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let (code, out) = bouncedx(&dir, &["new", "pack", "acme"]);
-    assert_eq!(code, 0, "{out}");
+    let dir = scaffolded("shadow");
     let rules = dir.join("acme/rules.bdx");
     let mut text = std::fs::read_to_string(&rules).unwrap();
     // a weaker rule whose only example the scaffold's rule also answers
@@ -268,11 +270,7 @@ fn shadowed_rules_are_reported() {
 #[test]
 fn review_accepts_rejects_and_skips() {
     use std::io::Write;
-    let dir = std::env::temp_dir().join(format!("bouncedx-review-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let (code, out) = bouncedx(&dir, &["new", "pack", "acme"]);
-    assert_eq!(code, 0, "{out}");
+    let dir = scaffolded("review");
     // change the scaffold rule's diagnosis: its example case and the file
     // case both change
     let rules = dir.join("acme/rules.bdx");
