@@ -47,7 +47,7 @@ pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
         facts,
         found: &found,
         provider,
-        verdicts: &[],
+        verdicts: &facts.verdicts,
     };
     let mut rules: Vec<RuleTrace> = rs
         .rules
@@ -225,7 +225,10 @@ fn describe(rs: &Ruleset, e: &Expr, inp: &Input) -> String {
                 }
             )
         }
-        Expr::Check { check, verdict } => format!("check {check} is {verdict} (checks not run)"),
+        Expr::Check { check, verdict } => match inp.verdicts.iter().find(|(c, _)| c == check) {
+            Some((_, v)) => format!("check {check} is {verdict} (it is {v})"),
+            None => format!("check {check} is {verdict} (not run: no verdict for {check})"),
+        },
         _ => String::new(),
     }
 }
