@@ -370,7 +370,11 @@ impl<'a> Lower<'a, '_> {
     }
 
     fn advice(&mut self, a: &ast::Advice) -> Advice {
-        let strs = |v: &[ast::Str]| v.iter().map(|s| s.value.clone()).collect::<Vec<_>>();
+        let strs = |v: &[ast::Str]| {
+            v.iter()
+                .map(|s| std::sync::Arc::from(s.value.as_str()))
+                .collect::<Vec<_>>()
+        };
         Advice {
             fix: strs(&a.fix),
             prevent: strs(&a.prevent),

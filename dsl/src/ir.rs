@@ -200,10 +200,11 @@ pub enum Expr {
 /// Fix, prevention and escalation steps, and references.
 #[derive(Debug, Clone, Default)]
 pub struct Advice {
-    pub fix: Vec<String>,
-    pub prevent: Vec<String>,
-    pub escalate: Vec<String>,
-    pub refs: Vec<String>,
+    /// Shared strings: a diagnosis lists them without copying them.
+    pub fix: Vec<std::sync::Arc<str>>,
+    pub prevent: Vec<std::sync::Arc<str>>,
+    pub escalate: Vec<std::sync::Arc<str>>,
+    pub refs: Vec<std::sync::Arc<str>>,
 }
 
 #[derive(Debug, Clone)]

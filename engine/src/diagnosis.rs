@@ -11,6 +11,7 @@ use crate::matcher::{self, Fired};
 use crate::status;
 use bouncedx_dsl::ir::{RuleIr, Ruleset, TemplatePart};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Confidence of an answer from the reply code alone.
 pub const FALLBACK_CONFIDENCE: f32 = 0.2;
@@ -85,10 +86,12 @@ pub struct Diagnosis {
     pub diagnosis: String,
     pub evidence: Vec<Evidence>,
     pub checks: Vec<serde_json::Value>,
-    pub fix: Vec<String>,
-    pub prevent: Vec<String>,
-    pub escalate: Vec<String>,
-    pub refs: Vec<String>,
+    /// Steps and references are shared with the rules (cloning one is a
+    /// reference count, not a copy).
+    pub fix: Vec<Arc<str>>,
+    pub prevent: Vec<Arc<str>>,
+    pub escalate: Vec<Arc<str>>,
+    pub refs: Vec<Arc<str>>,
     pub alternatives: Vec<Alternative>,
     pub tokens: Vec<String>,
     /// The reply text the rules saw; evidence spans point into it.
@@ -164,9 +167,10 @@ fn evidence(text: &str, spans: &[(u32, u32)]) -> Vec<Evidence> {
         .collect()
 }
 
-fn push_unique(into: &mut Vec<String>, from: &[String]) {
+fn push_unique(into: &mut Vec<Arc<str>>, from: &[Arc<str>]) {
     for s in from {
-        if !into.contains(s) {
+        // the same shared string is the common case: compare pointers first
+        if !into.iter().any(|x| Arc::ptr_eq(x, s) || x == s) {
             into.push(s.clone());
         }
     }
@@ -188,7 +192,7 @@ pub fn build(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired]
             d.confidence = rule.confidence;
             d.diagnosis = render_template(rule, facts, prov.map(|p| p.title.as_str()));
             d.evidence = evidence(&facts.text, &top.evidence);
-            let filled: Vec<String> = rule
+            let filled: Vec<Arc<str>> = rule
                 .advice
                 .fix
                 .iter()
@@ -291,13 +295,13 @@ fn render_parts(
 }
 
 /// Fills `{placeholders}` in a step the same way as the diagnosis.
-fn fill(step: &str, rule: &RuleIr, facts: &Facts) -> String {
+fn fill(step: &Arc<str>, rule: &RuleIr, facts: &Facts) -> Arc<str> {
     if !step.contains('{') {
-        return step.to_string();
+        return step.clone();
     }
     match bouncedx_dsl::compile::parse_template(step) {
-        Ok(parts) => render_parts(&parts, rule, facts, None),
-        Err(_) => step.to_string(),
+        Ok(parts) => render_parts(&parts, rule, facts, None).into(),
+        Err(_) => step.clone(),
     }
 }
 
@@ -366,7 +370,7 @@ pub fn not_a_bounce(what: NotABounce, facts: &Facts) -> Diagnosis {
     d.category_title = title.into();
     d.confidence = 1.0;
     d.diagnosis = diagnosis.into();
-    d.fix = fix.iter().map(|s| s.to_string()).collect();
+    d.fix = fix.iter().map(|s| Arc::from(*s)).collect();
     d.refs = vec![refs.into()];
     d
 }

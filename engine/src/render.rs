@@ -142,7 +142,7 @@ pub fn human(d: &Diagnosis, color: bool) -> String {
     o
 }
 
-fn list(o: &mut String, st: &Style, label: &str, items: &[String], numbered: bool) {
+fn list(o: &mut String, st: &Style, label: &str, items: &[std::sync::Arc<str>], numbered: bool) {
     for (i, item) in items.iter().enumerate() {
         let l = if i == 0 { label } else { "" };
         let bullet = if numbered {
