@@ -195,7 +195,7 @@ fn after_closing_boundary(bytes: &[u8]) -> Option<&[u8]> {
     let msg = parser().parse_headers(bytes)?;
     let boundary = msg.content_type()?.attribute("boundary")?.to_string();
     let close = format!("--{boundary}--");
-    let at = memchr::memmem::rfind(bytes, close.as_bytes())? + close.len();
+    let at = memchr::memmem::find(bytes, close.as_bytes())? + close.len();
     let tail = &bytes[at..];
     let has_fields = memchr::memmem::find(tail, b"Final-Recipient:").is_some()
         && memchr::memmem::find(tail, b"Content-Type:").is_some();
