@@ -85,7 +85,8 @@ pub struct Diagnosis {
     pub confidence: f32,
     pub diagnosis: String,
     pub evidence: Vec<Evidence>,
-    pub checks: Vec<serde_json::Value>,
+    /// The checks the fired rules asked for, when checks were run.
+    pub checks: Vec<crate::checks::CheckOutcome>,
     /// Steps and references are shared with the rules (cloning one is a
     /// reference count, not a copy).
     pub fix: Vec<Arc<str>>,

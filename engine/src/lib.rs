@@ -19,6 +19,7 @@
 //! The engine does not know how rules are written (that is
 //! `bouncedx-dsl`) nor how checks run (that is the plugin host).
 
+pub mod checks;
 pub mod diagnosis;
 pub mod explain;
 pub mod facts;
@@ -33,20 +34,49 @@ pub use facts::Facts;
 pub use intake::email::EmailError;
 use intake::email::{Kind, Record};
 
-/// A compiled ruleset, ready to diagnose.
+/// A compiled ruleset, ready to diagnose; with a [`checks::CheckRunner`],
+/// it also runs the checks the fired rules ask for.
 pub struct Engine {
     pub ruleset: Ruleset,
+    pub checks: Option<std::sync::Arc<dyn checks::CheckRunner>>,
 }
 
 impl Engine {
     pub fn new(ruleset: Ruleset) -> Engine {
-        Engine { ruleset }
+        Engine {
+            ruleset,
+            checks: None,
+        }
+    }
+
+    /// Runs checks with `runner` from now on (`diagnose --checks`).
+    pub fn with_checks(mut self, runner: std::sync::Arc<dyn checks::CheckRunner>) -> Engine {
+        self.checks = Some(runner);
+        self
+    }
+
+    /// Matches the facts; with a check runner, runs the checks the fired
+    /// rules ask for and matches again with their verdicts.
+    pub fn diagnose_facts(&self, facts: &Facts) -> Diagnosis {
+        let Some(runner) = &self.checks else {
+            return diagnosis::diagnose(&self.ruleset, facts);
+        };
+        let (_, fired) = matcher::run(&self.ruleset, facts);
+        let calls = checks::requested(&self.ruleset, fired.iter().map(|f| f.rule));
+        if calls.is_empty() {
+            return diagnosis::diagnose(&self.ruleset, facts);
+        }
+        let mut facts = facts.clone();
+        let outcomes = checks::run_requested(&calls, &mut facts, runner.as_ref());
+        let mut d = self.diagnose_facts(&facts);
+        d.checks = outcomes;
+        d
     }
 
     /// Diagnoses one SMTP reply, in any of the wrappings intake knows.
     pub fn diagnose_reply(&self, reply: &str) -> Diagnosis {
         let facts = intake::reply::parse_reply(reply);
-        let mut d = diagnosis::diagnose(&self.ruleset, &facts);
+        let mut d = self.diagnose_facts(&facts);
         if facts.text.is_empty() {
             d.error = Some("empty input: there is no reply to diagnose".into());
         } else if facts.code.is_none() && facts.status.is_none() && d.rule.is_none() {
@@ -86,7 +116,7 @@ impl Engine {
             facts.host = r.relay.as_ref().map(|h| h.to_ascii_lowercase());
         }
         facts.mta = Some(r.mta.to_string());
-        diagnosis::diagnose(&self.ruleset, &facts)
+        self.diagnose_facts(&facts)
     }
 
     /// Diagnoses one recipient of an ESP webhook event.
@@ -101,7 +131,7 @@ impl Engine {
         } else if r.not_a_failure {
             diagnosis::not_a_bounce(diagnosis::NotABounce::Delivered, &facts)
         } else {
-            diagnosis::diagnose(&self.ruleset, &facts)
+            self.diagnose_facts(&facts)
         };
         d.esp_verdict = Some(format!("{}: {}", r.esp, r.esp_verdict));
         d
@@ -193,7 +223,7 @@ impl Engine {
         if facts.host.is_none() {
             facts.host = r.remote_mta.as_ref().map(|h| h.to_ascii_lowercase());
         }
-        diagnosis::diagnose(&self.ruleset, &facts)
+        self.diagnose_facts(&facts)
     }
 }
 
