@@ -27,6 +27,16 @@ pub fn authority(url: &str) -> Result<&str, String> {
     Ok(auth)
 }
 
+/// Percent-encodes a value for a query string.
+pub fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// GETs `url` with an optional bearer token.
 pub fn get(url: &str, token: Option<&str>, timeout: Duration) -> Result<(u16, Vec<u8>), String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()

@@ -642,11 +642,14 @@ impl wit_host::Host for State {
 
     fn read_data(&mut self, name: String) -> Result<Vec<u8>, String> {
         self.count("data")?;
+        // Asking for a data file that is not granted reaches nothing: it
+        // is how a plugin learns which source the site configured (a file,
+        // or the live API), so it is an answer, not a denial.
         let Some(path) = self.grants.data.get(&name).cloned() else {
-            return Err(self.deny(format!(
-                "data file `{name}` is not granted to {} (grant it with --data {name}=FILE or in the site config)",
+            return Err(format!(
+                "not granted: data file `{name}` is not granted to {} (grant it with --data {name}=FILE or in the site config)",
                 self.plugin
-            )));
+            ));
         };
         let meta = std::fs::metadata(&path)
             .map_err(|e| format!("data file `{name}` ({}): {e}", path.display()))?;
@@ -676,6 +679,12 @@ impl wit_host::Host for State {
             .as_ref()
             .and_then(|v| std::env::var(v).ok());
         let left = self.deadline.saturating_duration_since(Instant::now());
+        // `{token}` in the URL is replaced by the site's secret (SNDS puts
+        // its key in the query string); the plugin never sees the value.
+        let url = match &token {
+            Some(t) if url.contains("{token}") => url.replace("{token}", &crate::http::encode(t)),
+            _ => url,
+        };
         let (status, body) =
             crate::http::get(&url, token.as_deref(), left.max(Duration::from_millis(50)))?;
         Ok(wit_host::HttpResponse { status, body })
