@@ -130,7 +130,7 @@ fn lookup(what: &str, name: &str, zones: &[String]) -> CheckResult {
                     let m = meaning(zone, &a);
                     facts.push((zone.clone(), format!("{a} {}", m.text)));
                     if m.refusal {
-                        refused.push(format!("{zone} answered {a}: {}", m.text));
+                        refused.push(format!("{zone} ({a}: {})", m.text));
                     } else {
                         listed.push((zone.clone(), a, m));
                     }
@@ -180,7 +180,7 @@ fn lookup(what: &str, name: &str, zones: &[String]) -> CheckResult {
         summary.push_str(&format!(" ({})", clean.join(", ")));
     }
     if !refused.is_empty() {
-        summary.push_str(&format!("; no answer from {}", refused.join("; ")));
+        summary.push_str(&format!("; no usable answer from {}", refused.join("; ")));
     }
     let mut r = CheckResult::new(status, summary).fact("listed", "");
     r.facts.extend(facts);

@@ -197,7 +197,7 @@ pub fn judge(domain: &str, stats: &Value, ip: Option<&str>, source: &str) -> Che
         r = r.fact("low_or_bad_ips", bad_ips);
         if bad_ips > 0 {
             status = worse(status, Status::Warn);
-            notes.push(format!("{bad_ips} IPs with LOW or BAD reputation"));
+            notes.push(format!("{bad_ips} IP{} with LOW or BAD reputation", if bad_ips == 1 { "" } else { "s" }));
         }
     }
     if let Some(errors) = day["deliveryErrors"].as_array() {
