@@ -206,6 +206,38 @@ fn manifests_at(
     out
 }
 
+/// The plugin grants of the packs that will be loaded: the built-in packs'
+/// (unless `no_defaults`) and those at `paths`, with data file paths made
+/// relative to their pack's folder.
+pub fn pack_grants(
+    paths: &[std::path::PathBuf],
+    no_defaults: bool,
+) -> Vec<(String, bouncedx_plugins::grants::Grants)> {
+    let mut out = Vec::new();
+    let given = manifests_at(paths);
+    if !no_defaults {
+        for (name, text) in EMBEDDED_MANIFESTS {
+            if given.iter().any(|(_, m)| m.name == *name) {
+                continue; // a given pack of that name replaces the built-in one
+            }
+            if let Ok(m) = crate::authoring::manifest::parse(text, name) {
+                out.extend(m.grants);
+            }
+        }
+    }
+    for (dir, m) in given {
+        for (plugin, mut g) in m.grants {
+            for path in g.data.values_mut() {
+                if path.is_relative() {
+                    *path = dir.join(&*path);
+                }
+            }
+            out.push((plugin, g));
+        }
+    }
+    out
+}
+
 /// The manifests of the packs at `paths`.
 fn given_manifests(paths: &[std::path::PathBuf]) -> Vec<crate::authoring::manifest::Manifest> {
     manifests_at(paths).into_iter().map(|(_, m)| m).collect()

@@ -268,7 +268,9 @@ fn rule(r: &ast::Rule, category_has_fix: &HashMap<&str, bool>, diags: &mut Vec<D
             .help("add `fix \"first step\" \"second step\"`"),
         );
     }
-    if r.examples.is_empty() {
+    // A rule that needs a check's verdict cannot be fired by a reply alone;
+    // its cases live in the pack's tests/*.yaml with `checks:` verdicts.
+    if r.examples.is_empty() && !r.when.as_ref().is_some_and(tests_a_check) {
         diags.push(
             Diagnostic::warning(
                 "missing_example",
@@ -443,5 +445,15 @@ fn confusables(text: &str, span: Span, diags: &mut Vec<Diagnostic>) {
                 "retype the phrase in plain ASCII; a reply with the ASCII letters would not match",
             ),
         );
+    }
+}
+
+/// Whether a condition tests a check's verdict outside a negation.
+fn tests_a_check(c: &crate::ast::Cond) -> bool {
+    use crate::ast::Cond;
+    match c {
+        Cond::Check { .. } => true,
+        Cond::And(v, _) | Cond::Or(v, _) => v.iter().any(tests_a_check),
+        _ => false,
     }
 }

@@ -68,7 +68,7 @@ impl Engine {
         }
         let mut facts = facts.clone();
         let outcomes = checks::run_requested(&calls, &mut facts, runner.as_ref());
-        let mut d = self.diagnose_facts(&facts);
+        let mut d = diagnosis::diagnose(&self.ruleset, &facts);
         d.checks = outcomes;
         d
     }
@@ -95,7 +95,7 @@ impl Engine {
         Ok(email
             .records
             .iter()
-            .map(|r| self.diagnose_record(email.kind, r))
+            .map(|r| self.diagnose_record_from(email.kind, r, email.sender.as_deref()))
             .collect())
     }
 
@@ -139,8 +139,14 @@ impl Engine {
 
     /// Diagnoses one recipient of a bounce e-mail.
     pub fn diagnose_record(&self, kind: Kind, r: &Record) -> Diagnosis {
+        self.diagnose_record_from(kind, r, None)
+    }
+
+    /// Diagnoses one recipient of a bounce e-mail whose original sender is
+    /// known (checks such as SPF and DMARC need the sender's domain).
+    pub fn diagnose_record_from(&self, kind: Kind, r: &Record, sender: Option<&str>) -> Diagnosis {
         if kind == Kind::Message {
-            return self.diagnose_test_message(r);
+            return self.diagnose_test_message(r, sender);
         }
         let not_a_failure = match kind {
             Kind::Message => None,
@@ -160,11 +166,11 @@ impl Engine {
             return diagnosis::not_a_bounce(what, &facts);
         }
         let primary = r.diagnostic.as_deref().unwrap_or(&r.context);
-        let mut d = self.diagnose_text_with(primary, r);
+        let mut d = self.diagnose_text_with(primary, r, sender);
         if d.rule.is_none() && r.diagnostic.is_some() && !r.context.trim().is_empty() {
             // The remote reply said too little; add the bounce's own words.
             let both = format!("{}\n{}", primary, r.context);
-            d = self.diagnose_text_with(&both, r);
+            d = self.diagnose_text_with(&both, r, sender);
         }
         expire_transient(&mut d);
         if d.rule.is_none() && d.reason == "undefined" && r.recipient.is_some() {
@@ -177,10 +183,10 @@ impl Engine {
 
     /// A test message: the rules read its Authentication-Results; when none
     /// fires, authentication passed and there is nothing to fix.
-    fn diagnose_test_message(&self, r: &Record) -> Diagnosis {
+    fn diagnose_test_message(&self, r: &Record, sender: Option<&str>) -> Diagnosis {
         // Only the verdicts count here: the clause text (`dmarc=pass
         // (p=REJECT)`) would set off rules written for refusals.
-        let mut d = self.diagnose_text_with("Authentication-Results", r);
+        let mut d = self.diagnose_text_with("Authentication-Results", r, sender);
         if d.rule.is_some() {
             d.text = r.context.clone();
             return d;
@@ -199,8 +205,11 @@ impl Engine {
         d
     }
 
-    fn diagnose_text_with(&self, text: &str, r: &Record) -> Diagnosis {
+    fn diagnose_text_with(&self, text: &str, r: &Record, sender: Option<&str>) -> Diagnosis {
         let mut facts = intake::reply::parse_reply(text);
+        if let Some(s) = sender {
+            facts.set_sender(s);
+        }
         facts.verdicts = r
             .auth
             .iter()

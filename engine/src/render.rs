@@ -123,6 +123,29 @@ pub fn human(d: &Diagnosis, color: bool) -> String {
             st.paint("33", &quoted.join(", "))
         );
     }
+    for (i, c) in d.checks.iter().enumerate() {
+        let label = if i == 0 { "checks" } else { "" };
+        let colour = match c.status.as_str() {
+            "pass" => "32",
+            "fail" | "error" => "31",
+            "warn" => "33",
+            _ => "2",
+        };
+        let took = if c.status == "skipped" {
+            String::new()
+        } else {
+            format!(" ({:.1} ms)", c.millis)
+        };
+        let _ = writeln!(
+            o,
+            "  {}{} {}{}: {}",
+            st.label(label),
+            c.check,
+            st.paint(colour, &c.status),
+            took,
+            c.summary
+        );
+    }
     list(&mut o, &st, "fix", &d.fix, true);
     list(&mut o, &st, "prevent", &d.prevent, false);
     list(&mut o, &st, "escalate", &d.escalate, false);

@@ -55,6 +55,10 @@ pub struct Case {
     /// A known miss: why. The case runs and is reported, never failed.
     #[serde(default)]
     pub todo: Option<String>,
+    /// Verdicts the checks are taken to return (`dnsbl.ip: fail`), for
+    /// rules that refine a diagnosis from checks; no plugin runs.
+    #[serde(default)]
+    pub checks: std::collections::BTreeMap<String, String>,
     /// Expectations only, no snapshot (a rule's counterexamples).
     #[serde(skip)]
     pub no_snapshot: bool,
@@ -82,6 +86,7 @@ pub fn example_cases(rs: &bouncedx_engine::Ruleset, pack: &str) -> Vec<Case> {
                 fires: vec![rule.id.clone()],
                 expect_not: Vec::new(),
                 todo: None,
+                checks: Default::default(),
                 no_snapshot: false,
             });
         }
@@ -95,6 +100,7 @@ pub fn example_cases(rs: &bouncedx_engine::Ruleset, pack: &str) -> Vec<Case> {
                 fires: Vec::new(),
                 expect_not: vec![rule.id.clone()],
                 todo: None,
+                checks: Default::default(),
                 no_snapshot: true,
             });
         }
@@ -119,6 +125,20 @@ pub enum Outcome {
 /// Reads the diagnoses a case's input yields.
 /// The diagnoses of a case's input (`base` is the case file's folder).
 pub fn diagnose(engine: &Engine, case: &Case, base: &Path) -> Result<Vec<Diagnosis>, String> {
+    if !case.checks.is_empty() {
+        for (check, verdict) in &case.checks {
+            if !bouncedx_dsl::vocab::VERDICTS.contains(&verdict.as_str()) {
+                return Err(format!(
+                    "`checks: {{{check}: {verdict}}}`: not a verdict (pass, fail, warn, unknown or error)"
+                ));
+            }
+        }
+        let stated = Engine::new(engine.ruleset.clone())
+            .with_checks(std::sync::Arc::new(StatedVerdicts(case.checks.clone())));
+        let mut plain = case.clone_without_checks();
+        plain.checks.clear();
+        return diagnose(&stated, &plain, base);
+    }
     match (&case.reply, &case.log, &case.email) {
         (Some(r), None, None) => Ok(vec![engine.diagnose_reply(r)]),
         (None, Some(l), None) => match bouncedx_engine::intake::log::read_log_line(l) {
@@ -136,6 +156,44 @@ pub fn diagnose(engine: &Engine, case: &Case, base: &Path) -> Result<Vec<Diagnos
             engine.diagnose_email(&bytes).map_err(|e| e.to_string())
         }
         _ => Err("a case needs exactly one of `reply`, `log` or `email`".into()),
+    }
+}
+
+/// Check results as a case states them: the verdict given, or `skipped`
+/// for a check the case says nothing about.
+struct StatedVerdicts(std::collections::BTreeMap<String, String>);
+
+impl bouncedx_engine::checks::CheckRunner for StatedVerdicts {
+    fn run(&self, check: &str, params: &[(String, String)]) -> bouncedx_engine::checks::CheckOutcome {
+        use bouncedx_engine::checks::CheckOutcome;
+        match self.0.get(check) {
+            Some(v) => CheckOutcome {
+                check: check.into(),
+                params: params.to_vec(),
+                status: v.clone(),
+                summary: "as the case states".into(),
+                facts: Vec::new(),
+                millis: 0.0,
+            },
+            None => CheckOutcome::skipped(check, params.to_vec(), "not run: the case states no verdict".into()),
+        }
+    }
+}
+
+impl Case {
+    fn clone_without_checks(&self) -> Case {
+        Case {
+            name: self.name.clone(),
+            reply: self.reply.clone(),
+            log: self.log.clone(),
+            email: self.email.clone(),
+            expect: self.expect.clone(),
+            fires: self.fires.clone(),
+            expect_not: self.expect_not.clone(),
+            todo: self.todo.clone(),
+            checks: Default::default(),
+            no_snapshot: self.no_snapshot,
+        }
     }
 }
 

@@ -13,6 +13,8 @@
 //! lints:                     # allow | warn | deny, for this pack's files
 //!   short_trigger: allow
 //!   missing_refs: deny
+//! grants:                    # what the plugins its rules call may reach
+//!   dnsbl: { dns: [zen.spamhaus.org] }
 //! ```
 //!
 //! A pack that needs a newer bouncedx says so before any rule is parsed, so
@@ -48,6 +50,11 @@ pub struct Manifest {
     /// `deny` (the warning becomes an error).
     #[serde(default)]
     pub lints: BTreeMap<String, LintLevel>,
+    /// What the plugins its rules call may reach, per plugin (DNS zones,
+    /// data files relative to the pack folder, HTTP hosts, budgets). The
+    /// site config and the command line add to these.
+    #[serde(default)]
+    pub grants: BTreeMap<String, bouncedx_plugins::grants::Grants>,
 }
 
 /// What a lint does in a pack.

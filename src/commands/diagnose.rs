@@ -28,15 +28,29 @@ pub struct Args {
     /// still match input lines one for one, as Spark's `pipe` needs).
     #[arg(long = "input", default_value = "reply", value_parser = ["reply", "log"])]
     pub input: String,
+    /// Run the plugin checks the fired rules ask for (blocklists, SPF,
+    /// DMARC, DKIM, reverse DNS, Postmaster Tools, SNDS: whatever the site
+    /// granted) and refine the diagnosis with their verdicts; results are
+    /// listed under `checks`, with time taken.
+    #[arg(long)]
+    pub checks: bool,
+    #[command(flatten)]
+    pub check_args: super::plugin::CheckArgs,
     #[command(flatten)]
     pub rules: RuleArgs,
 }
 
 pub fn run(a: Args) -> Result<ExitCode, String> {
-    let engine = match a.rules.engine()? {
+    let mut engine = match a.rules.engine()? {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };
+    if a.checks {
+        let host = a.check_args.host(&a.rules)?;
+        engine = engine.with_checks(std::sync::Arc::new(host));
+    } else if !a.check_args.zones.is_empty() || !a.check_args.data.is_empty() {
+        return Err("--zone and --data are for checks: add --checks".into());
+    }
     let format = match a.format.as_str() {
         "json" => Format::Json,
         "jsonl" => Format::Jsonl,

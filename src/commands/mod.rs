@@ -6,6 +6,7 @@ pub mod diff;
 pub mod explain;
 pub mod fmt;
 pub mod new;
+pub mod plugin;
 pub mod scan;
 pub mod serve;
 pub mod test;

@@ -62,6 +62,9 @@ pub struct Record {
 pub struct Email {
     pub kind: Kind,
     pub subject: Option<String>,
+    /// The original message's envelope sender: a bounce is addressed to
+    /// it, so it is the bounce's `To`.
+    pub sender: Option<String>,
     pub reporting_mta: Option<String>,
     pub records: Vec<Record>,
 }
@@ -242,9 +245,16 @@ fn read_one_inner(
         return Err(EmailError::NotAnEmail);
     }
     let subject = msg.subject().map(str::to_string);
+    let sender = msg
+        .to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .map(|a| a.trim_matches(['<', '>']).to_ascii_lowercase())
+        .filter(|a| a.contains('@') && !a.starts_with("mailer-daemon@") && !a.starts_with("postmaster@"));
     let mut email = Email {
         kind: Kind::Bounce,
         subject,
+        sender,
         reporting_mta: None,
         records: Vec::new(),
     };

@@ -139,8 +139,16 @@ pub fn parse_reply(input: &str) -> Facts {
             facts.client_ip = Some(ip);
         }
     }
-    if facts.recipient.is_none() {
-        facts.recipient = scan::emails(t).into_iter().next().map(|e| e.0);
+    // An address the text calls the sender (`for sender x@y`, `MAIL
+    // FROM:<x@y>`, `<x@y>: Sender address rejected`) is the sender; the
+    // first other address is the recipient.
+    let mut sender = None;
+    for (addr, at) in scan::emails(t) {
+        if is_sender_address(t, at) {
+            sender.get_or_insert(addr);
+        } else if facts.recipient.is_none() {
+            facts.recipient = Some(addr);
+        }
     }
     facts.recipient = facts.recipient.map(|r| r.to_ascii_lowercase());
     facts.domain = facts
@@ -151,7 +159,33 @@ pub fn parse_reply(input: &str) -> Facts {
     facts.host = facts.host.map(|h| h.to_ascii_lowercase());
     facts.tokens = scan::tokens(t);
     facts.urls = scan::urls(t);
+    if let Some(s) = sender {
+        facts.set_sender(&s);
+    }
     facts
+}
+
+/// Whether the words around an address say it is the envelope sender.
+fn is_sender_address(t: &str, at: std::ops::Range<usize>) -> bool {
+    let mut from = at.start.saturating_sub(24);
+    while !t.is_char_boundary(from) {
+        from -= 1;
+    }
+    let before = t[from..at.start].to_ascii_lowercase();
+    let mut to = (at.end + 28).min(t.len());
+    while !t.is_char_boundary(to) {
+        to -= 1;
+    }
+    let after = t[at.end..to].to_ascii_lowercase();
+    let after = after.trim_start_matches(['>', ':', ' ']);
+    before.contains("sender")
+        || before.contains("mail from")
+        || before.contains("envelope-from")
+        || before.contains("return-path")
+        || before.trim_end().ends_with("from:<")
+        || before.trim_end().ends_with("from <")
+        || after.starts_with("sender address rejected")
+        || after.starts_with("sender rejected")
 }
 
 /// Joins the lines of a multi-line reply. Continuation lines `550-5.7.1 text`
@@ -437,6 +471,10 @@ mod tests {
 
     #[test]
     fn multiline_reply_is_unfolded() {
+        let f = parse_reply("550 5.7.1 <bounce@Example.com>: Sender address rejected: Access denied");
+        assert_eq!((f.sender.as_deref(), f.sender_domain.as_deref(), f.recipient.as_deref()), (Some("bounce@example.com"), Some("example.com"), None));
+        let f = parse_reply("550 5.7.1 Message from [192.0.2.7] for sender bounce@example.com to <ann@example.net> rejected");
+        assert_eq!((f.sender.as_deref(), f.recipient.as_deref()), (Some("bounce@example.com"), Some("ann@example.net")));
         let f = parse_reply("550-5.7.26 This mail has been blocked because the sender is\n550-5.7.26 unauthenticated. Gmail requires\n550 5.7.26 all senders to authenticate. x.123 - gsmtp");
         assert_eq!(f.text, "550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate. x.123 - gsmtp");
         assert_eq!(f.status.unwrap().to_string(), "5.7.26");

@@ -114,6 +114,24 @@ pub fn reverse(ip: IpAddr) -> String {
     }
 }
 
+/// RFC 5782 §5: an IP list must list 127.0.0.2. When an IP looks clean, the
+/// zone is asked for its test point; no answer there means the resolver is
+/// not getting real answers (blocked, offline, or a dead list), so "not
+/// listed" would be a guess. Domain lists are not probed.
+fn test_point(name: &str, zone: &str) -> Option<String> {
+    let is_ip_query = name.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_hexdigit()));
+    if !is_ip_query || name == "2.0.0.127" {
+        return None;
+    }
+    match host::dns(&format!("2.0.0.127.{zone}"), host::RecordType::A) {
+        Ok(a) if a.is_empty() => Some(format!(
+            "{zone} (it does not list its RFC 5782 test address 127.0.0.2, so its silence proves nothing: the resolver may be blocked or the list gone)"
+        )),
+        Ok(_) => None,
+        Err(e) => Some(format!("{zone}: {e}")),
+    }
+}
+
 /// Looks `what` (queried as `name.zone`) up on every zone.
 fn lookup(what: &str, name: &str, zones: &[String]) -> CheckResult {
     let mut listed: Vec<(String, String, Meaning)> = Vec::new();
@@ -124,7 +142,10 @@ fn lookup(what: &str, name: &str, zones: &[String]) -> CheckResult {
         let query = format!("{name}.{zone}");
         match host::dns(&query, host::RecordType::A) {
             Err(e) => refused.push(format!("{zone}: {e}")),
-            Ok(answers) if answers.is_empty() => clean.push(zone.clone()),
+            Ok(answers) if answers.is_empty() => match test_point(name, zone) {
+                Some(problem) => refused.push(problem),
+                None => clean.push(zone.clone()),
+            },
             Ok(answers) => {
                 for a in answers {
                     let m = meaning(zone, &a);
@@ -234,10 +255,22 @@ mod tests {
 
     #[test]
     fn clean_everywhere_passes() {
-        Stand::new().install();
+        let mut stand = Stand::new();
+        for z in DEFAULT_IP_ZONES {
+            stand = stand.dns(&format!("2.0.0.127.{z}"), A, &["127.0.0.2"]);
+        }
+        stand.install();
         let r = Dnsbl::run("ip", &params(&[("ip", "2001:db8::1")])).unwrap();
         assert_eq!(r.status, Status::Pass);
         assert!(r.summary.starts_with("2001:db8::1 is not listed on 5 zones"), "{}", r.summary);
+    }
+
+    #[test]
+    fn a_zone_without_its_test_point_proves_nothing() {
+        Stand::new().install();
+        let r = Dnsbl::run("ip", &params(&[("ip", "192.0.2.7"), ("zones", "zen.spamhaus.org")])).unwrap();
+        assert_eq!(r.status, Status::Unknown);
+        assert!(r.summary.contains("does not list its RFC 5782 test address"), "{}", r.summary);
     }
 
     #[test]
