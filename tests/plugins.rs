@@ -12,7 +12,10 @@ fn fixtures() -> PathBuf {
 fn bouncedx(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_bouncedx"))
         .args(args)
-        .env("BOUNCEDX_CACHE_DIR", std::env::temp_dir().join("bouncedx-test-plugin-cache"))
+        .env(
+            "BOUNCEDX_CACHE_DIR",
+            std::env::temp_dir().join("bouncedx-test-plugin-cache"),
+        )
         .env_remove("BOUNCEDX_CONFIG")
         .output()
         .unwrap();
@@ -42,24 +45,47 @@ fn plugin_list_names_checks_and_grants() {
     let (code, out, err) = bouncedx(&["plugin", "list", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let names: Vec<&str> = v.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["dnsbl", "auth", "postmaster", "snds"]);
     // the core pack grants dnsbl its zones and auth any name; postmaster
     // and snds get nothing until the site grants them data or hosts
-    assert!(v[0]["grants"]["dns"].as_array().unwrap().iter().any(|z| z == "zen.spamhaus.org"));
+    assert!(v[0]["grants"]["dns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|z| z == "zen.spamhaus.org"));
     assert_eq!(v[1]["grants"]["dns"], serde_json::json!(["*"]));
     assert_eq!(v[2]["grants"]["data"], serde_json::json!([]));
     let (_, human, _) = bouncedx(&["plugin", "list"]);
-    assert!(human.contains("  auth.dkim(domain= selector=)  Is a DKIM key published for the selector, and usable?"), "{human}");
-    assert!(human.contains("granted: nothing (its checks are skipped)"), "{human}");
+    assert!(
+        human.contains(
+            "  auth.dkim(domain= selector=)  Is a DKIM key published for the selector, and usable?"
+        ),
+        "{human}"
+    );
+    assert!(
+        human.contains("granted: nothing (its checks are skipped)"),
+        "{human}"
+    );
 }
 
 #[test]
 fn plugin_call_prints_the_result() {
     let zen = fixtures().join("zones/zen.spamhaus.org.zone");
     let (code, out, err) = bouncedx(&[
-        "plugin", "call", "dnsbl", "ip", "ip=192.0.2.7", "zones=zen.spamhaus.org",
-        "--zone", zen.to_str().unwrap(),
+        "plugin",
+        "call",
+        "dnsbl",
+        "ip",
+        "ip=192.0.2.7",
+        "zones=zen.spamhaus.org",
+        "--zone",
+        zen.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -67,41 +93,106 @@ fn plugin_call_prints_the_result() {
     assert_eq!(v["facts"]["listed"], "zen.spamhaus.org");
     assert_eq!(v["facts"]["delisting"], "https://check.spamhaus.org/");
 
-    let data = format!("postmaster={}", fixtures().join("postmaster.json").display());
-    let (code, out, _) = bouncedx(&["plugin", "call", "postmaster", "domain", "domain=example.com", "--data", &data]);
+    let data = format!(
+        "postmaster={}",
+        fixtures().join("postmaster.json").display()
+    );
+    let (code, out, _) = bouncedx(&[
+        "plugin",
+        "call",
+        "postmaster",
+        "domain",
+        "domain=example.com",
+        "--data",
+        &data,
+    ]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!((v["status"].as_str(), v["facts"]["domain_reputation"].as_str()), (Some("fail"), Some("LOW")));
+    assert_eq!(
+        (
+            v["status"].as_str(),
+            v["facts"]["domain_reputation"].as_str()
+        ),
+        (Some("fail"), Some("LOW"))
+    );
 }
 
 #[test]
 fn plugin_call_errors_are_plain() {
     let (code, out, _) = bouncedx(&["plugin", "call", "dnsbl", "ipp", "ip=192.0.2.7"]);
     assert_eq!(code, 2);
-    assert!(out.contains("plugin `dnsbl` has no check `ipp` (its checks: ip, domain)"), "{out}");
+    assert!(
+        out.contains("plugin `dnsbl` has no check `ipp` (its checks: ip, domain)"),
+        "{out}"
+    );
     let (code, out, _) = bouncedx(&["plugin", "call", "auth", "spf"]);
     assert_eq!(code, 2);
-    assert!(out.contains("`auth.spf` needs the parameter `domain`"), "{out}");
+    assert!(
+        out.contains("`auth.spf` needs the parameter `domain`"),
+        "{out}"
+    );
     let (code, _, err) = bouncedx(&["plugin", "call", "auth", "spf", "example.com"]);
     assert_eq!(code, 2);
-    assert!(err.contains("parameter `example.com` is not key=value"), "{err}");
-    let (code, _, err) = bouncedx(&["plugin", "call", "nope", "x", "--data", "nope-file=/dev/null"]);
+    assert!(
+        err.contains("parameter `example.com` is not key=value"),
+        "{err}"
+    );
+    let (code, _, err) = bouncedx(&[
+        "plugin",
+        "call",
+        "nope",
+        "x",
+        "--data",
+        "nope-file=/dev/null",
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("no plugin is named `nope`"), "{err}");
     let bad = std::env::temp_dir().join(format!("bouncedx-bad-{}.zone", std::process::id()));
-    std::fs::write(&bad, "$ORIGIN x.test.\n$TTL 60\n@ IN SOA ns. h. 1 2 3 4 5\nwww IN A 999.1.1.1\n").unwrap();
-    let (code, _, err) = bouncedx(&["plugin", "call", "dnsbl", "ip", "ip=192.0.2.7", "--zone", bad.to_str().unwrap()]);
+    std::fs::write(
+        &bad,
+        "$ORIGIN x.test.\n$TTL 60\n@ IN SOA ns. h. 1 2 3 4 5\nwww IN A 999.1.1.1\n",
+    )
+    .unwrap();
+    let (code, _, err) = bouncedx(&[
+        "plugin",
+        "call",
+        "dnsbl",
+        "ip",
+        "ip=192.0.2.7",
+        "--zone",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(code, 2);
-    assert!(err.contains(&format!("zone file {}", bad.display())), "{err}");
-    let (code, _, err) = bouncedx(&["plugin", "call", "dnsbl", "ip", "ip=1.2.3.4", "--plugin", "/etc/hostname"]);
+    assert!(
+        err.contains(&format!("zone file {}", bad.display())),
+        "{err}"
+    );
+    let (code, _, err) = bouncedx(&[
+        "plugin",
+        "call",
+        "dnsbl",
+        "ip",
+        "ip=1.2.3.4",
+        "--plugin",
+        "/etc/hostname",
+    ]);
     assert_eq!(code, 2);
-    assert!(err.contains("not a WebAssembly component bouncedx can load"), "{err}");
+    assert!(
+        err.contains("not a WebAssembly component bouncedx can load"),
+        "{err}"
+    );
 }
 
 #[test]
 fn diagnose_with_checks_refines_a_vague_refusal() {
     let reply = "550 5.7.1 Message rejected from [192.0.2.7] for sender bounce@example.com";
-    let mut args: Vec<String> = vec!["diagnose".into(), "--format".into(), "json".into(), "--checks".into(), reply.into()];
+    let mut args: Vec<String> = vec![
+        "diagnose".into(),
+        "--format".into(),
+        "json".into(),
+        "--checks".into(),
+        reply.into(),
+    ];
     args.extend(zone_args());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = bouncedx(&args);
@@ -114,7 +205,12 @@ fn diagnose_with_checks_refines_a_vague_refusal() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["check"].as_str().unwrap().to_string(), c["status"].as_str().unwrap().to_string()))
+        .map(|c| {
+            (
+                c["check"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         checks,
@@ -128,12 +224,18 @@ fn diagnose_with_checks_refines_a_vague_refusal() {
         ]
         .map(|(a, b)| (a.to_string(), b.to_string()))
     );
-    assert!(v["checks"][4]["summary"].as_str().unwrap().contains("the site has granted `postmaster` nothing"));
+    assert!(v["checks"][4]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("the site has granted `postmaster` nothing"));
 
     // the same reply without --checks: the vague fallback, no checks
     let (_, out, _) = bouncedx(&["diagnose", "--format", "json", reply]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!((v["rule"].as_str(), v["checks"].as_array().map(Vec::len)), (Some("core/vague_permanent_policy"), Some(0)));
+    assert_eq!(
+        (v["rule"].as_str(), v["checks"].as_array().map(Vec::len)),
+        (Some("core/vague_permanent_policy"), Some(0))
+    );
 }
 
 #[test]
@@ -143,12 +245,27 @@ fn site_config_grants_data() {
     std::fs::copy(fixtures().join("snds.csv"), dir.join("snds.csv")).unwrap();
     std::fs::copy(fixtures().join("snds-blocked.csv"), dir.join("blocked.csv")).unwrap();
     let config = dir.join("bouncedx.yaml");
-    std::fs::write(&config, "plugins:\n  snds:\n    data: { snds: snds.csv, snds-blocked: blocked.csv }\n").unwrap();
-    let (code, out, err) = bouncedx(&["plugin", "call", "snds", "ip", "ip=192.0.2.7", "--config", config.to_str().unwrap()]);
+    std::fs::write(
+        &config,
+        "plugins:\n  snds:\n    data: { snds: snds.csv, snds-blocked: blocked.csv }\n",
+    )
+    .unwrap();
+    let (code, out, err) = bouncedx(&[
+        "plugin",
+        "call",
+        "snds",
+        "ip",
+        "ip=192.0.2.7",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("BLOCKED by Outlook.com"), "{out}");
     std::fs::write(&config, "plugins:\n  snds:\n    files: [x]\n").unwrap();
     let (code, _, err) = bouncedx(&["plugin", "list", "--config", config.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("bouncedx.yaml") && err.contains("files"), "{err}");
+    assert!(
+        err.contains("bouncedx.yaml") && err.contains("files"),
+        "{err}"
+    );
 }

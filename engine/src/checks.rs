@@ -60,12 +60,12 @@ pub trait CheckRunner: Send + Sync {
     fn run(&self, check: &str, params: &[(String, String)]) -> CheckOutcome;
 }
 
-/// Fills a rule's check arguments from the facts. `Err` names the fact the
-/// input does not carry.
-pub fn fill_args(
-    call: &CheckIr,
-    facts: &Facts,
-) -> Result<Vec<(String, String)>, (Vec<(String, String)>, String)> {
+/// A check's arguments, `name=value`.
+pub type Params = Vec<(String, String)>;
+
+/// Fills a rule's check arguments from the facts. `Err` has the arguments
+/// that could be filled and a sentence naming the fact the input lacks.
+pub fn fill_args(call: &CheckIr, facts: &Facts) -> Result<Params, (Params, String)> {
     let mut args = Vec::with_capacity(call.args.len());
     let mut missing = None;
     for (name, value) in &call.args {
@@ -89,7 +89,7 @@ pub fn fill_args(
 }
 
 /// The checks the fired rules ask for, in rank order, each once.
-pub fn requested<'a>(rs: &'a Ruleset, fired: impl Iterator<Item = u32>) -> Vec<&'a CheckIr> {
+pub fn requested(rs: &Ruleset, fired: impl Iterator<Item = u32>) -> Vec<&CheckIr> {
     let mut out: Vec<&CheckIr> = Vec::new();
     for r in fired {
         for c in &rs.rules[r as usize].checks {
@@ -127,8 +127,10 @@ pub fn run_requested(
             Ok(args) => runner.run(&call.check, &args),
             Err((args, why)) => CheckOutcome::skipped(&call.check, args, why),
         };
-        if matches!(outcome.status.as_str(), "pass" | "fail" | "warn" | "unknown" | "error")
-            && !facts.verdicts.iter().any(|(c, _)| *c == outcome.check)
+        if matches!(
+            outcome.status.as_str(),
+            "pass" | "fail" | "warn" | "unknown" | "error"
+        ) && !facts.verdicts.iter().any(|(c, _)| *c == outcome.check)
         {
             facts
                 .verdicts

@@ -69,7 +69,10 @@ impl Facts {
     /// Sets the envelope sender and its domain.
     pub fn set_sender(&mut self, sender: &str) {
         let s = sender.trim().trim_matches(['<', '>']).to_ascii_lowercase();
-        self.sender_domain = s.rsplit_once('@').map(|(_, d)| d.to_string()).filter(|d| !d.is_empty());
+        self.sender_domain = s
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_string())
+            .filter(|d| !d.is_empty());
         self.sender = Some(s).filter(|s| !s.is_empty());
     }
 

@@ -20,12 +20,21 @@ fn main() {
     for dir in ["wit", "sdk", "std", "tests"] {
         println!("cargo:rerun-if-changed={}", plugins.join(dir).display());
     }
-    println!("cargo:rerun-if-changed={}", root.join("Cargo.lock").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("Cargo.lock").display()
+    );
     let target_dir = root.join("target").join("plugins");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&root)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--target-dir",
+        ])
         .arg(&target_dir);
     for p in STANDARD.iter().chain(TEST_PLUGINS) {
         cmd.args(["-p", &format!("bouncedx-plugin-{p}")]);
@@ -73,7 +82,10 @@ fn main() {
     let mut embed = String::from("/// The standard plugins, built from `plugins/std` by build.rs.\npub const STANDARD: &[(&str, &[u8])] = &[\n");
     for p in STANDARD {
         let wasm = built.join(format!("bouncedx_plugin_{p}.wasm"));
-        embed.push_str(&format!("    ({p:?}, include_bytes!({:?})),\n", wasm.display().to_string()));
+        embed.push_str(&format!(
+            "    ({p:?}, include_bytes!({:?})),\n",
+            wasm.display().to_string()
+        ));
     }
     embed.push_str("];\n");
     std::fs::write(out_dir.join("standard.rs"), embed).unwrap();

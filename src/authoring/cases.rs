@@ -164,7 +164,11 @@ pub fn diagnose(engine: &Engine, case: &Case, base: &Path) -> Result<Vec<Diagnos
 struct StatedVerdicts(std::collections::BTreeMap<String, String>);
 
 impl bouncedx_engine::checks::CheckRunner for StatedVerdicts {
-    fn run(&self, check: &str, params: &[(String, String)]) -> bouncedx_engine::checks::CheckOutcome {
+    fn run(
+        &self,
+        check: &str,
+        params: &[(String, String)],
+    ) -> bouncedx_engine::checks::CheckOutcome {
         use bouncedx_engine::checks::CheckOutcome;
         match self.0.get(check) {
             Some(v) => CheckOutcome {
@@ -175,7 +179,11 @@ impl bouncedx_engine::checks::CheckRunner for StatedVerdicts {
                 facts: Vec::new(),
                 millis: 0.0,
             },
-            None => CheckOutcome::skipped(check, params.to_vec(), "not run: the case states no verdict".into()),
+            None => CheckOutcome::skipped(
+                check,
+                params.to_vec(),
+                "not run: the case states no verdict".into(),
+            ),
         }
     }
 }

@@ -109,9 +109,9 @@ impl CheckArgs {
 
 /// `[PLUGIN:]NAME=FILE`.
 fn parse_data(arg: &str, host: &PluginHost) -> Result<(String, String, PathBuf), String> {
-    let (lhs, file) = arg
-        .split_once('=')
-        .ok_or_else(|| format!("--data {arg}: write NAME=FILE, e.g. --data postmaster=export.json"))?;
+    let (lhs, file) = arg.split_once('=').ok_or_else(|| {
+        format!("--data {arg}: write NAME=FILE, e.g. --data postmaster=export.json")
+    })?;
     let (plugin, name) = match lhs.split_once(':') {
         Some((p, n)) => (p.to_string(), n.to_string()),
         None => {
@@ -257,7 +257,10 @@ fn list(host: &PluginHost, format: &str) -> Result<ExitCode, String> {
     }
     let mut out = String::new();
     for p in host.plugins() {
-        out.push_str(&format!("{} {}  {}\n", p.meta.name, p.meta.version, p.meta.description));
+        out.push_str(&format!(
+            "{} {}  {}\n",
+            p.meta.name, p.meta.version, p.meta.description
+        ));
         for c in &p.meta.checks {
             let params: Vec<String> = c
                 .params

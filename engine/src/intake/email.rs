@@ -250,7 +250,9 @@ fn read_one_inner(
         .and_then(|a| a.first())
         .and_then(|a| a.address())
         .map(|a| a.trim_matches(['<', '>']).to_ascii_lowercase())
-        .filter(|a| a.contains('@') && !a.starts_with("mailer-daemon@") && !a.starts_with("postmaster@"));
+        .filter(|a| {
+            a.contains('@') && !a.starts_with("mailer-daemon@") && !a.starts_with("postmaster@")
+        });
     let mut email = Email {
         kind: Kind::Bounce,
         subject,

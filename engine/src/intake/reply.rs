@@ -471,10 +471,21 @@ mod tests {
 
     #[test]
     fn multiline_reply_is_unfolded() {
-        let f = parse_reply("550 5.7.1 <bounce@Example.com>: Sender address rejected: Access denied");
-        assert_eq!((f.sender.as_deref(), f.sender_domain.as_deref(), f.recipient.as_deref()), (Some("bounce@example.com"), Some("example.com"), None));
+        let f =
+            parse_reply("550 5.7.1 <bounce@Example.com>: Sender address rejected: Access denied");
+        assert_eq!(
+            (
+                f.sender.as_deref(),
+                f.sender_domain.as_deref(),
+                f.recipient.as_deref()
+            ),
+            (Some("bounce@example.com"), Some("example.com"), None)
+        );
         let f = parse_reply("550 5.7.1 Message from [192.0.2.7] for sender bounce@example.com to <ann@example.net> rejected");
-        assert_eq!((f.sender.as_deref(), f.recipient.as_deref()), (Some("bounce@example.com"), Some("ann@example.net")));
+        assert_eq!(
+            (f.sender.as_deref(), f.recipient.as_deref()),
+            (Some("bounce@example.com"), Some("ann@example.net"))
+        );
         let f = parse_reply("550-5.7.26 This mail has been blocked because the sender is\n550-5.7.26 unauthenticated. Gmail requires\n550 5.7.26 all senders to authenticate. x.123 - gsmtp");
         assert_eq!(f.text, "550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate. x.123 - gsmtp");
         assert_eq!(f.status.unwrap().to_string(), "5.7.26");

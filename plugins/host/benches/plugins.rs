@@ -59,9 +59,18 @@ fn main() {
     let mem = t.elapsed() / n_mem;
     disk.sort();
     println!("plugin load (dnsbl, {} KiB component):", dnsbl.len() / 1024);
-    println!("  cold, compiled:          {:>10.2} ms", cold.as_secs_f64() * 1e3);
-    println!("  cached on disk (median): {:>10.3} ms", disk[disk.len() / 2].as_secs_f64() * 1e3);
-    println!("  cached in memory:        {:>10.3} ms", mem.as_secs_f64() * 1e3);
+    println!(
+        "  cold, compiled:          {:>10.2} ms",
+        cold.as_secs_f64() * 1e3
+    );
+    println!(
+        "  cached on disk (median): {:>10.3} ms",
+        disk[disk.len() / 2].as_secs_f64() * 1e3
+    );
+    println!(
+        "  cached in memory:        {:>10.3} ms",
+        mem.as_secs_f64() * 1e3
+    );
 
     let grants = Arc::new(Grants {
         dns: vec!["zen.spamhaus.org".into()],
@@ -92,7 +101,13 @@ fn main() {
     }
     let reused = calls as f64 / t.elapsed().as_secs_f64();
     println!("check calls (dnsbl.ip, one zone, zone file):");
-    println!("  fresh instance per call: {fresh:>10.0} calls/s ({:.1} µs each)", 1e6 / fresh);
-    println!("  one instance reused:     {reused:>10.0} calls/s ({:.1} µs each)", 1e6 / reused);
+    println!(
+        "  fresh instance per call: {fresh:>10.0} calls/s ({:.1} µs each)",
+        1e6 / fresh
+    );
+    println!(
+        "  one instance reused:     {reused:>10.0} calls/s ({:.1} µs each)",
+        1e6 / reused
+    );
     let _ = std::fs::remove_dir_all(&cache);
 }

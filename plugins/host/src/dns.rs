@@ -133,8 +133,12 @@ impl Zones {
                 .unwrap_or("")
                 .trim_end_matches(".zone");
             Some(
-                hickory_proto::rr::Name::from_ascii(format!("{stem}."))
-                    .map_err(|e| format!("{}: no $ORIGIN and the file name is not a zone name: {e}", path.display()))?,
+                hickory_proto::rr::Name::from_ascii(format!("{stem}.")).map_err(|e| {
+                    format!(
+                        "{}: no $ORIGIN and the file name is not a zone name: {e}",
+                        path.display()
+                    )
+                })?,
             )
         };
         self.add_text(&text, origin, &path.display().to_string())
@@ -199,6 +203,9 @@ impl Zones {
     }
 }
 
+/// The answers to one query, or why there are none.
+type Answer = Result<Vec<String>, String>;
+
 /// Where answers come from.
 pub enum Dns {
     /// Zone files only: nothing leaves the machine.
@@ -213,7 +220,7 @@ pub struct Live {
     resolver: Option<hickory_resolver::TokioResolver>,
     setup_error: Option<String>,
     timeout: Duration,
-    cache: Mutex<HashMap<(String, Rtype), Result<Vec<String>, String>>>,
+    cache: Mutex<HashMap<(String, Rtype), Answer>>,
 }
 
 impl Dns {
@@ -269,7 +276,12 @@ impl Live {
         };
         let fqdn = format!("{}.", k.0);
         let answer = self.runtime.block_on(async {
-            match tokio::time::timeout(self.timeout, resolver.lookup(fqdn.as_str(), rtype.hickory())).await {
+            match tokio::time::timeout(
+                self.timeout,
+                resolver.lookup(fqdn.as_str(), rtype.hickory()),
+            )
+            .await
+            {
                 Err(_) => Err(format!(
                     "DNS {} {} timed out after {} ms",
                     rtype.name(),
@@ -308,9 +320,19 @@ mod tests {
         )
         .unwrap();
         let dns = Dns::new(z, Duration::from_secs(1));
-        assert_eq!(dns.query("2.0.0.127.zen.spamhaus.org", Rtype::A).unwrap(), ["127.0.0.2"]);
-        assert_eq!(dns.query("2.0.0.127.ZEN.spamhaus.org.", Rtype::Txt).unwrap(), ["listed here"]);
-        assert!(dns.query("3.0.0.127.zen.spamhaus.org", Rtype::A).unwrap().is_empty());
+        assert_eq!(
+            dns.query("2.0.0.127.zen.spamhaus.org", Rtype::A).unwrap(),
+            ["127.0.0.2"]
+        );
+        assert_eq!(
+            dns.query("2.0.0.127.ZEN.spamhaus.org.", Rtype::Txt)
+                .unwrap(),
+            ["listed here"]
+        );
+        assert!(dns
+            .query("3.0.0.127.zen.spamhaus.org", Rtype::A)
+            .unwrap()
+            .is_empty());
         let e = dns.query("example.com", Rtype::A).unwrap_err();
         assert!(e.contains("no zone file covers example.com"), "{e}");
     }
@@ -334,6 +356,9 @@ mod tests {
         )
         .unwrap();
         let dns = Dns::new(z, Duration::from_secs(1));
-        assert_eq!(dns.query("k.x.test", Rtype::Txt).unwrap(), ["v=DKIM1; p=ABCD"]);
+        assert_eq!(
+            dns.query("k.x.test", Rtype::Txt).unwrap(),
+            ["v=DKIM1; p=ABCD"]
+        );
     }
 }

@@ -31,7 +31,9 @@ pub fn authority(url: &str) -> Result<&str, String> {
 pub fn encode(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -58,7 +60,10 @@ pub fn get(url: &str, token: Option<&str>, timeout: Duration) -> Result<(u16, Ve
         .read_to_end(&mut body)
         .map_err(|e| format!("GET {url}: reading the body: {e}"))?;
     if body.len() as u64 > MAX_BODY {
-        return Err(format!("GET {url}: the body is over {} MiB", MAX_BODY >> 20));
+        return Err(format!(
+            "GET {url}: the body is over {} MiB",
+            MAX_BODY >> 20
+        ));
     }
     Ok((status, body))
 }
@@ -70,7 +75,10 @@ mod tests {
     #[test]
     fn authority_of_urls() {
         assert_eq!(authority("https://a.example/v1/x?y").unwrap(), "a.example");
-        assert_eq!(authority("http://127.0.0.1:8080/p").unwrap(), "127.0.0.1:8080");
+        assert_eq!(
+            authority("http://127.0.0.1:8080/p").unwrap(),
+            "127.0.0.1:8080"
+        );
         assert!(authority("file:///etc/passwd").is_err());
         assert!(authority("http://user@evil.example/").is_err());
     }

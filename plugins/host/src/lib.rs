@@ -152,7 +152,8 @@ impl PluginHost {
                 names.join(", ")
             ));
         }
-        self.runtime.call(loaded, &self.grants(plugin), check, params)
+        self.runtime
+            .call(loaded, &self.grants(plugin), check, params)
     }
 }
 

@@ -28,7 +28,7 @@ use bouncedx_engine::checks::CheckOutcome;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
@@ -108,10 +108,9 @@ pub enum LoadedFrom {
     Compiled,
 }
 
+/// Advances the engine's epoch every [`TICK`] until the engine is dropped.
+/// One thread per runtime; the CLI has one runtime per process.
 fn ticker(engine: &Engine) {
-    static STARTED: OnceLock<()> = OnceLock::new();
-    // One ticker per engine; engines are few (one per process in the CLI).
-    let _ = STARTED;
     let weak = engine.weak();
     std::thread::Builder::new()
         .name("bouncedx-epoch".into())
@@ -167,7 +166,12 @@ impl Runtime {
     /// Compiles (or finds in a cache) a component.
     pub fn component(&self, bytes: &[u8]) -> Result<(Component, String, LoadedFrom), String> {
         let hash = hex(&Sha256::digest(bytes));
-        if let Some(c) = self.memory_cache.lock().unwrap_or_else(|p| p.into_inner()).get(&hash) {
+        if let Some(c) = self
+            .memory_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&hash)
+        {
             return Ok((c.clone(), hash, LoadedFrom::Memory));
         }
         let cached = self.cache_path(&hash);
@@ -189,9 +193,8 @@ impl Runtime {
         let component = match component {
             Some(c) => c,
             None => {
-                let c = Component::new(&self.engine, bytes).map_err(|e| {
-                    format!("not a WebAssembly component bouncedx can load: {e:#}")
-                })?;
+                let c = Component::new(&self.engine, bytes)
+                    .map_err(|e| format!("not a WebAssembly component bouncedx can load: {e:#}"))?;
                 if let Some(p) = &cached {
                     if let Ok(ser) = c.serialize() {
                         let _ = write_atomically(p, &ser);
@@ -244,7 +247,12 @@ impl Runtime {
             .pre
             .instantiate(&mut store)
             .and_then(|p| p.call_metadata(&mut store))
-            .map_err(|e| format!("{source}: metadata failed: {}", explain_trap(&e, &store, &grants)))?;
+            .map_err(|e| {
+                format!(
+                    "{source}: metadata failed: {}",
+                    explain_trap(&e, &store, &grants)
+                )
+            })?;
         loaded.meta = PluginMeta {
             name: meta.name,
             version: meta.version,
@@ -289,8 +297,13 @@ impl Runtime {
         for (name, _) in ty.imports(&self.engine) {
             if let Some(rest) = name.strip_prefix(INTERFACE_PREFIX) {
                 let version = rest.split_once('@').map(|(_, v)| v).unwrap_or("");
-                let mut parts = version.split('.').map(|p| p.parse::<u64>().unwrap_or(u64::MAX));
-                let series = (parts.next().unwrap_or(u64::MAX), parts.next().unwrap_or(u64::MAX));
+                let mut parts = version
+                    .split('.')
+                    .map(|p| p.parse::<u64>().unwrap_or(u64::MAX));
+                let series = (
+                    parts.next().unwrap_or(u64::MAX),
+                    parts.next().unwrap_or(u64::MAX),
+                );
                 if series != SERVED_SERIES {
                     return Err(format!(
                         "{source}: built for bouncedx:plugin@{version}, but this bouncedx serves {INTERFACE} (0.1.x) \
@@ -387,7 +400,12 @@ pub struct Session {
 impl Session {
     pub fn call(&mut self, check: &str, params: &[(String, String)]) -> CheckOutcome {
         let started = Instant::now();
-        let ticks = self.grants.time_ms().div_ceil(TICK.as_millis() as u64).max(1) + 1;
+        let ticks = self
+            .grants
+            .time_ms()
+            .div_ceil(TICK.as_millis() as u64)
+            .max(1)
+            + 1;
         self.store.set_epoch_deadline(ticks);
         let data = self.store.data_mut();
         data.denied.clear();
@@ -438,7 +456,11 @@ fn finish(
     }
     let r = match r {
         Err(msg) => {
-            return error(check, params, format!("the plugin says: {}", clip(&msg, MAX_SUMMARY)));
+            return error(
+                check,
+                params,
+                format!("the plugin says: {}", clip(&msg, MAX_SUMMARY)),
+            );
         }
         Ok(r) => r,
     };
@@ -499,8 +521,7 @@ fn explain_trap(e: &wasmtime::Error, store: &Store<State>, grants: &Grants) -> S
         let said = String::from_utf8_lossy(&state.stderr.contents()).into_owned();
         let said = said
             .lines()
-            .filter(|l| !l.trim().is_empty() && !l.contains("RUST_BACKTRACE"))
-            .last()
+            .rfind(|l| !l.trim().is_empty() && !l.contains("RUST_BACKTRACE"))
             .map(|l| format!(": {}", clip(l.trim(), 300)))
             .unwrap_or_default();
         return format!("the plugin crashed ({trap}){said}");
@@ -614,7 +635,11 @@ impl State {
 impl wit_types::Host for State {}
 
 impl wit_host::Host for State {
-    fn dns_query(&mut self, name: String, rtype: wit_host::RecordType) -> Result<Vec<String>, String> {
+    fn dns_query(
+        &mut self,
+        name: String,
+        rtype: wit_host::RecordType,
+    ) -> Result<Vec<String>, String> {
         self.count("DNS")?;
         let rtype = match rtype {
             wit_host::RecordType::A => Rtype::A,
@@ -705,7 +730,13 @@ impl wit_host::Host for State {
                 wit_host::LogLevel::Warn => "warn",
                 wit_host::LogLevel::Error => "error",
             };
-            eprintln!("[{} {}.{}] {}", level, self.plugin, self.check, clip(&message, 500));
+            eprintln!(
+                "[{} {}.{}] {}",
+                level,
+                self.plugin,
+                self.check,
+                clip(&message, 500)
+            );
         }
     }
 }

@@ -22,9 +22,11 @@ fn host() -> PluginHost {
     let runtime = Runtime::new(
         Arc::new(Dns::new(zones, Duration::from_secs(1))),
         Some(std::env::temp_dir().join("bouncedx-test-plugin-cache")),
-    ).unwrap();
+    )
+    .unwrap();
     let mut host = PluginHost::new(runtime);
-    let path = std::path::Path::new(bouncedx_plugins::BUILT_DIR).join("bouncedx_plugin_hostile.wasm");
+    let path =
+        std::path::Path::new(bouncedx_plugins::BUILT_DIR).join("bouncedx_plugin_hostile.wasm");
     host.load_file(&path).unwrap();
     host.grant(
         "hostile",
@@ -39,7 +41,10 @@ fn host() -> PluginHost {
 }
 
 fn run(host: &PluginHost, check: &str, params: &[(&str, &str)]) -> (String, String, Duration) {
-    let params: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let params: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let t = Instant::now();
     let o = host.call("hostile", check, &params);
     let took = t.elapsed();
@@ -80,15 +85,27 @@ fn no_files_no_environment_no_sockets() {
     let host = host();
     let (status, why, _) = run(&host, "file", &[("target", "/etc/passwd")]);
     assert_eq!(status, "error");
-    assert!(why.starts_with("the plugin says: could not read /etc/passwd"), "{why}");
+    assert!(
+        why.starts_with("the plugin says: could not read /etc/passwd"),
+        "{why}"
+    );
     let (status, why, _) = run(&host, "env", &[]);
-    assert_eq!((status.as_str(), why.as_str()), ("error", "the plugin says: the environment is empty: no variables, no arguments"));
+    assert_eq!(
+        (status.as_str(), why.as_str()),
+        (
+            "error",
+            "the plugin says: the environment is empty: no variables, no arguments"
+        )
+    );
     // a real listener on loopback: the plugin still cannot reach it
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let target = listener.local_addr().unwrap().to_string();
     let (status, why, _) = run(&host, "socket", &[("target", &target)]);
     assert_eq!(status, "error");
-    assert!(why.starts_with(&format!("the plugin says: could not connect to {target}")), "{why}");
+    assert!(
+        why.starts_with(&format!("the plugin says: could not connect to {target}")),
+        "{why}"
+    );
     listener.set_nonblocking(true).unwrap();
     assert!(listener.accept().is_err(), "no connection arrived");
 }
@@ -109,10 +126,16 @@ fn huge_outputs_are_refused() {
     let host = host();
     let (status, why, _) = run(&host, "huge", &[]);
     assert_eq!(status, "error");
-    assert_eq!(why, "output too large: a summary of 16777216 bytes (the limit is 1024)");
+    assert_eq!(
+        why,
+        "output too large: a summary of 16777216 bytes (the limit is 1024)"
+    );
     let (status, why, _) = run(&host, "facts", &[]);
     assert_eq!(status, "error");
-    assert!(why.starts_with("output too large: 1000000 facts") || why.starts_with("memory cap"), "{why}");
+    assert!(
+        why.starts_with("output too large: 1000000 facts") || why.starts_with("memory cap"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -120,24 +143,46 @@ fn unknown_checks_and_parameters_are_named() {
     let host = host();
     let o = host.call("hostile", "nope", &[]);
     assert_eq!(o.status, "error");
-    assert!(o.summary.starts_with("plugin `hostile` has no check `nope` (its checks: ok, loop"), "{}", o.summary);
+    assert!(
+        o.summary
+            .starts_with("plugin `hostile` has no check `nope` (its checks: ok, loop"),
+        "{}",
+        o.summary
+    );
     let o = host.call("hostile", "ok", &[("colour".into(), "red".into())]);
-    assert_eq!(o.summary, "`hostile.ok` has no parameter `colour` (its parameters: target)");
+    assert_eq!(
+        o.summary,
+        "`hostile.ok` has no parameter `colour` (its parameters: target)"
+    );
 }
 
 #[test]
 fn a_plugin_for_another_interface_version_is_refused() {
     let mut host = host();
-    let path = std::path::Path::new(bouncedx_plugins::BUILT_DIR).join("bouncedx_plugin_future.wasm");
+    let path =
+        std::path::Path::new(bouncedx_plugins::BUILT_DIR).join("bouncedx_plugin_future.wasm");
     let e = host.load_file(&path).unwrap_err();
-    assert!(e.contains("built for bouncedx:plugin@0.2.0, but this bouncedx serves bouncedx:plugin@0.1.0"), "{e}");
+    assert!(
+        e.contains(
+            "built for bouncedx:plugin@0.2.0, but this bouncedx serves bouncedx:plugin@0.1.0"
+        ),
+        "{e}"
+    );
 }
 
 #[test]
 fn junk_is_not_a_plugin() {
     let mut host = host();
-    let e = host.load_bytes(b"\x00asm\x01\x00\x00\x00junk", "junk.wasm").unwrap_err();
-    assert!(e.starts_with("not a WebAssembly component bouncedx can load"), "{e}");
+    let e = host
+        .load_bytes(b"\x00asm\x01\x00\x00\x00junk", "junk.wasm")
+        .unwrap_err();
+    assert!(
+        e.starts_with("not a WebAssembly component bouncedx can load"),
+        "{e}"
+    );
     let e = host.load_bytes(b"hello", "hello.wasm").unwrap_err();
-    assert!(e.starts_with("not a WebAssembly component bouncedx can load"), "{e}");
+    assert!(
+        e.starts_with("not a WebAssembly component bouncedx can load"),
+        "{e}"
+    );
 }

@@ -33,7 +33,9 @@ fn host() -> PluginHost {
 }
 
 fn params(p: &[(&str, &str)]) -> Vec<(String, String)> {
-    p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    p.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// The outcome without its timing, for snapshots.
@@ -57,7 +59,13 @@ fn every_standard_plugin_loads_with_its_checks() {
                     let ps: Vec<String> = c
                         .params
                         .iter()
-                        .map(|p| if p.required { p.name.clone() } else { format!("[{}]", p.name) })
+                        .map(|p| {
+                            if p.required {
+                                p.name.clone()
+                            } else {
+                                format!("[{}]", p.name)
+                            }
+                        })
                         .collect();
                     format!("{}({})", c.name, ps.join(", "))
                 })
@@ -79,17 +87,41 @@ fn dnsbl_offline() {
     host.grant(
         "dnsbl",
         &Grants {
-            dns: vec!["zen.spamhaus.org".into(), "b.barracudacentral.org".into(), "dbl.spamhaus.org".into()],
+            dns: vec![
+                "zen.spamhaus.org".into(),
+                "b.barracudacentral.org".into(),
+                "dbl.spamhaus.org".into(),
+            ],
             ..Grants::default()
         },
     );
     let zones = "zen.spamhaus.org,b.barracudacentral.org";
     let out: Vec<CheckOutcome> = vec![
-        host.call("dnsbl", "ip", &params(&[("ip", "192.0.2.7"), ("zones", zones)])),
-        host.call("dnsbl", "ip", &params(&[("ip", "198.51.100.25"), ("zones", zones)])),
-        host.call("dnsbl", "ip", &params(&[("ip", "192.0.2.9"), ("zones", zones)])),
-        host.call("dnsbl", "ip", &params(&[("ip", "2001:db8::7"), ("zones", "zen.spamhaus.org")])),
-        host.call("dnsbl", "domain", &params(&[("domain", "phish.example"), ("zones", "dbl.spamhaus.org")])),
+        host.call(
+            "dnsbl",
+            "ip",
+            &params(&[("ip", "192.0.2.7"), ("zones", zones)]),
+        ),
+        host.call(
+            "dnsbl",
+            "ip",
+            &params(&[("ip", "198.51.100.25"), ("zones", zones)]),
+        ),
+        host.call(
+            "dnsbl",
+            "ip",
+            &params(&[("ip", "192.0.2.9"), ("zones", zones)]),
+        ),
+        host.call(
+            "dnsbl",
+            "ip",
+            &params(&[("ip", "2001:db8::7"), ("zones", "zen.spamhaus.org")]),
+        ),
+        host.call(
+            "dnsbl",
+            "domain",
+            &params(&[("domain", "phish.example"), ("zones", "dbl.spamhaus.org")]),
+        ),
         // the default zones include ones the grant does not: denied, not silently skipped
         host.call("dnsbl", "ip", &params(&[("ip", "192.0.2.7")])),
     ]
@@ -102,14 +134,36 @@ fn dnsbl_offline() {
 #[test]
 fn auth_offline() {
     let mut host = host();
-    host.grant("auth", &Grants { dns: vec!["*".into()], ..Grants::default() });
+    host.grant(
+        "auth",
+        &Grants {
+            dns: vec!["*".into()],
+            ..Grants::default()
+        },
+    );
     let out: Vec<CheckOutcome> = vec![
         host.call("auth", "spf", &params(&[("domain", "example.com")])),
-        host.call("auth", "spf", &params(&[("domain", "example.com"), ("ip", "203.0.113.9")])),
-        host.call("auth", "spf", &params(&[("domain", "example.com"), ("ip", "192.0.2.7")])),
+        host.call(
+            "auth",
+            "spf",
+            &params(&[("domain", "example.com"), ("ip", "203.0.113.9")]),
+        ),
+        host.call(
+            "auth",
+            "spf",
+            &params(&[("domain", "example.com"), ("ip", "192.0.2.7")]),
+        ),
         host.call("auth", "dmarc", &params(&[("domain", "example.com")])),
-        host.call("auth", "dkim", &params(&[("domain", "example.com"), ("selector", "s1")])),
-        host.call("auth", "dkim", &params(&[("domain", "example.com"), ("selector", "missing")])),
+        host.call(
+            "auth",
+            "dkim",
+            &params(&[("domain", "example.com"), ("selector", "s1")]),
+        ),
+        host.call(
+            "auth",
+            "dkim",
+            &params(&[("domain", "example.com"), ("selector", "missing")]),
+        ),
         host.call("auth", "ptr", &params(&[("ip", "198.51.100.25")])),
         host.call("auth", "ptr", &params(&[("ip", "192.0.2.7")])),
     ]
@@ -124,14 +178,37 @@ fn postmaster_and_snds_from_exports() {
     let mut host = host();
     let mut data = std::collections::BTreeMap::new();
     data.insert("postmaster".to_string(), fixtures().join("postmaster.json"));
-    host.grant("postmaster", &Grants { data, ..Grants::default() });
+    host.grant(
+        "postmaster",
+        &Grants {
+            data,
+            ..Grants::default()
+        },
+    );
     let mut data = std::collections::BTreeMap::new();
     data.insert("snds".to_string(), fixtures().join("snds.csv"));
-    data.insert("snds-blocked".to_string(), fixtures().join("snds-blocked.csv"));
-    host.grant("snds", &Grants { data, ..Grants::default() });
+    data.insert(
+        "snds-blocked".to_string(),
+        fixtures().join("snds-blocked.csv"),
+    );
+    host.grant(
+        "snds",
+        &Grants {
+            data,
+            ..Grants::default()
+        },
+    );
     let out: Vec<CheckOutcome> = vec![
-        host.call("postmaster", "domain", &params(&[("domain", "example.com"), ("ip", "192.0.2.7")])),
-        host.call("postmaster", "domain", &params(&[("domain", "unknown.example")])),
+        host.call(
+            "postmaster",
+            "domain",
+            &params(&[("domain", "example.com"), ("ip", "192.0.2.7")]),
+        ),
+        host.call(
+            "postmaster",
+            "domain",
+            &params(&[("domain", "unknown.example")]),
+        ),
         host.call("snds", "ip", &params(&[("ip", "192.0.2.7")])),
         host.call("snds", "ip", &params(&[("ip", "198.51.100.25")])),
     ]
@@ -172,7 +249,11 @@ fn serve(routes: Vec<(&'static str, Vec<u8>)>) -> (String, Arc<Mutex<Vec<String>
                 Some((_, b)) => ("200 OK", b.clone()),
                 None => ("404 Not Found", b"{}".to_vec()),
             };
-            let _ = write!(s, "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
             let _ = s.write_all(&body);
         }
     });
@@ -182,9 +263,18 @@ fn serve(routes: Vec<(&'static str, Vec<u8>)>) -> (String, Arc<Mutex<Vec<String>
 #[test]
 fn postmaster_and_snds_live_through_a_granted_host() {
     let (addr, seen) = serve(vec![
-        ("/v1/domains/example.com/trafficStats", std::fs::read(fixtures().join("api/trafficStats.json")).unwrap()),
-        ("/snds/data.aspx", std::fs::read(fixtures().join("snds.csv")).unwrap()),
-        ("/snds/ipStatus.aspx", std::fs::read(fixtures().join("snds-blocked.csv")).unwrap()),
+        (
+            "/v1/domains/example.com/trafficStats",
+            std::fs::read(fixtures().join("api/trafficStats.json")).unwrap(),
+        ),
+        (
+            "/snds/data.aspx",
+            std::fs::read(fixtures().join("snds.csv")).unwrap(),
+        ),
+        (
+            "/snds/ipStatus.aspx",
+            std::fs::read(fixtures().join("snds-blocked.csv")).unwrap(),
+        ),
     ]);
     unsafe_set_env("BOUNCEDX_TEST_POSTMASTER_TOKEN", "secret-token");
     unsafe_set_env("BOUNCEDX_TEST_SNDS_KEY", "k3y/+");
@@ -197,12 +287,29 @@ fn postmaster_and_snds_live_through_a_granted_host() {
     host.grant("postmaster", &grant("BOUNCEDX_TEST_POSTMASTER_TOKEN"));
     host.grant("snds", &grant("BOUNCEDX_TEST_SNDS_KEY"));
     let api = format!("http://{addr}");
-    let pm = host.call("postmaster", "domain", &params(&[("domain", "example.com"), ("api", &api)]));
+    let pm = host.call(
+        "postmaster",
+        "domain",
+        &params(&[("domain", "example.com"), ("api", &api)]),
+    );
     assert_eq!(pm.status, "fail", "{pm:?}");
-    assert!(pm.summary.starts_with("Postmaster Tools for example.com on 20261126: domain reputation LOW"), "{}", pm.summary);
-    let snds = host.call("snds", "ip", &params(&[("ip", "192.0.2.7"), ("api", &format!("{api}/snds"))]));
+    assert!(
+        pm.summary
+            .starts_with("Postmaster Tools for example.com on 20261126: domain reputation LOW"),
+        "{}",
+        pm.summary
+    );
+    let snds = host.call(
+        "snds",
+        "ip",
+        &params(&[("ip", "192.0.2.7"), ("api", &format!("{api}/snds"))]),
+    );
     assert_eq!(snds.status, "fail", "{snds:?}");
-    assert!(snds.summary.contains("BLOCKED by Outlook.com"), "{}", snds.summary);
+    assert!(
+        snds.summary.contains("BLOCKED by Outlook.com"),
+        "{}",
+        snds.summary
+    );
     let seen = seen.lock().unwrap().clone();
     assert_eq!(
         seen,
@@ -213,9 +320,19 @@ fn postmaster_and_snds_live_through_a_granted_host() {
         ]
     );
     // a host that is not granted is denied, and nothing is fetched
-    let other = host.call("postmaster", "domain", &params(&[("domain", "example.com"), ("api", "http://127.0.0.1:9")]));
+    let other = host.call(
+        "postmaster",
+        "domain",
+        &params(&[("domain", "example.com"), ("api", "http://127.0.0.1:9")]),
+    );
     assert_eq!(other.status, "error");
-    assert!(other.summary.starts_with("denied: HTTP GET to 127.0.0.1:9 is not granted to postmaster"), "{}", other.summary);
+    assert!(
+        other
+            .summary
+            .starts_with("denied: HTTP GET to 127.0.0.1:9 is not granted to postmaster"),
+        "{}",
+        other.summary
+    );
 }
 
 fn unsafe_set_env(k: &str, v: &str) {

@@ -93,9 +93,15 @@ impl Stand {
                 .iter()
                 .any(|z| name == *z || name.ends_with(&format!(".{z}")));
         if !inside {
-            return Err(format!("not granted: DNS name {name} is outside the granted zones"));
+            return Err(format!(
+                "not granted: DNS name {name} is outside the granted zones"
+            ));
         }
-        Ok(self.records.get(&(name, rtype)).cloned().unwrap_or_default())
+        Ok(self
+            .records
+            .get(&(name, rtype))
+            .cloned()
+            .unwrap_or_default())
     }
     pub(crate) fn file_bytes(&self, name: &str) -> Result<Vec<u8>, String> {
         self.files

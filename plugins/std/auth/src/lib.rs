@@ -71,7 +71,11 @@ impl Plugin for Auth {
             "dkim" => {
                 let d = domain(params.required("domain")?)?;
                 let s = params.required("selector")?.trim().to_ascii_lowercase();
-                if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_') {
+                if s.is_empty()
+                    || !s
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
+                {
                     return Err(format!("`{s}` is not a DKIM selector"));
                 }
                 dkim(&d, &s)
@@ -84,7 +88,9 @@ impl Plugin for Auth {
                     .map_err(|_| format!("`{raw}` is not an IP address"))?;
                 ptr(ip)
             }
-            other => Err(format!("unknown check `{other}` (auth has spf, dmarc, dkim and ptr)")),
+            other => Err(format!(
+                "unknown check `{other}` (auth has spf, dmarc, dkim and ptr)"
+            )),
         }
     }
 }
@@ -116,7 +122,9 @@ pub fn tags(record: &str) -> Vec<(String, String)> {
 }
 
 fn tag<'a>(tags: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    tags.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    tags.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// The organisational domain, naively: the last two labels (three when the
@@ -124,7 +132,11 @@ fn tag<'a>(tags: &'a [(String, String)], name: &str) -> Option<&'a str> {
 fn organisational(domain: &str) -> String {
     let labels: Vec<&str> = domain.split('.').collect();
     let n = labels.len();
-    let take = if n >= 3 && matches!(labels[n - 2], "co" | "com" | "net" | "org" | "ac" | "gov" | "ne" | "or")
+    let take = if n >= 3
+        && matches!(
+            labels[n - 2],
+            "co" | "com" | "net" | "org" | "ac" | "gov" | "ne" | "or"
+        )
         && labels[n - 1].len() == 2
     {
         3
@@ -169,11 +181,17 @@ fn dmarc(domain: &str) -> Result<CheckResult, String> {
         Some("none") => CheckResult::warn(format!(
             "{at} publishes DMARC p=none: monitoring only, receivers are asked to take no action"
         )),
-        Some(other) => CheckResult::fail(format!("{at}'s DMARC record has an invalid policy p={other}")),
-        None => CheckResult::fail(format!("{at}'s DMARC record has no p= tag, so it is invalid")),
+        Some(other) => CheckResult::fail(format!(
+            "{at}'s DMARC record has an invalid policy p={other}"
+        )),
+        None => CheckResult::fail(format!(
+            "{at}'s DMARC record has no p= tag, so it is invalid"
+        )),
     };
     if at != domain {
-        r.summary.push_str(&format!(" (found at the organisational domain; {domain} inherits sp=)"));
+        r.summary.push_str(&format!(
+            " (found at the organisational domain; {domain} inherits sp=)"
+        ));
     }
     if tag(&t, "rua").is_none() {
         r.summary.push_str("; no aggregate reports (rua=)");
@@ -191,10 +209,12 @@ fn dmarc(domain: &str) -> Result<CheckResult, String> {
 }
 
 fn dmarc_records(domain: &str) -> Result<Vec<String>, String> {
-    Ok(host::dns(&format!("_dmarc.{domain}"), host::RecordType::Txt)?
-        .into_iter()
-        .filter(|t| t.trim_start().to_ascii_lowercase().starts_with("v=dmarc1"))
-        .collect())
+    Ok(
+        host::dns(&format!("_dmarc.{domain}"), host::RecordType::Txt)?
+            .into_iter()
+            .filter(|t| t.trim_start().to_ascii_lowercase().starts_with("v=dmarc1"))
+            .collect(),
+    )
 }
 
 fn dkim(domain: &str, selector: &str) -> Result<CheckResult, String> {
@@ -210,10 +230,17 @@ fn dkim(domain: &str, selector: &str) -> Result<CheckResult, String> {
         .fact("record", ""));
     };
     let t = tags(record);
-    let key: String = tag(&t, "p").unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
+    let key: String = tag(&t, "p")
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let kind = tag(&t, "k").unwrap_or("rsa").to_ascii_lowercase();
     if key.is_empty() {
-        return Ok(CheckResult::fail(format!("the DKIM key at {name} is revoked (empty p=)")).fact("record", record));
+        return Ok(
+            CheckResult::fail(format!("the DKIM key at {name} is revoked (empty p=)"))
+                .fact("record", record),
+        );
     }
     // base64 of a DER SubjectPublicKeyInfo: 216 characters (162 bytes) for RSA-1024, 392 (294 bytes) for RSA-2048
     let bits = if kind == "rsa" {
@@ -231,8 +258,12 @@ fn dkim(domain: &str, selector: &str) -> Result<CheckResult, String> {
         None
     };
     let mut r = match bits {
-        Some(b) if b < 1024 => CheckResult::fail(format!("the DKIM key at {name} is RSA-{b}: too short, receivers ignore it")),
-        Some(1024) => CheckResult::warn(format!("the DKIM key at {name} is RSA-1024: it works, but use 2048 bits")),
+        Some(b) if b < 1024 => CheckResult::fail(format!(
+            "the DKIM key at {name} is RSA-{b}: too short, receivers ignore it"
+        )),
+        Some(1024) => CheckResult::warn(format!(
+            "the DKIM key at {name} is RSA-1024: it works, but use 2048 bits"
+        )),
         Some(b) => CheckResult::pass(format!("{name} publishes an RSA-{b} DKIM key")),
         None => CheckResult::pass(format!("{name} publishes a {kind} DKIM key")),
     };
@@ -241,7 +272,8 @@ fn dkim(domain: &str, selector: &str) -> Result<CheckResult, String> {
         r = r.fact("key_bits", b);
     }
     if tag(&t, "t").is_some_and(|f| f.split(':').any(|x| x.trim() == "y")) {
-        r.summary.push_str(" (t=y: the domain says it is testing DKIM)");
+        r.summary
+            .push_str(" (t=y: the domain says it is testing DKIM)");
     }
     Ok(r)
 }
@@ -267,7 +299,19 @@ pub fn arpa(ip: IpAddr) -> String {
 
 fn looks_dynamic(name: &str, ip: IpAddr) -> bool {
     let n = name.to_ascii_lowercase();
-    let words = ["dynamic", "dyn.", "dhcp", "pool", "dsl", "cable", "dial", "ppp", "client", "customer", "broadband"];
+    let words = [
+        "dynamic",
+        "dyn.",
+        "dhcp",
+        "pool",
+        "dsl",
+        "cable",
+        "dial",
+        "ppp",
+        "client",
+        "customer",
+        "broadband",
+    ];
     if words.iter().any(|w| n.contains(w)) {
         return true;
     }
@@ -327,17 +371,35 @@ mod tests {
     #[test]
     fn dmarc_policies() {
         Stand::new()
-            .dns("_dmarc.strict.example", Txt, &["v=DMARC1; p=reject; rua=mailto:d@strict.example; adkim=s"])
+            .dns(
+                "_dmarc.strict.example",
+                Txt,
+                &["v=DMARC1; p=reject; rua=mailto:d@strict.example; adkim=s"],
+            )
             .dns("_dmarc.lax.example", Txt, &["v=DMARC1; p=none"])
-            .dns("_dmarc.parent.example", Txt, &["v=DMARC1; p=quarantine; sp=reject; rua=mailto:x@parent.example"])
+            .dns(
+                "_dmarc.parent.example",
+                Txt,
+                &["v=DMARC1; p=quarantine; sp=reject; rua=mailto:x@parent.example"],
+            )
             .install();
         let r = run("dmarc", &[("domain", "strict.example")]);
-        assert_eq!((r.status, r.get("policy"), r.get("adkim")), (Status::Pass, Some("reject"), Some("s")));
+        assert_eq!(
+            (r.status, r.get("policy"), r.get("adkim")),
+            (Status::Pass, Some("reject"), Some("s"))
+        );
         let r = run("dmarc", &[("domain", "lax.example")]);
         assert_eq!(r.status, Status::Warn);
-        assert!(r.summary.contains("monitoring only") && r.summary.contains("no aggregate reports"), "{}", r.summary);
+        assert!(
+            r.summary.contains("monitoring only") && r.summary.contains("no aggregate reports"),
+            "{}",
+            r.summary
+        );
         let r = run("dmarc", &[("domain", "mail.parent.example")]);
-        assert_eq!((r.status, r.get("found_at"), r.get("subdomain_policy")), (Status::Pass, Some("parent.example"), Some("reject")));
+        assert_eq!(
+            (r.status, r.get("found_at"), r.get("subdomain_policy")),
+            (Status::Pass, Some("parent.example"), Some("reject"))
+        );
         let r = run("dmarc", &[("domain", "none.example")]);
         assert_eq!(r.status, Status::Fail);
     }
@@ -347,15 +409,32 @@ mod tests {
         let key2048 = "A".repeat(392);
         let key1024 = "A".repeat(216);
         Stand::new()
-            .dns("s1._domainkey.example.com", Txt, &[&format!("v=DKIM1; k=rsa; p={key2048}")])
-            .dns("old._domainkey.example.com", Txt, &[&format!("v=DKIM1; p={key1024}")])
+            .dns(
+                "s1._domainkey.example.com",
+                Txt,
+                &[&format!("v=DKIM1; k=rsa; p={key2048}")],
+            )
+            .dns(
+                "old._domainkey.example.com",
+                Txt,
+                &[&format!("v=DKIM1; p={key1024}")],
+            )
             .dns("gone._domainkey.example.com", Txt, &["v=DKIM1; p="])
             .install();
-        assert_eq!(run("dkim", &[("domain", "example.com"), ("selector", "s1")]).status, Status::Pass);
-        assert_eq!(run("dkim", &[("domain", "example.com"), ("selector", "old")]).status, Status::Warn);
+        assert_eq!(
+            run("dkim", &[("domain", "example.com"), ("selector", "s1")]).status,
+            Status::Pass
+        );
+        assert_eq!(
+            run("dkim", &[("domain", "example.com"), ("selector", "old")]).status,
+            Status::Warn
+        );
         let r = run("dkim", &[("domain", "example.com"), ("selector", "gone")]);
         assert!(r.summary.contains("revoked"), "{}", r.summary);
-        assert_eq!(run("dkim", &[("domain", "example.com"), ("selector", "none")]).status, Status::Fail);
+        assert_eq!(
+            run("dkim", &[("domain", "example.com"), ("selector", "none")]).status,
+            Status::Fail
+        );
     }
 
     #[test]
@@ -364,7 +443,11 @@ mod tests {
             .dns("7.2.0.192.in-addr.arpa", Ptr, &["mail.example.com"])
             .dns("mail.example.com", A, &["192.0.2.7"])
             .dns("8.2.0.192.in-addr.arpa", Ptr, &["other.example.com"])
-            .dns("9.2.0.192.in-addr.arpa", Ptr, &["192-0-2-9.dynamic.isp.example"])
+            .dns(
+                "9.2.0.192.in-addr.arpa",
+                Ptr,
+                &["192-0-2-9.dynamic.isp.example"],
+            )
             .dns("192-0-2-9.dynamic.isp.example", A, &["192.0.2.9"])
             .install();
         assert_eq!(run("ptr", &[("ip", "192.0.2.7")]).status, Status::Pass);

@@ -42,7 +42,9 @@ fn record(domain: &str) -> Result<Option<String>, String> {
     match spf.len() {
         0 => Ok(None),
         1 => Ok(spf.into_iter().next()),
-        n => Err(format!("{domain} publishes {n} SPF records; receivers return permerror (RFC 7208 §4.5)")),
+        n => Err(format!(
+            "{domain} publishes {n} SPF records; receivers return permerror (RFC 7208 §4.5)"
+        )),
     }
 }
 
@@ -66,7 +68,10 @@ fn parse(record: &str, domain: &str) -> Result<Vec<Term>, String> {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
         };
-        if !matches!(name, "all" | "include" | "a" | "mx" | "ptr" | "ip4" | "ip6" | "exists") {
+        if !matches!(
+            name,
+            "all" | "include" | "a" | "mx" | "ptr" | "ip4" | "ip6" | "exists"
+        ) {
             return Err(format!("{domain}'s SPF record has an unknown mechanism `{raw}`: receivers return permerror"));
         }
         let (target, cidr) = match arg.strip_prefix(':') {
@@ -81,15 +86,21 @@ fn parse(record: &str, domain: &str) -> Result<Vec<Term>, String> {
         if !cidr.is_empty() && !matches!(name, "ip4" | "ip6") {
             let mut parts = cidr.split("//");
             if let Some(c4) = parts.next().and_then(|c| c.strip_prefix('/')) {
-                cidr4 = c4.parse().map_err(|_| format!("bad prefix length in `{raw}`"))?;
+                cidr4 = c4
+                    .parse()
+                    .map_err(|_| format!("bad prefix length in `{raw}`"))?;
             }
             if let Some(c6) = parts.next() {
-                cidr6 = c6.parse().map_err(|_| format!("bad prefix length in `{raw}`"))?;
+                cidr6 = c6
+                    .parse()
+                    .map_err(|_| format!("bad prefix length in `{raw}`"))?;
             }
         }
         let needs_arg = matches!(name, "include" | "ip4" | "ip6" | "exists");
         if needs_arg && target.is_none() {
-            return Err(format!("{domain}'s SPF term `{raw}` needs a value: receivers return permerror"));
+            return Err(format!(
+                "{domain}'s SPF term `{raw}` needs a value: receivers return permerror"
+            ));
         }
         let mut domain_arg = target;
         if matches!(name, "ip4" | "ip6") {
@@ -118,18 +129,26 @@ struct Walk {
 /// How the evaluation ended for an IP.
 #[derive(Debug, Clone, PartialEq)]
 enum Verdict {
-    Matched { qualifier: char, term: String, at: String },
+    Matched {
+        qualifier: char,
+        term: String,
+        at: String,
+    },
     NoMatch,
 }
 
 impl Walk {
     fn count(&mut self, domain: &str, terms: &[Term], depth: usize) -> Result<(), String> {
         if depth > MAX_DEPTH {
-            return Err(format!("SPF includes nest deeper than {MAX_DEPTH} levels at {domain}"));
+            return Err(format!(
+                "SPF includes nest deeper than {MAX_DEPTH} levels at {domain}"
+            ));
         }
         for t in terms {
             let target = match t {
-                Term::Mechanism { kind, domain: d, .. } => match kind.as_str() {
+                Term::Mechanism {
+                    kind, domain: d, ..
+                } => match kind.as_str() {
                     "include" => {
                         self.lookups += 1;
                         d.clone()
@@ -154,9 +173,9 @@ impl Walk {
                     continue; // macros: counted, not followed
                 }
                 match record(&target)? {
-                    None => self
-                        .problems
-                        .push(format!("{domain} includes {target}, which has no SPF record (permerror)")),
+                    None => self.problems.push(format!(
+                        "{domain} includes {target}, which has no SPF record (permerror)"
+                    )),
                     Some(r) => {
                         let terms = parse(&r, &target)?;
                         self.count(&target, &terms, depth + 1)?;
@@ -167,12 +186,26 @@ impl Walk {
         Ok(())
     }
 
-    fn eval(&mut self, domain: &str, terms: &[Term], ip: IpAddr, depth: usize) -> Result<Verdict, String> {
+    fn eval(
+        &mut self,
+        domain: &str,
+        terms: &[Term],
+        ip: IpAddr,
+        depth: usize,
+    ) -> Result<Verdict, String> {
         if depth > MAX_DEPTH {
             return Ok(Verdict::NoMatch);
         }
         for t in terms {
-            let Term::Mechanism { qualifier, kind, domain: d, cidr4, cidr6, text } = t else {
+            let Term::Mechanism {
+                qualifier,
+                kind,
+                domain: d,
+                cidr4,
+                cidr6,
+                text,
+            } = t
+            else {
                 continue;
             };
             let target = d.clone().unwrap_or_else(|| domain.to_string());
@@ -180,7 +213,11 @@ impl Walk {
                 "all" => true,
                 "ip4" | "ip6" => in_network(ip, &target),
                 "a" => {
-                    let rtype = if ip.is_ipv4() { host::RecordType::A } else { host::RecordType::Aaaa };
+                    let rtype = if ip.is_ipv4() {
+                        host::RecordType::A
+                    } else {
+                        host::RecordType::Aaaa
+                    };
                     let prefix = if ip.is_ipv4() { *cidr4 } else { *cidr6 };
                     host::dns(&target, rtype)?
                         .iter()
@@ -203,7 +240,9 @@ impl Walk {
                         }
                     }
                 }
-                "exists" if !target.contains('%') => !host::dns(&target, host::RecordType::A)?.is_empty(),
+                "exists" if !target.contains('%') => {
+                    !host::dns(&target, host::RecordType::A)?.is_empty()
+                }
                 _ => {
                     self.unevaluated.push(format!("{text} (at {domain})"));
                     false
@@ -217,7 +256,8 @@ impl Walk {
                 });
             }
         }
-        if let Some(Term::Redirect(target)) = terms.iter().find(|t| matches!(t, Term::Redirect(_))) {
+        if let Some(Term::Redirect(target)) = terms.iter().find(|t| matches!(t, Term::Redirect(_)))
+        {
             if let Some(r) = record(target)? {
                 let terms = parse(&r, target)?;
                 return self.eval(target, &terms, ip, depth + 1);
@@ -244,7 +284,11 @@ pub fn in_network(ip: IpAddr, net: &str) -> bool {
         }
         (IpAddr::V6(i), IpAddr::V6(n)) => {
             let len = len.unwrap_or(128).min(128);
-            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len)
+            };
             u128::from(i) & mask == u128::from(n) & mask
         }
         _ => false,
@@ -253,7 +297,9 @@ pub fn in_network(ip: IpAddr, net: &str) -> bool {
 
 fn all_of(terms: &[Term]) -> Option<char> {
     terms.iter().find_map(|t| match t {
-        Term::Mechanism { qualifier, kind, .. } if kind == "all" => Some(*qualifier),
+        Term::Mechanism {
+            qualifier, kind, ..
+        } if kind == "all" => Some(*qualifier),
         _ => None,
     })
 }
@@ -311,7 +357,11 @@ pub fn check(domain: &str, ip: Option<IpAddr>) -> Result<CheckResult, String> {
     if let Some(ip) = ip {
         let verdict = match walk.eval(domain, &terms, ip, 0) {
             Ok(v) => v,
-            Err(e) => return Ok(base(CheckResult::unknown(format!("could not evaluate SPF for {ip}: {e}")))),
+            Err(e) => {
+                return Ok(base(CheckResult::unknown(format!(
+                    "could not evaluate SPF for {ip}: {e}"
+                ))))
+            }
         };
         let r = match verdict {
             Verdict::Matched { qualifier: '+', term, at } => CheckResult::pass(format!(
@@ -392,12 +442,26 @@ mod tests {
     fn record_health() {
         stand().install();
         let r = check("example.com", None).unwrap();
-        assert_eq!((r.status, r.get("lookups"), r.get("all")), (Status::Pass, Some("2"), Some("-all")));
+        assert_eq!(
+            (r.status, r.get("lookups"), r.get("all")),
+            (Status::Pass, Some("2"), Some("-all"))
+        );
         assert_eq!(check("open.example", None).unwrap().status, Status::Warn);
-        assert!(check("two.example", None).unwrap().summary.contains("2 SPF records"));
-        assert!(check("bad.example", None).unwrap().summary.contains("unknown mechanism `foo:bar`"));
+        assert!(check("two.example", None)
+            .unwrap()
+            .summary
+            .contains("2 SPF records"));
+        assert!(check("bad.example", None)
+            .unwrap()
+            .summary
+            .contains("unknown mechanism `foo:bar`"));
         let r = check("many.example", None).unwrap();
-        assert_eq!((r.status, r.get("lookups")), (Status::Fail, Some("14")), "{}", r.summary);
+        assert_eq!(
+            (r.status, r.get("lookups")),
+            (Status::Fail, Some("14")),
+            "{}",
+            r.summary
+        );
         assert_eq!(check("nothing.example", None).unwrap().status, Status::Fail);
     }
 
@@ -407,11 +471,25 @@ mod tests {
         let ip = |s: &str| Some(s.parse().unwrap());
         let r = check("example.com", ip("192.0.2.44")).unwrap();
         assert_eq!(r.status, Status::Pass, "{}", r.summary);
-        assert_eq!(check("example.com", ip("198.51.100.7")).unwrap().status, Status::Pass);
-        assert_eq!(check("example.com", ip("2001:db8::25")).unwrap().status, Status::Pass);
-        assert_eq!(check("example.com", ip("203.0.113.5")).unwrap().status, Status::Pass);
+        assert_eq!(
+            check("example.com", ip("198.51.100.7")).unwrap().status,
+            Status::Pass
+        );
+        assert_eq!(
+            check("example.com", ip("2001:db8::25")).unwrap().status,
+            Status::Pass
+        );
+        assert_eq!(
+            check("example.com", ip("203.0.113.5")).unwrap().status,
+            Status::Pass
+        );
         let r = check("example.com", ip("203.0.113.6")).unwrap();
-        assert_eq!((r.status, r.get("result")), (Status::Fail, Some("fail")), "{}", r.summary);
+        assert_eq!(
+            (r.status, r.get("result")),
+            (Status::Fail, Some("fail")),
+            "{}",
+            r.summary
+        );
         let r = check("soft.example", ip("203.0.113.6")).unwrap();
         assert_eq!(r.status, Status::Unknown, "{}", r.summary);
     }

@@ -32,7 +32,8 @@ pub const DEFAULT_IP_ZONES: &[&str] = &[
 ];
 
 /// Zones asked about a domain when the call names none.
-pub const DEFAULT_DOMAIN_ZONES: &[&str] = &["dbl.spamhaus.org", "multi.surbl.org", "multi.uribl.com"];
+pub const DEFAULT_DOMAIN_ZONES: &[&str] =
+    &["dbl.spamhaus.org", "multi.surbl.org", "multi.uribl.com"];
 
 pub struct Dnsbl;
 
@@ -119,7 +120,9 @@ pub fn reverse(ip: IpAddr) -> String {
 /// not getting real answers (blocked, offline, or a dead list), so "not
 /// listed" would be a guess. Domain lists are not probed.
 fn test_point(name: &str, zone: &str) -> Option<String> {
-    let is_ip_query = name.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_hexdigit()));
+    let is_ip_query = name
+        .split('.')
+        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_hexdigit()));
     if !is_ip_query || name == "2.0.0.127" {
         return None;
     }
@@ -214,7 +217,7 @@ bouncedx_plugin_sdk::plugin!(Dnsbl);
 mod tests {
     use super::*;
     use bouncedx_plugin_sdk::testing::Stand;
-    use host::RecordType::{A, Txt};
+    use host::RecordType::{Txt, A};
 
     fn params(p: &[(&str, &str)]) -> Params {
         Params::new(p)
@@ -233,14 +236,34 @@ mod tests {
     fn listed_on_zen_as_xbl_with_removal_link() {
         Stand::new()
             .dns("7.2.0.192.zen.spamhaus.org", A, &["127.0.0.4"])
-            .dns("7.2.0.192.zen.spamhaus.org", Txt, &["https://check.spamhaus.org/query/ip/192.0.2.7"])
+            .dns(
+                "7.2.0.192.zen.spamhaus.org",
+                Txt,
+                &["https://check.spamhaus.org/query/ip/192.0.2.7"],
+            )
             .install();
-        let r = Dnsbl::run("ip", &params(&[("ip", "192.0.2.7"), ("zones", "zen.spamhaus.org,bl.spamcop.net")])).unwrap();
+        let r = Dnsbl::run(
+            "ip",
+            &params(&[
+                ("ip", "192.0.2.7"),
+                ("zones", "zen.spamhaus.org,bl.spamcop.net"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(r.status, Status::Fail);
-        assert!(r.summary.starts_with("192.0.2.7 is listed on zen.spamhaus.org (127.0.0.4: Spamhaus XBL): exploited"), "{}", r.summary);
+        assert!(
+            r.summary.starts_with(
+                "192.0.2.7 is listed on zen.spamhaus.org (127.0.0.4: Spamhaus XBL): exploited"
+            ),
+            "{}",
+            r.summary
+        );
         assert_eq!(r.get("listed"), Some("zen.spamhaus.org"));
         assert_eq!(r.get("delisting"), Some("https://check.spamhaus.org/"));
-        assert_eq!(r.get("txt"), Some("https://check.spamhaus.org/query/ip/192.0.2.7"));
+        assert_eq!(
+            r.get("txt"),
+            Some("https://check.spamhaus.org/query/ip/192.0.2.7")
+        );
     }
 
     #[test]
@@ -248,7 +271,11 @@ mod tests {
         Stand::new()
             .dns("7.2.0.192.zen.spamhaus.org", A, &["127.255.255.254"])
             .install();
-        let r = Dnsbl::run("ip", &params(&[("ip", "192.0.2.7"), ("zones", "zen.spamhaus.org")])).unwrap();
+        let r = Dnsbl::run(
+            "ip",
+            &params(&[("ip", "192.0.2.7"), ("zones", "zen.spamhaus.org")]),
+        )
+        .unwrap();
         assert_eq!(r.status, Status::Unknown);
         assert!(r.summary.contains("public/open resolver"), "{}", r.summary);
     }
@@ -262,15 +289,29 @@ mod tests {
         stand.install();
         let r = Dnsbl::run("ip", &params(&[("ip", "2001:db8::1")])).unwrap();
         assert_eq!(r.status, Status::Pass);
-        assert!(r.summary.starts_with("2001:db8::1 is not listed on 5 zones"), "{}", r.summary);
+        assert!(
+            r.summary
+                .starts_with("2001:db8::1 is not listed on 5 zones"),
+            "{}",
+            r.summary
+        );
     }
 
     #[test]
     fn a_zone_without_its_test_point_proves_nothing() {
         Stand::new().install();
-        let r = Dnsbl::run("ip", &params(&[("ip", "192.0.2.7"), ("zones", "zen.spamhaus.org")])).unwrap();
+        let r = Dnsbl::run(
+            "ip",
+            &params(&[("ip", "192.0.2.7"), ("zones", "zen.spamhaus.org")]),
+        )
+        .unwrap();
         assert_eq!(r.status, Status::Unknown);
-        assert!(r.summary.contains("does not list its RFC 5782 test address"), "{}", r.summary);
+        assert!(
+            r.summary
+                .contains("does not list its RFC 5782 test address"),
+            "{}",
+            r.summary
+        );
     }
 
     #[test]
@@ -281,7 +322,9 @@ mod tests {
         let r = Dnsbl::run("domain", &params(&[("domain", "Bad.Example.")])).unwrap();
         assert_eq!(r.status, Status::Fail);
         assert!(r.summary.contains("Phishing domain"), "{}", r.summary);
-        assert!(Dnsbl::run("ip", &params(&[("ip", "not-an-ip")])).unwrap_err().contains("not an IP"));
+        assert!(Dnsbl::run("ip", &params(&[("ip", "not-an-ip")]))
+            .unwrap_err()
+            .contains("not an IP"));
         assert!(Dnsbl::run("domain", &params(&[("domain", "a b")])).is_err());
     }
 }

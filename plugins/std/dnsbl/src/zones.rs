@@ -59,12 +59,31 @@ pub fn meaning(zone: &str, answer: &str) -> Meaning {
                 "127.0.1.4" => listed("Spamhaus DBL", "Phishing domain", SPAMHAUS),
                 "127.0.1.5" => listed("Spamhaus DBL", "Malware domain", SPAMHAUS),
                 "127.0.1.6" => listed("Spamhaus DBL", "Botnet C&C domain", SPAMHAUS),
-                "127.0.1.102" => listed("Spamhaus DBL", "Abused legitimate domain (compromised site used in spam)", SPAMHAUS),
+                "127.0.1.102" => listed(
+                    "Spamhaus DBL",
+                    "Abused legitimate domain (compromised site used in spam)",
+                    SPAMHAUS,
+                ),
                 "127.0.1.103" => listed("Spamhaus DBL", "Abused legitimate redirector", SPAMHAUS),
-                "127.0.1.104" => listed("Spamhaus DBL", "Abused legitimate domain used in phishing", SPAMHAUS),
-                "127.0.1.105" => listed("Spamhaus DBL", "Abused legitimate domain used by malware", SPAMHAUS),
-                "127.0.1.106" => listed("Spamhaus DBL", "Abused legitimate domain hosting C&C", SPAMHAUS),
-                "127.0.1.255" => refused("Spamhaus DBL", "query error: an IP address was asked of the domain list"),
+                "127.0.1.104" => listed(
+                    "Spamhaus DBL",
+                    "Abused legitimate domain used in phishing",
+                    SPAMHAUS,
+                ),
+                "127.0.1.105" => listed(
+                    "Spamhaus DBL",
+                    "Abused legitimate domain used by malware",
+                    SPAMHAUS,
+                ),
+                "127.0.1.106" => listed(
+                    "Spamhaus DBL",
+                    "Abused legitimate domain hosting C&C",
+                    SPAMHAUS,
+                ),
+                "127.0.1.255" => refused(
+                    "Spamhaus DBL",
+                    "query error: an IP address was asked of the domain list",
+                ),
                 _ => listed("Spamhaus DBL", "Listed on the Domain Block List", SPAMHAUS),
             };
         }
@@ -159,11 +178,17 @@ mod tests {
 
     #[test]
     fn codes() {
-        assert_eq!(meaning("zen.spamhaus.org", "127.0.0.10").list, "Spamhaus PBL");
+        assert_eq!(
+            meaning("zen.spamhaus.org", "127.0.0.10").list,
+            "Spamhaus PBL"
+        );
         assert!(meaning("zen.spamhaus.org", "127.255.255.255").refusal);
         assert!(meaning("dbl.spamhaus.org", "127.0.1.255").refusal);
         assert!(!meaning("b.barracudacentral.org", "127.0.0.2").refusal);
         assert!(meaning("multi.uribl.com", "127.0.0.1").refusal);
-        assert_eq!(meaning("multi.surbl.org", "127.0.0.16").text, "SURBL: malware domain");
+        assert_eq!(
+            meaning("multi.surbl.org", "127.0.0.16").text,
+            "SURBL: malware domain"
+        );
     }
 }

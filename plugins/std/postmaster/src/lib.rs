@@ -46,7 +46,11 @@ impl Plugin for Postmaster {
         if check != "domain" {
             return Err(format!("unknown check `{check}` (postmaster has domain)"));
         }
-        let domain = params.required("domain")?.trim().trim_end_matches('.').to_ascii_lowercase();
+        let domain = params
+            .required("domain")?
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
         let (stats, source) = match host::data("postmaster") {
             Ok(bytes) => (
                 serde_json::from_slice::<Value>(&bytes)
@@ -73,8 +77,9 @@ impl Plugin for Postmaster {
                     s => return Err(format!("the Postmaster Tools API answered HTTP {s}")),
                 }
                 (
-                    serde_json::from_slice::<Value>(&resp.body)
-                        .map_err(|e| format!("the Postmaster Tools API answered something that is not JSON: {e}"))?,
+                    serde_json::from_slice::<Value>(&resp.body).map_err(|e| {
+                        format!("the Postmaster Tools API answered something that is not JSON: {e}")
+                    })?,
                     "the Postmaster Tools API".to_string(),
                 )
             }
@@ -134,7 +139,11 @@ pub fn judge(domain: &str, stats: &Value, ip: Option<&str>, source: &str) -> Che
             "{source} has no day for {domain}: the domain must be verified in Postmaster Tools, and days with little Gmail traffic have no data"
         ));
     };
-    let date = day["name"].as_str().and_then(|n| n.rsplit('/').next()).unwrap_or("").to_string();
+    let date = day["name"]
+        .as_str()
+        .and_then(|n| n.rsplit('/').next())
+        .unwrap_or("")
+        .to_string();
     let mut status = Status::Pass;
     let mut notes: Vec<String> = Vec::new();
     let mut r = CheckResult::pass("").fact("date", &date);
@@ -154,7 +163,10 @@ pub fn judge(domain: &str, stats: &Value, ip: Option<&str>, source: &str) -> Che
             notes.push(format!("spam rate {} is over Gmail's 0.3% line", pct(spam)));
             Status::Fail
         } else if spam >= SPAM_AIM {
-            notes.push(format!("spam rate {} is above the 0.1% Gmail asks for", pct(spam)));
+            notes.push(format!(
+                "spam rate {} is above the 0.1% Gmail asks for",
+                pct(spam)
+            ));
             Status::Warn
         } else {
             notes.push(format!("spam rate {}", pct(spam)));
@@ -163,12 +175,20 @@ pub fn judge(domain: &str, stats: &Value, ip: Option<&str>, source: &str) -> Che
         status = worse(status, s);
         r = r.fact("spam_rate", spam);
     }
-    for (field, name) in [("spfSuccessRatio", "spf"), ("dkimSuccessRatio", "dkim"), ("dmarcSuccessRatio", "dmarc")] {
+    for (field, name) in [
+        ("spfSuccessRatio", "spf"),
+        ("dkimSuccessRatio", "dkim"),
+        ("dmarcSuccessRatio", "dmarc"),
+    ] {
         if let Some(v) = day[field].as_f64() {
             r = r.fact(format!("{name}_success"), v);
             if v < 0.95 {
                 status = worse(status, Status::Warn);
-                notes.push(format!("{} passes for only {}", name.to_uppercase(), pct(v)));
+                notes.push(format!(
+                    "{} passes for only {}",
+                    name.to_uppercase(),
+                    pct(v)
+                ));
             }
         }
     }
@@ -185,7 +205,10 @@ pub fn judge(domain: &str, stats: &Value, ip: Option<&str>, source: &str) -> Che
                 bad_ips += count;
             }
             if let Some(ip) = ip {
-                if rep["sampleIps"].as_array().is_some_and(|s| s.iter().any(|x| x.as_str() == Some(ip))) {
+                if rep["sampleIps"]
+                    .as_array()
+                    .is_some_and(|s| s.iter().any(|x| x.as_str() == Some(ip)))
+                {
                     r = r.fact("ip_reputation", cat);
                     notes.push(format!("{ip} is in the {cat} bucket"));
                     if matches!(cat, "LOW" | "BAD") {
@@ -197,7 +220,10 @@ pub fn judge(domain: &str, stats: &Value, ip: Option<&str>, source: &str) -> Che
         r = r.fact("low_or_bad_ips", bad_ips);
         if bad_ips > 0 {
             status = worse(status, Status::Warn);
-            notes.push(format!("{bad_ips} IP{} with LOW or BAD reputation", if bad_ips == 1 { "" } else { "s" }));
+            notes.push(format!(
+                "{bad_ips} IP{} with LOW or BAD reputation",
+                if bad_ips == 1 { "" } else { "s" }
+            ));
         }
     }
     if let Some(errors) = day["deliveryErrors"].as_array() {
@@ -207,7 +233,11 @@ pub fn judge(domain: &str, stats: &Value, ip: Option<&str>, source: &str) -> Che
                 (
                     format!(
                         "{} {}",
-                        e["errorClass"].as_str().unwrap_or("").replace("_ERROR", "").to_lowercase(),
+                        e["errorClass"]
+                            .as_str()
+                            .unwrap_or("")
+                            .replace("_ERROR", "")
+                            .to_lowercase(),
                         e["errorType"].as_str().unwrap_or("")
                     ),
                     e["errorRatio"].as_f64().unwrap_or(0.0),
@@ -227,7 +257,10 @@ pub fn judge(domain: &str, stats: &Value, ip: Option<&str>, source: &str) -> Che
         );
     }
     r.status = status;
-    r.summary = format!("Postmaster Tools for {domain} on {date}: {}", notes.join("; "));
+    r.summary = format!(
+        "Postmaster Tools for {domain} on {date}: {}",
+        notes.join("; ")
+    );
     r
 }
 
@@ -250,13 +283,27 @@ mod tests {
     #[test]
     fn latest_day_judged() {
         Stand::new().file("postmaster", EXPORT.as_bytes()).install();
-        let r = Postmaster::run("domain", &Params::new(&[("domain", "example.com"), ("ip", "192.0.2.7")])).unwrap();
+        let r = Postmaster::run(
+            "domain",
+            &Params::new(&[("domain", "example.com"), ("ip", "192.0.2.7")]),
+        )
+        .unwrap();
         assert_eq!(r.status, Status::Fail);
         assert_eq!(r.get("date"), Some("20261126"));
         assert_eq!(r.get("domain_reputation"), Some("LOW"));
         assert_eq!(r.get("ip_reputation"), Some("BAD"));
-        assert!(r.summary.contains("spam rate 0.42% is over Gmail's 0.3% line"), "{}", r.summary);
-        assert!(r.summary.contains("top delivery error permanent LOW_DOMAIN_REPUTATION at 12.00%"), "{}", r.summary);
+        assert!(
+            r.summary
+                .contains("spam rate 0.42% is over Gmail's 0.3% line"),
+            "{}",
+            r.summary
+        );
+        assert!(
+            r.summary
+                .contains("top delivery error permanent LOW_DOMAIN_REPUTATION at 12.00%"),
+            "{}",
+            r.summary
+        );
     }
 
     #[test]
@@ -271,7 +318,11 @@ mod tests {
                 br#"{"trafficStats":[{"name":"domains/example.com/trafficStats/20261126","domainReputation":"HIGH","userReportedSpamRatio":0.0002}]}"#,
             )
             .install();
-        let r = Postmaster::run("domain", &Params::new(&[("domain", "example.com"), ("api", "http://127.0.0.1:9")])).unwrap();
+        let r = Postmaster::run(
+            "domain",
+            &Params::new(&[("domain", "example.com"), ("api", "http://127.0.0.1:9")]),
+        )
+        .unwrap();
         assert_eq!(r.status, Status::Pass, "{}", r.summary);
     }
 }

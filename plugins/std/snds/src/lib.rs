@@ -43,13 +43,18 @@ impl Plugin for Snds {
         let ip: Ipv4Addr = match raw.trim().parse() {
             Ok(ip) => ip,
             Err(_) if raw.contains(':') => {
-                return Ok(CheckResult::unknown(format!("SNDS covers IPv4 only; {raw} is IPv6")))
+                return Ok(CheckResult::unknown(format!(
+                    "SNDS covers IPv4 only; {raw} is IPv6"
+                )))
             }
             Err(_) => return Err(format!("`{raw}` is not an IPv4 address")),
         };
         let base = params.get("api").unwrap_or(API).trim_end_matches('/');
         let data = source("snds", &format!("{base}/data.aspx?key={{token}}"))?;
-        let blocked = source("snds-blocked", &format!("{base}/ipStatus.aspx?key={{token}}"))?;
+        let blocked = source(
+            "snds-blocked",
+            &format!("{base}/ipStatus.aspx?key={{token}}"),
+        )?;
         Ok(judge(ip, &data, &blocked))
     }
 }
@@ -88,14 +93,28 @@ pub fn rate(s: &str) -> f64 {
     if s.starts_with('<') {
         return 0.0;
     }
-    s.trim_end_matches('%').trim().parse::<f64>().map(|p| p / 100.0).unwrap_or(0.0)
+    s.trim_end_matches('%')
+        .trim()
+        .parse::<f64>()
+        .map(|p| p / 100.0)
+        .unwrap_or(0.0)
 }
 
 /// `MM/DD/YYYY h:mm AM` as a sortable number (YYYYMMDDhhmm).
 fn sortable(date: &str) -> u64 {
     let mut it = date.split_whitespace();
-    let d: Vec<u64> = it.next().unwrap_or("").split('/').filter_map(|p| p.parse().ok()).collect();
-    let t: Vec<u64> = it.next().unwrap_or("").split(':').filter_map(|p| p.parse().ok()).collect();
+    let d: Vec<u64> = it
+        .next()
+        .unwrap_or("")
+        .split('/')
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let t: Vec<u64> = it
+        .next()
+        .unwrap_or("")
+        .split(':')
+        .filter_map(|p| p.parse().ok())
+        .collect();
     let pm = it.next().is_some_and(|p| p.eq_ignore_ascii_case("pm"));
     if d.len() != 3 {
         return 0;
@@ -164,7 +183,8 @@ pub fn judge(ip: Ipv4Addr, data: &str, feed: &str) -> CheckResult {
         notes.push(format!("complaint rate {}", day.complaint_text));
         if day.complaint_rate >= 0.003 {
             status = Status::Fail;
-            notes.push("complaints at or over 0.3%: review consent and unsubscribe handling".into());
+            notes
+                .push("complaints at or over 0.3%: review consent and unsubscribe handling".into());
         }
         if day.trap_hits > 0 {
             notes.push(format!("{} spamtrap hits: clean the list", day.trap_hits));
@@ -179,7 +199,10 @@ pub fn judge(ip: Ipv4Addr, data: &str, feed: &str) -> CheckResult {
             .fact("recipients", day.recipients)
             .fact("period_end", &day.end);
     } else {
-        notes.push("no SNDS data for this IP (register the range in SNDS; only days with traffic appear)".into());
+        notes.push(
+            "no SNDS data for this IP (register the range in SNDS; only days with traffic appear)"
+                .into(),
+        );
     }
     if let Some(reason) = &block {
         status = Status::Fail;
@@ -205,15 +228,27 @@ mod tests {
     const DATA: &str = "192.0.2.7,11/24/2026 9:00 PM,11/25/2026 9:00 PM,47386,47386,47384,GREEN,< 0.1%,,,0,,,\r\n\
                         192.0.2.7,11/25/2026 9:00 PM,11/26/2026 9:00 PM,50000,50000,49990,RED,0.5%,11/26/2026 1:08 AM,11/26/2026 8:09 PM,40,mail.example.com,,\r\n\
                         192.0.2.8,11/25/2026 9:00 PM,11/26/2026 9:00 PM,100,100,100,GREEN,< 0.1%,,,0,,,\r\n";
-    const FEED: &str = "192.0.2.0,192.0.2.7,Yes,Blocked due to user complaints or other evidence of spamming\r\n";
+    const FEED: &str =
+        "192.0.2.0,192.0.2.7,Yes,Blocked due to user complaints or other evidence of spamming\r\n";
 
     #[test]
     fn latest_day_and_block() {
-        Stand::new().file("snds", DATA.as_bytes()).file("snds-blocked", FEED.as_bytes()).install();
+        Stand::new()
+            .file("snds", DATA.as_bytes())
+            .file("snds-blocked", FEED.as_bytes())
+            .install();
         let r = Snds::run("ip", &Params::new(&[("ip", "192.0.2.7")])).unwrap();
         assert_eq!(r.status, Status::Fail);
-        assert_eq!((r.get("filter"), r.get("trap_hits")), (Some("RED"), Some("40")));
-        assert!(r.summary.contains("BLOCKED by Outlook.com: Blocked due to user complaints"), "{}", r.summary);
+        assert_eq!(
+            (r.get("filter"), r.get("trap_hits")),
+            (Some("RED"), Some("40"))
+        );
+        assert!(
+            r.summary
+                .contains("BLOCKED by Outlook.com: Blocked due to user complaints"),
+            "{}",
+            r.summary
+        );
         let r = Snds::run("ip", &Params::new(&[("ip", "192.0.2.8")])).unwrap();
         assert_eq!(r.status, Status::Pass, "{}", r.summary);
         let r = Snds::run("ip", &Params::new(&[("ip", "198.51.100.1")])).unwrap();

@@ -19,7 +19,10 @@ mod bindings {
                 checks: Vec::new(),
             }
         }
-        fn run_check(_check: String, _params: Vec<(String, String)>) -> Result<CheckResult, String> {
+        fn run_check(
+            _check: String,
+            _params: Vec<(String, String)>,
+        ) -> Result<CheckResult, String> {
             bouncedx::plugin::host::log(bouncedx::plugin::host::LogLevel::Info, "hello");
             Ok(CheckResult {
                 status: Status::Pass,

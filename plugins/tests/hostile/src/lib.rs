@@ -48,7 +48,10 @@ impl Plugin for Hostile {
             "file" => {
                 let path = params.get("target").unwrap_or("/etc/passwd");
                 match std::fs::read(path) {
-                    Ok(bytes) => Ok(CheckResult::pass(format!("read {} bytes of {path}", bytes.len()))),
+                    Ok(bytes) => Ok(CheckResult::pass(format!(
+                        "read {} bytes of {path}",
+                        bytes.len()
+                    ))),
                     Err(e) => Err(format!("could not read {path}: {e}")),
                 }
             }
@@ -58,7 +61,9 @@ impl Plugin for Hostile {
                 if vars == 0 && args == 0 {
                     Err("the environment is empty: no variables, no arguments".into())
                 } else {
-                    Ok(CheckResult::pass(format!("saw {vars} variables, {args} arguments")))
+                    Ok(CheckResult::pass(format!(
+                        "saw {vars} variables, {args} arguments"
+                    )))
                 }
             }
             "socket" => {
