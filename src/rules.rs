@@ -137,6 +137,7 @@ pub fn apply_lint_levels(c: &mut Compilation, paths: &[std::path::PathBuf]) {
 /// Compiles the built-in packs (unless `no_defaults`) with the given ones;
 /// a given pack replaces a built-in pack of the same name.
 pub fn compile(paths: &[std::path::PathBuf], no_defaults: bool) -> Result<Compilation, String> {
+    register_plugin_checks(&pack_plugins(paths))?;
     let mut given: Vec<PackSource> = Vec::new();
     for p in paths {
         let found =
@@ -236,6 +237,44 @@ pub fn pack_grants(
         }
     }
     out
+}
+
+/// Reads the metadata of plugin components and makes their checks known to
+/// the rule compiler, so rules can ask for them.
+pub fn register_plugin_checks(files: &[std::path::PathBuf]) -> Result<(), String> {
+    use bouncedx_plugins::{dns, runtime};
+    if files.is_empty() {
+        return Ok(());
+    }
+    let dns = std::sync::Arc::new(dns::Dns::Offline(dns::Zones::default()));
+    let rt = runtime::Runtime::new(dns, runtime::default_cache_dir())?;
+    for f in files {
+        let bytes =
+            std::fs::read(f).map_err(|e| format!("cannot read plugin {}: {e}", f.display()))?;
+        let (loaded, _) = rt.load(&bytes, &f.display().to_string())?;
+        for c in &loaded.meta.checks {
+            let (req, opt): (Vec<_>, Vec<_>) = c.params.iter().partition(|p| p.required);
+            bouncedx_dsl::vocab::register_check(
+                &format!("{}.{}", loaded.meta.name, c.name),
+                &req.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+                &opt.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The plugin components the packs at `paths` bring (their manifests'
+/// `plugins:`, made relative to each pack's folder).
+pub fn pack_plugins(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    manifests_at(paths)
+        .into_iter()
+        .flat_map(|(dir, m)| {
+            m.plugins
+                .into_iter()
+                .map(move |p| if p.is_relative() { dir.join(p) } else { p })
+        })
+        .collect()
 }
 
 /// The manifests of the packs at `paths`.

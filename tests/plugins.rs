@@ -269,3 +269,56 @@ fn site_config_grants_data() {
         "{err}"
     );
 }
+
+/// The authoring guide's plugin (`plugins/examples/bimi`, built to
+/// WebAssembly by the host's build script) brought by a pack: its check is
+/// known to the compiler, granted by the pack, and runs with --checks.
+#[test]
+fn a_pack_brings_its_own_plugin() {
+    let built = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/plugins/wasm32-wasip2/release/bouncedx_plugin_bimi.wasm");
+    assert!(built.is_file(), "build.rs builds {}", built.display());
+    let dir = std::env::temp_dir().join(format!("bouncedx-bimi-pack-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("plugins")).unwrap();
+    std::fs::copy(&built, dir.join("plugins/bimi.wasm")).unwrap();
+    std::fs::write(
+        dir.join("pack.yaml"),
+        "name: brand\nversion: 0.1.0\nbouncedx: \">=0.1\"\nimports: { core: \">=0.1\" }\nchecks: [bimi.record]\nplugins: [plugins/bimi.wasm]\ngrants:\n  bimi: { dns: [\"*\"] }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("brand.bdx"),
+        "import core\n\nrule vague_refusal_brand_check {\n  category   vague_policy\n  confidence low\n  when       status 5.7.1 and text has \"message rejected\"\n  diagnosis  \"A vague refusal; the brand check says whether BIMI is published\"\n  check      bimi.record(domain: sender_domain)\n  refs       \"https://bimigroup.org/\"\n  example    \"550 5.7.1 Message rejected\"\n}\n",
+    )
+    .unwrap();
+    let pack = dir.to_str().unwrap();
+    let (code, out, err) = bouncedx(&["check", pack]);
+    assert_eq!(code, 0, "{out}{err}");
+    let zone = fixtures().join("zones/example.com.zone");
+    let (code, out, err) = bouncedx(&[
+        "diagnose",
+        "--format",
+        "json",
+        "--checks",
+        "--rules",
+        pack,
+        "--zone",
+        zone.to_str().unwrap(),
+        "550 5.7.1 Message rejected for sender bounce@example.com",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let bimi = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "bimi.record")
+        .expect("bimi ran");
+    assert_eq!(bimi["status"], "warn", "{bimi}");
+    // without the pack, the check is unknown to the compiler
+    let other = dir.join("other.bdx");
+    std::fs::write(&other, "rule r {\n  category vague_policy\n  when status 5.7.1\n  diagnosis \"x\"\n  check bimi.record(domain: sender_domain)\n  example \"550 5.7.1 x\"\n}\n").unwrap();
+    let (code, out, err) = bouncedx(&["check", other.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!((out.clone() + &err).contains("E0109"), "{out}{err}");
+}

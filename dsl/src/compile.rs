@@ -1002,7 +1002,7 @@ impl<'a> Lower<'a, '_> {
                             )),
                     );
                 }
-                if vocab::CHECKS.iter().any(|c| c.name == check.name)
+                if vocab::find_check(&check.name).is_some()
                     && !rule.checks.iter().any(|c| c.name.name == check.name)
                 {
                     self.diags.push(
@@ -1109,16 +1109,12 @@ impl<'a> Lower<'a, '_> {
     }
 
     fn check_name(&mut self, check: &ast::Ident) -> Option<&'static vocab::CheckSig> {
-        let sig = vocab::CHECKS.iter().find(|c| c.name == check.name);
+        let sig = vocab::find_check(&check.name);
         if sig.is_none() {
             self.diags.push(
                 Diagnostic::error("E0109", format!("unknown check `{}`", check.name))
                     .at(check.span, "no plugin offers this check")
-                    .help(vocab::suggest(
-                        &check.name,
-                        vocab::CHECKS.iter().map(|c| c.name),
-                        "check",
-                    )),
+                    .help(vocab::suggest(&check.name, vocab::check_names(), "check")),
             );
         }
         sig

@@ -123,14 +123,67 @@ pub const CHECKS: &[CheckSig] = &[
     CheckSig {
         name: "postmaster.domain",
         required: &["domain"],
-        optional: &[],
+        optional: &["ip", "api"],
     },
     CheckSig {
         name: "snds.ip",
         required: &["ip"],
-        optional: &[],
+        optional: &["api"],
     },
 ];
+
+/// Checks of plugins loaded beside the standard ones (`--plugin`, a pack's
+/// `plugins:`), registered from their metadata before rules compile.
+static EXTRA_CHECKS: std::sync::RwLock<Vec<&'static CheckSig>> = std::sync::RwLock::new(Vec::new());
+
+/// Makes a plugin's check known to the compiler. The names live as long
+/// as the process (a handful of short strings per plugin).
+pub fn register_check(name: &str, required: &[String], optional: &[String]) {
+    if find_check(name).is_some() {
+        return;
+    }
+    fn leak(v: &[String]) -> &'static [&'static str] {
+        let v: Vec<&'static str> = v
+            .iter()
+            .map(|s| &*Box::leak(s.clone().into_boxed_str()))
+            .collect();
+        Box::leak(v.into_boxed_slice())
+    }
+    let sig: &'static CheckSig = Box::leak(Box::new(CheckSig {
+        name: Box::leak(name.to_string().into_boxed_str()),
+        required: leak(required),
+        optional: leak(optional),
+    }));
+    EXTRA_CHECKS
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(sig);
+}
+
+/// A check by name: a standard one or a registered one.
+pub fn find_check(name: &str) -> Option<&'static CheckSig> {
+    CHECKS.iter().find(|c| c.name == name).or_else(|| {
+        EXTRA_CHECKS
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .copied()
+            .find(|c| c.name == name)
+    })
+}
+
+/// Every known check's name.
+pub fn check_names() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = CHECKS.iter().map(|c| c.name).collect();
+    v.extend(
+        EXTRA_CHECKS
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|c| c.name),
+    );
+    v
+}
 
 /// The closest candidate to `name`, if one is close enough to suggest.
 pub fn did_you_mean<'a>(

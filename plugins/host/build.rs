@@ -11,13 +11,13 @@ use std::path::PathBuf;
 use std::process::Command;
 
 const STANDARD: &[&str] = &["dnsbl", "auth", "postmaster", "snds"];
-const TEST_PLUGINS: &[&str] = &["hostile", "future"];
+const TEST_PLUGINS: &[&str] = &["hostile", "future", "bimi"];
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let plugins = manifest.parent().unwrap().to_path_buf();
     let root = plugins.parent().unwrap().to_path_buf();
-    for dir in ["wit", "sdk", "std", "tests"] {
+    for dir in ["wit", "sdk", "std", "tests", "examples"] {
         println!("cargo:rerun-if-changed={}", plugins.join(dir).display());
     }
     println!(

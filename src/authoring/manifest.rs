@@ -15,6 +15,7 @@
 //!   missing_refs: deny
 //! grants:                    # what the plugins its rules call may reach
 //!   dnsbl: { dns: [zen.spamhaus.org] }
+//! plugins: [plugins/bimi.wasm]  # plugin components the pack brings
 //! ```
 //!
 //! A pack that needs a newer bouncedx says so before any rule is parsed, so
@@ -55,6 +56,10 @@ pub struct Manifest {
     /// site config and the command line add to these.
     #[serde(default)]
     pub grants: BTreeMap<String, bouncedx_plugins::grants::Grants>,
+    /// Plugin components the pack brings (paths relative to the pack
+    /// folder): loaded with the pack, their checks usable in its rules.
+    #[serde(default)]
+    pub plugins: Vec<std::path::PathBuf>,
 }
 
 /// What a lint does in a pack.
@@ -131,9 +136,13 @@ pub fn parse(text: &str, origin: &str) -> Result<Manifest, String> {
         }
     }
     for c in &m.checks {
-        if !bouncedx_dsl::vocab::CHECKS.iter().any(|k| k.name == c) {
+        let standard_plugin = bouncedx_dsl::vocab::CHECKS
+            .iter()
+            .any(|k| k.name.split('.').next() == c.split('.').next());
+        if bouncedx_dsl::vocab::find_check(c).is_none() && (standard_plugin || m.plugins.is_empty())
+        {
             return Err(format!(
-                "{origin}: unknown check `{c}`\n  = help: the standard checks are {}",
+                "{origin}: unknown check `{c}`\n  = help: the standard checks are {}; a check of another plugin needs that plugin's component under `plugins:`",
                 bouncedx_dsl::vocab::CHECKS
                     .iter()
                     .map(|k| k.name)

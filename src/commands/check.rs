@@ -96,6 +96,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         eprintln!("error: {e}");
         return Ok(ExitCode::from(1));
     }
+    crate::rules::register_plugin_checks(&crate::rules::pack_plugins(&a.paths))?;
     let checked: Vec<String> = packs.iter().map(|p| p.name.clone()).collect();
     let mut c = if packs.is_empty() {
         crate::rules::compile(&[], false)?

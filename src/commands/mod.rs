@@ -23,6 +23,11 @@ pub struct RuleArgs {
     /// Do not load the built-in packs; use only --rules.
     #[arg(long)]
     pub no_default_rules: bool,
+    /// Load a plugin component (.wasm) beside the standard ones: its checks
+    /// can be used in rules and run with --checks; one named like a
+    /// standard plugin replaces it. Repeatable.
+    #[arg(long = "plugin", value_name = "FILE")]
+    pub plugins: Vec<PathBuf>,
 }
 
 impl RuleArgs {
@@ -31,6 +36,7 @@ impl RuleArgs {
     pub fn engine(
         &self,
     ) -> Result<Result<bouncedx_engine::Engine, std::process::ExitCode>, String> {
+        crate::rules::register_plugin_checks(&self.plugins)?;
         let c = crate::rules::compile(&self.rules, self.no_default_rules)?;
         if c.report.has_errors() {
             eprint!(

@@ -28,14 +28,10 @@ pub struct CheckArgs {
     /// (without PLUGIN, the plugin named by NAME's first part). Repeatable.
     #[arg(long = "data", value_name = "[PLUGIN:]NAME=FILE")]
     pub data: Vec<String>,
-    /// The site config (YAML: grants per plugin, plugins to load); default
+    /// The site config (YAML: `plugins:` with grants per plugin); default
     /// $BOUNCEDX_CONFIG.
     #[arg(long = "config", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Load another plugin component (.wasm); one named like a standard
-    /// plugin replaces it. Repeatable.
-    #[arg(long = "plugin", value_name = "FILE")]
-    pub plugins: Vec<PathBuf>,
     /// Time limit for one live DNS query, in milliseconds.
     #[arg(long = "dns-timeout", value_name = "MS", default_value_t = 2000)]
     pub dns_timeout: u64,
@@ -53,7 +49,8 @@ impl CheckArgs {
         let mut host = PluginHost::new(runtime);
         host.load_standard()?;
         let config = self.site_config()?;
-        for p in config.load.iter().chain(&self.plugins) {
+        let from_packs = crate::rules::pack_plugins(&rules.rules);
+        for p in from_packs.iter().chain(&rules.plugins) {
             host.load_file(p)?;
         }
         for (plugin, g) in crate::rules::pack_grants(&rules.rules, rules.no_default_rules) {
@@ -86,7 +83,7 @@ impl CheckArgs {
             .map_err(|e| format!("cannot read the site config {}: {e}", path.display()))?;
         let mut config: SiteConfig = serde_saphyr::from_str(&text).map_err(|e| {
             format!(
-                "{}: {e}\nhelp: the site config has `plugins:` (grants per plugin: dns, data, http, http_token_env, memory_mb, time_ms) and `load:` (plugin files)",
+                "{}: {e}\nhelp: the site config has `plugins:`, grants per plugin name: dns, data, http, http_token_env, memory_mb, time_ms",
                 path.display()
             )
         })?;
@@ -96,11 +93,6 @@ impl CheckArgs {
                 if f.is_relative() {
                     *f = dir.join(&*f);
                 }
-            }
-        }
-        for f in config.load.iter_mut() {
-            if f.is_relative() {
-                *f = dir.join(&*f);
             }
         }
         Ok(config)

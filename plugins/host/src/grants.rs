@@ -100,7 +100,8 @@ impl Grants {
     }
 }
 
-/// The site config: grants per plugin, and plugin files to load.
+/// The site config: grants per plugin. (Plugin components come with the
+/// packs that use them, `plugins:` in `pack.yaml`, or `--plugin`.)
 ///
 /// ```yaml
 /// plugins:
@@ -110,14 +111,10 @@ impl Grants {
 ///     data: { postmaster: /var/lib/bouncedx/postmaster.json }
 ///     http: [gmailpostmastertools.googleapis.com]
 ///     http_token_env: POSTMASTER_TOKEN
-/// load: [/opt/bouncedx/plugins/mycheck.wasm]
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
     #[serde(default)]
     pub plugins: BTreeMap<String, Grants>,
-    /// Extra plugin components to load.
-    #[serde(default)]
-    pub load: Vec<PathBuf>,
 }
