@@ -116,3 +116,23 @@ pub fn now_ms() -> u64 {
 pub fn log(level: LogLevel, message: &str) {
     imp::log(level, message)
 }
+
+/// The name an IP is looked up under in reverse zones and DNS blocklists:
+/// `192.0.2.7` → `7.2.0.192`; IPv6 → its 32 nibbles reversed, dotted.
+/// Append `.in-addr.arpa` / `.ip6.arpa` for PTR, or a blocklist's zone.
+pub fn reversed(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.{}", o[3], o[2], o[1], o[0])
+        }
+        std::net::IpAddr::V6(v6) => {
+            let mut parts = Vec::with_capacity(32);
+            for b in v6.octets().iter().rev() {
+                parts.push(format!("{:x}", b & 0x0f));
+                parts.push(format!("{:x}", b >> 4));
+            }
+            parts.join(".")
+        }
+    }
+}

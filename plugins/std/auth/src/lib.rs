@@ -280,21 +280,12 @@ fn dkim(domain: &str, selector: &str) -> Result<CheckResult, String> {
 
 /// The reverse-DNS name of an IP.
 pub fn arpa(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
-        }
-        IpAddr::V6(v6) => {
-            let mut parts = Vec::with_capacity(33);
-            for b in v6.octets().iter().rev() {
-                parts.push(format!("{:x}", b & 0x0f));
-                parts.push(format!("{:x}", b >> 4));
-            }
-            parts.push("ip6.arpa".into());
-            parts.join(".")
-        }
-    }
+    let suffix = if ip.is_ipv4() {
+        "in-addr.arpa"
+    } else {
+        "ip6.arpa"
+    };
+    format!("{}.{suffix}", host::reversed(ip))
 }
 
 fn looks_dynamic(name: &str, ip: IpAddr) -> bool {

@@ -99,20 +99,7 @@ fn zones_param(params: &Params, default: &[&str]) -> Vec<String> {
 
 /// The name an IP is looked up under: reversed octets, or reversed nibbles.
 pub fn reverse(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            format!("{}.{}.{}.{}", o[3], o[2], o[1], o[0])
-        }
-        IpAddr::V6(v6) => {
-            let mut parts = Vec::with_capacity(32);
-            for b in v6.octets().iter().rev() {
-                parts.push(format!("{:x}", b & 0x0f));
-                parts.push(format!("{:x}", b >> 4));
-            }
-            parts.join(".")
-        }
-    }
+    host::reversed(ip)
 }
 
 /// RFC 5782 §5: an IP list must list 127.0.0.2. When an IP looks clean, the
