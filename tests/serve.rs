@@ -312,3 +312,23 @@ fn reload_good_and_bad() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn checks_in_the_service() {
+    let zen = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("plugins/host/tests/fixtures/zones/zen.spamhaus.org.zone");
+    let s = start(&["--checks", "--zone", zen.to_str().unwrap()]);
+    let (code, body) = http(
+        &s.addr,
+        "POST",
+        "/v1/diagnose",
+        "text/plain",
+        b"550 5.7.1 Message rejected from [192.0.2.7]",
+    );
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let d = &v["results"][0];
+    assert_eq!(d["rule"], "core/vague_policy_ip_listed", "{d}");
+    assert_eq!(d["checks"][0]["check"], "dnsbl.ip");
+    assert_eq!(d["checks"][0]["status"], "fail");
+}

@@ -26,12 +26,26 @@ pub struct Args {
     /// Time allowed per request, reading its body included, in seconds.
     #[arg(long, default_value_t = 30.0)]
     pub timeout: f64,
+    /// Run the plugin checks the fired rules ask for on every diagnosis
+    /// (blocklists, SPF/DMARC/DKIM, PTR, Postmaster Tools, SNDS: what the
+    /// site granted). Plugins and grants are read at start, not on reload.
+    #[arg(long)]
+    pub checks: bool,
+    #[command(flatten)]
+    pub check_args: super::plugin::CheckArgs,
     #[command(flatten)]
     pub rules: RuleArgs,
 }
 
 pub fn run(a: Args) -> Result<ExitCode, String> {
+    bouncedx::rules::register_plugin_checks(&a.rules.plugins)?;
+    let checks: Option<std::sync::Arc<dyn bouncedx_engine::checks::CheckRunner>> = if a.checks {
+        Some(std::sync::Arc::new(a.check_args.host(&a.rules)?))
+    } else {
+        None
+    };
     let config = bouncedx::serve::Config {
+        checks,
         listen: a.listen,
         rules: a.rules.rules.clone(),
         no_default_rules: a.rules.no_default_rules,

@@ -33,7 +33,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// How the service is set up.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
     pub rules: Vec<PathBuf>,
@@ -41,6 +41,9 @@ pub struct Config {
     pub max_body: usize,
     pub max_concurrency: usize,
     pub timeout: Duration,
+    /// Runs the checks the fired rules ask for (`serve --checks`); the
+    /// plugin host and its grants are set up once, at start.
+    pub checks: Option<Arc<dyn bouncedx_engine::checks::CheckRunner>>,
 }
 
 /// What every handler shares.
@@ -64,7 +67,11 @@ pub fn load(config: &Config) -> Result<Engine, String> {
     if c.report.has_errors() {
         return Err(c.report.render(&c.sources, false));
     }
-    Ok(Engine::new(c.ruleset.expect("no errors, so a ruleset")))
+    let engine = Engine::new(c.ruleset.expect("no errors, so a ruleset"));
+    Ok(match &config.checks {
+        Some(runner) => engine.with_checks(runner.clone()),
+        None => engine,
+    })
 }
 
 /// Reloads the rules: on success they replace the old ones; on failure the

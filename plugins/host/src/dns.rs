@@ -298,7 +298,7 @@ impl Live {
             return Err(self.setup_error.clone().unwrap_or_default());
         };
         let fqdn = format!("{}.", k.0);
-        let answer = self.runtime.block_on(async {
+        let lookup = async {
             match tokio::time::timeout(
                 self.timeout,
                 resolver.lookup(fqdn.as_str(), rtype.hickory()),
@@ -320,7 +320,15 @@ impl Live {
                 Ok(Err(e)) if e.is_nx_domain() || e.is_no_records_found() => Ok(Vec::new()),
                 Ok(Err(e)) => Err(format!("DNS {} {}: {e}", rtype.name(), k.0)),
             }
-        });
+        };
+        // Called from inside another tokio runtime (the service), blocking
+        // that thread on ours would panic: wait on a thread of its own.
+        let answer = if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|s| s.spawn(|| self.runtime.block_on(lookup)).join())
+                .unwrap_or_else(|_| Err("DNS lookup thread failed".into()))
+        } else {
+            self.runtime.block_on(lookup)
+        };
         self.cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
