@@ -309,6 +309,9 @@ pub fn check(domain: &str, ip: Option<IpAddr>) -> Result<CheckResult, String> {
     let rec = match record(domain) {
         Ok(Some(r)) => r,
         Ok(None) => {
+            if let Some(r) = crate::silent_domain(domain) {
+                return Ok(r);
+            }
             return Ok(CheckResult::fail(format!(
                 "{domain} publishes no SPF record: receivers cannot tell which IPs may send for it"
             ))
@@ -436,6 +439,7 @@ mod tests {
             .dns("i4.example", Txt, &["v=spf1 a -all"])
             .dns("i5.example", Txt, &["v=spf1 a -all"])
             .dns("i6.example", Txt, &["v=spf1 -all"])
+            .dns("nospf.example", A, &["192.0.2.80"])
     }
 
     #[test]
@@ -447,6 +451,7 @@ mod tests {
             (Status::Pass, Some("2"), Some("-all"))
         );
         assert_eq!(check("open.example", None).unwrap().status, Status::Warn);
+        assert_eq!(check("nospf.example", None).unwrap().status, Status::Fail);
         assert!(check("two.example", None)
             .unwrap()
             .summary
@@ -462,7 +467,11 @@ mod tests {
             "{}",
             r.summary
         );
-        assert_eq!(check("nothing.example", None).unwrap().status, Status::Fail);
+        // a domain that answers nothing at all: unknown, not "no SPF"
+        assert_eq!(
+            check("nothing.example", None).unwrap().status,
+            Status::Unknown
+        );
     }
 
     #[test]

@@ -105,8 +105,9 @@ pub fn reverse(ip: IpAddr) -> String {
 /// RFC 5782 §5: an IP list must list 127.0.0.2. When an IP looks clean, the
 /// zone is asked for its test point; no answer there means the resolver is
 /// not getting real answers (blocked, offline, or a dead list), so "not
-/// listed" would be a guess. Domain lists are not probed.
-fn test_point(name: &str, zone: &str) -> Option<String> {
+/// listed" would be a guess. Domain lists are not probed. `Some(None)`:
+/// the test address is not listed; `Some(Some(e))`: the probe failed.
+fn test_point(name: &str, zone: &str) -> Option<Option<String>> {
     let is_ip_query = name
         .split('.')
         .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_hexdigit()));
@@ -114,11 +115,9 @@ fn test_point(name: &str, zone: &str) -> Option<String> {
         return None;
     }
     match host::dns(&format!("2.0.0.127.{zone}"), host::RecordType::A) {
-        Ok(a) if a.is_empty() => Some(format!(
-            "{zone} (it does not list its RFC 5782 test address 127.0.0.2, so its silence proves nothing: the resolver may be blocked or the list gone)"
-        )),
+        Ok(a) if a.is_empty() => Some(None),
         Ok(_) => None,
-        Err(e) => Some(format!("{zone}: {e}")),
+        Err(e) => Some(Some(format!("{zone}: {e}"))),
     }
 }
 
@@ -126,6 +125,8 @@ fn test_point(name: &str, zone: &str) -> Option<String> {
 fn lookup(what: &str, name: &str, zones: &[String]) -> CheckResult {
     let mut listed: Vec<(String, String, Meaning)> = Vec::new();
     let mut refused: Vec<String> = Vec::new();
+    // zones that answered nothing, not even for their test address
+    let mut silent: Vec<(String, Option<String>)> = Vec::new();
     let mut clean: Vec<String> = Vec::new();
     let mut facts: Vec<(String, String)> = Vec::new();
     for zone in zones {
@@ -133,7 +134,7 @@ fn lookup(what: &str, name: &str, zones: &[String]) -> CheckResult {
         match host::dns(&query, host::RecordType::A) {
             Err(e) => refused.push(format!("{zone}: {e}")),
             Ok(answers) if answers.is_empty() => match test_point(name, zone) {
-                Some(problem) => refused.push(problem),
+                Some(problem) => silent.push((zone.clone(), problem)),
                 None => clean.push(zone.clone()),
             },
             Ok(answers) => {
@@ -177,21 +178,43 @@ fn lookup(what: &str, name: &str, zones: &[String]) -> CheckResult {
         r.facts.extend(facts);
         return r;
     }
-    let status = if refused.is_empty() {
+    let status = if refused.is_empty() && silent.is_empty() {
         Status::Pass
     } else {
         Status::Unknown
     };
-    let mut summary = format!(
-        "{what} is not listed on {} zone{}",
-        clean.len(),
-        if clean.len() == 1 { "" } else { "s" }
-    );
+    let mut parts = Vec::new();
     if !clean.is_empty() {
-        summary.push_str(&format!(" ({})", clean.join(", ")));
+        parts.push(format!(
+            "{what} is not listed on {} zone{} ({})",
+            clean.len(),
+            if clean.len() == 1 { "" } else { "s" },
+            clean.join(", ")
+        ));
+    }
+    let (no_test, failed): (Vec<_>, Vec<_>) = silent.into_iter().partition(|(_, e)| e.is_none());
+    if !no_test.is_empty() {
+        let zones: Vec<String> = no_test.into_iter().map(|(z, _)| z).collect();
+        parts.push(format!(
+            "no usable answer from {}: {} not list the RFC 5782 test address 127.0.0.2, so silence proves nothing (the resolver may be offline, refused, or the list gone)",
+            zones.join(", "),
+            if zones.len() == 1 { "it does" } else { "they do" }
+        ));
+    }
+    for (_, e) in failed {
+        refused.extend(e);
     }
     if !refused.is_empty() {
-        summary.push_str(&format!("; no usable answer from {}", refused.join("; ")));
+        parts.push(format!("no usable answer from {}", refused.join("; ")));
+    }
+    let mut summary = parts.join("; ");
+    if summary.len() > 900 {
+        let mut end = 900;
+        while !summary.is_char_boundary(end) {
+            end -= 1;
+        }
+        summary.truncate(end);
+        summary.push('…');
     }
     let mut r = CheckResult::new(status, summary).fact("listed", "");
     r.facts.extend(facts);
@@ -295,7 +318,7 @@ mod tests {
         assert_eq!(r.status, Status::Unknown);
         assert!(
             r.summary
-                .contains("does not list its RFC 5782 test address"),
+                .contains("it does not list the RFC 5782 test address"),
             "{}",
             r.summary
         );
