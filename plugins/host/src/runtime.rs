@@ -30,9 +30,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, Linker, Resource, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::p2::DynPollable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 wasmtime::component::bindgen!({
@@ -150,6 +151,7 @@ impl Runtime {
             .map_err(|e| format!("linking WASI: {e}"))?;
         Plugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(|e| format!("linking the host interface: {e}"))?;
+        forbid_sleeping(&mut linker).map_err(|e| format!("linking the clock: {e}"))?;
         Ok(Runtime {
             engine,
             linker,
@@ -502,6 +504,31 @@ fn finish(
 }
 
 /// Words for why a call failed.
+/// A plugin that sleeps would block this thread inside a host call, where
+/// the epoch deadline cannot reach it. Waiting on the clock is therefore
+/// replaced by an error that ends the call: a check has no reason to wait,
+/// and the host already bounds every DNS and HTTP request with its own
+/// timeout.
+fn forbid_sleeping(linker: &mut Linker<State>) -> wasmtime::Result<()> {
+    const WHY: &str = "plugins may not sleep or wait on the clock; the host bounds every request with its own timeout";
+    linker.allow_shadowing(true);
+    let mut clock = linker.instance("wasi:clocks/monotonic-clock@0.2.12")?;
+    clock.func_wrap(
+        "subscribe-duration",
+        |_, (_,): (u64,)| -> wasmtime::Result<(Resource<DynPollable>,)> {
+            Err(wasmtime::format_err!(WHY))
+        },
+    )?;
+    clock.func_wrap(
+        "subscribe-instant",
+        |_, (_,): (u64,)| -> wasmtime::Result<(Resource<DynPollable>,)> {
+            Err(wasmtime::format_err!(WHY))
+        },
+    )?;
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
 fn explain_trap(e: &wasmtime::Error, store: &Store<State>, grants: &Grants) -> String {
     let state = store.data();
     if let Some(wanted) = state.limiter.hit {

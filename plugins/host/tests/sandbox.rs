@@ -186,3 +186,24 @@ fn junk_is_not_a_plugin() {
         "{e}"
     );
 }
+
+#[test]
+fn sleeping_is_refused_not_waited_out() {
+    let host = host();
+    let (status, why, took) = run(&host, "sleep", &[]);
+    assert_eq!(status, "error");
+    assert!(why.contains("may not sleep"), "{why}");
+    assert!(took < Duration::from_millis(1500), "took {took:?}");
+}
+
+#[test]
+fn a_flood_of_host_requests_is_cut_off() {
+    let host = host();
+    let (status, why, took) = run(&host, "flood", &[]);
+    assert_eq!(status, "error");
+    assert!(
+        why.starts_with("denied: more than 512 host requests in one call"),
+        "{why}"
+    );
+    assert!(took < Duration::from_millis(1500), "took {took:?}");
+}

@@ -22,6 +22,8 @@ impl Plugin for Hostile {
             ("dns", "asks for a name outside its grant"),
             ("huge", "returns a 16 MiB summary"),
             ("facts", "returns a million facts"),
+            ("sleep", "sleeps for an hour"),
+            ("flood", "asks the host 10,000 DNS questions"),
         ] {
             info = info.check(CheckInfo::new(name, what).optional("target", "host:port or path"));
         }
@@ -84,6 +86,16 @@ impl Plugin for Hostile {
                     r = r.fact(format!("f{i}"), i);
                 }
                 Ok(r)
+            }
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+                Ok(CheckResult::pass("slept"))
+            }
+            "flood" => {
+                for i in 0..10_000 {
+                    let _ = host::dns(&format!("n{i}.allowed.test"), host::RecordType::A);
+                }
+                Ok(CheckResult::pass("asked 10,000 questions"))
             }
             other => Err(format!("unknown check `{other}`")),
         }
