@@ -316,19 +316,30 @@ impl<'a> Lower<'a, '_> {
         };
         let mut by_pattern = vec![Vec::new(); patterns.len()];
         let mut by_status = Vec::new();
+        let mut gated = Vec::new();
         let mut always = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             if r.disabled {
                 continue;
             }
-            match required_keys(&r.when) {
-                Some(keys) => {
-                    for id in keys.triggers {
+            match rule_gate(&r.when) {
+                Some(g)
+                    if g.stages.is_empty()
+                        && g.codes.is_empty()
+                        && g.fields.is_empty()
+                        && !g.verdicts =>
+                {
+                    for id in g.triggers {
                         by_pattern[id as usize].push(i as u32);
                     }
-                    for s in keys.statuses {
+                    for s in g.statuses {
                         by_status.push((s, i as u32));
                     }
+                }
+                Some(mut g) => {
+                    g.triggers.sort_unstable();
+                    g.triggers.dedup();
+                    gated.push((i as u32, g.with_mask()));
                 }
                 None => always.push(i as u32),
             }
@@ -356,6 +367,7 @@ impl<'a> Lower<'a, '_> {
             patterns,
             by_pattern,
             by_status,
+            gated,
             always,
             provider_keys,
         })
@@ -1460,27 +1472,29 @@ pub fn parse_template(s: &str) -> Result<Vec<TemplatePart>, usize> {
     Ok(parts)
 }
 
-/// What must be present for a condition to hold: one of these triggers in
-/// the text, or an enhanced status matching one of these patterns.
-#[derive(Debug, Default, PartialEq)]
-pub struct RequiredKeys {
-    pub triggers: Vec<PatternId>,
-    pub statuses: Vec<StatusPattern>,
-}
-
 /// Keys of some kind that a condition needs (triggers, statuses, facts).
 trait Keys: Default {
     fn len(&self) -> usize;
     fn merge(&mut self, other: Self);
 }
 
-impl Keys for RequiredKeys {
+impl Keys for Gate {
     fn len(&self) -> usize {
-        self.triggers.len() + self.statuses.len()
+        self.triggers.len()
+            + self.statuses.len()
+            + self.stages.len()
+            + self.codes.len()
+            + self.fields.len()
+            + usize::from(self.verdicts)
     }
     fn merge(&mut self, other: Self) {
         self.triggers.extend(other.triggers);
         self.statuses.extend(other.statuses);
+        self.stages.extend(other.stages);
+        self.codes.extend(other.codes);
+        self.fields.extend(other.fields);
+        self.verdicts |= other.verdicts;
+        self.trigger_mask.clear();
     }
 }
 
@@ -1516,29 +1530,52 @@ fn needed<K: Keys>(e: &Expr, leaf: &impl Fn(&Expr) -> Option<K>) -> Option<K> {
     }
 }
 
-/// What a rule needs before it is worth evaluating: a trigger or a status.
-/// Rules keyed by status are looked up by the reply's status instead of
-/// being evaluated for every reply.
-pub fn required_keys(e: &Expr) -> Option<RequiredKeys> {
-    needed(e, &|e| match e {
-        Expr::Text(ids) if !ids.is_empty() => Some(RequiredKeys {
+/// What a rule needs before it is worth evaluating, from one condition:
+/// a trigger, a status, a stage, a code, a fact with a value, a verdict.
+/// Negations, `class` and `provider` need nothing in particular.
+fn gate_leaf(e: &Expr) -> Option<Gate> {
+    let g = Gate::default();
+    match e {
+        Expr::Text(ids) if !ids.is_empty() => Some(Gate {
             triggers: ids.clone(),
-            statuses: Vec::new(),
+            ..g
         }),
         Expr::Status {
             class,
             subject,
             detail,
-        } => Some(RequiredKeys {
-            triggers: Vec::new(),
+        } => Some(Gate {
             statuses: vec![StatusPattern {
                 class: *class,
                 subject: *subject,
                 detail: *detail,
             }],
+            ..g
+        }),
+        Expr::Stage(s) => Some(Gate {
+            stages: vec![*s],
+            ..g
+        }),
+        Expr::Code { lo, hi } => Some(Gate {
+            codes: vec![(*lo, *hi)],
+            ..g
+        }),
+        Expr::Field(f, _) => Some(Gate {
+            fields: vec![*f],
+            ..g
+        }),
+        Expr::Check { .. } => Some(Gate {
+            verdicts: true,
+            ..g
         }),
         _ => None,
-    })
+    }
+}
+
+/// What a rule needs: the [`Gate`] of its condition, or `None` when it
+/// can hold with nothing in particular present.
+pub fn rule_gate(e: &Expr) -> Option<Gate> {
+    needed(e, &gate_leaf)
 }
 
 /// What a provider's condition needs: one of its triggers, or one of the

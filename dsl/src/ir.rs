@@ -10,8 +10,9 @@
 //! - conditions are small [`Expr`] trees over facts and trigger ids;
 //! - [`Ruleset::by_pattern`] maps each trigger to the rules that need it, so
 //!   only rules whose triggers occur, whose status pattern the reply's status
-//!   matches ([`Ruleset::by_status`]), plus the few in [`Ruleset::always`],
-//!   are evaluated at all.
+//!   matches ([`Ruleset::by_status`]), whose cheap [`Gate`] holds
+//!   ([`Ruleset::gated`]: a stage, a reply code, a fact present, a check
+//!   verdict), plus the few in [`Ruleset::always`], are evaluated at all.
 
 use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexSet};
@@ -30,7 +31,16 @@ pub struct Patterns {
     pub automaton: AhoCorasick,
     /// Regex sources (without the `(?i)` prefix).
     pub regex_sources: Vec<String>,
+    /// Every regex, as one set: run over text that is not all ASCII.
     pub regex_set: RegexSet,
+    /// Indices (into `regexes`) of the regexes that have no gate: each runs
+    /// on its own over every ASCII text (alone, a regex searches with its own
+    /// literal prefilter, which a set cannot).
+    pub ungated: Vec<u32>,
+    /// For automaton pattern `literals.len() + k`, the regex that the `k`th
+    /// gate literal opens: a regex every match of which starts with one of
+    /// its gate literals runs only when the automaton saw one of them.
+    pub gates: Vec<u32>,
     /// The same regexes one by one, to find where a matched one matched;
     /// each is compiled the first time the set reports it (most never
     /// match, and compiling them all would slow every start).
@@ -294,7 +304,11 @@ pub struct Ruleset {
     /// Rules that may hold when the reply's enhanced status matches a
     /// pattern (and that need no trigger otherwise).
     pub by_status: Vec<(StatusPattern, RuleIdx)>,
-    /// Rules that can hold without any trigger in the text or status.
+    /// Rules that need something other than a trigger or a status (a
+    /// stage, a code, a fact, a check verdict), with what they need: they
+    /// are evaluated only when their gate holds.
+    pub gated: Vec<(RuleIdx, Gate)>,
+    /// Rules that can hold with nothing in particular present.
     pub always: Vec<RuleIdx>,
     /// For each provider, what can make its `when` hold (`None`: anything,
     /// so it is always evaluated).
@@ -315,17 +329,44 @@ pub struct ProviderKeys {
 
 impl ProviderKeys {
     pub fn with_mask(mut self) -> ProviderKeys {
-        let words = self
-            .triggers
-            .iter()
-            .max()
-            .map_or(0, |m| *m as usize / 64 + 1);
-        self.trigger_mask = vec![0; words];
-        for t in &self.triggers {
-            self.trigger_mask[*t as usize / 64] |= 1 << (t % 64);
-        }
+        self.trigger_mask = mask_of(&self.triggers);
         self
     }
+}
+
+/// What a rule needs before it is worth evaluating; at least one of these
+/// must be present. Each test is a comparison or a bit test, far cheaper
+/// than evaluating the rule's condition.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Gate {
+    pub triggers: Vec<PatternId>,
+    pub statuses: Vec<StatusPattern>,
+    pub stages: Vec<Stage>,
+    /// Reply code ranges, inclusive.
+    pub codes: Vec<(u16, u16)>,
+    /// Facts that must have a value.
+    pub fields: Vec<Field>,
+    /// Whether some check verdict must be known.
+    pub verdicts: bool,
+    /// `triggers` as a bitset, filled by [`Gate::with_mask`].
+    pub trigger_mask: Vec<u64>,
+}
+
+impl Gate {
+    pub fn with_mask(mut self) -> Gate {
+        self.trigger_mask = mask_of(&self.triggers);
+        self
+    }
+}
+
+/// A bitset with bit `id` set for each id.
+pub fn mask_of(ids: &[PatternId]) -> Vec<u64> {
+    let words = ids.iter().max().map_or(0, |m| *m as usize / 64 + 1);
+    let mut mask = vec![0; words];
+    for t in ids {
+        mask[*t as usize / 64] |= 1 << (t % 64);
+    }
+    mask
 }
 
 /// An enhanced status with wildcards (`*.7.26`, `5.1.*`).

@@ -66,28 +66,45 @@ impl PatternBuilder {
     }
 
     pub fn build(self) -> Result<Patterns, String> {
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(&self.literals)
-            .or_else(|_| {
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .build(&self.literals)
-            })
-            .map_err(|e| e.to_string())?;
         let sources: Vec<String> = self
             .regexes
             .iter()
             .map(|r| format!("(?i){}", ascii_word_boundaries(r)))
             .collect();
+        // Gate literals follow the trigger literals in the automaton.
+        let mut searched = self.literals.clone();
+        let mut gates = Vec::new();
+        let mut ungated = Vec::new();
+        for (i, src) in self.regexes.iter().enumerate() {
+            match gate_literals(&ascii_word_boundaries(src)) {
+                Some(lits) => {
+                    for l in lits {
+                        searched.push(l);
+                        gates.push(i as u32);
+                    }
+                }
+                None => ungated.push(i as u32),
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(&searched)
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&searched)
+            })
+            .map_err(|e| e.to_string())?;
         let regex_set = RegexSet::new(&sources).map_err(|e| e.to_string())?;
         Ok(Patterns {
             literals: self.literals,
             automaton,
             regex_sources: self.regexes,
             regex_set,
+            ungated,
+            gates,
             regexes: sources.iter().map(|_| std::sync::OnceLock::new()).collect(),
             compiled_sources: sources,
         })
@@ -96,6 +113,33 @@ impl PatternBuilder {
     pub fn literal_count(&self) -> u32 {
         self.literals.len() as u32
     }
+}
+
+/// The literals one of which every match of `src` starts with, lower-cased,
+/// or `None` when there is no short, finite list of them (a regex starting
+/// with `\d` or `^`, say): such a regex runs over every text.
+///
+/// They are worked out from the regex as written, without `(?i)`: on ASCII
+/// text a case-insensitive match differs from a case-sensitive one only in
+/// ASCII case, which the automaton ignores. (On other text, where Unicode
+/// case folding could match `ſ` for `s`, every regex runs.)
+fn gate_literals(src: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::parse(src).ok()?;
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let mut out: Vec<String> = Vec::new();
+    for l in seq.literals()? {
+        let s = std::str::from_utf8(l.as_bytes()).ok()?;
+        // Short prefixes would open the gate on most texts.
+        if !s.is_ascii() || s.len() < 2 {
+            return None;
+        }
+        let s = s.to_ascii_lowercase();
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    (!out.is_empty() && out.len() <= 16).then_some(out)
 }
 
 /// Provisional ids of regexes before remapping.
@@ -113,6 +157,21 @@ pub fn remap(id: PatternId, literal_count: u32) -> PatternId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gates_are_the_prefixes_every_match_starts_with() {
+        let g = |r: &str| gate_literals(&ascii_word_boundaries(r));
+        let aup = g(r"AUP#In-12[0-5]\d").unwrap();
+        assert_eq!(aup.len(), 6, "{aup:?}");
+        assert!(aup.iter().all(|l| l.starts_with("aup#in-12")), "{aup:?}");
+        let mut zen = g(r"\b(zen|sbl)\.spamhaus\.org\b").unwrap();
+        zen.sort();
+        assert_eq!(zen, vec!["sbl.spamhaus.org", "zen.spamhaus.org"]);
+        // no usable prefix: runs on every text
+        assert_eq!(g(r"^\d{3} [a-z]+ does not exist"), None);
+        assert_eq!(g(r"\b(LPN|OFR|ODR)?\d{0,3}_?416\b"), None);
+        assert_eq!(g(r"x+"), None);
+    }
 
     #[test]
     fn normalises_space_and_case() {

@@ -7,7 +7,7 @@
 //! is recognised first, since rule conditions may test it.
 
 use crate::facts::Facts;
-use bouncedx_dsl::ir::{Expr, FieldMatch, ProviderIdx, RuleIdx, Ruleset};
+use bouncedx_dsl::ir::{Expr, FieldMatch, Gate, ProviderIdx, RuleIdx, Ruleset};
 
 /// The triggers found in a text: `(id, start, end)`, the first occurrence of
 /// each, sorted by id.
@@ -70,17 +70,30 @@ impl Found {
 pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
     let mut hits: Vec<(u32, u32, u32)> = Vec::new();
     let bytes = text.as_bytes();
-    for m in rs.patterns.automaton.find_overlapping_iter(text) {
-        if at_word_boundaries(bytes, m.start(), m.end()) {
-            hits.push((m.pattern().as_u32(), m.start() as u32, m.end() as u32));
+    let pats = &rs.patterns;
+    let base = pats.literals.len() as u32;
+    // Regexes whose gate literal occurs: few, usually none.
+    let mut opened: Vec<u32> = Vec::new();
+    for m in pats.automaton.find_overlapping_iter(text) {
+        let id = m.pattern().as_u32();
+        if id >= base {
+            opened.push(pats.gates[(id - base) as usize]);
+        } else if at_word_boundaries(bytes, m.start(), m.end()) {
+            hits.push((id, m.start() as u32, m.end() as u32));
         }
     }
-    let base = rs.patterns.literals.len() as u32;
-    if !rs.patterns.regexes.is_empty() {
-        for i in rs.patterns.regex_set.matches(text).iter() {
-            if let Some(m) = rs.patterns.regex(i).find(text) {
-                hits.push((base + i as u32, m.start() as u32, m.end() as u32));
-            }
+    if text.is_ascii() {
+        opened.sort_unstable();
+        opened.dedup();
+        opened.extend_from_slice(&pats.ungated);
+    } else if !pats.regexes.is_empty() {
+        // Gates are exact only on ASCII text (see `gate_literals`).
+        opened.clear();
+        opened.extend(pats.regex_set.matches(text).iter().map(|i| i as u32));
+    }
+    for i in opened {
+        if let Some(m) = pats.regex(i as usize).find(text) {
+            hits.push((base + i, m.start() as u32, m.end() as u32));
         }
     }
     // keep the first occurrence of each id
@@ -226,25 +239,53 @@ pub struct Fired {
     pub evidence: Vec<(u32, u32)>,
 }
 
-/// The rules that may fire: those needing no trigger, and those one of
-/// whose triggers was found. Sorted, without duplicates.
+/// The rules that may fire: those needing nothing in particular, those one
+/// of whose triggers was found, those keyed by a status the reply has, and
+/// the gated ones whose gate holds. In rule order, without duplicates (a
+/// bitset over the rules, read back in order).
 pub fn candidates(rs: &Ruleset, facts: &Facts, found: &Found) -> Vec<RuleIdx> {
-    let mut c: Vec<RuleIdx> = Vec::with_capacity(rs.always.len() + 16);
-    c.extend_from_slice(&rs.always);
+    let mut set = vec![0u64; rs.rules.len().div_ceil(64)];
+    let mut add = |r: RuleIdx| set[r as usize / 64] |= 1 << (r % 64);
+    rs.always.iter().for_each(|r| add(*r));
     for (id, _, _) in &found.hits {
-        c.extend_from_slice(&rs.by_pattern[*id as usize]);
+        rs.by_pattern[*id as usize].iter().for_each(|r| add(*r));
     }
     if let Some(s) = facts.status {
-        c.extend(
-            rs.by_status
-                .iter()
-                .filter(|(p, _)| p.matches(s.class, s.subject, s.detail))
-                .map(|(_, r)| *r),
-        );
+        for (p, r) in &rs.by_status {
+            if p.matches(s.class, s.subject, s.detail) {
+                add(*r);
+            }
+        }
     }
-    c.sort_unstable();
-    c.dedup();
-    c
+    for (r, g) in &rs.gated {
+        if gate_holds(g, facts, found) {
+            add(*r);
+        }
+    }
+    let mut out = Vec::with_capacity(16);
+    for (w, mut bits) in set.into_iter().enumerate() {
+        while bits != 0 {
+            out.push((w * 64) as RuleIdx + bits.trailing_zeros());
+            bits &= bits - 1;
+        }
+    }
+    out
+}
+
+/// Whether something a gated rule needs is present.
+fn gate_holds(g: &Gate, facts: &Facts, found: &Found) -> bool {
+    (g.verdicts && !facts.verdicts.is_empty())
+        || facts.stage.is_some_and(|s| g.stages.contains(&s))
+        || facts
+            .code
+            .is_some_and(|c| g.codes.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)))
+        || g.fields.iter().any(|f| !facts.field(*f).is_empty())
+        || found.intersects(&g.trigger_mask)
+        || facts.status.is_some_and(|s| {
+            g.statuses
+                .iter()
+                .any(|p| p.matches(s.class, s.subject, s.detail))
+        })
 }
 
 /// Every rule that fires, ranked: confidence, then provider-specific over

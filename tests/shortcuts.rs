@@ -1,0 +1,97 @@
+//! The matcher's shortcuts change how fast it is, never what it answers.
+//!
+//! Two shortcuts skip work: only *candidate* rules are evaluated (those
+//! keyed by a trigger found, a status, or a gate that holds), and a regex
+//! with gate literals runs only when the automaton saw one of them. Here
+//! every input is also matched the slow way (every regex over the text,
+//! every rule evaluated) and the two answers must be the same: the same
+//! triggers at the same places, the same rules fired with the same
+//! evidence.
+//!
+//! Inputs: every example and counterexample of the shipped rules, every
+//! reference rejection text, and non-ASCII variants of them (where gates
+//! step aside and the whole `RegexSet` runs).
+
+use bouncedx_engine::intake::reply::parse_reply;
+use bouncedx_engine::matcher::{self, Input};
+use bouncedx_engine::Ruleset;
+use std::path::Path;
+
+/// Every trigger the slow way: the automaton's literals at word boundaries,
+/// then each regex on its own.
+fn triggers_slowly(rs: &Ruleset, text: &str) -> Vec<(u32, u32, u32)> {
+    let pats = &rs.patterns;
+    let base = pats.literals.len() as u32;
+    let mut hits = Vec::new();
+    for m in pats.automaton.find_overlapping_iter(text) {
+        let id = m.pattern().as_u32();
+        if id < base && matcher::at_word_boundaries(text.as_bytes(), m.start(), m.end()) {
+            hits.push((id, m.start() as u32, m.end() as u32));
+        }
+    }
+    for i in 0..pats.regexes.len() {
+        if let Some(m) = pats.regex(i).find(text) {
+            hits.push((base + i as u32, m.start() as u32, m.end() as u32));
+        }
+    }
+    hits.sort_unstable();
+    hits.dedup_by_key(|h| h.0);
+    hits
+}
+
+fn inputs(rs: &Ruleset) -> Vec<String> {
+    let mut v: Vec<String> = rs
+        .rules
+        .iter()
+        .flat_map(|r| r.examples.iter().chain(&r.counterexamples).cloned())
+        .collect();
+    let tsv =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/provider_messages.tsv");
+    match std::fs::read_to_string(&tsv) {
+        Ok(t) => v.extend(t.lines().skip(1).filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            (cols.len() > 3).then(|| format!("{} {} {}", cols[1], cols[2], cols[3]))
+        })),
+        Err(_) => eprintln!("SKIPPED (part): {} is absent", tsv.display()),
+    }
+    let non_ascii: Vec<String> = v.iter().map(|s| format!("{s} — «réf»")).collect();
+    v.extend(non_ascii);
+    v
+}
+
+#[test]
+fn shortcuts_do_not_change_answers() {
+    let engine = bouncedx::default_engine();
+    let rs = &engine.ruleset;
+    let inputs = inputs(rs);
+    assert!(inputs.len() > 100, "too few inputs: {}", inputs.len());
+    for text in &inputs {
+        let facts = parse_reply(text);
+        let found = matcher::find_triggers(rs, &facts.text);
+        assert_eq!(
+            found.hits,
+            triggers_slowly(rs, &facts.text),
+            "triggers for {text:?}"
+        );
+        let (provider, fired) = matcher::run(rs, &facts);
+        let inp = Input {
+            facts: &facts,
+            found: &found,
+            provider,
+            verdicts: &facts.verdicts,
+        };
+        let mut slow: Vec<(u32, Vec<(u32, u32)>)> = Vec::new();
+        for (i, r) in rs.rules.iter().enumerate() {
+            let mut ev = Vec::new();
+            if !r.disabled && matcher::eval(rs, &r.when, &inp, &mut ev, true) {
+                ev.sort_unstable();
+                ev.dedup();
+                slow.push((i as u32, ev));
+            }
+        }
+        let mut fast: Vec<(u32, Vec<(u32, u32)>)> =
+            fired.into_iter().map(|f| (f.rule, f.evidence)).collect();
+        fast.sort();
+        assert_eq!(fast, slow, "rules fired for {text:?}");
+    }
+}
