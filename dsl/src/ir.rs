@@ -28,7 +28,13 @@ pub type CategoryIdx = u32;
 pub struct Patterns {
     /// Literals, normalised: lower case, runs of white space folded to one space.
     pub literals: Vec<String>,
+    /// The trigger literals then the gate literals, as one automaton: a
+    /// contiguous NFA, quick to build (a run for one reply pays ~1 ms).
     pub automaton: AhoCorasick,
+    /// The same patterns as a DFA: about 15% faster to search, about 10 ms
+    /// to build. It is built on another thread once a run has searched
+    /// [`DFA_AFTER`] texts, and used from then on; the answers are the same.
+    pub dfa: std::sync::Arc<LazyDfa>,
     /// Regex sources (without the `(?i)` prefix).
     pub regex_sources: Vec<String>,
     /// Every regex, as one set: run over text that is not all ASCII.
@@ -49,7 +55,53 @@ pub struct Patterns {
     pub compiled_sources: Vec<String>,
 }
 
+/// How many texts a run searches with the NFA before building the DFA.
+pub const DFA_AFTER: usize = 2_000;
+
+/// The DFA of [`Patterns::dfa`], and what is needed to build it.
+#[derive(Debug, Default)]
+pub struct LazyDfa {
+    pub patterns: Vec<String>,
+    searched: std::sync::atomic::AtomicUsize,
+    built: std::sync::OnceLock<AhoCorasick>,
+}
+
+impl LazyDfa {
+    pub fn new(patterns: Vec<String>) -> LazyDfa {
+        LazyDfa {
+            patterns,
+            ..LazyDfa::default()
+        }
+    }
+}
+
 impl Patterns {
+    /// The automaton to search with: the DFA once built, the NFA until
+    /// then. Counts searches so that a long run starts building the DFA
+    /// (on its own thread; if no thread can be started, the NFA stays).
+    pub fn searcher(&self) -> &AhoCorasick {
+        use std::sync::atomic::Ordering;
+        if let Some(dfa) = self.dfa.built.get() {
+            return dfa;
+        }
+        if self.dfa.searched.fetch_add(1, Ordering::Relaxed) == DFA_AFTER {
+            let lazy = std::sync::Arc::clone(&self.dfa);
+            let _ = std::thread::Builder::new()
+                .name("bouncedx-dfa".into())
+                .spawn(move || {
+                    let built = AhoCorasick::builder()
+                        .ascii_case_insensitive(true)
+                        .match_kind(aho_corasick::MatchKind::Standard)
+                        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                        .build(&lazy.patterns);
+                    if let Ok(dfa) = built {
+                        let _ = lazy.built.set(dfa);
+                    }
+                });
+        }
+        &self.automaton
+    }
+
     /// Regex `i`, compiled on first use. The set compiled the same source,
     /// so it is valid.
     pub fn regex(&self, i: usize) -> &Regex {

@@ -101,6 +101,7 @@ impl PatternBuilder {
         Ok(Patterns {
             literals: self.literals,
             automaton,
+            dfa: std::sync::Arc::new(crate::ir::LazyDfa::new(searched)),
             regex_sources: self.regexes,
             regex_set,
             ungated,
@@ -115,18 +116,28 @@ impl PatternBuilder {
     }
 }
 
-/// The literals one of which every match of `src` starts with, lower-cased,
-/// or `None` when there is no short, finite list of them (a regex starting
-/// with `\d` or `^`, say): such a regex runs over every text.
+/// The literals one of which every match of `src` starts with (or, failing
+/// that, ends with), lower-cased, or `None` when there is no short, finite
+/// list of them (`\d+` alone, say): such a regex runs over every text.
 ///
 /// They are worked out from the regex as written, without `(?i)`: on ASCII
 /// text a case-insensitive match differs from a case-sensitive one only in
 /// ASCII case, which the automaton ignores. (On other text, where Unicode
 /// case folding could match `ſ` for `s`, every regex runs.)
 fn gate_literals(src: &str) -> Option<Vec<String>> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    use regex_syntax::hir::literal::ExtractKind;
     let hir = regex_syntax::parse(src).ok()?;
-    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    literals_of(&hir, ExtractKind::Prefix).or_else(|| literals_of(&hir, ExtractKind::Suffix))
+}
+
+/// The literals every match starts with (`Prefix`) or ends with (`Suffix`).
+fn literals_of(
+    hir: &regex_syntax::hir::Hir,
+    kind: regex_syntax::hir::literal::ExtractKind,
+) -> Option<Vec<String>> {
+    let seq = regex_syntax::hir::literal::Extractor::new()
+        .kind(kind)
+        .extract(hir);
     let mut out: Vec<String> = Vec::new();
     for l in seq.literals()? {
         let s = std::str::from_utf8(l.as_bytes()).ok()?;
@@ -167,10 +178,16 @@ mod tests {
         let mut zen = g(r"\b(zen|sbl)\.spamhaus\.org\b").unwrap();
         zen.sort();
         assert_eq!(zen, vec!["sbl.spamhaus.org", "zen.spamhaus.org"]);
-        // no usable prefix: runs on every text
-        assert_eq!(g(r"^\d{3} [a-z]+ does not exist"), None);
-        assert_eq!(g(r"\b(LPN|OFR|ODR)?\d{0,3}_?416\b"), None);
+        // no usable prefix: what every match ends with
+        assert_eq!(
+            g(r"^\d{3} [a-z]+ does not exist"),
+            Some(vec![" does not exist".to_string()])
+        );
+        let orange = g(r"\b(LPN|OFR|ODR)?\d{0,3}_?416\b").unwrap();
+        assert!(orange.iter().all(|l| l.ends_with("416")), "{orange:?}");
+        // neither: runs on every text
         assert_eq!(g(r"x+"), None);
+        assert_eq!(g(r"\d{3}"), None);
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
     let base = pats.literals.len() as u32;
     // Regexes whose gate literal occurs: few, usually none.
     let mut opened: Vec<u32> = Vec::new();
-    for m in pats.automaton.find_overlapping_iter(text) {
+    for m in pats.searcher().find_overlapping_iter(text) {
         let id = m.pattern().as_u32();
         if id >= base {
             opened.push(pats.gates[(id - base) as usize]);
