@@ -51,9 +51,15 @@ pub fn parse_reply(input: &str) -> Facts {
         }
     }
 
+    // Which wrappers occur at all, in one pass (most replies have none);
+    // each step below searches only for a wrapper that does.
+    let present = wrappers_present(text);
     // Postfix: `host mx.example.net[192.0.2.1] said: ...`
     let mut owned;
-    if let Some(said) = find_ci(text, " said: ").or_else(|| find_ci(text, " said:")) {
+    if let Some(said) = present[0]
+        .then(|| find_ci(text, " said: ").or_else(|| find_ci(text, " said:")))
+        .flatten()
+    {
         let head = &text[..said];
         if let Some(h) = rfind_ci(head, "host ") {
             let hostpart = &head[h + 5..];
@@ -71,7 +77,10 @@ pub fn parse_reply(input: &str) -> Facts {
         }
     }
     // Exim: `SMTP error from remote mail server after RCPT TO:<a@b>: 550 ...`
-    if let Some(p) = find_ci(text, "smtp error from remote mail server after ") {
+    if let Some(p) = present[1]
+        .then(|| find_ci(text, "smtp error from remote mail server after "))
+        .flatten()
+    {
         let rest = &text[p + "smtp error from remote mail server after ".len()..];
         facts.stage = stage_from(rest);
         // the reply begins after the first `: ` that follows the command
@@ -101,7 +110,10 @@ pub fn parse_reply(input: &str) -> Facts {
         }
     }
     // `(in reply to RCPT TO command)` and its kin.
-    if let Some(p) = rfind_ci(text, "(in reply to ") {
+    if let Some(p) = present[2]
+        .then(|| rfind_ci(text, "(in reply to "))
+        .flatten()
+    {
         let tail = &text[p..];
         if let Some(end) = tail.find(')') {
             facts.stage = stage_from(&tail[13..end]);
@@ -163,6 +175,31 @@ pub fn parse_reply(input: &str) -> Facts {
         facts.set_sender(&s);
     }
     facts
+}
+
+/// The wrappers [`parse_reply`] peels off, in its order.
+const WRAPPERS: [&str; 3] = [
+    " said:",
+    "smtp error from remote mail server after ",
+    "(in reply to ",
+];
+
+/// Which of [`WRAPPERS`] occur in `text` (without regard to ASCII case).
+/// The steps only ever narrow the text, so a wrapper absent here is absent
+/// at every step.
+fn wrappers_present(text: &str) -> [bool; 3] {
+    static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(WRAPPERS)
+                .expect("three plain literals")
+        });
+    let mut present = [false; 3];
+    for m in FINDER.find_overlapping_iter(text) {
+        present[m.pattern().as_usize()] = true;
+    }
+    present
 }
 
 /// Whether the words around an address say it is the envelope sender.
@@ -348,11 +385,8 @@ fn is_private(ip: &str) -> bool {
 pub fn fold_space(s: &str) -> String {
     let s = s.trim();
     let b = s.as_bytes();
-    // Fast path: ASCII text whose only white space is single spaces.
-    if b.is_ascii()
-        && !b.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
-        && !b.iter().any(|&c| c < b' ' || c == 0x7f)
-    {
+    // Fast path: printable ASCII whose only white space is single spaces.
+    if printable_ascii(b) && memchr::memmem::find(b, b"  ").is_none() {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());
@@ -369,6 +403,27 @@ pub fn fold_space(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Whether every byte is printable ASCII (space to `~`), eight bytes at a
+/// time: a word has a byte under 0x20 when subtracting 0x20 from every byte
+/// borrows into a clear top bit (exact once no top bit is set), and a 0x7f
+/// byte when the word XOR 0x7f… has a zero byte.
+fn printable_ascii(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+        let del = x ^ (ONES * 0x7f);
+        if x & TOPS != 0
+            || x.wrapping_sub(ONES * 0x20) & !x & TOPS != 0
+            || del.wrapping_sub(ONES) & !del & TOPS != 0
+        {
+            return false;
+        }
+    }
+    words.remainder().iter().all(|c| (b' '..0x7f).contains(c))
 }
 
 fn truncate(s: &str, max: usize) -> &str {
@@ -425,6 +480,24 @@ fn rfind_ci(hay: &str, needle: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_ascii_agrees_with_a_byte_at_a_time_test() {
+        let slow = |b: &[u8]| b.iter().all(|c| (b' '..0x7f).contains(c));
+        let mut cases: Vec<Vec<u8>> = vec![b"".to_vec(), b"550 5.7.1 all plain text here".to_vec()];
+        for bad in [
+            0u8, 9, 10, 13, 0x1f, 0x7f, 0x80, 0xc3, 0xff, b' ', b'~', b'!',
+        ] {
+            for pos in [0usize, 3, 7, 8, 12, 15, 16, 20] {
+                let mut v = b"abcdefghijklmnopqrstu".to_vec();
+                v[pos] = bad;
+                cases.push(v);
+            }
+        }
+        for c in &cases {
+            assert_eq!(printable_ascii(c), slow(c), "{c:?}");
+        }
+    }
 
     #[test]
     fn case_insensitive_search_anchors_on_a_letter() {

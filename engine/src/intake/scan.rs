@@ -247,8 +247,9 @@ pub fn urls(s: &str) -> Vec<String> {
 pub fn tokens(s: &str) -> Vec<String> {
     let b = s.as_bytes();
     let mut out = Vec::new();
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'[' || c == b'(' {
+    for i in memchr::memchr2_iter(b'[', b'(', b) {
+        let c = b[i];
+        {
             let close = if c == b'[' { b']' } else { b')' };
             let rest = &b[i + 1..];
             let letters = rest.iter().take_while(|x| x.is_ascii_uppercase()).count();
@@ -268,7 +269,7 @@ pub fn tokens(s: &str) -> Vec<String> {
             }
         }
     }
-    for (p, _) in s.match_indices("AUP#") {
+    for p in memchr::memmem::find_iter(b, b"AUP#") {
         let len = s[p + 4..]
             .bytes()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == b'-')
