@@ -17,8 +17,8 @@ use std::path::Path;
 
 /// The bar of issue 4.
 const BAR: f64 = 0.96;
-/// What has been reached so far (2026-11-27: 88.2%); raise it as rules improve.
-const FLOOR: f64 = 0.88;
+/// What has been reached so far (2026-11-27: 89.6%); raise it as rules improve.
+const FLOOR: f64 = 0.895;
 
 #[test]
 fn reasons_agree_with_sisimai_expectations() {

@@ -738,6 +738,8 @@ fn has_reply(text: &str) -> bool {
 fn recipient_blocks(report: &str, excluded: &[String]) -> Vec<(String, String)> {
     let lines: Vec<&str> = report.lines().collect();
     let mut starts: Vec<(String, usize)> = Vec::new();
+    // Every line naming a recipient, first mention or not.
+    let mut mentions: Vec<(usize, String)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         if !line.contains('@') {
             continue;
@@ -764,22 +766,26 @@ fn recipient_blocks(report: &str, excluded: &[String]) -> Vec<(String, String)> 
             if excluded.contains(&a)
                 || SYSTEM_LOCAL_PARTS.contains(&local)
                 || is_list_address(local)
-                || starts.iter().any(|(s, _)| *s == a)
             {
+                continue;
+            }
+            mentions.push((i, a.clone()));
+            if starts.iter().any(|(s, _)| *s == a) {
                 continue;
             }
             starts.push((a, i));
         }
     }
     let mut out = Vec::new();
-    for (k, (addr, start)) in starts.iter().enumerate() {
-        // The block starts on the address's line and runs to the next
-        // recipient's line (exclusive) or the end.
-        let end = starts
+    for (addr, start) in &starts {
+        // The block starts on the address's line and runs to the next line
+        // naming another recipient (exclusive; a report that lists the
+        // recipients twice, in two languages say, names them again) or the
+        // end.
+        let end = mentions
             .iter()
-            .skip(k + 1)
-            .map(|(_, s)| *s)
-            .find(|s| s > start)
+            .find(|(line, a)| line > start && a != addr)
+            .map(|(line, _)| *line)
             .unwrap_or(lines.len());
         let mut block = lines[*start..end.max(start + 1)].join("\n");
         truncate_at_char(&mut block, MAX_CONTEXT_BYTES);

@@ -125,8 +125,8 @@ pub fn parse_reply(input: &str) -> Facts {
     facts.text = fold_space(text);
     let t = facts.text.as_str();
     // Prefer a code at the very start; else the first one that stands alone.
-    facts.code = scan::find_code(t).map(|c| c.0);
-    facts.status = scan::find_status(t).map(|s| s.0);
+    facts.code = failure_code(t);
+    facts.status = failure_status(t);
     if let (Some(code), Some(status)) = (facts.code, facts.status) {
         // `250 ... 5.1.1`: a status whose class disagrees with the code
         // usually quotes something else; keep the code's class.
@@ -175,6 +175,41 @@ pub fn parse_reply(input: &str) -> Facts {
         facts.set_sender(&s);
     }
     facts
+}
+
+/// The first reply code, unless it is a success (`250`, `354`) and a
+/// failure code follows: a session transcript (`Out: 250 2.1.5 Ok ... Out:
+/// 451 4.3.0 Error`) is about the reply that failed.
+fn failure_code(t: &str) -> Option<u16> {
+    let (first, at) = scan::find_code(t)?;
+    if first >= 400 {
+        return Some(first);
+    }
+    let mut from = at.end;
+    while let Some((code, r)) = scan::find_code(&t[from..]) {
+        if code >= 400 {
+            return Some(code);
+        }
+        from += r.end;
+    }
+    Some(first)
+}
+
+/// The first enhanced status, unless it is a success (`2.1.5`) and a
+/// failure status follows (see [`failure_code`]).
+fn failure_status(t: &str) -> Option<Status> {
+    let (first, at) = scan::find_status(t)?;
+    if first.class != 2 {
+        return Some(first);
+    }
+    let mut from = at.end;
+    while let Some((status, r)) = scan::find_status(&t[from..]) {
+        if status.class != 2 {
+            return Some(status);
+        }
+        from += r.end;
+    }
+    Some(first)
 }
 
 /// The wrappers [`parse_reply`] peels off, in its order.
@@ -521,6 +556,16 @@ mod tests {
         let f = parse_reply("<a@example.jp>: 192.0.2.32 does not like recipient. Remote host said: 550 5.1.1 unknown");
         assert_eq!(f.remote_ip.as_deref(), Some("192.0.2.32"));
         assert_eq!(f.client_ip, None);
+    }
+
+    #[test]
+    fn a_transcript_is_about_the_reply_that_failed() {
+        let f = parse_reply("In: RCPT TO:<a@example.net> Out: 250 2.1.5 Ok In: DATA Out: 354 End data Out: 451 4.3.0 Error: queue file write error In: QUIT Out: 221 2.0.0 Bye");
+        assert_eq!(f.code, Some(451));
+        assert_eq!(f.status.map(|s| s.to_string()).as_deref(), Some("4.3.0"));
+        let f = parse_reply("250 2.0.0 Ok: queued as ABC");
+        assert_eq!(f.code, Some(250));
+        assert_eq!(f.status.map(|s| s.to_string()).as_deref(), Some("2.0.0"));
     }
 
     #[test]
