@@ -74,9 +74,9 @@ fn categories_match_reference_causes() {
             cause
         };
         let ok = if want == "other" {
-            !NAMED.contains(&d.category.as_str())
+            !NAMED.contains(&&*d.category)
         } else {
-            d.category == want
+            *d.category == *want
         };
         total += 1;
         if ok {

@@ -76,7 +76,7 @@ fn explain_agrees_with_the_matcher() {
         let (_, ranked) = matcher::run(rs, &facts);
         let mut fast: Vec<String> = ranked
             .iter()
-            .map(|f| rs.rules[f.rule as usize].id.clone())
+            .map(|f| rs.rules[f.rule as usize].id.to_string())
             .collect();
         let mut full: Vec<String> = explain::explain(rs, &facts)
             .rules

@@ -53,8 +53,8 @@ fn reasons_agree_with_sisimai_expectations() {
             let ours = match &got {
                 Ok(ds) => ds.get(index - 1).map(|d| {
                     (
-                        d.reason.clone(),
-                        d.rule.clone(),
+                        d.reason.to_string(),
+                        d.rule.as_deref().map(str::to_string),
                         format!(
                             "[{} {}] {}",
                             d.status.map(|s| s.to_string()).unwrap_or_default(),

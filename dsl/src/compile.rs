@@ -469,13 +469,9 @@ impl<'a> Lower<'a, '_> {
             );
         }
         CategoryIr {
-            name: c.name.name.clone(),
+            name: c.name.name.as_str().into(),
             pack: self.packs[pi].name.clone(),
-            title: c
-                .title
-                .as_ref()
-                .map(|t| t.value.clone())
-                .unwrap_or_default(),
+            title: c.title.as_ref().map_or("", |t| t.value.as_str()).into(),
             description: c.description.as_ref().map(|d| d.value.clone()),
             reason,
             advice: self.advice(&c.advice),
@@ -518,7 +514,7 @@ impl<'a> Lower<'a, '_> {
             }
         };
         ProviderIr {
-            name: p.name.name.clone(),
+            name: p.name.name.as_str().into(),
             pack: self.packs[pi].name.clone(),
             title: p
                 .title
@@ -608,12 +604,12 @@ impl<'a> Lower<'a, '_> {
         };
         let checks = r.checks.iter().map(|c| self.check_call(c)).collect();
         RuleIr {
-            id: format!("{}/{}", self.packs[pi].name, r.name.name),
+            id: format!("{}/{}", self.packs[pi].name, r.name.name).into(),
             name: r.name.name.clone(),
             pack: self.packs[pi].name.clone(),
             category: category.unwrap_or(0),
             provider,
-            reason,
+            reason: reason.into(),
             confidence,
             priority: r.priority.map(|p| p.0 as i32).unwrap_or(0),
             when,

@@ -271,9 +271,11 @@ pub struct Advice {
 
 #[derive(Debug, Clone)]
 pub struct CategoryIr {
-    pub name: String,
+    /// Names are shared with every diagnosis (`Arc<str>`: cloning one is a
+    /// reference count, not a copy).
+    pub name: std::sync::Arc<str>,
     pub pack: String,
-    pub title: String,
+    pub title: std::sync::Arc<str>,
     pub description: Option<String>,
     pub reason: String,
     pub advice: Advice,
@@ -281,7 +283,7 @@ pub struct CategoryIr {
 
 #[derive(Debug, Clone)]
 pub struct ProviderIr {
-    pub name: String,
+    pub name: std::sync::Arc<str>,
     pub pack: String,
     pub title: String,
     pub when: Expr,
@@ -311,13 +313,13 @@ pub enum CheckArgIr {
 
 #[derive(Debug, Clone)]
 pub struct RuleIr {
-    /// `pack/name`
-    pub id: String,
+    /// `pack/name`, shared with every diagnosis.
+    pub id: std::sync::Arc<str>,
     pub name: String,
     pub pack: String,
     pub category: CategoryIdx,
     pub provider: Option<ProviderIdx>,
-    pub reason: String,
+    pub reason: std::sync::Arc<str>,
     pub confidence: f32,
     pub priority: i32,
     /// The full condition, including the implied `provider` test.
@@ -439,6 +441,6 @@ impl StatusPattern {
 
 impl Ruleset {
     pub fn rule(&self, id: &str) -> Option<&RuleIr> {
-        self.rules.iter().find(|r| r.id == id || r.name == id)
+        self.rules.iter().find(|r| &*r.id == id || r.name == id)
     }
 }

@@ -26,9 +26,9 @@ pub struct Evidence {
 /// Another rule that fired, ranked below the diagnosis.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Alternative {
-    pub rule: String,
-    pub reason: String,
-    pub category: String,
+    pub rule: Arc<str>,
+    pub reason: Arc<str>,
+    pub category: Arc<str>,
     pub confidence: f32,
     pub evidence: Vec<Evidence>,
 }
@@ -74,14 +74,15 @@ pub struct Diagnosis {
     pub status_meaning: Option<&'static str>,
     pub permanent: Option<bool>,
     pub retry: Retry,
-    pub provider: Option<String>,
+    pub provider: Option<Arc<str>>,
     pub stage: Option<&'static str>,
     pub remote_host: Option<String>,
     pub client_ip: Option<String>,
-    pub reason: String,
-    pub category: String,
-    pub category_title: String,
-    pub rule: Option<String>,
+    /// Names are shared with the ruleset, like the steps below.
+    pub reason: Arc<str>,
+    pub category: Arc<str>,
+    pub category_title: Arc<str>,
+    pub rule: Option<Arc<str>>,
     pub confidence: f32,
     pub diagnosis: String,
     pub evidence: Vec<Evidence>,
@@ -130,9 +131,9 @@ impl Diagnosis {
             stage: facts.stage.map(|s| s.name()),
             remote_host: facts.host.clone(),
             client_ip: facts.client_ip.clone(),
-            reason: String::new(),
-            category: String::new(),
-            category_title: String::new(),
+            reason: "".into(),
+            category: "".into(),
+            category_title: "".into(),
             rule: None,
             confidence: FALLBACK_CONFIDENCE,
             diagnosis: String::new(),
@@ -223,7 +224,7 @@ pub fn build(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired]
                 .collect();
         }
         None => {
-            d.category = status::fallback_category(facts.status, facts.code).to_string();
+            d.category = status::fallback_category(facts.status, facts.code).into();
             d.reason = if facts.code.is_none() && facts.status.is_none() {
                 "undefined"
             } else {

@@ -56,7 +56,7 @@ pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
         .map(|r| {
             let condition = trace(rs, &r.when, &inp, &found);
             RuleTrace {
-                rule: r.id.clone(),
+                rule: r.id.to_string(),
                 fired: condition.value,
                 confidence: r.confidence,
                 condition,
@@ -72,7 +72,7 @@ pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
         text: facts.text.clone(),
         code: facts.code,
         status: facts.status.map(|s| s.to_string()),
-        provider: provider.map(|p| rs.providers[p as usize].name.clone()),
+        provider: provider.map(|p| rs.providers[p as usize].name.to_string()),
         triggers_found: found
             .hits
             .iter()
@@ -200,7 +200,9 @@ fn describe(rs: &Ruleset, e: &Expr, inp: &Input) -> String {
         Expr::Provider(p) => format!(
             "provider {} (recognised: {})",
             rs.providers[*p as usize].name,
-            got(inp.provider.map(|p| rs.providers[p as usize].name.clone()))
+            got(inp
+                .provider
+                .map(|p| rs.providers[p as usize].name.to_string()))
         ),
         Expr::Field(field, m) => {
             let op = match m {

@@ -173,7 +173,7 @@ impl Engine {
             d = self.diagnose_text_with(&both, r, sender);
         }
         expire_transient(&mut d);
-        if d.rule.is_none() && d.reason == "undefined" && r.recipient.is_some() {
+        if d.rule.is_none() && *d.reason == *"undefined" && r.recipient.is_some() {
             // A bounce naming a recipient but no reason: the failure is
             // known, its cause is not.
             d.reason = "onhold".into();
@@ -243,7 +243,7 @@ fn expire_transient(d: &mut Diagnosis) {
     // Connection timeouts are what an MTA retries until the queue lifetime
     // runs out; other transient errors (a refused connection, an LDAP
     // outage, DNS) keep their own reason.
-    if d.reason != "networkerror" || d.permanent == Some(true) {
+    if *d.reason != *"networkerror" || d.permanent == Some(true) {
         return;
     }
     let lower = d.text.to_ascii_lowercase();

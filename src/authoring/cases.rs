@@ -83,7 +83,7 @@ pub fn example_cases(rs: &bouncedx_engine::Ruleset, pack: &str) -> Vec<Case> {
                 log: None,
                 email: None,
                 expect: None,
-                fires: vec![rule.id.clone()],
+                fires: vec![rule.id.to_string()],
                 expect_not: Vec::new(),
                 todo: None,
                 checks: Default::default(),
@@ -98,7 +98,7 @@ pub fn example_cases(rs: &bouncedx_engine::Ruleset, pack: &str) -> Vec<Case> {
                 email: None,
                 expect: None,
                 fires: Vec::new(),
-                expect_not: vec![rule.id.clone()],
+                expect_not: vec![rule.id.to_string()],
                 todo: None,
                 checks: Default::default(),
                 no_snapshot: true,
@@ -299,7 +299,7 @@ pub fn run_case(engine: &Engine, case_file: &Path, case: &Case, accept: bool) ->
     for must in &case.fires {
         let fired = ds.iter().any(|d| {
             d.rule.as_deref() == Some(must.as_str())
-                || d.alternatives.iter().any(|a| &a.rule == must)
+                || d.alternatives.iter().any(|a| *a.rule == **must)
         });
         if !fired {
             problems.push(format!("`{must}` did not fire"));
@@ -307,7 +307,8 @@ pub fn run_case(engine: &Engine, case_file: &Path, case: &Case, accept: bool) ->
     }
     for not in &case.expect_not {
         let fired = ds.iter().any(|d| {
-            d.rule.as_deref() == Some(not.as_str()) || d.alternatives.iter().any(|a| &a.rule == not)
+            d.rule.as_deref() == Some(not.as_str())
+                || d.alternatives.iter().any(|a| *a.rule == **not)
         });
         if fired {
             problems.push(format!("`{not}` fired, and must not"));

@@ -49,12 +49,12 @@ fn shadowed_rules(c: &mut bouncedx_dsl::Compilation, packs: &[String]) {
         {
             continue;
         }
-        let tops: Vec<Option<String>> = rule
+        let tops: Vec<Option<std::sync::Arc<str>>> = rule
             .examples
             .iter()
             .map(|e| engine.diagnose_reply(e).rule)
             .collect();
-        if tops.iter().all(|t| t.as_deref() != Some(rule.id.as_str())) {
+        if tops.iter().all(|t| t.as_deref() != Some(&*rule.id)) {
             let winner = tops
                 .iter()
                 .flatten()

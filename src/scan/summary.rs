@@ -78,15 +78,15 @@ impl Summary {
             .map(|(_, dom)| dom);
         bump(&mut self.domain, domain);
         bump(&mut self.client_ip, d.client_ip.as_deref());
-        let rule = d
-            .rule
-            .clone()
-            .unwrap_or_else(|| "(no rule: fallback)".into());
-        let e = self
-            .rules
-            .entry(rule)
-            .or_insert_with(|| (0, d.diagnosis.clone(), d.text.chars().take(200).collect()));
-        e.0 += 1;
+        let rule = d.rule.as_deref().unwrap_or("(no rule: fallback)");
+        match self.rules.get_mut(rule) {
+            Some(e) => e.0 += 1,
+            None => {
+                let example = d.text.chars().take(200).collect();
+                self.rules
+                    .insert(rule.to_string(), (1, d.diagnosis.clone(), example));
+            }
+        }
     }
 
     pub fn report(&self) -> Report {

@@ -326,7 +326,7 @@ async fn rules(State(shared): State<Arc<Shared>>) -> Response {
         .rules
         .iter()
         .filter(|r| !r.disabled)
-        .map(|r| r.id.as_str())
+        .map(|r| &*r.id)
         .collect();
     let resp = json(
         StatusCode::OK,
