@@ -315,7 +315,7 @@ impl<'a> Lower<'a, '_> {
             }
         };
         let mut by_pattern = vec![Vec::new(); patterns.len()];
-        let mut by_status = Vec::new();
+        let mut by_status = vec![Vec::new(); 9];
         let mut gated = Vec::new();
         let mut always = Vec::new();
         for (i, r) in rules.iter().enumerate() {
@@ -333,7 +333,8 @@ impl<'a> Lower<'a, '_> {
                         by_pattern[id as usize].push(i as u32);
                     }
                     for s in g.statuses {
-                        by_status.push((s, i as u32));
+                        let slot = s.subject.map_or(8, |x| (x as usize).min(8));
+                        by_status[slot].push((s, i as u32));
                     }
                 }
                 Some(mut g) => {

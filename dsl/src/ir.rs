@@ -356,8 +356,11 @@ pub struct Ruleset {
     /// their triggers occur and this is one of them.
     pub by_pattern: Vec<Vec<RuleIdx>>,
     /// Rules that may hold when the reply's enhanced status matches a
-    /// pattern (and that need no trigger otherwise).
-    pub by_status: Vec<(StatusPattern, RuleIdx)>,
+    /// pattern (and that need no trigger otherwise), filed by the pattern's
+    /// subject: entry `s` (0 to 7) holds the patterns for subject `s`, entry
+    /// 8 those for any subject, so a reply's status is compared with its
+    /// own subject's patterns only.
+    pub by_status: Vec<Vec<(StatusPattern, RuleIdx)>>,
     /// Rules that need something other than a trigger or a status (a
     /// stage, a code, a fact, a check verdict), with what they need: they
     /// are evaluated only when their gate holds.

@@ -251,7 +251,11 @@ pub fn candidates(rs: &Ruleset, facts: &Facts, found: &Found) -> Vec<RuleIdx> {
         rs.by_pattern[*id as usize].iter().for_each(|r| add(*r));
     }
     if let Some(s) = facts.status {
-        for (p, r) in &rs.by_status {
+        let own = rs
+            .by_status
+            .get(s.subject as usize)
+            .filter(|_| s.subject < 8);
+        for (p, r) in own.into_iter().chain(rs.by_status.get(8)).flatten() {
             if p.matches(s.class, s.subject, s.detail) {
                 add(*r);
             }

@@ -421,7 +421,9 @@ pub fn fold_space(s: &str) -> String {
     let s = s.trim();
     let b = s.as_bytes();
     // Fast path: printable ASCII whose only white space is single spaces.
-    if printable_ascii(b) && memchr::memmem::find(b, b"  ").is_none() {
+    static TWO_SPACES: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"  "));
+    if printable_ascii(b) && TWO_SPACES.find(b).is_none() {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());

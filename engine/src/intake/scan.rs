@@ -98,13 +98,21 @@ pub fn ips(s: &str) -> Vec<(String, Range<usize>)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
+        // jump to the next place an address can start
+        match b[i..].iter().position(|&c| is_digit(c) || c == b'[') {
+            Some(k) => i += k,
+            None => break,
+        }
         if is_digit(b[i]) && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.')) {
             let mut j = i;
             let mut parts = 0;
             let mut ok = true;
             loop {
                 let n = digits_at(b, j);
-                if n == 0 || n > 3 || s[j..j + n].parse::<u16>().map(|v| v > 255).unwrap_or(true) {
+                let octet = b[j..j + n.min(3)]
+                    .iter()
+                    .fold(0u16, |v, d| v * 10 + u16::from(d - b'0'));
+                if n == 0 || n > 3 || octet > 255 {
                     ok = false;
                     break;
                 }
@@ -269,7 +277,9 @@ pub fn tokens(s: &str) -> Vec<String> {
             }
         }
     }
-    for p in memchr::memmem::find_iter(b, b"AUP#") {
+    static AUP: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"AUP#"));
+    for p in AUP.find_iter(b) {
         let len = s[p + 4..]
             .bytes()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == b'-')
