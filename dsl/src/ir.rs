@@ -56,7 +56,7 @@ pub struct Patterns {
 }
 
 /// How many texts a run searches with the NFA before building the DFA.
-pub const DFA_AFTER: usize = 2_000;
+pub const DFA_AFTER: usize = 50_000;
 
 /// The DFA of [`Patterns::dfa`], and what is needed to build it.
 #[derive(Debug, Default)]

@@ -85,15 +85,32 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     let flush =
         |batch: &mut Vec<Job>, summary: &mut Summary, out: &mut dyn Write| -> std::io::Result<()> {
             let jobs = std::mem::take(batch);
-            let outcomes: Vec<scan::Outcome> = jobs
+            // Workers diagnose and render; this thread only counts and
+            // writes, so it does not hold the workers up.
+            let outcomes: Vec<(scan::Outcome, Vec<String>)> = jobs
                 .into_par_iter()
-                .map(|j| scan::process(&engine, j))
+                .map(|j| {
+                    let o = scan::process(&engine, j);
+                    let rendered = if summary_only {
+                        Vec::new()
+                    } else {
+                        o.items
+                            .iter()
+                            .map(|item| match item {
+                                scan::Item::Result(d) if human => render::human(d, color),
+                                scan::Item::Result(d) => render::jsonl(d),
+                                scan::Item::Error(..) => String::new(),
+                            })
+                            .collect()
+                    };
+                    (o, rendered)
+                })
                 .collect();
-            for o in outcomes {
+            for (o, rendered) in outcomes {
                 summary.documents += o.documents;
                 summary.lines += o.lines;
                 summary.skipped += o.skipped;
-                for item in &o.items {
+                for (k, item) in o.items.iter().enumerate() {
                     match item {
                         scan::Item::Error(source, error) => {
                             summary.errors += 1;
@@ -112,11 +129,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
                             if summary_only {
                                 continue;
                             }
-                            if human {
-                                writeln!(out, "{}", render::human(d, color))?;
-                            } else {
-                                writeln!(out, "{}", render::jsonl(d))?;
-                            }
+                            writeln!(out, "{}", rendered[k])?;
                         }
                     }
                 }
