@@ -53,6 +53,8 @@ pub struct Args {
 /// jobs), all cores at once; results come back in input order.
 const BATCH_BYTES: usize = 32 * 1024 * 1024;
 const BATCH_JOBS: usize = 256;
+/// How many batches may be in the workers' hands at once.
+const IN_FLIGHT: usize = 2;
 
 pub fn run(a: Args) -> Result<ExitCode, String> {
     let engine = match a.rules.engine()? {
@@ -82,30 +84,31 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     let mut weight = 0usize;
     let summary_only = a.summary.is_some();
 
-    let flush =
-        |batch: &mut Vec<Job>, summary: &mut Summary, out: &mut dyn Write| -> std::io::Result<()> {
-            let jobs = std::mem::take(batch);
-            // Workers diagnose and render; this thread only counts and
-            // writes, so it does not hold the workers up.
-            let outcomes: Vec<(scan::Outcome, Vec<String>)> = jobs
-                .into_par_iter()
-                .map(|j| {
-                    let o = scan::process(&engine, j);
-                    let rendered = if summary_only {
-                        Vec::new()
-                    } else {
-                        o.items
-                            .iter()
-                            .map(|item| match item {
-                                scan::Item::Result(d) if human => render::human(d, color),
-                                scan::Item::Result(d) => render::jsonl(d),
-                                scan::Item::Error(..) => String::new(),
-                            })
-                            .collect()
-                    };
-                    (o, rendered)
-                })
-                .collect();
+    type Done = Vec<(scan::Outcome, Vec<String>)>;
+    // Workers diagnose and render a batch; this thread walks, counts and
+    // writes.
+    let process = |jobs: Vec<Job>| -> Done {
+        jobs.into_par_iter()
+            .map(|j| {
+                let o = scan::process(&engine, j);
+                let rendered = if summary_only {
+                    Vec::new()
+                } else {
+                    o.items
+                        .iter()
+                        .map(|item| match item {
+                            scan::Item::Result(d) if human => render::human(d, color),
+                            scan::Item::Result(d) => render::jsonl(d),
+                            scan::Item::Error(..) => String::new(),
+                        })
+                        .collect()
+                };
+                (o, rendered)
+            })
+            .collect()
+    };
+    let write =
+        |outcomes: Done, summary: &mut Summary, out: &mut dyn Write| -> std::io::Result<()> {
             for (o, rendered) in outcomes {
                 summary.documents += o.documents;
                 summary.lines += o.lines;
@@ -144,16 +147,40 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             Ok(())
         };
 
-    let walked = scan::sources::produce(&a.paths, a.input, &mut |job| {
-        weight += job.weight();
-        batch.push(job);
-        if batch.len() >= BATCH_JOBS || weight >= BATCH_BYTES {
-            weight = 0;
-            flush(&mut batch, &mut summary, &mut out)?;
-        }
-        Ok(())
+    // Up to IN_FLIGHT batches are processed at once, so the workers start
+    // on the next batch while the last e-mails of one are still being read;
+    // results are written in input order as each oldest batch completes.
+    let finished = std::thread::scope(|scope| -> std::io::Result<()> {
+        let mut in_flight = std::collections::VecDeque::new();
+        let mut launch = |batch: &mut Vec<Job>,
+                          summary: &mut Summary,
+                          out: &mut dyn Write,
+                          keep: usize|
+         -> std::io::Result<()> {
+            if !batch.is_empty() {
+                let jobs = std::mem::take(batch);
+                in_flight.push_back(scope.spawn(move || process(jobs)));
+            }
+            while in_flight.len() > keep {
+                let oldest = in_flight.pop_front().expect("non-empty");
+                let done = oldest
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                write(done, summary, out)?;
+            }
+            Ok(())
+        };
+        scan::sources::produce(&a.paths, a.input, &mut |job| {
+            weight += job.weight();
+            batch.push(job);
+            if batch.len() >= BATCH_JOBS || weight >= BATCH_BYTES {
+                weight = 0;
+                launch(&mut batch, &mut summary, &mut out, IN_FLIGHT - 1)?;
+            }
+            Ok(())
+        })?;
+        launch(&mut batch, &mut summary, &mut out, 0)
     });
-    let finished = walked.and_then(|()| flush(&mut batch, &mut summary, &mut out));
     if let Some(pb) = &progress {
         pb.finish_and_clear();
     }
