@@ -322,3 +322,51 @@ fn a_pack_brings_its_own_plugin() {
     assert_eq!(code, 1, "{out}{err}");
     assert!((out.clone() + &err).contains("E0109"), "{out}{err}");
 }
+
+#[test]
+fn scan_with_checks_refines_each_log_line() {
+    // a Postfix log: one vague refusal, one unknown user, one delivery
+    let log = std::env::temp_dir().join(format!("bouncedx-checks-{}.log", std::process::id()));
+    std::fs::write(
+        &log,
+        "Nov 26 10:00:01 mta1 postfix/smtp[1]: 3F2A1: to=<bob@example.net>, relay=mx.example.net[192.0.2.10]:25, dsn=5.7.1, status=bounced (host mx.example.net[192.0.2.10] said: 550 5.7.1 Message rejected from [192.0.2.7] for sender bounce@example.com (in reply to RCPT TO command))\n\
+         Nov 26 10:00:02 mta1 postfix/smtp[1]: 3F2A2: to=<ann@example.net>, relay=mx.example.net[192.0.2.10]:25, dsn=5.1.1, status=bounced (host mx.example.net[192.0.2.10] said: 550 5.1.1 <ann@example.net>: User unknown (in reply to RCPT TO command))\n\
+         Nov 26 10:00:03 mta1 postfix/smtp[1]: 3F2A3: to=<cat@example.net>, relay=mx.example.net[192.0.2.10]:25, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n",
+    )
+    .unwrap();
+    let mut args: Vec<String> = vec![
+        "scan".into(),
+        "--no-progress".into(),
+        "--checks".into(),
+        log.to_str().unwrap().into(),
+    ];
+    args.extend(zone_args());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = bouncedx(&args);
+    std::fs::remove_file(&log).ok();
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(&str, usize)> = lines
+        .iter()
+        .map(|v| {
+            (
+                v["rule"].as_str().unwrap_or("-"),
+                v["checks"].as_array().map_or(0, Vec::len),
+            )
+        })
+        .collect();
+    // the vague refusal ran its six checks and the listing decided it; the
+    // unknown user asked for none
+    assert_eq!(
+        got,
+        [("core/vague_policy_ip_listed", 6), ("core/user_unknown", 0)]
+    );
+
+    // --zone without --checks is a usage error that says what to add
+    let (code, _, err) = bouncedx(&["scan", "--zone", "x.zone", "-"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("add --checks"), "{err}");
+}

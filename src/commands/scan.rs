@@ -23,7 +23,7 @@ use std::process::ExitCode;
 /// `{"source": ..., "error": ...}` and the scan goes on.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  bouncedx scan bounces/                      # a folder of .eml files, JSON Lines out\n  bouncedx scan --summary table /var/log/mail.log\n  bouncedx scan --summary markdown Maildir/ > report.md\n  cat events.jsonl | bouncedx scan --input json -\n\nExit codes: 0 scanned (even if some inputs were unreadable: see the error lines and the summary); 1 rule errors; 2 usage or I/O error."
+    after_help = "Examples:\n  bouncedx scan bounces/                      # a folder of .eml files, JSON Lines out\n  bouncedx scan --summary table /var/log/mail.log\n  bouncedx scan --summary markdown Maildir/ > report.md\n  cat events.jsonl | bouncedx scan --input json -\n  bouncedx scan --checks --zone dnsbl.zone bounces/   # refine vague 5.7.1s with checks\n\nExit codes: 0 scanned (even if some inputs were unreadable: see the error lines and the summary); 1 rule errors; 2 usage or I/O error."
 )]
 pub struct Args {
     /// Files, folders, mboxes, Maildirs, logs, or `-` for stdin.
@@ -45,6 +45,14 @@ pub struct Args {
     /// No progress bar (it is shown only when stderr is a terminal).
     #[arg(long)]
     pub no_progress: bool,
+    /// Run the plugin checks the fired rules ask for (blocklists, SPF,
+    /// DMARC, DKIM, reverse DNS, Postmaster Tools, SNDS: whatever the site
+    /// granted) on every diagnosis; results are listed under `checks`. Live
+    /// DNS is cached for the whole scan.
+    #[arg(long)]
+    pub checks: bool,
+    #[command(flatten)]
+    pub check_args: super::plugin::CheckArgs,
     #[command(flatten)]
     pub rules: RuleArgs,
 }
@@ -57,10 +65,17 @@ const BATCH_JOBS: usize = 256;
 const IN_FLIGHT: usize = 2;
 
 pub fn run(a: Args) -> Result<ExitCode, String> {
-    let engine = match a.rules.engine()? {
+    let mut engine = match a.rules.engine()? {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };
+    if a.checks {
+        let host = a.check_args.host(&a.rules)?;
+        engine = engine.with_checks(std::sync::Arc::new(host));
+    } else if !a.check_args.zones.is_empty() || !a.check_args.data.is_empty() {
+        return Err("--zone and --data are for checks: add --checks".into());
+    }
+    let engine = engine;
     if let Some(n) = a.jobs {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
