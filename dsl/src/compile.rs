@@ -337,11 +337,7 @@ impl<'a> Lower<'a, '_> {
                         by_status[slot].push((s, i as u32));
                     }
                 }
-                Some(mut g) => {
-                    g.triggers.sort_unstable();
-                    g.triggers.dedup();
-                    gated.push((i as u32, g.with_mask()));
-                }
+                Some(g) => gated.push((i as u32, g)),
                 None => always.push(i as u32),
             }
         }
@@ -349,10 +345,7 @@ impl<'a> Lower<'a, '_> {
             list.sort_unstable();
             list.dedup();
         }
-        let provider_keys = providers
-            .iter()
-            .map(|p| provider_keys(&p.when).map(ProviderKeys::with_mask))
-            .collect();
+        let provider_gates = providers.iter().map(|p| rule_gate(&p.when)).collect();
         Some(Ruleset {
             packs: self
                 .packs
@@ -370,7 +363,7 @@ impl<'a> Lower<'a, '_> {
             by_status,
             gated,
             always,
-            provider_keys,
+            provider_gates,
         })
     }
 
@@ -1469,61 +1462,42 @@ pub fn parse_template(s: &str) -> Result<Vec<TemplatePart>, usize> {
     Ok(parts)
 }
 
-/// Keys of some kind that a condition needs (triggers, statuses, facts).
-trait Keys: Default {
-    fn len(&self) -> usize;
-    fn merge(&mut self, other: Self);
+/// How many keys a gate has: a conjunction keeps its narrowest part's.
+fn gate_size(g: &Gate) -> usize {
+    g.triggers.len()
+        + g.statuses.len()
+        + g.stages.len()
+        + g.codes.len()
+        + g.fields.len()
+        + usize::from(g.verdicts)
 }
 
-impl Keys for Gate {
-    fn len(&self) -> usize {
-        self.triggers.len()
-            + self.statuses.len()
-            + self.stages.len()
-            + self.codes.len()
-            + self.fields.len()
-            + usize::from(self.verdicts)
-    }
-    fn merge(&mut self, other: Self) {
-        self.triggers.extend(other.triggers);
-        self.statuses.extend(other.statuses);
-        self.stages.extend(other.stages);
-        self.codes.extend(other.codes);
-        self.fields.extend(other.fields);
-        self.verdicts |= other.verdicts;
-        self.trigger_mask.clear();
-    }
-}
-
-impl Keys for ProviderKeys {
-    fn len(&self) -> usize {
-        self.triggers.len() + self.fields.len()
-    }
-    fn merge(&mut self, other: Self) {
-        self.triggers.extend(other.triggers);
-        self.fields.extend(other.fields);
-    }
+/// Adds `other`'s keys to `into` (a disjunction needs any of them).
+fn merge_gates(into: &mut Gate, other: Gate) {
+    into.triggers.extend(other.triggers);
+    into.statuses.extend(other.statuses);
+    into.stages.extend(other.stages);
+    into.codes.extend(other.codes);
+    into.fields.extend(other.fields);
+    into.verdicts |= other.verdicts;
 }
 
 /// The keys of which at least one must be present for `e` to hold, or
-/// `None` when `e` can hold without any. `leaf` gives the keys of a single
-/// condition; a conjunction needs the keys of its narrowest keyed part, a
-/// disjunction the keys of all its parts (and has none if one part has
-/// none).
-fn needed<K: Keys>(e: &Expr, leaf: &impl Fn(&Expr) -> Option<K>) -> Option<K> {
+/// `None` when `e` can hold without any. A single condition's keys come
+/// from [`gate_leaf`]; a conjunction needs the keys of its narrowest keyed
+/// part, a disjunction the keys of all its parts (and has none if one part
+/// has none).
+fn needed(e: &Expr) -> Option<Gate> {
     match e {
-        Expr::And(v) => v
-            .iter()
-            .filter_map(|x| needed(x, leaf))
-            .min_by_key(Keys::len),
+        Expr::And(v) => v.iter().filter_map(needed).min_by_key(gate_size),
         Expr::Or(v) => {
-            let mut all = K::default();
+            let mut all = Gate::default();
             for x in v {
-                all.merge(needed(x, leaf)?);
+                merge_gates(&mut all, needed(x)?);
             }
             Some(all)
         }
-        other => leaf(other),
+        other => gate_leaf(other),
     }
 }
 
@@ -1569,26 +1543,14 @@ fn gate_leaf(e: &Expr) -> Option<Gate> {
     }
 }
 
-/// What a rule needs: the [`Gate`] of its condition, or `None` when it
-/// can hold with nothing in particular present.
+/// What a rule's or a provider's condition needs: its [`Gate`] (triggers
+/// sorted, with their bitset), or `None` when it can hold with nothing in
+/// particular present.
 pub fn rule_gate(e: &Expr) -> Option<Gate> {
-    needed(e, &gate_leaf)
-}
-
-/// What a provider's condition needs: one of its triggers, or one of the
-/// facts it tests.
-pub fn provider_keys(e: &Expr) -> Option<ProviderKeys> {
-    needed(e, &|e| match e {
-        Expr::Text(ids) if !ids.is_empty() => Some(ProviderKeys {
-            triggers: ids.clone(),
-            ..ProviderKeys::default()
-        }),
-        Expr::Field(f, _) => Some(ProviderKeys {
-            fields: vec![*f],
-            ..ProviderKeys::default()
-        }),
-        _ => None,
-    })
+    let mut g = needed(e)?;
+    g.triggers.sort_unstable();
+    g.triggers.dedup();
+    Some(g.with_mask())
 }
 
 #[cfg(test)]

@@ -89,11 +89,10 @@ impl Patterns {
             let _ = std::thread::Builder::new()
                 .name("bouncedx-dfa".into())
                 .spawn(move || {
-                    let built = AhoCorasick::builder()
-                        .ascii_case_insensitive(true)
-                        .match_kind(aho_corasick::MatchKind::Standard)
-                        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                        .build(&lazy.patterns);
+                    let built = crate::patterns::automaton(
+                        &lazy.patterns,
+                        aho_corasick::AhoCorasickKind::DFA,
+                    );
                     if let Ok(dfa) = built {
                         let _ = lazy.built.set(dfa);
                     }
@@ -367,28 +366,11 @@ pub struct Ruleset {
     pub gated: Vec<(RuleIdx, Gate)>,
     /// Rules that can hold with nothing in particular present.
     pub always: Vec<RuleIdx>,
-    /// For each provider, what can make its `when` hold (`None`: anything,
-    /// so it is always evaluated).
-    pub provider_keys: Vec<Option<ProviderKeys>>,
-}
-
-/// A provider is recognised only if one of its triggers occurs or one of
-/// these facts is present (most providers are `host ends_with [...] or text
-/// has [...]`): the others are skipped without evaluating their condition.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ProviderKeys {
-    pub triggers: Vec<PatternId>,
-    pub fields: Vec<Field>,
-    /// `triggers` as a bitset (bit `id` set), to test against the triggers
-    /// found with a few word operations.
-    pub trigger_mask: Vec<u64>,
-}
-
-impl ProviderKeys {
-    pub fn with_mask(mut self) -> ProviderKeys {
-        self.trigger_mask = mask_of(&self.triggers);
-        self
-    }
+    /// For each provider, what its `when` needs (`None`: nothing in
+    /// particular, so it is always evaluated): most providers are `host
+    /// ends_with [...] or text has [...]`, and the others are skipped
+    /// without evaluating their condition.
+    pub provider_gates: Vec<Option<Gate>>,
 }
 
 /// What a rule needs before it is worth evaluating; at least one of these

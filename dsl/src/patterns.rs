@@ -86,11 +86,7 @@ impl PatternBuilder {
                 None => ungated.push(i as u32),
             }
         }
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(&searched)
+        let automaton = automaton(&searched, AhoCorasickKind::ContiguousNFA)
             .or_else(|_| {
                 AhoCorasick::builder()
                     .ascii_case_insensitive(true)
@@ -151,6 +147,20 @@ fn literals_of(
         }
     }
     (!out.is_empty() && out.len() <= 16).then_some(out)
+}
+
+/// The one-pass automaton over `patterns` (ASCII case-insensitive, every
+/// overlapping match), of the given kind: the same answers whatever the
+/// kind, only build time and search speed differ.
+pub fn automaton(
+    patterns: &[String],
+    kind: AhoCorasickKind,
+) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(kind))
+        .build(patterns)
 }
 
 /// Provisional ids of regexes before remapping.

@@ -220,11 +220,8 @@ pub fn recognise_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<
         .iter()
         .enumerate()
         .position(|(i, p)| {
-            let possible = match rs.provider_keys.get(i) {
-                Some(Some(k)) => {
-                    k.fields.iter().any(|f| !facts.field(*f).is_empty())
-                        || found.intersects(&k.trigger_mask)
-                }
+            let possible = match rs.provider_gates.get(i) {
+                Some(Some(g)) => gate_holds(g, facts, found),
                 _ => true,
             };
             possible && eval(rs, &p.when, &inp, &mut scratch, false)
@@ -276,7 +273,7 @@ pub fn candidates(rs: &Ruleset, facts: &Facts, found: &Found) -> Vec<RuleIdx> {
     out
 }
 
-/// Whether something a gated rule needs is present.
+/// Whether something a gated rule or provider needs is present.
 fn gate_holds(g: &Gate, facts: &Facts, found: &Found) -> bool {
     (g.verdicts && !facts.verdicts.is_empty())
         || facts.stage.is_some_and(|s| g.stages.contains(&s))

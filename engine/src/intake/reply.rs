@@ -181,31 +181,29 @@ pub fn parse_reply(input: &str) -> Facts {
 /// failure code follows: a session transcript (`Out: 250 2.1.5 Ok ... Out:
 /// 451 4.3.0 Error`) is about the reply that failed.
 fn failure_code(t: &str) -> Option<u16> {
-    let (first, at) = scan::find_code(t)?;
-    if first >= 400 {
-        return Some(first);
-    }
-    let mut from = at.end;
-    while let Some((code, r)) = scan::find_code(&t[from..]) {
-        if code >= 400 {
-            return Some(code);
-        }
-        from += r.end;
-    }
-    Some(first)
+    first_failure(t, scan::find_code, |c| *c >= 400)
 }
 
 /// The first enhanced status, unless it is a success (`2.1.5`) and a
 /// failure status follows (see [`failure_code`]).
 fn failure_status(t: &str) -> Option<Status> {
-    let (first, at) = scan::find_status(t)?;
-    if first.class != 2 {
+    first_failure(t, scan::find_status, |s| s.class != 2)
+}
+
+/// What a scanner finds: the value and where.
+type Found<T> = Option<(T, std::ops::Range<usize>)>;
+
+/// The first thing `find` finds in `t`, or the first that `failed` says is
+/// a failure when the first is not.
+fn first_failure<T>(t: &str, find: fn(&str) -> Found<T>, failed: fn(&T) -> bool) -> Option<T> {
+    let (first, at) = find(t)?;
+    if failed(&first) {
         return Some(first);
     }
     let mut from = at.end;
-    while let Some((status, r)) = scan::find_status(&t[from..]) {
-        if status.class != 2 {
-            return Some(status);
+    while let Some((x, r)) = find(&t[from..]) {
+        if failed(&x) {
+            return Some(x);
         }
         from += r.end;
     }

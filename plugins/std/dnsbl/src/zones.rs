@@ -40,6 +40,47 @@ fn last_octet(answer: &str) -> Option<u8> {
     parts.next().and_then(|o| o.parse().ok()).filter(|_| ok)
 }
 
+/// Lists whose every answer means the same: zone suffix, list, meaning,
+/// delisting page.
+const ONE_MEANING: &[(&str, &str, &str, &str)] = &[
+    (
+        "barracudacentral.org",
+        "Barracuda BRBL",
+        "Listed on the Barracuda Reputation Block List (spamtraps, appliance telemetry)",
+        "https://www.barracudacentral.org/rbl/removal-request",
+    ),
+    (
+        "spamcop.net",
+        "SpamCop",
+        "Listed after recent SpamCop user reports or spamtrap hits; expires once reports stop",
+        "https://www.spamcop.net/bl.shtml",
+    ),
+    (
+        "uceprotect.net",
+        "UCEPROTECT",
+        "Seen sending to UCEPROTECT spamtraps (level 1: this IP; 2 and 3: its network or ASN)",
+        "https://www.uceprotect.net/en/rblcheck.php",
+    ),
+    (
+        "mailspike.net",
+        "Mailspike",
+        "Listed on Mailspike (poor reputation or spam seen)",
+        "https://mailspike.org/",
+    ),
+    (
+        "surriel.com",
+        "PSBL",
+        "Listed on the Passive Spam Block List (spamtrap hits)",
+        "https://psbl.org/",
+    ),
+    (
+        "spamrats.com",
+        "SpamRATS",
+        "Listed on SpamRATS (dynamic, no-PTR or spam-sending IP)",
+        "https://www.spamrats.com/removal.php",
+    ),
+];
+
 /// What `answer` means on `zone`.
 pub fn meaning(zone: &str, answer: &str) -> Meaning {
     let spamhaus = zone.ends_with("spamhaus.org") || zone.ends_with("spamhaus.net");
@@ -99,47 +140,8 @@ pub fn meaning(zone: &str, answer: &str) -> Meaning {
             _ => listed("Spamhaus", "listed (unrecognised return code)", SPAMHAUS),
         };
     }
-    if zone.ends_with("barracudacentral.org") {
-        return listed(
-            "Barracuda BRBL",
-            "Listed on the Barracuda Reputation Block List (spamtraps, appliance telemetry)",
-            "https://www.barracudacentral.org/rbl/removal-request",
-        );
-    }
-    if zone.ends_with("spamcop.net") {
-        return listed(
-            "SpamCop",
-            "Listed after recent SpamCop user reports or spamtrap hits; expires once reports stop",
-            "https://www.spamcop.net/bl.shtml",
-        );
-    }
-    if zone.ends_with("uceprotect.net") {
-        return listed(
-            "UCEPROTECT",
-            "Seen sending to UCEPROTECT spamtraps (level 1: this IP; 2 and 3: its network or ASN)",
-            "https://www.uceprotect.net/en/rblcheck.php",
-        );
-    }
-    if zone.ends_with("mailspike.net") {
-        return listed(
-            "Mailspike",
-            "Listed on Mailspike (poor reputation or spam seen)",
-            "https://mailspike.org/",
-        );
-    }
-    if zone.ends_with("surriel.com") {
-        return listed(
-            "PSBL",
-            "Listed on the Passive Spam Block List (spamtrap hits)",
-            "https://psbl.org/",
-        );
-    }
-    if zone.ends_with("spamrats.com") {
-        return listed(
-            "SpamRATS",
-            "Listed on SpamRATS (dynamic, no-PTR or spam-sending IP)",
-            "https://www.spamrats.com/removal.php",
-        );
+    if let Some((_, list, text, delist)) = ONE_MEANING.iter().find(|z| zone.ends_with(z.0)) {
+        return listed(list, text, delist);
     }
     if zone.ends_with("uribl.com") {
         return match last_octet(answer) {
