@@ -23,7 +23,8 @@ fn triggers_slowly(rs: &Ruleset, text: &str) -> Vec<(u32, u32, u32)> {
     let pats = &rs.patterns;
     let base = pats.literals.len() as u32;
     let mut hits = Vec::new();
-    for m in pats.automaton.find_overlapping_iter(text) {
+    let lower = bouncedx_dsl::patterns::search_form(text);
+    for m in pats.automaton.find_overlapping_iter(&lower) {
         let id = m.pattern().as_u32();
         if id < base && matcher::at_word_boundaries(text.as_bytes(), m.start(), m.end()) {
             hits.push((id, m.start() as u32, m.end() as u32));

@@ -314,38 +314,16 @@ impl<'a> Lower<'a, '_> {
                 return None;
             }
         };
-        let mut by_pattern = vec![Vec::new(); patterns.len()];
-        let mut by_status = vec![Vec::new(); 9];
-        let mut gated = Vec::new();
-        let mut always = Vec::new();
+        let mut rule_index = GateIndex::new(rules.len(), patterns.len());
         for (i, r) in rules.iter().enumerate() {
-            if r.disabled {
-                continue;
-            }
-            match rule_gate(&r.when) {
-                Some(g)
-                    if g.stages.is_empty()
-                        && g.codes.is_empty()
-                        && g.fields.is_empty()
-                        && !g.verdicts =>
-                {
-                    for id in g.triggers {
-                        by_pattern[id as usize].push(i as u32);
-                    }
-                    for s in g.statuses {
-                        let slot = s.subject.map_or(8, |x| (x as usize).min(8));
-                        by_status[slot].push((s, i as u32));
-                    }
-                }
-                Some(g) => gated.push((i as u32, g)),
-                None => always.push(i as u32),
+            if !r.disabled {
+                rule_index.add(i as u32, rule_gate(&r.when));
             }
         }
-        for list in &mut by_pattern {
-            list.sort_unstable();
-            list.dedup();
+        let mut provider_index = GateIndex::new(providers.len(), patterns.len());
+        for (i, p) in providers.iter().enumerate() {
+            provider_index.add(i as u32, rule_gate(&p.when));
         }
-        let provider_gates = providers.iter().map(|p| rule_gate(&p.when)).collect();
         Some(Ruleset {
             packs: self
                 .packs
@@ -359,11 +337,8 @@ impl<'a> Lower<'a, '_> {
             providers,
             rules,
             patterns,
-            by_pattern,
-            by_status,
-            gated,
-            always,
-            provider_gates,
+            rule_index,
+            provider_index,
         })
     }
 
@@ -1469,6 +1444,7 @@ fn gate_size(g: &Gate) -> usize {
         + g.stages.len()
         + g.codes.len()
         + g.fields.len()
+        + g.suffixes.len()
         + usize::from(g.verdicts)
 }
 
@@ -1479,6 +1455,7 @@ fn merge_gates(into: &mut Gate, other: Gate) {
     into.stages.extend(other.stages);
     into.codes.extend(other.codes);
     into.fields.extend(other.fields);
+    into.suffixes.extend(other.suffixes);
     into.verdicts |= other.verdicts;
 }
 
@@ -1531,6 +1508,14 @@ fn gate_leaf(e: &Expr) -> Option<Gate> {
             codes: vec![(*lo, *hi)],
             ..g
         }),
+        Expr::Field(f, FieldMatch::EndsWith(xs) | FieldMatch::Is(xs))
+            if !xs.is_empty() && xs.iter().all(|x| x.len() >= SUFFIX_KEY) =>
+        {
+            Some(Gate {
+                suffixes: xs.iter().map(|x| (*f, x.clone())).collect(),
+                ..g
+            })
+        }
         Expr::Field(f, _) => Some(Gate {
             fields: vec![*f],
             ..g
@@ -1544,13 +1529,12 @@ fn gate_leaf(e: &Expr) -> Option<Gate> {
 }
 
 /// What a rule's or a provider's condition needs: its [`Gate`] (triggers
-/// sorted, with their bitset), or `None` when it can hold with nothing in
-/// particular present.
+/// sorted), or `None` when it can hold with nothing in particular present.
 pub fn rule_gate(e: &Expr) -> Option<Gate> {
     let mut g = needed(e)?;
     g.triggers.sort_unstable();
     g.triggers.dedup();
-    Some(g.with_mask())
+    Some(g)
 }
 
 #[cfg(test)]

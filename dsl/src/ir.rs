@@ -8,11 +8,12 @@
 //!   `RegexSet` ([`Patterns`]); one pass over an input's text yields the set
 //!   of triggers present;
 //! - conditions are small [`Expr`] trees over facts and trigger ids;
-//! - [`Ruleset::by_pattern`] maps each trigger to the rules that need it, so
-//!   only rules whose triggers occur, whose status pattern the reply's status
-//!   matches ([`Ruleset::by_status`]), whose cheap [`Gate`] holds
-//!   ([`Ruleset::gated`]: a stage, a reply code, a fact present, a check
-//!   verdict), plus the few in [`Ruleset::always`], are evaluated at all.
+//! - each rule's [`Gate`] (what must be present for its condition to hold:
+//!   one of some triggers, a status, a stage, a reply code, a fact, a check
+//!   verdict) is filed in a [`GateIndex`] under each of those keys, so an
+//!   input opens only the rules filed under what it has, plus the few that
+//!   need nothing in particular; only those are evaluated. Providers are
+//!   recognised the same way.
 
 use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexSet};
@@ -146,6 +147,20 @@ pub enum Field {
 }
 
 impl Field {
+    /// Every field, in declaration order (`Field::ALL[f as usize] == f`).
+    pub const ALL: [Field; 10] = [
+        Field::Host,
+        Field::RemoteIp,
+        Field::ClientIp,
+        Field::Recipient,
+        Field::Domain,
+        Field::Sender,
+        Field::SenderDomain,
+        Field::Mta,
+        Field::Token,
+        Field::Url,
+    ];
+
     pub fn from_name(name: &str) -> Option<Field> {
         Some(match name {
             "host" => Field::Host,
@@ -351,31 +366,18 @@ pub struct Ruleset {
     pub providers: Vec<ProviderIr>,
     pub rules: Vec<RuleIr>,
     pub patterns: Patterns,
-    /// For each trigger, the rules whose condition can only hold when some of
-    /// their triggers occur and this is one of them.
-    pub by_pattern: Vec<Vec<RuleIdx>>,
-    /// Rules that may hold when the reply's enhanced status matches a
-    /// pattern (and that need no trigger otherwise), filed by the pattern's
-    /// subject: entry `s` (0 to 7) holds the patterns for subject `s`, entry
-    /// 8 those for any subject, so a reply's status is compared with its
-    /// own subject's patterns only.
-    pub by_status: Vec<Vec<(StatusPattern, RuleIdx)>>,
-    /// Rules that need something other than a trigger or a status (a
-    /// stage, a code, a fact, a check verdict), with what they need: they
-    /// are evaluated only when their gate holds.
-    pub gated: Vec<(RuleIdx, Gate)>,
-    /// Rules that can hold with nothing in particular present.
-    pub always: Vec<RuleIdx>,
-    /// For each provider, what its `when` needs (`None`: nothing in
-    /// particular, so it is always evaluated): most providers are `host
-    /// ends_with [...] or text has [...]`, and the others are skipped
-    /// without evaluating their condition.
-    pub provider_gates: Vec<Option<Gate>>,
+    /// Which rules are worth evaluating for an input: those one of whose
+    /// needs (a trigger, a status, a stage, ...) it has, and those that
+    /// need nothing in particular.
+    pub rule_index: GateIndex,
+    /// The same for providers: most are `host ends_with [...] or text has
+    /// [...]`, and the others are skipped without evaluating their
+    /// condition.
+    pub provider_index: GateIndex,
 }
 
 /// What a rule needs before it is worth evaluating; at least one of these
-/// must be present. Each test is a comparison or a bit test, far cheaper
-/// than evaluating the rule's condition.
+/// must be present.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Gate {
     pub triggers: Vec<PatternId>,
@@ -385,27 +387,112 @@ pub struct Gate {
     pub codes: Vec<(u16, u16)>,
     /// Facts that must have a value.
     pub fields: Vec<Field>,
+    /// Facts one of whose values must end with one of these (lower-case,
+    /// at least [`SUFFIX_KEY`] bytes long): `host ends_with ".google.com"`.
+    pub suffixes: Vec<(Field, String)>,
     /// Whether some check verdict must be known.
     pub verdicts: bool,
-    /// `triggers` as a bitset, filled by [`Gate::with_mask`].
-    pub trigger_mask: Vec<u64>,
 }
 
-impl Gate {
-    pub fn with_mask(mut self) -> Gate {
-        self.trigger_mask = mask_of(&self.triggers);
-        self
-    }
+/// The suffix-gate key of a lower-case value: its last [`SUFFIX_KEY`]
+/// bytes, or `None` when it is shorter.
+pub fn suffix_key(lower: &str) -> Option<[u8; SUFFIX_KEY]> {
+    let b = lower.as_bytes();
+    b.len()
+        .checked_sub(SUFFIX_KEY)
+        .map(|start| b[start..].try_into().expect("SUFFIX_KEY bytes"))
 }
 
-/// A bitset with bit `id` set for each id.
-pub fn mask_of(ids: &[PatternId]) -> Vec<u64> {
-    let words = ids.iter().max().map_or(0, |m| *m as usize / 64 + 1);
-    let mut mask = vec![0; words];
-    for t in ids {
-        mask[*t as usize / 64] |= 1 << (t % 64);
+/// How many final bytes of a value key the suffix gates: a value can end
+/// with `.google.com` only if its last six bytes are `le.com`.
+pub const SUFFIX_KEY: usize = 6;
+
+/// Gates turned inside out: for each thing a gate can name, the members
+/// (rules, or providers) that need it. An input opens the members filed
+/// under the triggers it contains, its status, its stage, its code, its
+/// facts with a value, and the members with no gate; the work is in
+/// proportion to what the input has, not to the number of rules.
+#[derive(Debug, Clone, Default)]
+pub struct GateIndex {
+    /// How many members there are (rules or providers, disabled included).
+    pub members: usize,
+    /// Members that need nothing in particular.
+    pub always: Vec<u32>,
+    /// For each trigger id, the members it opens.
+    pub by_trigger: Vec<Vec<u32>>,
+    /// Status patterns filed by subject: entry `s` (0 to 7) holds the
+    /// patterns for subject `s`, entry 8 those for any subject, so a
+    /// reply's status is compared with its own subject's patterns only.
+    pub by_status: Vec<Vec<(StatusPattern, u32)>>,
+    /// For each [`Stage`] (as an index), the members it opens.
+    pub by_stage: Vec<Vec<u32>>,
+    /// Reply code ranges (inclusive) and the member each opens.
+    pub by_code: Vec<(u16, u16, u32)>,
+    /// For each [`Field`] (as an index), the members a value opens.
+    pub by_field: Vec<Vec<u32>>,
+    /// The members a value opens by its last [`SUFFIX_KEY`] bytes
+    /// (lower-cased), for the fields in `suffix_fields`.
+    pub by_suffix: std::collections::HashMap<(Field, [u8; SUFFIX_KEY]), Vec<u32>>,
+    /// The fields `by_suffix` has keys for.
+    pub suffix_fields: Vec<Field>,
+    /// Members opened by any check verdict.
+    pub on_verdicts: Vec<u32>,
+}
+
+impl GateIndex {
+    pub fn new(members: usize, triggers: usize) -> GateIndex {
+        GateIndex {
+            members,
+            by_trigger: vec![Vec::new(); triggers],
+            by_status: vec![Vec::new(); 9],
+            by_stage: vec![Vec::new(); 6],
+            by_field: vec![Vec::new(); Field::ALL.len()],
+            ..GateIndex::default()
+        }
     }
-    mask
+
+    /// Files `member` under every key of its gate (`None`: always open).
+    pub fn add(&mut self, member: u32, gate: Option<Gate>) {
+        let Some(g) = gate else {
+            self.always.push(member);
+            return;
+        };
+        for t in g.triggers {
+            let list = &mut self.by_trigger[t as usize];
+            if list.last() != Some(&member) {
+                list.push(member);
+            }
+        }
+        for s in g.statuses {
+            let slot = s.subject.map_or(8, |x| (x as usize).min(8));
+            self.by_status[slot].push((s, member));
+        }
+        for s in g.stages {
+            self.by_stage[s as usize].push(member);
+        }
+        for (lo, hi) in g.codes {
+            self.by_code.push((lo, hi, member));
+        }
+        for f in g.fields {
+            self.by_field[f as usize].push(member);
+        }
+        for (f, suffix) in g.suffixes {
+            if let Some(key) = suffix_key(&suffix) {
+                let list = self.by_suffix.entry((f, key)).or_default();
+                if list.last() != Some(&member) {
+                    list.push(member);
+                }
+                if !self.suffix_fields.contains(&f) {
+                    self.suffix_fields.push(f);
+                }
+            } else {
+                self.by_field[f as usize].push(member);
+            }
+        }
+        if g.verdicts {
+            self.on_verdicts.push(member);
+        }
+    }
 }
 
 /// An enhanced status with wildcards (`*.7.26`, `5.1.*`).

@@ -87,11 +87,7 @@ impl PatternBuilder {
             }
         }
         let automaton = automaton(&searched, AhoCorasickKind::ContiguousNFA)
-            .or_else(|_| {
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .build(&searched)
-            })
+            .or_else(|_| AhoCorasick::builder().build(&searched))
             .map_err(|e| e.to_string())?;
         let regex_set = RegexSet::new(&sources).map_err(|e| e.to_string())?;
         Ok(Patterns {
@@ -149,18 +145,28 @@ fn literals_of(
     (!out.is_empty() && out.len() <= 16).then_some(out)
 }
 
-/// The one-pass automaton over `patterns` (ASCII case-insensitive, every
-/// overlapping match), of the given kind: the same answers whatever the
-/// kind, only build time and search speed differ.
+/// The one-pass automaton over `patterns` (every overlapping match), of
+/// the given kind: the same answers whatever the kind, only build time and
+/// search speed differ.
+///
+/// The patterns are lower-case and the automaton is case-sensitive: it
+/// searches the text with ASCII letters lower-cased ([`search_form`]). That
+/// is ASCII case-insensitive matching, with half the letters in the
+/// automaton's alphabet, so its table is smaller and stays in cache.
 pub fn automaton(
     patterns: &[String],
     kind: AhoCorasickKind,
 ) -> Result<AhoCorasick, aho_corasick::BuildError> {
     AhoCorasick::builder()
-        .ascii_case_insensitive(true)
         .match_kind(MatchKind::Standard)
         .kind(Some(kind))
         .build(patterns)
+}
+
+/// The text as the automaton searches it: ASCII letters lower-cased, every
+/// byte at the same offset as in `text`.
+pub fn search_form(text: &str) -> String {
+    text.to_ascii_lowercase()
 }
 
 /// Provisional ids of regexes before remapping.

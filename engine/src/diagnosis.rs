@@ -110,6 +110,28 @@ impl Diagnosis {
     /// and retry advice, stage, hosts, tokens, text. The cause fields are
     /// left empty for the caller to fill.
     pub fn from_facts(facts: &Facts) -> Diagnosis {
+        let mut d = Diagnosis::shell(facts);
+        d.recipient = facts.recipient.clone();
+        d.remote_host = facts.host.clone();
+        d.client_ip = facts.client_ip.clone();
+        d.tokens = facts.tokens.clone();
+        d.text = facts.text.clone();
+        d
+    }
+
+    /// Takes the input's own text and facts (recipient, remote host, client
+    /// IP, tokens) from `facts` without copying them.
+    pub fn adopt(&mut self, facts: Facts) {
+        self.recipient = facts.recipient;
+        self.remote_host = facts.host;
+        self.client_ip = facts.client_ip;
+        self.tokens = facts.tokens;
+        self.text = facts.text;
+    }
+
+    /// A diagnosis with the facts that are plain values filled in, and none
+    /// of the input's own strings.
+    fn shell(facts: &Facts) -> Diagnosis {
         let permanent = facts.permanent();
         let retry = match permanent {
             Some(true) => Retry::NoFixFirst,
@@ -121,7 +143,7 @@ impl Diagnosis {
             line: None,
             message: None,
             esp_verdict: None,
-            recipient: facts.recipient.clone(),
+            recipient: None,
             code: facts.code,
             status: facts.status,
             status_meaning: facts.status.map(status::status_meaning),
@@ -129,8 +151,8 @@ impl Diagnosis {
             retry,
             provider: None,
             stage: facts.stage.map(|s| s.name()),
-            remote_host: facts.host.clone(),
-            client_ip: facts.client_ip.clone(),
+            remote_host: None,
+            client_ip: None,
             reason: "".into(),
             category: "".into(),
             category_title: "".into(),
@@ -144,8 +166,8 @@ impl Diagnosis {
             escalate: Vec::new(),
             refs: Vec::new(),
             alternatives: Vec::new(),
-            tokens: facts.tokens.clone(),
-            text: facts.text.clone(),
+            tokens: Vec::new(),
+            text: String::new(),
             error: None,
         }
     }
@@ -155,6 +177,14 @@ impl Diagnosis {
 pub fn diagnose(rs: &Ruleset, facts: &Facts) -> Diagnosis {
     let (provider, fired) = matcher::run(rs, facts);
     build(rs, facts, provider, &fired)
+}
+
+/// [`diagnose`], keeping the input's text and facts instead of copying them.
+pub fn diagnose_owned(rs: &Ruleset, facts: Facts) -> Diagnosis {
+    let (provider, fired) = matcher::run(rs, &facts);
+    let mut d = assemble(rs, &facts, provider, &fired);
+    d.adopt(facts);
+    d
 }
 
 fn evidence(text: &str, spans: &[(u32, u32)]) -> Vec<Evidence> {
@@ -170,6 +200,7 @@ fn evidence(text: &str, spans: &[(u32, u32)]) -> Vec<Evidence> {
 }
 
 fn push_unique(into: &mut Vec<Arc<str>>, from: &[Arc<str>]) {
+    into.reserve(from.len());
     for s in from {
         // the same shared string is the common case: compare pointers first
         if !into.iter().any(|x| Arc::ptr_eq(x, s) || x == s) {
@@ -180,8 +211,22 @@ fn push_unique(into: &mut Vec<Arc<str>>, from: &[Arc<str>]) {
 
 /// Assembles the diagnosis from the ranked rules that fired.
 pub fn build(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired]) -> Diagnosis {
+    let mut d = assemble(rs, facts, provider, fired);
+    d.adopt(Facts {
+        recipient: facts.recipient.clone(),
+        host: facts.host.clone(),
+        client_ip: facts.client_ip.clone(),
+        tokens: facts.tokens.clone(),
+        text: facts.text.clone(),
+        ..Facts::default()
+    });
+    d
+}
+
+/// [`build`] without the input's own strings.
+fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired]) -> Diagnosis {
     let prov = provider.map(|p| &rs.providers[p as usize]);
-    let mut d = Diagnosis::from_facts(facts);
+    let mut d = Diagnosis::shell(facts);
     d.provider = prov.map(|p| p.name.clone());
     match fired.first() {
         Some(top) => {

@@ -76,10 +76,15 @@ impl Engine {
     /// Diagnoses one SMTP reply, in any of the wrappings intake knows.
     pub fn diagnose_reply(&self, reply: &str) -> Diagnosis {
         let facts = intake::reply::parse_reply(reply);
-        let mut d = self.diagnose_facts(&facts);
-        if facts.text.is_empty() {
+        let empty = facts.text.is_empty();
+        let mut d = match &self.checks {
+            // the common case keeps the facts' strings instead of copying them
+            None => diagnosis::diagnose_owned(&self.ruleset, facts),
+            Some(_) => self.diagnose_facts(&facts),
+        };
+        if empty {
             d.error = Some("empty input: there is no reply to diagnose".into());
-        } else if facts.code.is_none() && facts.status.is_none() && d.rule.is_none() {
+        } else if d.code.is_none() && d.status.is_none() && d.rule.is_none() {
             d.error = Some(
                 "no SMTP reply code or enhanced status found, and no rule recognised the text"
                     .into(),

@@ -7,7 +7,9 @@
 //! is recognised first, since rule conditions may test it.
 
 use crate::facts::Facts;
-use bouncedx_dsl::ir::{Expr, FieldMatch, Gate, ProviderIdx, RuleIdx, Ruleset};
+use bouncedx_dsl::ir::{
+    suffix_key, Expr, Field, FieldMatch, GateIndex, ProviderIdx, RuleIdx, Ruleset,
+};
 
 /// The triggers found in a text: `(id, start, end)`, the first occurrence of
 /// each, sorted by id.
@@ -74,7 +76,8 @@ pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
     let base = pats.literals.len() as u32;
     // Regexes whose gate literal occurs: few, usually none.
     let mut opened: Vec<u32> = Vec::new();
-    for m in pats.searcher().find_overlapping_iter(text) {
+    let lower = bouncedx_dsl::patterns::search_form(text);
+    for m in pats.searcher().find_overlapping_iter(&lower) {
         let id = m.pattern().as_u32();
         if id >= base {
             opened.push(pats.gates[(id - base) as usize]);
@@ -164,19 +167,23 @@ pub fn eval(
         Expr::Stage(s) => inp.facts.stage == Some(*s),
         Expr::Provider(p) => inp.provider == Some(*p),
         Expr::Text(ids) if !inp.found.any_of(ids) => false,
+        Expr::Text(_) if !positive => true,
         Expr::Text(ids) => {
-            let mut any = false;
-            for id in ids {
-                if let Some(span) = inp.found.get(*id) {
-                    any = true;
-                    if positive {
-                        evidence.push(span);
-                    } else {
-                        break;
-                    }
+            // The evidence: every listed trigger that occurs. A text has a
+            // few triggers and a list may have hundreds, so walk the hits
+            // (sorted by id, like the list: the evidence keeps list order).
+            let contiguous = ids.len() == (ids[ids.len() - 1] - ids[0]) as usize + 1;
+            for &(id, start, end) in &inp.found.hits {
+                let listed = if contiguous {
+                    (ids[0]..=ids[ids.len() - 1]).contains(&id)
+                } else {
+                    ids.binary_search(&id).is_ok()
+                };
+                if listed {
+                    evidence.push((start, end));
                 }
             }
-            any
+            true
         }
         Expr::Field(f, m) => field_matches(inp.facts.field(*f), m),
         Expr::Rule(r) => eval(rs, &rs.rules[*r as usize].when, inp, evidence, positive),
@@ -186,15 +193,20 @@ pub fn eval(
     }
 }
 
+/// A value as field patterns compare it: lower-cased (most values already
+/// are, and are borrowed).
+fn lower_case(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.bytes().any(|b| b.is_ascii_uppercase()) || !v.is_ascii() {
+        std::borrow::Cow::Owned(v.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(v)
+    }
+}
+
 pub fn field_matches(values: &[String], m: &FieldMatch) -> bool {
     values.iter().any(|v| {
-        // patterns are stored lower-case; most values already are
-        let v: std::borrow::Cow<str> = if v.bytes().any(|b| b.is_ascii_uppercase()) || !v.is_ascii()
-        {
-            std::borrow::Cow::Owned(v.to_lowercase())
-        } else {
-            std::borrow::Cow::Borrowed(v)
-        };
+        // patterns are stored lower-case
+        let v = lower_case(v);
         let v = v.as_ref();
         match m {
             FieldMatch::Exists => true,
@@ -216,17 +228,17 @@ pub fn recognise_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<
         verdicts: &[],
     };
     let mut scratch = Vec::new();
-    rs.providers
-        .iter()
-        .enumerate()
-        .position(|(i, p)| {
-            let possible = match rs.provider_gates.get(i) {
-                Some(Some(g)) => gate_holds(g, facts, found),
-                _ => true,
-            };
-            possible && eval(rs, &p.when, &inp, &mut scratch, false)
+    open_gates(&rs.provider_index, facts, found)
+        .into_iter()
+        .find(|&p| {
+            eval(
+                rs,
+                &rs.providers[p as usize].when,
+                &inp,
+                &mut scratch,
+                false,
+            )
         })
-        .map(|i| i as ProviderIdx)
 }
 
 /// A rule that fired, with the spans of its evidence.
@@ -236,57 +248,70 @@ pub struct Fired {
     pub evidence: Vec<(u32, u32)>,
 }
 
-/// The rules that may fire: those needing nothing in particular, those one
-/// of whose triggers was found, those keyed by a status the reply has, and
-/// the gated ones whose gate holds. In rule order, without duplicates (a
-/// bitset over the rules, read back in order).
+/// The rules that may fire: those needing nothing in particular and those
+/// one of whose needs the input has (a trigger found, its status, its
+/// stage, ...). In rule order, without duplicates.
 pub fn candidates(rs: &Ruleset, facts: &Facts, found: &Found) -> Vec<RuleIdx> {
-    let mut set = vec![0u64; rs.rules.len().div_ceil(64)];
-    let mut add = |r: RuleIdx| set[r as usize / 64] |= 1 << (r % 64);
-    rs.always.iter().for_each(|r| add(*r));
+    open_gates(&rs.rule_index, facts, found)
+}
+
+/// The members of `ix` whose gate the input opens, in order, each once (a
+/// bitset over the members, read back in order).
+fn open_gates(ix: &GateIndex, facts: &Facts, found: &Found) -> Vec<u32> {
+    let mut set = vec![0u64; ix.members.div_ceil(64)];
+    let mut add = |m: &u32| set[*m as usize / 64] |= 1 << (m % 64);
+    ix.always.iter().for_each(&mut add);
     for (id, _, _) in &found.hits {
-        rs.by_pattern[*id as usize].iter().for_each(|r| add(*r));
+        ix.by_trigger[*id as usize].iter().for_each(&mut add);
     }
     if let Some(s) = facts.status {
-        let own = rs
+        let own = ix
             .by_status
             .get(s.subject as usize)
             .filter(|_| s.subject < 8);
-        for (p, r) in own.into_iter().chain(rs.by_status.get(8)).flatten() {
+        for (p, m) in own.into_iter().chain(ix.by_status.get(8)).flatten() {
             if p.matches(s.class, s.subject, s.detail) {
-                add(*r);
+                add(m);
             }
         }
     }
-    for (r, g) in &rs.gated {
-        if gate_holds(g, facts, found) {
-            add(*r);
+    if let Some(stage) = facts.stage {
+        ix.by_stage[stage as usize].iter().for_each(&mut add);
+    }
+    if let Some(c) = facts.code {
+        for (lo, hi, m) in &ix.by_code {
+            if (*lo..=*hi).contains(&c) {
+                add(m);
+            }
         }
+    }
+    for (f, members) in ix.by_field.iter().enumerate() {
+        if !members.is_empty() && !facts.field(Field::ALL[f]).is_empty() {
+            members.iter().for_each(&mut add);
+        }
+    }
+    for &f in &ix.suffix_fields {
+        for v in facts.field(f) {
+            let key = match lower_case(v) {
+                std::borrow::Cow::Borrowed(v) => suffix_key(v),
+                std::borrow::Cow::Owned(v) => suffix_key(&v),
+            };
+            if let Some(members) = key.and_then(|k| ix.by_suffix.get(&(f, k))) {
+                members.iter().for_each(&mut add);
+            }
+        }
+    }
+    if !facts.verdicts.is_empty() {
+        ix.on_verdicts.iter().for_each(&mut add);
     }
     let mut out = Vec::with_capacity(16);
     for (w, mut bits) in set.into_iter().enumerate() {
         while bits != 0 {
-            out.push((w * 64) as RuleIdx + bits.trailing_zeros());
+            out.push((w * 64) as u32 + bits.trailing_zeros());
             bits &= bits - 1;
         }
     }
     out
-}
-
-/// Whether something a gated rule or provider needs is present.
-fn gate_holds(g: &Gate, facts: &Facts, found: &Found) -> bool {
-    (g.verdicts && !facts.verdicts.is_empty())
-        || facts.stage.is_some_and(|s| g.stages.contains(&s))
-        || facts
-            .code
-            .is_some_and(|c| g.codes.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)))
-        || g.fields.iter().any(|f| !facts.field(*f).is_empty())
-        || found.intersects(&g.trigger_mask)
-        || facts.status.is_some_and(|s| {
-            g.statuses
-                .iter()
-                .any(|p| p.matches(s.class, s.subject, s.detail))
-        })
 }
 
 /// Every rule that fires, ranked: confidence, then provider-specific over

@@ -220,19 +220,22 @@ const WRAPPERS: [&str; 3] = [
 /// Which of [`WRAPPERS`] occur in `text` (without regard to ASCII case).
 /// The steps only ever narrow the text, so a wrapper absent here is absent
 /// at every step.
+///
+/// Each wrapper has a byte that is rare in replies (`:` ends ` said:`, `(`
+/// starts `(in reply to `, `s`/`S` starts Exim's phrase); `memchr` finds
+/// those and only there is the wrapper compared.
 fn wrappers_present(text: &str) -> [bool; 3] {
-    static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
-        std::sync::LazyLock::new(|| {
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(WRAPPERS)
-                .expect("three plain literals")
-        });
-    let mut present = [false; 3];
-    for m in FINDER.find_overlapping_iter(text) {
-        present[m.pattern().as_usize()] = true;
-    }
-    present
+    let b = text.as_bytes();
+    let is_at = |at: usize, w: &str| {
+        b.get(at..at + w.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(w.as_bytes()))
+    };
+    let said = WRAPPERS[0].len() - 1;
+    [
+        memchr::memchr_iter(b':', b).any(|i| i >= said && is_at(i - said, WRAPPERS[0])),
+        memchr::memchr2_iter(b's', b'S', b).any(|i| is_at(i, WRAPPERS[1])),
+        memchr::memchr_iter(b'(', b).any(|i| is_at(i, WRAPPERS[2])),
+    ]
 }
 
 /// Whether the words around an address say it is the envelope sender.
