@@ -18,7 +18,7 @@ use std::path::Path;
 /// The bar of issue 4.
 const BAR: f64 = 0.96;
 /// What has been reached so far (2026-11-27: 89.6%); raise it as rules improve.
-const FLOOR: f64 = 0.895;
+const FLOOR: f64 = 0.9;
 
 #[test]
 fn reasons_agree_with_sisimai_expectations() {
