@@ -73,15 +73,20 @@ impl Engine {
         d
     }
 
+    /// [`Self::diagnose_facts`], keeping the facts' strings (the text,
+    /// tokens, addresses) in the diagnosis instead of copying them.
+    pub fn diagnose_owned(&self, facts: Facts) -> Diagnosis {
+        match &self.checks {
+            None => diagnosis::diagnose_owned(&self.ruleset, facts),
+            Some(_) => self.diagnose_facts(&facts),
+        }
+    }
+
     /// Diagnoses one SMTP reply, in any of the wrappings intake knows.
     pub fn diagnose_reply(&self, reply: &str) -> Diagnosis {
         let facts = intake::reply::parse_reply(reply);
         let empty = facts.text.is_empty();
-        let mut d = match &self.checks {
-            // the common case keeps the facts' strings instead of copying them
-            None => diagnosis::diagnose_owned(&self.ruleset, facts),
-            Some(_) => self.diagnose_facts(&facts),
-        };
+        let mut d = self.diagnose_owned(facts);
         if empty {
             d.error = Some("empty input: there is no reply to diagnose".into());
         } else if d.code.is_none() && d.status.is_none() && d.rule.is_none() {
@@ -237,7 +242,7 @@ impl Engine {
         if facts.host.is_none() {
             facts.host = r.remote_mta.as_ref().map(|h| h.to_ascii_lowercase());
         }
-        self.diagnose_facts(&facts)
+        self.diagnose_owned(facts)
     }
 }
 

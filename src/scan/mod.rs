@@ -44,7 +44,7 @@ pub fn process(engine: &Engine, job: Job) -> Outcome {
         Job::Error { source, error } => out.items.push(Item::Error(source, error)),
         Job::File { source, path, form } => {
             let mut jobs = Vec::new();
-            let read = sources::read_file_now(&source, &path, form, &mut |j| {
+            let read = sources::read_small_file(&source, &path, form, &mut |j| {
                 jobs.push(j);
                 Ok(())
             });

@@ -144,6 +144,41 @@ fn read_file(
     read_file_now(source, path, form, sink)
 }
 
+/// Reads a small file ([`SMALL_FILE_BYTES`] at most) whole, in one
+/// allocation of its size, and cuts it into jobs. An e-mail (the usual case
+/// in a folder of bounces) becomes its job without another copy.
+pub fn read_small_file(
+    source: &str,
+    path: &Path,
+    form: Form,
+    sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return sink(Job::Error {
+                source: source.to_string(),
+                error: format!("cannot open: {e}"),
+            })
+        }
+    };
+    if !bytes.is_empty() && !is_binary(&bytes) && !bytes.starts_with(b"From ") {
+        let form = if form == Form::Auto {
+            detect(&bytes)
+        } else {
+            form
+        };
+        if form == Form::Email {
+            return sink(Job::Email {
+                source: source.to_string(),
+                message: None,
+                bytes,
+            });
+        }
+    }
+    read_bytes(source, &bytes, form, sink)
+}
+
 /// Reads a file into jobs at once (in the calling thread).
 pub fn read_file_now(
     source: &str,
