@@ -238,6 +238,7 @@ fn read_one_inner(
         return Err(EmailError::Binary);
     }
     let (report_bytes, returned_headers) = split_returned_message(bytes);
+    let report_bytes = fold_stray_parameters(report_bytes);
     let msg = parser()
         .parse(report_bytes.as_ref())
         .ok_or(EmailError::NotAnEmail)?;
@@ -478,6 +479,37 @@ fn read_one_inner(
         }
     }
     Ok((email, returned_auth))
+}
+
+/// Joins a `boundary=` parameter written on a line of its own to the
+/// `Content-Type: multipart/...;` line above it. Some mailers (JavaMail in
+/// Apache James's bounces) forget the indentation that makes the second
+/// line a continuation, and a MIME parser then sees a multipart with no
+/// boundary and loses every part in it. A stray line that starts with
+/// `boundary=` right after a header line ending in `;` can mean nothing
+/// else, so it gets the missing tab.
+fn fold_stray_parameters(bytes: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
+    use memchr::memmem;
+    static FINDER: std::sync::LazyLock<memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memmem::Finder::new(b"\nboundary="));
+    let stray = |at: usize, b: &[u8]| {
+        let before = b[..at].strip_suffix(b"\r").unwrap_or(&b[..at]);
+        before.ends_with(b";")
+    };
+    let b: &[u8] = bytes.as_ref();
+    let hits: Vec<usize> = FINDER.find_iter(b).filter(|&at| stray(at, b)).collect();
+    if hits.is_empty() {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(b.len() + hits.len());
+    let mut from = 0;
+    for at in hits {
+        out.extend_from_slice(&b[from..=at]);
+        out.push(b'\t');
+        from = at + 1;
+    }
+    out.extend_from_slice(&b[from..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Splits off the returned message of a multipart report: the part that
@@ -744,20 +776,7 @@ fn recipient_blocks(report: &str, excluded: &[String]) -> Vec<(String, String)> 
         if !line.contains('@') {
             continue;
         }
-        let lower = line.to_ascii_lowercase();
-        let trimmed = lower.trim_start();
-        // Lines that name other parties, not recipients.
-        if trimmed.starts_with("from:")
-            || trimmed.starts_with("reply-to:")
-            || trimmed.starts_with("return-path:")
-            || trimmed.starts_with("message-id:")
-            || trimmed.starts_with("reporting-mta:")
-            || trimmed.starts_with("sender:")
-            || trimmed.contains("mail from:")
-            || trimmed.contains("envelope-from")
-            || trimmed.contains("generated from")
-            || trimmed.contains("expanded from")
-        {
+        if names_other_party(&line.to_ascii_lowercase()) {
             continue;
         }
         for (addr, _) in scan::emails(line) {
@@ -794,6 +813,22 @@ fn recipient_blocks(report: &str, excluded: &[String]) -> Vec<(String, String)> 
     out
 }
 
+/// Whether a (lower-case) line names a party other than a recipient: the
+/// sender, a reply address, the reporting MTA, a message id.
+fn names_other_party(lower: &str) -> bool {
+    let trimmed = lower.trim_start();
+    trimmed.starts_with("from:")
+        || trimmed.starts_with("reply-to:")
+        || trimmed.starts_with("return-path:")
+        || trimmed.starts_with("message-id:")
+        || trimmed.starts_with("reporting-mta:")
+        || trimmed.starts_with("sender:")
+        || trimmed.contains("mail from:")
+        || trimmed.contains("envelope-from")
+        || trimmed.contains("generated from")
+        || trimmed.contains("expanded from")
+}
+
 /// The lines before the first recipient, when they say something about the
 /// failure (some bounces state the reason once, above the address list).
 fn preamble(report: &str, blocks: &[(String, String)]) -> String {
@@ -802,8 +837,14 @@ fn preamble(report: &str, blocks: &[(String, String)]) -> String {
     };
     let mut out = String::new();
     for line in report.lines() {
-        if line.to_ascii_lowercase().contains(first.as_str()) {
+        let lower = line.to_ascii_lowercase();
+        if lower.contains(first.as_str()) {
             break;
+        }
+        // `MAIL FROM: a@b` in a list of message details says who sent, not
+        // why it failed; kept, it would read as a refused sender.
+        if lower.contains('@') && names_other_party(&lower) {
+            continue;
         }
         out.push_str(line);
         out.push('\n');
