@@ -82,14 +82,8 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             .build_global()
             .map_err(|e| format!("cannot start {n} worker threads: {e}"))?;
     }
-    let progress = (!a.no_progress && std::io::stderr().is_terminal()).then(|| {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
-                .expect("static template"),
-        );
-        pb
-    });
+    let progress = (!a.no_progress && std::io::stderr().is_terminal())
+        .then(|| scan::progress::Progress::start(&a.paths));
     let human = a.format == "human";
     let color = crate::output::color_stdout();
     let stdout = std::io::stdout();
@@ -152,13 +146,6 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
                     }
                 }
             }
-            if let Some(pb) = &progress {
-                pb.set_message(format!(
-                    "{} results, {} e-mails/documents, {} log lines, {} unreadable",
-                    summary.results, summary.documents, summary.lines, summary.errors
-                ));
-                pb.tick();
-            }
             Ok(())
         };
 
@@ -174,14 +161,18 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
          -> std::io::Result<()> {
             if !batch.is_empty() {
                 let jobs = std::mem::take(batch);
-                in_flight.push_back(scope.spawn(move || process(jobs)));
+                let bytes = jobs.iter().map(Job::input_bytes).sum::<u64>();
+                in_flight.push_back((scope.spawn(move || process(jobs)), bytes));
             }
             while in_flight.len() > keep {
-                let oldest = in_flight.pop_front().expect("non-empty");
+                let (oldest, bytes) = in_flight.pop_front().expect("non-empty");
                 let done = oldest
                     .join()
                     .unwrap_or_else(|p| std::panic::resume_unwind(p));
                 write(done, summary, out)?;
+                if let Some(p) = &progress {
+                    p.advance(bytes, summary);
+                }
             }
             Ok(())
         };
@@ -196,8 +187,8 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         })?;
         launch(&mut batch, &mut summary, &mut out, 0)
     });
-    if let Some(pb) = &progress {
-        pb.finish_and_clear();
+    if let Some(p) = &progress {
+        p.finish();
     }
     match finished {
         Ok(()) => {}

@@ -7,8 +7,10 @@
 //!    size (an e-mail, 4,096 log lines, a JSON document);
 //! 2. [`process`] turns one job into diagnoses (jobs of a batch run on all
 //!    cores with rayon, and come back in input order);
-//! 3. [`summary`] folds the diagnoses into counts for `--summary`.
+//! 3. [`summary`] folds the diagnoses into counts for `--summary`;
+//!    [`progress`] shows how far the scan is on a terminal.
 
+pub mod progress;
 pub mod sources;
 pub mod summary;
 
@@ -42,7 +44,9 @@ pub fn process(engine: &Engine, job: Job) -> Outcome {
     let mut out = Outcome::default();
     match job {
         Job::Error { source, error } => out.items.push(Item::Error(source, error)),
-        Job::File { source, path, form } => {
+        Job::File {
+            source, path, form, ..
+        } => {
             let mut jobs = Vec::new();
             let read = sources::read_small_file(&source, &path, form, &mut |j| {
                 jobs.push(j);

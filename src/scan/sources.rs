@@ -69,6 +69,8 @@ pub enum Job {
         source: String,
         path: PathBuf,
         form: Form,
+        /// Its size when the walk found it, for the progress bar.
+        size: u64,
     },
     /// An input that could not be read.
     Error { source: String, error: String },
@@ -84,6 +86,32 @@ impl Job {
             Job::File { .. } | Job::Error { .. } => SMALL_FILE_BYTES as usize / 64,
         }
     }
+
+    /// Bytes of input this job stands for, for the progress bar.
+    pub fn input_bytes(&self) -> u64 {
+        match self {
+            Job::File { size, .. } => *size,
+            Job::Error { .. } => 0,
+            other => other.weight() as u64,
+        }
+    }
+}
+
+/// The bytes of every file `inputs` name (folders walked), or `None` when
+/// one is standard input, whose length is unknown.
+pub fn total_bytes(inputs: &[String]) -> Option<u64> {
+    let mut total = 0;
+    for input in inputs {
+        if input == "-" {
+            return None;
+        }
+        for entry in walkdir::WalkDir::new(input).into_iter().flatten() {
+            if entry.file_type().is_file() {
+                total += entry.metadata().map_or(0, |m| m.len());
+            }
+        }
+    }
+    Some(total)
 }
 
 /// Walks `inputs` and hands every job to `sink` in order. `sink` errors
@@ -134,12 +162,16 @@ fn read_file(
     form: Form,
     sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    if std::fs::metadata(path).is_ok_and(|m| m.len() <= SMALL_FILE_BYTES) {
-        return sink(Job::File {
-            source: source.to_string(),
-            path: path.to_path_buf(),
-            form,
-        });
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() <= SMALL_FILE_BYTES => {
+            return sink(Job::File {
+                source: source.to_string(),
+                path: path.to_path_buf(),
+                form,
+                size: m.len(),
+            })
+        }
+        _ => {}
     }
     read_file_now(source, path, form, sink)
 }
@@ -493,6 +525,20 @@ fn read_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn total_bytes_sums_the_files_of_folders_and_knows_nothing_of_stdin() {
+        let dir = std::env::temp_dir().join(format!("bouncedx-total-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("a.eml"), [b'x'; 100]).unwrap();
+        std::fs::write(dir.join("sub/b.log"), [b'y'; 23]).unwrap();
+        let one = dir.join("a.eml").display().to_string();
+        let all = dir.display().to_string();
+        assert_eq!(total_bytes(std::slice::from_ref(&all)), Some(123));
+        assert_eq!(total_bytes(&[all.clone(), one]), Some(223));
+        assert_eq!(total_bytes(&[all, "-".into()]), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn forms_are_detected_from_content() {
