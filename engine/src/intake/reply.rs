@@ -314,50 +314,62 @@ fn reply_prefix(line: &str) -> Option<(&str, &str)> {
 /// transcript `>>> DATA` / `<<< 550 ...`, `SMTP command DATA`.
 /// The last such mention wins (transcripts end with the failing command).
 pub fn stage_in(text: &str) -> Option<Stage> {
-    let lower = fold_space(text).to_ascii_lowercase();
+    static MARKERS: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::new(STAGE_MARKERS).expect("five plain literals")
+        });
+    let mut lower = fold_space(text);
+    lower.make_ascii_lowercase();
     let mut best: Option<(usize, Stage)> = None;
-    let mut note = |pos: usize, stage: Option<Stage>| {
-        if let Some(st) = stage {
-            if best.is_none_or(|(p, _)| pos >= p) {
-                best = Some((pos, st));
-            }
-        }
-    };
-    for marker in [
-        "in reply to ",
-        "after ",
-        ">>> ",
-        "smtp command ",
-        "command: ",
-    ] {
-        for (pos, _) in lower.match_indices(marker) {
-            let rest = &lower[pos + marker.len()..];
-            let word: String = rest.chars().take(24).collect();
-            let stage = if marker == "after " {
-                // `after RCPT TO`, `after end of data`, `after MAIL FROM`, `after DATA`
-                let w = word.trim_start();
-                if w.starts_with("rcpt")
-                    || w.starts_with("end of data")
-                    || w.starts_with("data")
-                    || w.starts_with("mail from")
-                    || w.starts_with("helo")
-                    || w.starts_with("ehlo")
-                {
-                    stage_from(w)
-                } else {
-                    None
-                }
+    for m in MARKERS.find_overlapping_iter(&lower) {
+        let marker = STAGE_MARKERS[m.pattern().as_usize()];
+        let rest = &lower[m.end()..];
+        let word = match rest.char_indices().nth(24) {
+            Some((end, _)) => &rest[..end],
+            None => rest,
+        };
+        let stage = if marker == "after " {
+            // `after RCPT TO`, `after end of data`, `after MAIL FROM`, `after DATA`
+            let w = word.trim_start();
+            if w.starts_with("rcpt")
+                || w.starts_with("end of data")
+                || w.starts_with("data")
+                || w.starts_with("mail from")
+                || w.starts_with("helo")
+                || w.starts_with("ehlo")
+            {
+                stage_from_lower(w)
             } else {
-                stage_from(&word)
-            };
-            note(pos, stage);
+                None
+            }
+        } else {
+            stage_from_lower(word)
+        };
+        if let Some(st) = stage {
+            if best.is_none_or(|(p, _)| m.start() >= p) {
+                best = Some((m.start(), st));
+            }
         }
     }
     best.map(|(_, s)| s)
 }
 
+/// What introduces the command a reply answered, in [`stage_in`].
+const STAGE_MARKERS: [&str; 5] = [
+    "in reply to ",
+    "after ",
+    ">>> ",
+    "smtp command ",
+    "command: ",
+];
+
+/// The stage a command name stands for.
 fn stage_from(s: &str) -> Option<Stage> {
-    let l = s.to_ascii_lowercase();
+    stage_from_lower(&s.to_ascii_lowercase())
+}
+
+/// The stage a lower-case command name stands for.
+fn stage_from_lower(l: &str) -> Option<Stage> {
     if l.contains("rcpt") {
         Some(Stage::Rcpt)
     } else if l.contains("data") || l.contains("end of") {
@@ -429,7 +441,24 @@ pub fn fold_space(s: &str) -> String {
     }
     let mut out = String::with_capacity(s.len());
     let mut space = false;
-    for c in s.chars() {
+    let mut i = 0;
+    while i < b.len() {
+        // a run of printable, non-space ASCII is copied whole
+        let run = b[i..]
+            .iter()
+            .position(|&c| c <= b' ' || c >= 0x7f)
+            .unwrap_or(b.len() - i);
+        if run > 0 {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push_str(&s[i..i + run]);
+            i += run;
+            continue;
+        }
+        let c = s[i..].chars().next().expect("i is on a char boundary");
+        i += c.len_utf8();
         if c.is_whitespace() || c.is_control() {
             space = true;
             continue;
