@@ -184,6 +184,46 @@ fn plugin_call_errors_are_plain() {
 }
 
 #[test]
+fn explain_with_checks_shows_the_verdicts_and_why_a_refinement_fired() {
+    let reply = "550 5.7.1 Message rejected from [192.0.2.7] for sender bounce@example.com";
+    let mut args: Vec<String> = vec![
+        "explain".into(),
+        "--format".into(),
+        "json".into(),
+        "--fired".into(),
+        "--checks".into(),
+        reply.into(),
+    ];
+    args.extend(zone_args());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = bouncedx(&args);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let dnsbl = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "dnsbl.ip")
+        .expect("dnsbl.ip ran");
+    assert_eq!(dnsbl["status"], "fail", "{dnsbl}");
+    // the fired rules in the diagnosis's ranking: the refinement first
+    let fired: Vec<&str> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(fired[0], "core/vague_policy_ip_listed", "{fired:?}");
+    assert!(fired.contains(&"core/vague_permanent_policy"), "{fired:?}");
+    // without --checks there are no verdicts, and the refinement stays out
+    let (code, out, _) = bouncedx(&["explain", "--format", "json", "--fired", reply]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v.get("checks").is_none(), "{v}");
+    assert!(!out.contains("vague_policy_ip_listed"), "{out}");
+}
+
+#[test]
 fn diagnose_with_checks_refines_a_vague_refusal() {
     let reply = "550 5.7.1 Message rejected from [192.0.2.7] for sender bounce@example.com";
     let mut args: Vec<String> = vec![

@@ -37,6 +37,10 @@ pub struct Explanation {
     pub status: Option<String>,
     pub provider: Option<String>,
     pub triggers_found: Vec<String>,
+    /// The checks that ran (`explain --checks`): their verdicts are in the
+    /// facts the rules were evaluated on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<crate::checks::CheckOutcome>,
     pub rules: Vec<RuleTrace>,
 }
 
@@ -63,9 +67,19 @@ pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
             }
         })
         .collect();
+    // Fired rules in the matcher's ranking (confidence, provider-specific
+    // first, priority, definition order), then the others by confidence.
+    let (_, ranked) = matcher::run(rs, facts);
+    let rank = |t: &RuleTrace| {
+        ranked
+            .iter()
+            .position(|f| *rs.rules[f.rule as usize].id == *t.rule)
+            .unwrap_or(usize::MAX)
+    };
     rules.sort_by(|a, b| {
         b.fired
             .cmp(&a.fired)
+            .then(rank(a).cmp(&rank(b)))
             .then(b.confidence.total_cmp(&a.confidence))
     });
     Explanation {
@@ -78,8 +92,27 @@ pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
             .iter()
             .map(|(id, s, e)| format!("{} at {s}..{e}", rs.patterns.describe(*id)))
             .collect(),
+        checks: Vec::new(),
         rules,
     }
+}
+
+/// [`explain`] after running the checks the fired rules ask for (as
+/// `diagnose --checks` does): the rules are evaluated again with the
+/// checks' verdicts, so the refinements that depend on them show why they
+/// fired or not.
+pub fn explain_with_checks(
+    rs: &Ruleset,
+    facts: &Facts,
+    runner: &dyn crate::checks::CheckRunner,
+) -> Explanation {
+    let (_, fired) = matcher::run(rs, facts);
+    let calls = crate::checks::requested(rs, fired.iter().map(|f| f.rule));
+    let mut facts = facts.clone();
+    let outcomes = crate::checks::run_requested(&calls, &mut facts, runner);
+    let mut x = explain(rs, &facts);
+    x.checks = outcomes;
+    x
 }
 
 fn trace(rs: &Ruleset, e: &Expr, inp: &Input, found: &Found) -> Node {
@@ -257,6 +290,17 @@ pub fn render(x: &Explanation) -> String {
             x.triggers_found.join("; ")
         }
     );
+    for c in &x.checks {
+        let params: Vec<String> = c.params.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let _ = writeln!(
+            o,
+            "check     {}({}) is {}: {}",
+            c.check,
+            params.join(", "),
+            c.status,
+            c.summary
+        );
+    }
     let fired = x.rules.iter().filter(|r| r.fired).count();
     let _ = writeln!(
         o,

@@ -14,6 +14,13 @@ pub struct Args {
     /// Show only the rules that fired.
     #[arg(long)]
     pub fired: bool,
+    /// Run the plugin checks the fired rules ask for (as `diagnose
+    /// --checks`), then evaluate every rule again with their verdicts: shows
+    /// why a refinement such as `vague_policy_ip_listed` fired or not.
+    #[arg(long)]
+    pub checks: bool,
+    #[command(flatten)]
+    pub check_args: super::plugin::CheckArgs,
     #[command(flatten)]
     pub rules: RuleArgs,
 }
@@ -29,7 +36,14 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         a.reply.clone()
     };
     let facts = bouncedx_engine::intake::reply::parse_reply(&reply);
-    let mut x = bouncedx_engine::explain::explain(&engine.ruleset, &facts);
+    let mut x = if a.checks {
+        let host = a.check_args.host(&a.rules)?;
+        bouncedx_engine::explain::explain_with_checks(&engine.ruleset, &facts, &host)
+    } else if !a.check_args.zones.is_empty() || !a.check_args.data.is_empty() {
+        return Err("--zone and --data are for checks: add --checks".into());
+    } else {
+        bouncedx_engine::explain::explain(&engine.ruleset, &facts)
+    };
     if a.fired {
         x.rules.retain(|r| r.fired);
     }
