@@ -232,15 +232,10 @@ pub fn read_file_now(
     }
 }
 
-/// More than 1 in 100 of the first 2 KiB are control characters other than
-/// tab, CR, LF, form feed and ESC (ISO-2022-JP text uses ESC).
+/// Whether the input is binary data (see the e-mail reader's rule, which
+/// this shares).
 pub fn is_binary(head: &[u8]) -> bool {
-    let head = &head[..head.len().min(2048)];
-    let controls = head
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c | 0x1b))
-        .count();
-    controls * 100 > head.len()
+    bouncedx_engine::intake::email::is_binary(head)
 }
 
 /// Detects the form from the first bytes.

@@ -160,8 +160,11 @@ const SYSTEM_LOCAL_PARTS: &[&str] = &[
 ];
 
 /// The MIME parser, set to decode only the headers bouncedx reads (MIME,
-/// From, To, Subject); the others stay raw text, which is much cheaper than
-/// tokenising every `Received:` line of every returned message.
+/// From, To, Subject). The others are skipped, not even copied as text:
+/// their place in the message is kept, so the few read raw
+/// (`Authentication-Results`, `X-Failed-Recipients`, `Auto-Submitted`) are
+/// read from the message's bytes. Every `Received:` line of every bounce
+/// would otherwise be tokenised or copied.
 fn parser() -> &'static MessageParser {
     static PARSER: std::sync::OnceLock<MessageParser> = std::sync::OnceLock::new();
     PARSER.get_or_init(|| {
@@ -170,7 +173,28 @@ fn parser() -> &'static MessageParser {
             .header_text(mail_parser::HeaderName::Subject)
             .header_address(mail_parser::HeaderName::From)
             .header_address(mail_parser::HeaderName::To)
+            .default_header_ignore()
     })
+}
+
+/// Whether bytes are binary data rather than text: more than 1 in 100 of
+/// the first 2 KiB are control characters other than tab, CR, LF, form feed
+/// and ESC (ISO-2022-JP text uses ESC). Real bounces sometimes carry a stray
+/// NUL; that alone does not make them binary.
+pub fn is_binary(bytes: &[u8]) -> bool {
+    const fn table() -> [u8; 256] {
+        let mut t = [0u8; 256];
+        let mut b = 0;
+        while b < 0x20 {
+            t[b] = !matches!(b as u8, b'\t' | b'\r' | b'\n' | 0x0c | 0x1b) as u8;
+            b += 1;
+        }
+        t
+    }
+    static CONTROL: [u8; 256] = table();
+    let head = &bytes[..bytes.len().min(2048)];
+    let controls: usize = head.iter().map(|&b| usize::from(CONTROL[b as usize])).sum();
+    controls * 100 > head.len()
 }
 
 /// Reads one e-mail.
@@ -222,19 +246,10 @@ fn read_one(bytes: &[u8]) -> Result<Email, EmailError> {
 fn read_one_inner(
     bytes: &[u8],
 ) -> Result<(Email, Vec<crate::intake::auth_results::AuthVerdict>), EmailError> {
-    let head = &bytes[..bytes.len().min(2048)];
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(EmailError::Empty);
     }
-    // Binary: more than 1 in 100 of the first 2 KiB are control characters
-    // other than tab, CR, LF, form feed and ESC (ISO-2022-JP uses ESC). Real
-    // bounces sometimes carry a stray NUL; that alone does not make them
-    // binary.
-    let controls = head
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c | 0x1b))
-        .count();
-    if controls * 100 > head.len() {
+    if is_binary(bytes) {
         return Err(EmailError::Binary);
     }
     let (report_bytes, returned_headers) = split_returned_message(bytes);
@@ -434,8 +449,9 @@ fn read_one_inner(
     let mut blocks = recipient_blocks(&report, &excluded);
     // `X-Failed-Recipients` (Exim, Gmail) names the failed addresses.
     let failed: Vec<String> = msg
-        .header_values("X-Failed-Recipients")
-        .filter_map(|v| v.as_text())
+        .headers_raw()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("X-Failed-Recipients"))
+        .map(|(_, v)| v)
         .flat_map(|v| {
             scan::emails(v)
                 .into_iter()
