@@ -16,7 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Compiles the built-in packs; panics with the rendered diagnostics if they
 /// do not compile (they are tested to).
 pub fn default_engine() -> bouncedx_engine::Engine {
-    let c = rules::compile(&[], false).expect("built-in packs load");
+    let c = rules::compile_to_run(&[], false).expect("built-in packs load");
     match c.ruleset {
         Some(rs) => bouncedx_engine::Engine::new(rs),
         None => panic!(

@@ -137,6 +137,25 @@ pub fn apply_lint_levels(c: &mut Compilation, paths: &[std::path::PathBuf]) {
 /// Compiles the built-in packs (unless `no_defaults`) with the given ones;
 /// a given pack replaces a built-in pack of the same name.
 pub fn compile(paths: &[std::path::PathBuf], no_defaults: bool) -> Result<Compilation, String> {
+    compile_as(paths, no_defaults, true)
+}
+
+/// [`compile`] for running rules (diagnose, scan, serve): the built-in packs
+/// alone are not linted, since they are lint-clean (CI checks them with
+/// `bouncedx check`) and a run shows no warnings. Given packs are linted,
+/// since their `pack.yaml` may make a lint an error.
+pub fn compile_to_run(
+    paths: &[std::path::PathBuf],
+    no_defaults: bool,
+) -> Result<Compilation, String> {
+    compile_as(paths, no_defaults, !paths.is_empty())
+}
+
+fn compile_as(
+    paths: &[std::path::PathBuf],
+    no_defaults: bool,
+    lint: bool,
+) -> Result<Compilation, String> {
     register_plugin_checks(&pack_plugins(paths))?;
     let mut given: Vec<PackSource> = Vec::new();
     for p in paths {
@@ -162,7 +181,11 @@ pub fn compile(paths: &[std::path::PathBuf], no_defaults: bool) -> Result<Compil
         return Err("no rules: `--no-default-rules` needs at least one `--rules PATH`".into());
     }
     check_imports(paths, &packs)?;
-    let mut c = compile_packs(packs);
+    let mut c = if lint {
+        compile_packs(packs)
+    } else {
+        bouncedx_dsl::compile_unlinted(packs, &read_file, &builtin_pack)
+    };
     apply_lint_levels(&mut c, paths);
     Ok(c)
 }

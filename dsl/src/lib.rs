@@ -76,6 +76,26 @@ pub type FindPack<'a> = &'a dyn Fn(&str) -> Option<PackSource>;
 /// Compiles packs into one ruleset. `read` resolves `include`s; `find_pack`
 /// supplies packs that are `import`ed but not among `packs`.
 pub fn compile(packs: Vec<PackSource>, read: ReadFile, find_pack: FindPack) -> Compilation {
+    compile_inner(packs, read, find_pack, true)
+}
+
+/// [`compile`] without the lints (warnings about style and likely
+/// mistakes): for running packs known to be lint-clean, such as the
+/// built-in ones, where a warning would not be shown anyway.
+pub fn compile_unlinted(
+    packs: Vec<PackSource>,
+    read: ReadFile,
+    find_pack: FindPack,
+) -> Compilation {
+    compile_inner(packs, read, find_pack, false)
+}
+
+fn compile_inner(
+    packs: Vec<PackSource>,
+    read: ReadFile,
+    find_pack: FindPack,
+    lint: bool,
+) -> Compilation {
     let mut sources = SourceMap::new();
     let mut diags = Vec::new();
     let mut parsed: Vec<compile::ParsedPack> = Vec::new();
@@ -117,7 +137,9 @@ pub fn compile(packs: Vec<PackSource>, read: ReadFile, find_pack: FindPack) -> C
         .iter()
         .map(|p| (p.name.as_str(), p.items.as_slice()))
         .collect();
-    lints::lint(&item_lists, &mut diags);
+    if lint {
+        lints::lint(&item_lists, &mut diags);
+    }
     let location = |span: ast::Span| sources.location(span);
     let ruleset = compile::compile_packs(&parsed, &location, &mut diags);
     diags.retain(|d| !allowed_here(d, &sources));

@@ -37,7 +37,7 @@ impl RuleArgs {
         &self,
     ) -> Result<Result<bouncedx_engine::Engine, std::process::ExitCode>, String> {
         crate::rules::register_plugin_checks(&self.plugins)?;
-        let c = crate::rules::compile(&self.rules, self.no_default_rules)?;
+        let c = crate::rules::compile_to_run(&self.rules, self.no_default_rules)?;
         if c.report.has_errors() {
             eprint!(
                 "{}",

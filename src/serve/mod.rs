@@ -63,7 +63,7 @@ impl Shared {
 
 /// Compiles the configured packs; the rendered diagnostics on failure.
 pub fn load(config: &Config) -> Result<Engine, String> {
-    let c = crate::rules::compile(&config.rules, config.no_default_rules)?;
+    let c = crate::rules::compile_to_run(&config.rules, config.no_default_rules)?;
     if c.report.has_errors() {
         return Err(c.report.render(&c.sources, false));
     }
