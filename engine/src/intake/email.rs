@@ -763,7 +763,18 @@ fn cut_original(text: &str) -> String {
         let t = line.trim().as_bytes();
         let starts_with =
             |m: &str| t.len() >= m.len() && t[..m.len()].eq_ignore_ascii_case(m.as_bytes());
-        if seen_content && t.len() > 8 && ORIGINAL_MESSAGE_MARKERS.iter().any(|m| starts_with(m)) {
+        // most lines start with a byte no marker starts with
+        let may_mark = t.first().is_some_and(|b| {
+            let b = b.to_ascii_lowercase();
+            ORIGINAL_MESSAGE_MARKERS
+                .iter()
+                .any(|m| m.as_bytes()[0] == b)
+        });
+        if seen_content
+            && t.len() > 8
+            && may_mark
+            && ORIGINAL_MESSAGE_MARKERS.iter().any(|m| starts_with(m))
+        {
             break;
         }
         seen_content |= !t.is_empty();
