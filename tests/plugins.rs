@@ -183,22 +183,24 @@ fn plugin_call_errors_are_plain() {
     );
 }
 
+/// Runs bouncedx with `args` and every test zone file, expects success and
+/// returns its JSON output.
+fn json_with_zones(args: &[&str]) -> serde_json::Value {
+    let zones = zone_args();
+    let all: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(zones.iter().map(String::as_str))
+        .collect();
+    let (code, out, err) = bouncedx(&all);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
 #[test]
 fn explain_with_checks_shows_the_verdicts_and_why_a_refinement_fired() {
     let reply = "550 5.7.1 Message rejected from [192.0.2.7] for sender bounce@example.com";
-    let mut args: Vec<String> = vec![
-        "explain".into(),
-        "--format".into(),
-        "json".into(),
-        "--fired".into(),
-        "--checks".into(),
-        reply.into(),
-    ];
-    args.extend(zone_args());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, out, err) = bouncedx(&args);
-    assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = json_with_zones(&["explain", "--format", "json", "--fired", "--checks", reply]);
     let dnsbl = v["checks"]
         .as_array()
         .unwrap()
@@ -226,18 +228,7 @@ fn explain_with_checks_shows_the_verdicts_and_why_a_refinement_fired() {
 #[test]
 fn diagnose_with_checks_refines_a_vague_refusal() {
     let reply = "550 5.7.1 Message rejected from [192.0.2.7] for sender bounce@example.com";
-    let mut args: Vec<String> = vec![
-        "diagnose".into(),
-        "--format".into(),
-        "json".into(),
-        "--checks".into(),
-        reply.into(),
-    ];
-    args.extend(zone_args());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, out, err) = bouncedx(&args);
-    assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = json_with_zones(&["diagnose", "--format", "json", "--checks", reply]);
     // without the checks this reply is the vague-policy fallback; the
     // blocklist check finds the IP listed and that becomes the diagnosis
     assert_eq!(v["rule"], "core/vague_policy_ip_listed");
