@@ -167,11 +167,19 @@ fn allowed_here(d: &Diagnostic, sources: &SourceMap) -> bool {
     if d.is_error() {
         return false;
     }
-    let Some(span) = d.span else {
-        return false;
-    };
+    // A warning about two places (a trigger in two rules, say) is silenced
+    // by an `allow` at either of them.
+    d.span
+        .into_iter()
+        .chain(d.notes.iter().map(|n| n.span))
+        .any(|span| allowed_at(d.code, span, sources))
+}
+
+/// Whether an `# allow(code)` comment covers `span`: on its line, or in the
+/// comment lines above the item it is in.
+fn allowed_at(code: &str, span: ast::Span, sources: &SourceMap) -> bool {
     let text = &sources.get(span.file).text;
-    let marker = format!("allow({})", d.code);
+    let marker = format!("allow({code})");
     let start = (span.start as usize).min(text.len());
     let line_start = text[..start].rfind('\n').map_or(0, |p| p + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |p| start + p);

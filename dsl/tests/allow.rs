@@ -56,3 +56,36 @@ fn allow_of_another_lint_or_another_item_does_not() {
     );
     assert!(warnings(&src).contains(&"short_trigger"));
 }
+
+#[test]
+fn a_warning_about_two_places_is_silenced_at_either() {
+    let cats = "category blacklist {\n  title \"t\"\n  reason blocked\n  fix \"f\"\n}\n\ncategory rate_limit {\n  title \"t\"\n  reason ratelimited\n  fix \"f\"\n}\n\n";
+    let rule = |name: &str, cat: &str| {
+        format!("rule {name} {{\n  category   {cat}\n  when       text has \"service refused now\"\n  diagnosis  \"x\"\n  fix        \"y\"\n  refs       \"https://example.org\"\n  example    \"550 service refused now\"\n}}\n\n")
+    };
+    let plain = format!(
+        "{cats}{}{}",
+        rule("first", "blacklist"),
+        rule("second", "rate_limit")
+    );
+    assert!(
+        warnings(&plain).contains(&"trigger_in_two_categories"),
+        "{:?}",
+        warnings(&plain)
+    );
+    for (a, b) in [
+        ("# allow(trigger_in_two_categories)\n", ""),
+        ("", "# allow(trigger_in_two_categories)\n"),
+    ] {
+        let src = format!(
+            "{cats}{a}{}{b}{}",
+            rule("first", "blacklist"),
+            rule("second", "rate_limit")
+        );
+        assert!(
+            !warnings(&src).contains(&"trigger_in_two_categories"),
+            "{a:?}{b:?}: {:?}",
+            warnings(&src)
+        );
+    }
+}
