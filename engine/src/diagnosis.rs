@@ -111,12 +111,18 @@ impl Diagnosis {
     /// left empty for the caller to fill.
     pub fn from_facts(facts: &Facts) -> Diagnosis {
         let mut d = Diagnosis::shell(facts);
-        d.recipient = facts.recipient.clone();
-        d.remote_host = facts.host.clone();
-        d.client_ip = facts.client_ip.clone();
-        d.tokens = facts.tokens.clone();
-        d.text = facts.text.clone();
+        d.copy_strings(facts);
         d
+    }
+
+    /// Copies the input's own text and facts (recipient, remote host,
+    /// client IP, tokens) from `facts`; [`Self::adopt`] moves them instead.
+    fn copy_strings(&mut self, facts: &Facts) {
+        self.recipient = facts.recipient.clone();
+        self.remote_host = facts.host.clone();
+        self.client_ip = facts.client_ip.clone();
+        self.tokens = facts.tokens.clone();
+        self.text = facts.text.clone();
     }
 
     /// Takes the input's own text and facts (recipient, remote host, client
@@ -212,14 +218,7 @@ fn push_unique(into: &mut Vec<Arc<str>>, from: &[Arc<str>]) {
 /// Assembles the diagnosis from the ranked rules that fired.
 pub fn build(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired]) -> Diagnosis {
     let mut d = assemble(rs, facts, provider, fired);
-    d.adopt(Facts {
-        recipient: facts.recipient.clone(),
-        host: facts.host.clone(),
-        client_ip: facts.client_ip.clone(),
-        tokens: facts.tokens.clone(),
-        text: facts.text.clone(),
-        ..Facts::default()
-    });
+    d.copy_strings(facts);
     d
 }
 

@@ -69,7 +69,7 @@ pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
         .collect();
     // Fired rules in the matcher's ranking (confidence, provider-specific
     // first, priority, definition order), then the others by confidence.
-    let (_, ranked) = matcher::run(rs, facts);
+    let ranked = matcher::fire(rs, &inp);
     let rank = |t: &RuleTrace| {
         ranked
             .iter()

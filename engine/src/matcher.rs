@@ -35,11 +35,6 @@ impl Found {
 }
 
 impl Found {
-    /// Whether any trigger whose bit is set in `mask` occurs.
-    pub fn intersects(&self, mask: &[u64]) -> bool {
-        self.present.iter().zip(mask).any(|(a, b)| a & b != 0)
-    }
-
     /// Whether any trigger of the sorted, duplicate-free `ids` occurs. When
     /// the ids are one contiguous run (a phrase list compiles to one), this
     /// is a few word operations on the bitset rather than a test per id.
@@ -292,10 +287,7 @@ fn open_gates(ix: &GateIndex, facts: &Facts, found: &Found) -> Vec<u32> {
     }
     for &f in &ix.suffix_fields {
         for v in facts.field(f) {
-            let key = match lower_case(v) {
-                std::borrow::Cow::Borrowed(v) => suffix_key(v),
-                std::borrow::Cow::Owned(v) => suffix_key(&v),
-            };
+            let key = suffix_key(&lower_case(v));
             if let Some(members) = key.and_then(|k| ix.by_suffix.get(&(f, k))) {
                 members.iter().for_each(&mut add);
             }

@@ -15,6 +15,7 @@
 //! message by message, and handed on in [`Job`]s of bounded size, so memory
 //! stays flat however large the input.
 
+use bouncedx_engine::intake::email::is_binary;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -105,11 +106,17 @@ pub fn total_bytes(inputs: &[String]) -> Option<u64> {
         if input == "-" {
             return None;
         }
-        for entry in walkdir::WalkDir::new(input).into_iter().flatten() {
-            if entry.file_type().is_file() {
-                total += entry.metadata().map_or(0, |m| m.len());
-            }
+        let path = Path::new(input);
+        let mut files = Vec::new();
+        if path.is_dir() {
+            walk(path, &mut files, &mut Vec::new());
+        } else {
+            files.push(path.to_path_buf());
         }
+        total += files
+            .iter()
+            .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+            .sum::<u64>();
     }
     Some(total)
 }
@@ -255,12 +262,6 @@ pub fn read_file_now(
             error: format!("cannot open: {e}"),
         }),
     }
-}
-
-/// Whether the input is binary data (see the e-mail reader's rule, which
-/// this shares).
-pub fn is_binary(head: &[u8]) -> bool {
-    bouncedx_engine::intake::email::is_binary(head)
 }
 
 /// Detects the form from the first bytes.
