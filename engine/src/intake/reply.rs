@@ -311,12 +311,15 @@ fn reply_prefix(line: &str) -> Option<(&str, &str)> {
 
 /// The SMTP command a failure answered, from the prose around a reply:
 /// `(in reply to end of DATA command)`, `after RCPT TO:<...>`, Sendmail's
-/// transcript `>>> DATA` / `<<< 550 ...`, `SMTP command DATA`.
+/// transcript `>>> DATA` / `<<< 550 ...`, `SMTP command DATA`, and the
+/// phrases of MTAs that name the command in their own words: qmail's
+/// `does not like recipient` / `did not like our RCPT TO` / `said 550 for
+/// RCPT TO response`, `SMTP:RCPT host ...`, `[RCPT_TO]`.
 /// The last such mention wins (transcripts end with the failing command).
 pub fn stage_in(text: &str) -> Option<Stage> {
     static MARKERS: std::sync::LazyLock<aho_corasick::AhoCorasick> =
         std::sync::LazyLock::new(|| {
-            aho_corasick::AhoCorasick::new(STAGE_MARKERS).expect("five plain literals")
+            aho_corasick::AhoCorasick::new(STAGE_MARKERS).expect("plain literals")
         });
     let mut lower = fold_space(text);
     lower.make_ascii_lowercase();
@@ -328,8 +331,11 @@ pub fn stage_in(text: &str) -> Option<Stage> {
             Some((end, _)) => &rest[..end],
             None => rest,
         };
-        let stage = if marker == "after " {
-            // `after RCPT TO`, `after end of data`, `after MAIL FROM`, `after DATA`
+        let stage = if let Some(&(_, st)) = NAMED_STAGES.iter().find(|(p, _)| *p == marker) {
+            Some(st)
+        } else if matches!(marker, "after " | "smtp:" | "did not like our ") {
+            // `after RCPT TO`, `after end of data`, `after MAIL FROM`, `after
+            // DATA`, `SMTP:RCPT host`: only when a command name follows
             let w = word.trim_start();
             if w.starts_with("rcpt")
                 || w.starts_with("end of data")
@@ -355,12 +361,31 @@ pub fn stage_in(text: &str) -> Option<Stage> {
 }
 
 /// What introduces the command a reply answered, in [`stage_in`].
-const STAGE_MARKERS: [&str; 5] = [
+const STAGE_MARKERS: [&str; 13] = [
     "in reply to ",
     "after ",
     ">>> ",
     "smtp command ",
     "command: ",
+    "smtp:",
+    "did not like our ",
+    // the rest name their stage outright: see NAMED_STAGES
+    "does not like recipient",
+    "does not like sender",
+    "for rcpt to response",
+    "[rcpt_to]",
+    "[mail_from]",
+    "[data]",
+];
+
+/// Markers of [`STAGE_MARKERS`] that are the stage themselves.
+const NAMED_STAGES: [(&str, Stage); 6] = [
+    ("does not like recipient", Stage::Rcpt),
+    ("does not like sender", Stage::Mail),
+    ("for rcpt to response", Stage::Rcpt),
+    ("[rcpt_to]", Stage::Rcpt),
+    ("[mail_from]", Stage::Mail),
+    ("[data]", Stage::Data),
 ];
 
 /// The stage a command name stands for.
@@ -563,6 +588,49 @@ mod tests {
         }
         for c in &cases {
             assert_eq!(printable_ascii(c), slow(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn stage_is_read_from_each_way_mtas_name_the_command() {
+        let cases = [
+            (
+                "550 5.1.1 unknown (in reply to RCPT TO command)",
+                Some(Stage::Rcpt),
+            ),
+            (
+                "SMTP error from remote mail server after end of data: 550",
+                Some(Stage::Data),
+            ),
+            (">>> DATA <<< 554 rejected", Some(Stage::Data)),
+            (
+                "192.0.2.1 does not like recipient. Remote host said: 550",
+                Some(Stage::Rcpt),
+            ),
+            (
+                "192.0.2.1 does not like sender. Remote host said: 553",
+                Some(Stage::Mail),
+            ),
+            ("192.0.2.1 said 550 for RCPT TO response", Some(Stage::Rcpt)),
+            (
+                "Technical details: SMTP:RCPT host 192.0.2.8: 553 no such user",
+                Some(Stage::Rcpt),
+            ),
+            (
+                "550 5.2.1 <a@b>... User Unknown [RCPT_TO]",
+                Some(Stage::Rcpt),
+            ),
+            (
+                "mx.example did not like our RCPT TO: 550 policy",
+                Some(Stage::Rcpt),
+            ),
+            // a command name must follow these markers
+            ("SMTP: 421 cannot connect now", None),
+            ("did not like our message", None),
+            ("550 mailbox unavailable", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(stage_in(text), want, "{text}");
         }
     }
 
