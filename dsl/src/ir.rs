@@ -38,8 +38,11 @@ pub struct Patterns {
     pub dfa: std::sync::Arc<LazyDfa>,
     /// Regex sources (without the `(?i)` prefix).
     pub regex_sources: Vec<String>,
-    /// Every regex, as one set: run over text that is not all ASCII.
-    pub regex_set: RegexSet,
+    /// Every regex, as one set: run over text that is not all ASCII. Built
+    /// the first time such a text comes (a run over ASCII replies never
+    /// needs it, and building it is a sixth of a start); see
+    /// [`Patterns::regex_set`].
+    pub regex_set: std::sync::OnceLock<Option<RegexSet>>,
     /// Indices (into `regexes`) of the regexes that have no gate: each runs
     /// on its own over every ASCII text (alone, a regex searches with its own
     /// literal prefilter, which a set cannot).
@@ -77,6 +80,15 @@ impl LazyDfa {
 }
 
 impl Patterns {
+    /// The set of every regex, built on first use; `None` if the set cannot
+    /// be built (each regex compiled alone, but together they passed a size
+    /// limit): then the caller runs each regex on its own.
+    pub fn regex_set(&self) -> Option<&RegexSet> {
+        self.regex_set
+            .get_or_init(|| RegexSet::new(&self.compiled_sources).ok())
+            .as_ref()
+    }
+
     /// The automaton to search with: the DFA once built, the NFA until
     /// then. Counts searches so that a long run starts building the DFA
     /// (on its own thread; if no thread can be started, the NFA stays).

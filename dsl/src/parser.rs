@@ -54,7 +54,6 @@ pub fn parse_file(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> File
         return out;
     }
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
-    pest::set_error_detail(true);
     for (start, end) in split_items(text) {
         let chunk = &text[start..end];
         if let Some(d) = prelex(file, chunk, start) {
@@ -70,7 +69,16 @@ pub fn parse_file(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> File
                 };
                 b.file(pairs.next().expect("file rule"), &mut out);
             }
-            Err(e) => diags.push(syntax_error(file, chunk, start, e)),
+            Err(e) => {
+                // Tracking what the parser tried costs a tenth of every
+                // parse, so a chunk is parsed without it and, only when it
+                // fails, again with it, for the error's "expected ...".
+                // The setting is global and is never turned off again, so a
+                // parallel parse cannot lose the detail of its error.
+                pest::set_error_detail(true);
+                let e = BdxParser::parse(Rule::file, chunk).err().unwrap_or(e);
+                diags.push(syntax_error(file, chunk, start, e))
+            }
         }
     }
     out

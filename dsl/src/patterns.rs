@@ -9,7 +9,6 @@
 
 use crate::ir::{PatternId, Patterns};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::RegexSet;
 use std::collections::HashMap;
 
 /// Folds runs of white space to one space and lower-cases: the form in which
@@ -89,13 +88,12 @@ impl PatternBuilder {
         let automaton = automaton(&searched, AhoCorasickKind::ContiguousNFA)
             .or_else(|_| AhoCorasick::builder().build(&searched))
             .map_err(|e| e.to_string())?;
-        let regex_set = RegexSet::new(&sources).map_err(|e| e.to_string())?;
         Ok(Patterns {
             literals: self.literals,
             automaton,
             dfa: std::sync::Arc::new(crate::ir::LazyDfa::new(searched)),
             regex_sources: self.regexes,
-            regex_set,
+            regex_set: std::sync::OnceLock::new(),
             ungated,
             gates,
             regexes: sources.iter().map(|_| std::sync::OnceLock::new()).collect(),

@@ -87,7 +87,10 @@ pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
     } else if !pats.regexes.is_empty() {
         // Gates are exact only on ASCII text (see `gate_literals`).
         opened.clear();
-        opened.extend(pats.regex_set.matches(text).iter().map(|i| i as u32));
+        match pats.regex_set() {
+            Some(set) => opened.extend(set.matches(text).iter().map(|i| i as u32)),
+            None => opened.extend(0..pats.regexes.len() as u32),
+        }
     }
     for i in opened {
         if let Some(m) = pats.regex(i as usize).find(text) {
