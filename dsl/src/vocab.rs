@@ -205,6 +205,14 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// `category` → `categories`, `rule` → `rules`.
+fn plural(what: &str) -> String {
+    match what.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'o', 'u']) => format!("{stem}ies"),
+        _ => format!("{what}s"),
+    }
+}
+
 /// `help:` text for a did-you-mean, or a fallback.
 pub fn suggest<'a>(
     name: &str,
@@ -221,14 +229,19 @@ pub fn suggest<'a>(
                 format!("no {what} is defined; define one first")
             } else if all.len() <= 12 {
                 format!(
-                    "the {what}s are: {}",
+                    "the {} are: {}",
+                    plural(what),
                     all.iter()
                         .map(|c| format!("`{c}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
                 )
             } else {
-                format!("there are {} {what}s; none is close to `{name}`", all.len())
+                format!(
+                    "there are {} {}; none is close to `{name}`",
+                    all.len(),
+                    plural(what)
+                )
             }
         }
     }
@@ -237,6 +250,15 @@ pub fn suggest<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_name_the_kind_in_the_plural() {
+        let many: Vec<String> = (0..20).map(|i| format!("c{i}")).collect();
+        let help = suggest("nope", many.iter().map(String::as_str), "category");
+        assert_eq!(help, "there are 20 categories; none is close to `nope`");
+        assert_eq!(suggest("zz", ["ab"], "rule"), "the rules are: `ab`");
+        assert_eq!(plural("key"), "keys");
+    }
 
     #[test]
     fn suggests_close_names_only() {

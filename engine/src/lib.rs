@@ -102,11 +102,17 @@ impl Engine {
     /// the bounce lists them.
     pub fn diagnose_email(&self, bytes: &[u8]) -> Result<Vec<Diagnosis>, EmailError> {
         let email = intake::email::read_email(bytes)?;
-        Ok(email
+        Ok(self.diagnose_read_email(&email))
+    }
+
+    /// Diagnoses every recipient of an e-mail already read
+    /// ([`intake::email::read_email`]), in the order the bounce lists them.
+    pub fn diagnose_read_email(&self, email: &intake::email::Email) -> Vec<Diagnosis> {
+        email
             .records
             .iter()
             .map(|r| self.diagnose_record_from(email.kind, r, email.sender.as_deref()))
-            .collect())
+            .collect()
     }
 
     /// Diagnoses a rejection found in a log line.

@@ -3,7 +3,7 @@
 
 use super::RuleArgs;
 use bouncedx::scan::{self, summary::Summary, Form, Job};
-use bouncedx_engine::render;
+use bouncedx_engine::{render, Engine};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -64,18 +64,28 @@ const BATCH_JOBS: usize = 256;
 /// How many batches may be in the workers' hands at once.
 const IN_FLIGHT: usize = 2;
 
-pub fn run(a: Args) -> Result<ExitCode, String> {
+/// Compiles the packs (and, with `--checks`, starts the plugin host): the
+/// engine, or what to exit with when the packs have errors.
+fn build_engine(a: &Args) -> Result<Result<Engine, ExitCode>, String> {
     let mut engine = match a.rules.engine()? {
         Ok(e) => e,
-        Err(code) => return Ok(code),
+        Err(code) => return Ok(Err(code)),
     };
     if a.checks {
         let host = a.check_args.host(&a.rules)?;
         engine = engine.with_checks(std::sync::Arc::new(host));
-    } else if !a.check_args.zones.is_empty() || !a.check_args.data.is_empty() {
+    }
+    Ok(Ok(engine))
+}
+
+/// Why a scan stopped before its end without an I/O error: the packs did
+/// not compile (their errors are reported by the compiling thread's result).
+const RULES_FAILED: &str = "the rules did not compile";
+
+pub fn run(a: Args) -> Result<ExitCode, String> {
+    if !a.checks && (!a.check_args.zones.is_empty() || !a.check_args.data.is_empty()) {
         return Err("--zone and --data are for checks: add --checks".into());
     }
-    let engine = engine;
     if let Some(n) = a.jobs {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
@@ -93,6 +103,10 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     let mut weight = 0usize;
     let summary_only = a.summary.is_some();
 
+    // The packs compile on a thread of their own while the walk starts and
+    // the workers read and MIME-parse the first e-mails; a worker waits for
+    // the engine only when it has something to diagnose (`EngineSource`).
+    let engine: std::sync::OnceLock<Option<Engine>> = std::sync::OnceLock::new();
     type Done = Vec<(scan::Outcome, Vec<String>)>;
     // Workers diagnose and render a batch; this thread walks, counts and
     // writes.
@@ -152,7 +166,26 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     // Up to IN_FLIGHT batches are processed at once, so the workers start
     // on the next batch while the last e-mails of one are still being read;
     // results are written in input order as each oldest batch completes.
-    let finished = std::thread::scope(|scope| -> std::io::Result<()> {
+    let (finished, built) = std::thread::scope(|scope| {
+        let compiling = scope.spawn(|| {
+            // Whatever happens here (even a panic), the workers waiting for
+            // the engine must be let go.
+            struct Release<'a>(&'a std::sync::OnceLock<Option<Engine>>);
+            impl Drop for Release<'_> {
+                fn drop(&mut self) {
+                    let _ = self.0.set(None);
+                }
+            }
+            let _release = Release(&engine);
+            match build_engine(&a) {
+                Ok(Ok(e)) => {
+                    let _ = engine.set(Some(e));
+                    Ok(None)
+                }
+                Ok(Err(code)) => Ok(Some(code)),
+                Err(msg) => Err(msg),
+            }
+        });
         let mut in_flight = std::collections::VecDeque::new();
         let mut launch = |batch: &mut Vec<Job>,
                           summary: &mut Summary,
@@ -169,6 +202,10 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
                 let done = oldest
                     .join()
                     .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                if engine.wait().is_none() {
+                    // the packs have errors: nothing is written
+                    return Err(std::io::Error::other(RULES_FAILED));
+                }
                 write(done, summary, out)?;
                 if let Some(p) = &progress {
                     p.advance(bytes, summary);
@@ -176,7 +213,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             }
             Ok(())
         };
-        scan::sources::produce(&a.paths, a.input, &mut |job| {
+        let finished = scan::sources::produce(&a.paths, a.input, &mut |job| {
             weight += job.weight();
             batch.push(job);
             if batch.len() >= BATCH_JOBS || weight >= BATCH_BYTES {
@@ -184,9 +221,28 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
                 launch(&mut batch, &mut summary, &mut out, IN_FLIGHT - 1)?;
             }
             Ok(())
-        })?;
-        launch(&mut batch, &mut summary, &mut out, 0)
+        })
+        .and_then(|()| launch(&mut batch, &mut summary, &mut out, 0));
+        let built = compiling
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (finished, built)
     });
+    match built {
+        Err(msg) => {
+            if let Some(p) = &progress {
+                p.finish();
+            }
+            return Err(msg);
+        }
+        Ok(Some(code)) => {
+            if let Some(p) = &progress {
+                p.finish();
+            }
+            return Ok(code);
+        }
+        Ok(None) => {}
+    }
     if let Some(p) = &progress {
         p.finish();
     }

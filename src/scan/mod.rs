@@ -6,7 +6,10 @@
 //! 1. [`sources`] walks the inputs and cuts them into [`Job`]s of bounded
 //!    size (an e-mail, 4,096 log lines, a JSON document);
 //! 2. [`process`] turns one job into diagnoses (jobs of a batch run on all
-//!    cores with rayon, and come back in input order);
+//!    cores with rayon, and come back in input order). A job is read first
+//!    (the file, the MIME parse, the log line) and asks for the engine only
+//!    to diagnose, so `scan` compiles the packs on one core while the other
+//!    already reads (see [`EngineSource`]);
 //! 3. [`summary`] folds the diagnoses into counts for `--summary`;
 //!    [`progress`] shows how far the scan is on a terminal.
 
@@ -39,8 +42,28 @@ pub struct Outcome {
     pub documents: u64,
 }
 
+/// Where [`process`] takes the engine from when it has something to
+/// diagnose: an engine at hand, or one still being compiled on another
+/// thread (`OnceLock::wait` blocks until it is; `None` means the packs had
+/// errors and nothing is diagnosed).
+pub trait EngineSource: Sync {
+    fn engine(&self) -> Option<&Engine>;
+}
+
+impl EngineSource for Engine {
+    fn engine(&self) -> Option<&Engine> {
+        Some(self)
+    }
+}
+
+impl EngineSource for std::sync::OnceLock<Option<Engine>> {
+    fn engine(&self) -> Option<&Engine> {
+        self.wait().as_ref()
+    }
+}
+
 /// Diagnoses one job.
-pub fn process(engine: &Engine, job: Job) -> Outcome {
+pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
     let mut out = Outcome::default();
     match job {
         Job::Error { source, error } => out.items.push(Item::Error(source, error)),
@@ -70,7 +93,11 @@ pub fn process(engine: &Engine, job: Job) -> Outcome {
             bytes,
         } => {
             out.documents = 1;
-            match engine.diagnose_email(&bytes) {
+            let read = bouncedx_engine::intake::email::read_email(&bytes);
+            let Some(engine) = engine.engine() else {
+                return out;
+            };
+            match read.map(|email| engine.diagnose_read_email(&email)) {
                 Ok(ds) => {
                     for mut d in ds {
                         d.source = Some(source.clone());
@@ -101,6 +128,9 @@ pub fn process(engine: &Engine, job: Job) -> Outcome {
                         out.skipped += 1;
                         continue;
                     }
+                    let Some(engine) = engine.engine() else {
+                        return out;
+                    };
                     engine.diagnose_reply(line)
                 } else {
                     match read_log_line(line) {
@@ -108,7 +138,12 @@ pub fn process(engine: &Engine, job: Job) -> Outcome {
                             out.skipped += 1;
                             continue;
                         }
-                        LogLine::Rejection(r) => engine.diagnose_log_record(&r),
+                        LogLine::Rejection(r) => {
+                            let Some(engine) = engine.engine() else {
+                                return out;
+                            };
+                            engine.diagnose_log_record(&r)
+                        }
                     }
                 };
                 let mut d = d;
@@ -130,6 +165,9 @@ pub fn process(engine: &Engine, job: Job) -> Outcome {
                 Ok(v) => match read_event(&v) {
                     Err(e) => out.items.push(Item::Error(at(), e.to_string())),
                     Ok(events) => {
+                        let Some(engine) = engine.engine() else {
+                            return out;
+                        };
                         for ev in events {
                             let mut d = engine.diagnose_event(&ev);
                             d.source = Some(source.clone());

@@ -251,7 +251,7 @@ async fn scan_batch(
     let s = shared.clone();
     tokio::task::spawn_blocking(move || {
         let _ = scan::sources::read_bytes("request", &body, form, &mut |job| {
-            for item in scan::process(&engine, job).items {
+            for item in scan::process(&*engine, job).items {
                 let line = match item {
                     Item::Result(d) => {
                         s.metrics.diagnosis(&d.category, &d.reason);
