@@ -146,3 +146,31 @@ fn fifty_megabyte_attachment() {
     assert_eq!(v["recipient"], "big@example.com");
     assert_eq!(v["reason"], "emailtoolarge");
 }
+
+/// The packs compile while the walk and the reading of the first inputs go
+/// on; when they have errors, the scan writes no result (not even the
+/// walk's own error lines), reports the rule errors and exits 1.
+#[test]
+fn rules_with_errors_stop_the_scan_before_any_output() {
+    let dir = std::env::temp_dir().join(format!("bouncedx-scan-badrules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let rules = dir.join("bad.bdx");
+    std::fs::write(&rules, "rule x {\n  category nope\n}\n").expect("write");
+    let out = bouncedx()
+        .current_dir(fixtures())
+        .args(["scan", "--no-progress", "--rules"])
+        .arg(&rules)
+        .args(["email", "broken", "no-such-path"])
+        .output()
+        .expect("runs");
+    std::fs::remove_dir_all(&dir).ok();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(stderr.contains("unknown category `nope`"), "{stderr}");
+    assert!(stderr.contains("nothing was diagnosed"), "{stderr}");
+}
