@@ -17,8 +17,9 @@ use std::path::Path;
 
 /// The bar of issue 4.
 const BAR: f64 = 0.96;
-/// What has been reached so far (2026-11-27: 89.6%); raise it as rules improve.
-const FLOOR: f64 = 0.9;
+/// What has been reached so far (2026-11-28: 402/442 = 91.0%); raise it as
+/// rules improve.
+const FLOOR: f64 = 0.905;
 
 #[test]
 fn reasons_agree_with_sisimai_expectations() {
@@ -90,7 +91,7 @@ fn reasons_agree_with_sisimai_expectations() {
     }
     if rate < BAR {
         eprintln!(
-            "NOT YET AT THE BAR: {:.1}% < {:.0}% (the floor guarding regressions is {:.0}%)",
+            "NOT YET AT THE BAR: {:.1}% < {:.0}% (the floor guarding regressions is {:.1}%)",
             rate * 100.0,
             BAR * 100.0,
             FLOOR * 100.0
@@ -98,7 +99,7 @@ fn reasons_agree_with_sisimai_expectations() {
     }
     assert!(
         rate >= FLOOR,
-        "accuracy {:.1}% fell under the floor of {:.0}%",
+        "accuracy {:.1}% fell under the floor of {:.1}%",
         rate * 100.0,
         FLOOR * 100.0
     );

@@ -1,12 +1,19 @@
-//! `cargo +nightly fuzz run email`: reading any bytes as a bounce e-mail
-//! must return records or an error, never panic or hang.
+//! Any bytes as a bounce e-mail: the binary test, the MIME parser, the
+//! DSN, ARF and auto-reply readers, recipient finding, and the diagnosis of
+//! every recipient found. Nothing may panic, whatever the input; an input
+//! that is not an e-mail is an `EmailError`, not a crash.
 #![no_main]
+
 use libfuzzer_sys::fuzz_target;
 
+#[path = "packs.rs"]
+mod packs;
+
 fuzz_target!(|data: &[u8]| {
-    if let Ok(email) = bouncedx_engine::intake::email::read_email(data) {
-        for r in &email.records {
-            let _ = bouncedx_engine::intake::reply::parse_reply(r.diagnostic.as_deref().unwrap_or(&r.context));
+    let engine = packs::engine();
+    if let Ok(diagnoses) = engine.diagnose_email(data) {
+        for d in &diagnoses {
+            let _ = bouncedx_engine::render::jsonl(d);
         }
     }
 });
