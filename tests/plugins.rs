@@ -197,16 +197,21 @@ fn json_with_zones(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&out).unwrap()
 }
 
+/// The result of the check named `name` in a JSON output's `checks`.
+fn check_result<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v["checks"]
+        .as_array()
+        .expect("a checks list")
+        .iter()
+        .find(|c| c["check"] == name)
+        .unwrap_or_else(|| panic!("{name} ran: {v}"))
+}
+
 #[test]
 fn explain_with_checks_shows_the_verdicts_and_why_a_refinement_fired() {
     let reply = "550 5.7.1 Message rejected from [192.0.2.7] for sender bounce@example.com";
     let v = json_with_zones(&["explain", "--format", "json", "--fired", "--checks", reply]);
-    let dnsbl = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == "dnsbl.ip")
-        .expect("dnsbl.ip ran");
+    let dnsbl = check_result(&v, "dnsbl.ip");
     assert_eq!(dnsbl["status"], "fail", "{dnsbl}");
     // the fired rules in the diagnosis's ranking: the refinement first
     let fired: Vec<&str> = v["rules"]
@@ -339,12 +344,7 @@ fn a_pack_brings_its_own_plugin() {
     ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let bimi = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == "bimi.record")
-        .expect("bimi ran");
+    let bimi = check_result(&v, "bimi.record");
     assert_eq!(bimi["status"], "warn", "{bimi}");
     // without the pack, the check is unknown to the compiler
     let other = dir.join("other.bdx");

@@ -228,23 +228,13 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (finished, built)
     });
-    match built {
-        Err(msg) => {
-            if let Some(p) = &progress {
-                p.finish();
-            }
-            return Err(msg);
-        }
-        Ok(Some(code)) => {
-            if let Some(p) = &progress {
-                p.finish();
-            }
-            return Ok(code);
-        }
-        Ok(None) => {}
-    }
     if let Some(p) = &progress {
         p.finish();
+    }
+    match built {
+        Err(msg) => return Err(msg),
+        Ok(Some(code)) => return Ok(code),
+        Ok(None) => {}
     }
     match finished {
         Ok(()) => {}

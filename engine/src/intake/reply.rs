@@ -319,37 +319,35 @@ fn reply_prefix(line: &str) -> Option<(&str, &str)> {
 pub fn stage_in(text: &str) -> Option<Stage> {
     static MARKERS: std::sync::LazyLock<aho_corasick::AhoCorasick> =
         std::sync::LazyLock::new(|| {
-            aho_corasick::AhoCorasick::new(STAGE_MARKERS).expect("plain literals")
+            aho_corasick::AhoCorasick::new(STAGE_MARKERS.iter().map(|(m, _)| m))
+                .expect("plain literals")
         });
     let mut lower = fold_space(text);
     lower.make_ascii_lowercase();
     let mut best: Option<(usize, Stage)> = None;
     for m in MARKERS.find_overlapping_iter(&lower) {
-        let marker = STAGE_MARKERS[m.pattern().as_usize()];
         let rest = &lower[m.end()..];
         let word = match rest.char_indices().nth(24) {
             Some((end, _)) => &rest[..end],
             None => rest,
         };
-        let stage = if let Some(&(_, st)) = NAMED_STAGES.iter().find(|(p, _)| *p == marker) {
-            Some(st)
-        } else if matches!(marker, "after " | "smtp:" | "did not like our ") {
-            // `after RCPT TO`, `after end of data`, `after MAIL FROM`, `after
-            // DATA`, `SMTP:RCPT host`: only when a command name follows
-            let w = word.trim_start();
-            if w.starts_with("rcpt")
-                || w.starts_with("end of data")
-                || w.starts_with("data")
-                || w.starts_with("mail from")
-                || w.starts_with("helo")
-                || w.starts_with("ehlo")
-            {
-                stage_from_lower(w)
-            } else {
-                None
+        let stage = match STAGE_MARKERS[m.pattern().as_usize()].1 {
+            Then::Is(st) => Some(st),
+            Then::Word => stage_from_lower(word),
+            Then::Command => {
+                let w = word.trim_start();
+                if w.starts_with("rcpt")
+                    || w.starts_with("end of data")
+                    || w.starts_with("data")
+                    || w.starts_with("mail from")
+                    || w.starts_with("helo")
+                    || w.starts_with("ehlo")
+                {
+                    stage_from_lower(w)
+                } else {
+                    None
+                }
             }
-        } else {
-            stage_from_lower(word)
         };
         if let Some(st) = stage {
             if best.is_none_or(|(p, _)| m.start() >= p) {
@@ -360,32 +358,33 @@ pub fn stage_in(text: &str) -> Option<Stage> {
     best.map(|(_, s)| s)
 }
 
-/// What introduces the command a reply answered, in [`stage_in`].
-const STAGE_MARKERS: [&str; 13] = [
-    "in reply to ",
-    "after ",
-    ">>> ",
-    "smtp command ",
-    "command: ",
-    "smtp:",
-    "did not like our ",
-    // the rest name their stage outright: see NAMED_STAGES
-    "does not like recipient",
-    "does not like sender",
-    "for rcpt to response",
-    "[rcpt_to]",
-    "[mail_from]",
-    "[data]",
-];
+/// What a marker of [`STAGE_MARKERS`] says of the stage.
+#[derive(Clone, Copy)]
+enum Then {
+    /// The words after it name the command (`in reply to end of DATA`).
+    Word,
+    /// Only a command name right after it counts (`after RCPT TO`, `after
+    /// end of data`, `SMTP:RCPT host`; not `after 3 attempts`).
+    Command,
+    /// It is the stage itself (qmail's `does not like recipient`).
+    Is(Stage),
+}
 
-/// Markers of [`STAGE_MARKERS`] that are the stage themselves.
-const NAMED_STAGES: [(&str, Stage); 6] = [
-    ("does not like recipient", Stage::Rcpt),
-    ("does not like sender", Stage::Mail),
-    ("for rcpt to response", Stage::Rcpt),
-    ("[rcpt_to]", Stage::Rcpt),
-    ("[mail_from]", Stage::Mail),
-    ("[data]", Stage::Data),
+/// What introduces the command a reply answered, in [`stage_in`].
+const STAGE_MARKERS: [(&str, Then); 13] = [
+    ("in reply to ", Then::Word),
+    (">>> ", Then::Word),
+    ("smtp command ", Then::Word),
+    ("command: ", Then::Word),
+    ("after ", Then::Command),
+    ("smtp:", Then::Command),
+    ("did not like our ", Then::Command),
+    ("does not like recipient", Then::Is(Stage::Rcpt)),
+    ("does not like sender", Then::Is(Stage::Mail)),
+    ("for rcpt to response", Then::Is(Stage::Rcpt)),
+    ("[rcpt_to]", Then::Is(Stage::Rcpt)),
+    ("[mail_from]", Then::Is(Stage::Mail)),
+    ("[data]", Then::Is(Stage::Data)),
 ];
 
 /// The stage a command name stands for.
