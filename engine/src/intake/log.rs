@@ -113,7 +113,10 @@ fn postfix(line: &str) -> Option<LogLine> {
         recipient: kv(line, " to=").map(angle),
         reply: detail.to_string(),
         status: kv(line, " dsn=").and_then(|d| scan::find_status(d).map(|s| s.0)),
-        relay: kv(line, " relay=").map(|r| r.split('[').next().unwrap_or(r).to_string()),
+        // `relay=none`: no server was reached (a connection or DNS failure).
+        relay: kv(line, " relay=")
+            .map(|r| r.split('[').next().unwrap_or(r).to_string())
+            .filter(|r| r != "none"),
         mta: "postfix",
     }))
 }

@@ -76,6 +76,21 @@ pub fn parse_reply(input: &str) -> Facts {
             text = owned.as_str();
         }
     }
+    // Postfix: `host mx.example.net[192.0.2.1] refused to talk to me: 554 ...`
+    // (the greeting was an error).
+    if let Some(at) = present[3]
+        .then(|| find_ci(text, " refused to talk to me:"))
+        .flatten()
+    {
+        if let Some(h) = rfind_ci(&text[..at], "host ") {
+            let (host, ip) = split_host_ip(&text[h + 5..at]);
+            facts.host = host;
+            facts.remote_ip = ip;
+        }
+        facts.stage = Some(Stage::Connect);
+        owned = text[at + WRAPPERS[3].len()..].trim_start().to_string();
+        text = owned.as_str();
+    }
     // Exim: `SMTP error from remote mail server after RCPT TO:<a@b>: 550 ...`
     if let Some(p) = present[1]
         .then(|| find_ci(text, "smtp error from remote mail server after "))
@@ -123,6 +138,11 @@ pub fn parse_reply(input: &str) -> Facts {
     }
 
     facts.text = fold_space(text);
+    // Postfix's account of a conversation that broke off names the step:
+    // `lost connection with h[ip] while sending RCPT TO`.
+    if facts.stage.is_none() && memchr::memmem::find(facts.text.as_bytes(), b"while ").is_some() {
+        facts.stage = stage_in(&facts.text);
+    }
     let t = facts.text.as_str();
     // Prefer a code at the very start; else the first one that stands alone.
     facts.code = failure_code(t);
@@ -211,10 +231,12 @@ fn first_failure<T>(t: &str, find: fn(&str) -> Found<T>, failed: fn(&T) -> bool)
 }
 
 /// The wrappers [`parse_reply`] peels off, in its order.
-const WRAPPERS: [&str; 3] = [
+const WRAPPERS: [&str; 4] = [
     " said:",
     "smtp error from remote mail server after ",
     "(in reply to ",
+    // Postfix, when the server's greeting was an error
+    " refused to talk to me:",
 ];
 
 /// Which of [`WRAPPERS`] occur in `text` (without regard to ASCII case).
@@ -224,17 +246,27 @@ const WRAPPERS: [&str; 3] = [
 /// Each wrapper has a byte that is rare in replies (`:` ends ` said:`, `(`
 /// starts `(in reply to `, `s`/`S` starts Exim's phrase); `memchr` finds
 /// those and only there is the wrapper compared.
-fn wrappers_present(text: &str) -> [bool; 3] {
+fn wrappers_present(text: &str) -> [bool; 4] {
     let b = text.as_bytes();
     let is_at = |at: usize, w: &str| {
         b.get(at..at + w.len())
             .is_some_and(|s| s.eq_ignore_ascii_case(w.as_bytes()))
     };
-    let said = WRAPPERS[0].len() - 1;
+    // ` said:` and ` refused to talk to me:` both end at a colon.
+    let ends_at = |i: usize, w: &str| i + 1 >= w.len() && is_at(i + 1 - w.len(), w);
+    let (mut said, mut refused) = (false, false);
+    for i in memchr::memchr_iter(b':', b) {
+        said |= ends_at(i, WRAPPERS[0]);
+        refused |= ends_at(i, WRAPPERS[3]);
+        if said && refused {
+            break;
+        }
+    }
     [
-        memchr::memchr_iter(b':', b).any(|i| i >= said && is_at(i - said, WRAPPERS[0])),
+        said,
         memchr::memchr2_iter(b's', b'S', b).any(|i| is_at(i, WRAPPERS[1])),
         memchr::memchr_iter(b'(', b).any(|i| is_at(i, WRAPPERS[2])),
+        refused,
     ]
 }
 
@@ -314,7 +346,9 @@ fn reply_prefix(line: &str) -> Option<(&str, &str)> {
 /// transcript `>>> DATA` / `<<< 550 ...`, `SMTP command DATA`, and the
 /// phrases of MTAs that name the command in their own words: qmail's
 /// `does not like recipient` / `did not like our RCPT TO` / `said 550 for
-/// RCPT TO response`, `SMTP:RCPT host ...`, `[RCPT_TO]`.
+/// RCPT TO response`, `SMTP:RCPT host ...`, `[RCPT_TO]`; Postfix's
+/// `while sending RCPT TO`, `while receiving the initial server greeting`
+/// and `refused to talk to me` (its word for an error greeting).
 /// The last such mention wins (transcripts end with the failing command).
 pub fn stage_in(text: &str) -> Option<Stage> {
     static MARKERS: std::sync::LazyLock<aho_corasick::AhoCorasick> =
@@ -342,6 +376,7 @@ pub fn stage_in(text: &str) -> Option<Stage> {
                     || w.starts_with("mail from")
                     || w.starts_with("helo")
                     || w.starts_with("ehlo")
+                    || w.starts_with("initial connection")
                 {
                     stage_from_lower(w)
                 } else {
@@ -371,8 +406,18 @@ enum Then {
 }
 
 /// What introduces the command a reply answered, in [`stage_in`].
-const STAGE_MARKERS: [(&str, Then); 13] = [
+const STAGE_MARKERS: [(&str, Then); 18] = [
     ("in reply to ", Then::Word),
+    // Postfix's own account of a conversation that broke off.
+    ("while sending ", Then::Command),
+    ("while sending message body", Then::Is(Stage::Data)),
+    (
+        "while receiving the initial server greeting",
+        Then::Is(Stage::Connect),
+    ),
+    ("while performing the ehlo handshake", Then::Is(Stage::Helo)),
+    // Postfix: the server's greeting was an error.
+    ("refused to talk to me", Then::Is(Stage::Connect)),
     (">>> ", Then::Word),
     ("smtp command ", Then::Word),
     ("command: ", Then::Word),
@@ -623,8 +668,29 @@ mod tests {
                 "mx.example did not like our RCPT TO: 550 policy",
                 Some(Stage::Rcpt),
             ),
+            (
+                "lost connection with mx.example[192.0.2.1] while sending RCPT TO",
+                Some(Stage::Rcpt),
+            ),
+            (
+                "conversation with mx.example timed out while sending message body",
+                Some(Stage::Data),
+            ),
+            (
+                "lost connection with mx.example while receiving the initial server greeting",
+                Some(Stage::Connect),
+            ),
+            (
+                "host mx.example[192.0.2.1] refused to talk to me: 554 5.7.1 blocked",
+                Some(Stage::Connect),
+            ),
+            (
+                "SMTP error from remote mail server after initial connection: 554",
+                Some(Stage::Connect),
+            ),
             // a command name must follow these markers
             ("SMTP: 421 cannot connect now", None),
+            ("lost connection while sending the report", None),
             ("did not like our message", None),
             ("550 mailbox unavailable", None),
         ];
