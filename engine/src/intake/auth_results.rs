@@ -106,7 +106,7 @@ pub fn verdicts<'a>(headers: impl IntoIterator<Item = &'a str>) -> Vec<AuthVerdi
 pub fn header_values(block: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut current: Option<String> = None;
-    for line in block.lines() {
+    for line in crate::intake::lines(block) {
         if line.starts_with([' ', '\t']) {
             if let Some(c) = current.as_mut() {
                 c.push(' ');

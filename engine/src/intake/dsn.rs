@@ -71,7 +71,7 @@ fn typed_value(v: &str) -> String {
 /// separated blocks.
 fn blocks(text: &str) -> Vec<Vec<(String, String)>> {
     let mut out: Vec<Vec<(String, String)>> = vec![Vec::new()];
-    for raw in text.lines() {
+    for raw in crate::intake::lines(text) {
         let line = raw.trim_end_matches('\r');
         if line.trim().is_empty() {
             if !out.last().is_some_and(Vec::is_empty) {

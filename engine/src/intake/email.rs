@@ -182,18 +182,24 @@ fn parser() -> &'static MessageParser {
 /// and ESC (ISO-2022-JP text uses ESC). Real bounces sometimes carry a stray
 /// NUL; that alone does not make them binary.
 pub fn is_binary(bytes: &[u8]) -> bool {
-    const fn table() -> [u8; 256] {
-        let mut t = [0u8; 256];
-        let mut b = 0;
-        while b < 0x20 {
-            t[b] = !matches!(b as u8, b'\t' | b'\r' | b'\n' | 0x0c | 0x1b) as u8;
-            b += 1;
-        }
-        t
-    }
-    static CONTROL: [u8; 256] = table();
     let head = &bytes[..bytes.len().min(2048)];
-    let controls: usize = head.iter().map(|&b| usize::from(CONTROL[b as usize])).sum();
+    // Branch-free comparisons (`&`, not `&&`; no table) over 64-byte
+    // chunks counted in a byte, so the compiler tests a chunk at a time.
+    let is_control = |b: u8| {
+        u8::from(
+            (b < 0x20) & (b != b'\t') & (b != b'\r') & (b != b'\n') & (b != 0x0c) & (b != 0x1b),
+        )
+    };
+    let chunks = head.chunks_exact(64);
+    let tail: usize = chunks
+        .remainder()
+        .iter()
+        .map(|&b| usize::from(is_control(b)))
+        .sum();
+    let controls: usize = chunks
+        .map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + is_control(b))))
+        .sum::<usize>()
+        + tail;
     controls * 100 > head.len()
 }
 
@@ -611,7 +617,9 @@ struct Parts {
 }
 
 fn collect(msg: &Message, parts: &mut Parts) {
-    let mut html = String::new();
+    // HTML is read only when the message has no plain text: most reports
+    // with an HTML part carry the same words as text/plain beside it.
+    let mut html: Vec<&str> = Vec::new();
     for part in &msg.parts {
         let (ctype, sub) = part
             .content_type()
@@ -652,15 +660,16 @@ fn collect(msg: &Message, parts: &mut Parts) {
                 }
                 parts.text.push_str(t);
             }
-            (PartType::Html(h), _, _) => {
-                html.push_str(&strip_html(h));
-                html.push('\n');
-            }
+            (PartType::Html(h), _, _) => html.push(h),
             _ => {}
         }
     }
     if parts.text.trim().is_empty() {
-        parts.text = html;
+        parts.text = html.iter().fold(String::new(), |mut text, h| {
+            text.push_str(&strip_html(h));
+            text.push('\n');
+            text
+        });
     }
 }
 
@@ -736,7 +745,7 @@ fn strip_html(h: &str) -> String {
 /// the bounce itself: when most lines are quoted, the quote marks go.
 fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
     let (mut lines, mut quoted) = (0usize, 0usize);
-    for l in text.lines().filter(|l| !l.trim().is_empty()) {
+    for l in crate::intake::lines(text).filter(|l| !l.trim().is_empty()) {
         lines += 1;
         quoted += usize::from(l.starts_with('>'));
     }
@@ -744,7 +753,7 @@ fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
-    for l in text.lines() {
+    for l in crate::intake::lines(text) {
         let mut l = l;
         if let Some(rest) = l.strip_prefix('>') {
             l = rest.strip_prefix(' ').unwrap_or(rest);
@@ -759,7 +768,7 @@ fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
 fn cut_original(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(64 * 1024));
     let mut seen_content = false;
-    for line in text.lines() {
+    for line in crate::intake::lines(text) {
         let t = line.trim().as_bytes();
         let starts_with =
             |m: &str| t.len() >= m.len() && t[..m.len()].eq_ignore_ascii_case(m.as_bytes());
@@ -795,7 +804,7 @@ fn has_reply(text: &str) -> bool {
 /// Addresses in the report text, in order of first appearance, each with the
 /// lines from that appearance to the next recipient's.
 fn recipient_blocks(report: &str, excluded: &[String]) -> Vec<(String, String)> {
-    let lines: Vec<&str> = report.lines().collect();
+    let lines: Vec<&str> = crate::intake::lines(report).collect();
     let mut starts: Vec<(String, usize)> = Vec::new();
     // Every line naming a recipient, first mention or not.
     let mut mentions: Vec<(usize, String)> = Vec::new();
@@ -863,7 +872,7 @@ fn preamble(report: &str, blocks: &[(String, String)]) -> String {
         return String::new();
     };
     let mut out = String::new();
-    for line in report.lines() {
+    for line in crate::intake::lines(report) {
         let lower = line.to_ascii_lowercase();
         if lower.contains(first.as_str()) {
             break;
@@ -999,7 +1008,7 @@ fn is_auto_reply(msg: &Message) -> bool {
 /// `name: value` lines of a header block, unfolded, names lower-cased.
 fn header_lines(text: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    for line in text.lines() {
+    for line in crate::intake::lines(text) {
         if line.starts_with([' ', '\t']) {
             if let Some((_, v)) = out.last_mut() {
                 v.push(' ');

@@ -297,7 +297,9 @@ fn is_sender_address(t: &str, at: std::ops::Range<usize>) -> bool {
 /// and `550 5.7.1 text` lose their code (and a status equal to the first
 /// line's), so the text reads as one sentence.
 fn unfold(input: &str) -> String {
-    let mut lines = input.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut lines = crate::intake::lines(input)
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
     let Some(first) = lines.next() else {
         return String::new();
     };
