@@ -154,13 +154,14 @@ pub enum Field {
     Sender,
     SenderDomain,
     Mta,
+    Esp,
     Token,
     Url,
 }
 
 impl Field {
     /// Every field, in declaration order (`Field::ALL[f as usize] == f`).
-    pub const ALL: [Field; 10] = [
+    pub const ALL: [Field; 11] = [
         Field::Host,
         Field::RemoteIp,
         Field::ClientIp,
@@ -169,6 +170,7 @@ impl Field {
         Field::Sender,
         Field::SenderDomain,
         Field::Mta,
+        Field::Esp,
         Field::Token,
         Field::Url,
     ];
@@ -183,6 +185,7 @@ impl Field {
             "sender" => Field::Sender,
             "sender_domain" => Field::SenderDomain,
             "mta" => Field::Mta,
+            "esp" => Field::Esp,
             "token" => Field::Token,
             "url" => Field::Url,
             _ => return None,
@@ -199,6 +202,7 @@ impl Field {
             Field::Sender => "sender",
             Field::SenderDomain => "sender_domain",
             Field::Mta => "mta",
+            Field::Esp => "esp",
             Field::Token => "token",
             Field::Url => "url",
         }

@@ -61,6 +61,10 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("sender_domain", "the envelope sender's domain"),
     ("mta", "the reporting MTA"),
     (
+        "esp",
+        "an ESP event's own verdict, `esp/verdict`, e.g. `ses/permanent/suppressed`",
+    ),
+    (
         "token",
         "a provider token in the text, e.g. `TSS04`, `S3150`, `AUP#1234`",
     ),

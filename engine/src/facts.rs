@@ -45,6 +45,9 @@ pub struct Facts {
     pub sender: Option<String>,
     pub sender_domain: Option<String>,
     pub mta: Option<String>,
+    /// An ESP webhook event's own verdict: `ses/permanent/suppressed`,
+    /// `sendgrid/dropped`, `mailgun/failed/permanent/suppress-bounce`.
+    pub esp: Option<String>,
     pub tokens: Vec<String>,
     pub urls: Vec<String>,
     /// Check verdicts already known without running the check, as
@@ -90,6 +93,7 @@ impl Facts {
             Field::Sender => one(&self.sender),
             Field::SenderDomain => one(&self.sender_domain),
             Field::Mta => one(&self.mta),
+            Field::Esp => one(&self.esp),
             Field::Token => &self.tokens,
             Field::Url => &self.urls,
         }

@@ -142,6 +142,7 @@ impl Engine {
         if facts.status.is_none() {
             facts.status = r.status;
         }
+        facts.esp = Some(format!("{}/{}", r.esp, r.esp_verdict).to_ascii_lowercase());
         let mut d = if r.complaint {
             diagnosis::not_a_bounce(diagnosis::NotABounce::Feedback, &facts)
         } else if r.not_a_failure {

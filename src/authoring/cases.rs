@@ -13,6 +13,9 @@
 //!     email: bounces/odd.eml              # a path relative to the case file
 //!     expect: acme/odd_bounce
 //!     todo: "the recipient block is not found"   # known miss: reported, not failed
+//!   - name: an ESP event
+//!     event: '{"event":"dropped","email":"a@example.com","reason":"Bounced Address"}'
+//!     expect: core/esp_suppressed
 //! ```
 //!
 //! Each case's full diagnosis is kept as a snapshot next to the case file
@@ -43,6 +46,10 @@ pub struct Case {
     pub log: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
+    /// An ESP webhook event (Amazon SES, SendGrid, Mailgun, Postmark) as
+    /// JSON text; its first recipient is the one checked.
+    #[serde(default)]
+    pub event: Option<String>,
     /// The rule that must be the diagnosis.
     #[serde(default)]
     pub expect: Option<String>,
@@ -82,6 +89,7 @@ pub fn example_cases(rs: &bouncedx_engine::Ruleset, pack: &str) -> Vec<Case> {
                 reply: Some(e.clone()),
                 log: None,
                 email: None,
+                event: None,
                 expect: None,
                 fires: vec![rule.id.to_string()],
                 expect_not: Vec::new(),
@@ -96,6 +104,7 @@ pub fn example_cases(rs: &bouncedx_engine::Ruleset, pack: &str) -> Vec<Case> {
                 reply: Some(c.clone()),
                 log: None,
                 email: None,
+                event: None,
                 expect: None,
                 fires: Vec::new(),
                 expect_not: vec![rule.id.to_string()],
@@ -139,9 +148,9 @@ pub fn diagnose(engine: &Engine, case: &Case, base: &Path) -> Result<Vec<Diagnos
         plain.checks.clear();
         return diagnose(&stated, &plain, base);
     }
-    match (&case.reply, &case.log, &case.email) {
-        (Some(r), None, None) => Ok(vec![engine.diagnose_reply(r)]),
-        (None, Some(l), None) => match bouncedx_engine::intake::log::read_log_line(l) {
+    match (&case.reply, &case.log, &case.email, &case.event) {
+        (Some(r), None, None, None) => Ok(vec![engine.diagnose_reply(r)]),
+        (None, Some(l), None, None) => match bouncedx_engine::intake::log::read_log_line(l) {
             bouncedx_engine::intake::log::LogLine::Rejection(r) => {
                 Ok(vec![engine.diagnose_log_record(&r)])
             }
@@ -149,13 +158,20 @@ pub fn diagnose(engine: &Engine, case: &Case, base: &Path) -> Result<Vec<Diagnos
                 Err("the log line is not a rejection (bouncedx skips it)".into())
             }
         },
-        (None, None, Some(p)) => {
+        (None, None, Some(p), None) => {
             let path = base.join(p);
             let bytes =
                 std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             engine.diagnose_email(&bytes).map_err(|e| e.to_string())
         }
-        _ => Err("a case needs exactly one of `reply`, `log` or `email`".into()),
+        (None, None, None, Some(json)) => {
+            let value: serde_json::Value =
+                serde_json::from_str(json).map_err(|e| format!("the event is not JSON: {e}"))?;
+            let records =
+                bouncedx_engine::intake::webhook::read_event(&value).map_err(|e| e.to_string())?;
+            Ok(records.iter().map(|r| engine.diagnose_event(r)).collect())
+        }
+        _ => Err("a case needs exactly one of `reply`, `log`, `email` or `event`".into()),
     }
 }
 
@@ -195,6 +211,7 @@ impl Case {
             reply: self.reply.clone(),
             log: self.log.clone(),
             email: self.email.clone(),
+            event: self.event.clone(),
             expect: self.expect.clone(),
             fires: self.fires.clone(),
             expect_not: self.expect_not.clone(),
@@ -376,7 +393,7 @@ pub fn load(path: &Path) -> Result<CaseFile, String> {
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     serde_saphyr::from_str(&text).map_err(|e| {
         format!(
-            "{}: {e}\n  = help: a case file is `cases:` then a list of cases with `name`, one of `reply`/`log`/`email`, and `expect`, `expect_not` or `todo`",
+            "{}: {e}\n  = help: a case file is `cases:` then a list of cases with `name`, one of `reply`/`log`/`email`/`event`, and `expect`, `expect_not` or `todo`",
             path.display()
         )
     })
