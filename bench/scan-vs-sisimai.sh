@@ -62,3 +62,20 @@ hyperfine --warmup 1 --runs 5 --export-markdown "$work/log.md" \
   -n "bouncedx -j1" "./target/release/bouncedx scan --no-progress -j 1 $work/mail.log > /dev/null" \
   -n bouncedx "./target/release/bouncedx scan --no-progress $work/mail.log > /dev/null"
 cat "$work/log.md"
+
+echo
+echo "== memory: a Postfix log in which every line is a rejection"
+# The worst case for memory: every line yields a result to render and hold
+# until its batch is written. Peak resident memory should not grow with the
+# file; it is printed for 200,000 and 800,000 lines.
+python3 - "$work/rejections.log" <<'PY'
+import sys
+line = ("Nov 26 10:00:{s:02d} mta1 postfix/smtp[4502]: 3F2A{n:04X}: to=<u{i}@example.net>, relay=mx.example.net[192.0.2.10]:25, delay=1.1, delays=0.1/0/0.5/0.5, dsn=5.1.1, status=bounced (host mx.example.net[192.0.2.10] said: 550 5.1.1 <u{i}@example.net>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command))")
+with open(sys.argv[1], "w") as f:
+    for i in range(200_000):
+        f.write(line.format(s=i % 60, n=i % 65536, i=i) + "\n")
+PY
+cat "$work/rejections.log" "$work/rejections.log" "$work/rejections.log" "$work/rejections.log" > "$work/rejections4.log"
+for f in rejections.log rejections4.log; do
+  /usr/bin/time -f "$f: %M KiB peak resident, %e s" ./target/release/bouncedx scan --no-progress "$work/$f" > /dev/null
+done

@@ -59,7 +59,7 @@ pub struct Args {
 
 /// Jobs are processed in batches of this many bytes (or [`BATCH_JOBS`]
 /// jobs), all cores at once; results come back in input order.
-const BATCH_BYTES: usize = 32 * 1024 * 1024;
+const BATCH_BYTES: usize = 4 * 1024 * 1024;
 const BATCH_JOBS: usize = 256;
 /// How many batches may be in the workers' hands at once.
 const IN_FLIGHT: usize = 2;
@@ -107,55 +107,64 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     // the workers read and MIME-parse the first e-mails; a worker waits for
     // the engine only when it has something to diagnose (`EngineSource`).
     let engine: std::sync::OnceLock<Option<Engine>> = std::sync::OnceLock::new();
-    type Done = Vec<(scan::Outcome, Vec<String>)>;
+    // What a worker hands back for one job: its share of the summary, and
+    // its output lines already rendered. The diagnoses themselves are
+    // dropped in the worker, so a batch in flight holds text, not
+    // structures (a log where every line is a rejection held ~4x more).
+    enum Out {
+        Line(String),
+        /// An input that could not be read: (source, reason).
+        Error(String, String),
+    }
+    type Done = Vec<(Summary, Vec<Out>)>;
     // Workers diagnose and render a batch; this thread walks, counts and
     // writes.
     let process = |jobs: Vec<Job>| -> Done {
         jobs.into_par_iter()
             .map(|j| {
                 let o = scan::process(&engine, j);
-                let rendered = if summary_only {
-                    Vec::new()
-                } else {
-                    o.items
-                        .iter()
-                        .map(|item| match item {
-                            scan::Item::Result(d) if human => render::human(d, color),
-                            scan::Item::Result(d) => render::jsonl(d),
-                            scan::Item::Error(..) => String::new(),
-                        })
-                        .collect()
-                };
-                (o, rendered)
+                let mut part = Summary::default();
+                part.documents = o.documents;
+                part.lines = o.lines;
+                part.skipped = o.skipped;
+                let mut outs = Vec::with_capacity(if summary_only { 0 } else { o.items.len() });
+                for item in o.items {
+                    match item {
+                        scan::Item::Result(d) => {
+                            part.add(&d);
+                            if !summary_only {
+                                outs.push(Out::Line(if human {
+                                    render::human(&d, color)
+                                } else {
+                                    render::jsonl(&d)
+                                }));
+                            }
+                        }
+                        scan::Item::Error(source, error) => {
+                            part.errors += 1;
+                            if !summary_only {
+                                outs.push(Out::Error(source, error));
+                            }
+                        }
+                    }
+                }
+                (part, outs)
             })
             .collect()
     };
     let write =
         |outcomes: Done, summary: &mut Summary, out: &mut dyn Write| -> std::io::Result<()> {
-            for (o, rendered) in outcomes {
-                summary.documents += o.documents;
-                summary.lines += o.lines;
-                summary.skipped += o.skipped;
-                for (k, item) in o.items.iter().enumerate() {
-                    match item {
-                        scan::Item::Error(source, error) => {
-                            summary.errors += 1;
-                            if summary_only {
-                                continue;
-                            }
-                            if human {
-                                eprintln!("error: {source}: {error}");
-                            } else {
-                                let line = serde_json::json!({ "source": source, "error": error });
-                                writeln!(out, "{line}")?;
-                            }
+            for (part, outs) in outcomes {
+                summary.merge(part);
+                for o in outs {
+                    match o {
+                        Out::Line(line) => writeln!(out, "{line}")?,
+                        Out::Error(source, error) if human => {
+                            eprintln!("error: {source}: {error}")
                         }
-                        scan::Item::Result(d) => {
-                            summary.add(d);
-                            if summary_only {
-                                continue;
-                            }
-                            writeln!(out, "{}", rendered[k])?;
+                        Out::Error(source, error) => {
+                            let line = serde_json::json!({ "source": source, "error": error });
+                            writeln!(out, "{line}")?;
                         }
                     }
                 }

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 /// One message larger than this is reported and skipped.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 /// Log lines per job.
-pub const LINES_PER_JOB: usize = 4096;
+pub const LINES_PER_JOB: usize = 1024;
 /// Lines longer than this are cut (no real log line is near it).
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 

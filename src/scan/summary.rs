@@ -89,6 +89,33 @@ impl Summary {
         }
     }
 
+    /// Adds the counts of a later part of the scan (a worker's batch):
+    /// each rule keeps the example seen first in input order.
+    pub fn merge(&mut self, later: Summary) {
+        self.results += later.results;
+        self.documents += later.documents;
+        self.lines += later.lines;
+        self.skipped += later.skipped;
+        self.errors += later.errors;
+        for (mine, theirs) in [
+            (&mut self.category, later.category),
+            (&mut self.reason, later.reason),
+            (&mut self.provider, later.provider),
+            (&mut self.domain, later.domain),
+            (&mut self.client_ip, later.client_ip),
+        ] {
+            for (k, n) in theirs {
+                *mine.entry(k).or_default() += n;
+            }
+        }
+        for (rule, (n, diagnosis, example)) in later.rules {
+            self.rules
+                .entry(rule)
+                .and_modify(|e| e.0 += n)
+                .or_insert((n, diagnosis, example));
+        }
+    }
+
     pub fn report(&self) -> Report {
         fn top(map: &HashMap<String, u64>) -> Vec<Row> {
             let mut v: Vec<Row> = map
