@@ -242,3 +242,41 @@ impl Report {
         serde_json::to_string_pretty(self).expect("report serialises")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Summary;
+
+    /// Workers count their own results and the writer merges the parts in
+    /// input order: the report must be the one a single count would give,
+    /// first example per rule included.
+    #[test]
+    fn merged_parts_report_what_one_count_reports() {
+        let engine = crate::default_engine();
+        let replies = [
+            "550 5.1.1 <ann@example.com>: Recipient address rejected: User unknown",
+            "552 5.2.2 <bob@example.net>: mailbox full",
+            "550 5.1.1 <cat@example.org>... User unknown",
+            "554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org",
+            "550 5.1.1 <dan@example.com> No such user",
+        ];
+        let ds: Vec<_> = replies.iter().map(|r| engine.diagnose_reply(r)).collect();
+        let mut whole = Summary::default();
+        ds.iter().for_each(|d| whole.add(d));
+        let mut merged = Summary::default();
+        for chunk in ds.chunks(2) {
+            let mut part = Summary {
+                lines: 2,
+                ..Summary::default()
+            };
+            chunk.iter().for_each(|d| part.add(d));
+            merged.merge(part);
+        }
+        assert_eq!(merged.lines, 6);
+        merged.lines = 0;
+        assert_eq!(merged.report().json(), whole.report().json());
+        let top = &merged.report().top_diagnoses[0];
+        assert_eq!((top.rule.as_str(), top.count), ("core/user_unknown", 3));
+        assert!(top.example.contains("ann@example.com"), "{}", top.example);
+    }
+}
