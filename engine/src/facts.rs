@@ -48,6 +48,9 @@ pub struct Facts {
     /// An ESP webhook event's own verdict: `ses/permanent/suppressed`,
     /// `sendgrid/dropped`, `mailgun/failed/permanent/suppress-bounce`.
     pub esp: Option<String>,
+    /// Whether the input's sender calls the failure permanent when the
+    /// reply itself gives no code or status (an ESP event's verdict).
+    pub permanent_hint: Option<bool>,
     pub tokens: Vec<String>,
     pub urls: Vec<String>,
     /// Check verdicts already known without running the check, as
@@ -58,14 +61,15 @@ pub struct Facts {
 
 impl Facts {
     /// `Some(true)` for a permanent failure (5xx or 5.x.x), `Some(false)` for a
-    /// transient one, `None` when neither code nor status says.
+    /// transient one; when neither code nor status says, what the input's
+    /// sender said ([`Facts::permanent_hint`]), if anything.
     pub fn permanent(&self) -> Option<bool> {
         match (self.code, self.status) {
             (Some(c), _) if (500..600).contains(&c) => Some(true),
             (Some(c), _) if (400..500).contains(&c) => Some(false),
             (_, Some(s)) if s.class == 5 => Some(true),
             (_, Some(s)) if s.class == 4 => Some(false),
-            _ => None,
+            _ => self.permanent_hint,
         }
     }
 

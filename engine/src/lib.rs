@@ -143,6 +143,7 @@ impl Engine {
             facts.status = r.status;
         }
         facts.esp = Some(format!("{}/{}", r.esp, r.esp_verdict).to_ascii_lowercase());
+        facts.permanent_hint = r.permanent;
         let mut d = if r.complaint {
             diagnosis::not_a_bounce(diagnosis::NotABounce::Feedback, &facts)
         } else if r.not_a_failure {

@@ -26,6 +26,10 @@ pub struct EventRecord {
     pub complaint: bool,
     /// The event is not a failure at all (a delivery, an open...).
     pub not_a_failure: bool,
+    /// Whether the ESP calls the failure permanent (SES `bounceType`,
+    /// Mailgun `severity`, SendGrid's bounce or deferral, Postmark's hard
+    /// or soft bounce), for when the reply gives no code or status.
+    pub permanent: Option<bool>,
 }
 
 /// Why a JSON value is not an event we read.
@@ -111,6 +115,11 @@ fn ses(v: &Value, kind: &str) -> Vec<EventRecord> {
                     status: status_of(s(r, "status")),
                     esp: "ses",
                     esp_verdict: verdict.clone(),
+                    permanent: match s(b, "bounceType") {
+                        "Permanent" => Some(true),
+                        "Transient" => Some(false),
+                        _ => None,
+                    },
                     ..EventRecord::default()
                 });
             }
@@ -164,6 +173,13 @@ fn sendgrid(v: &Value) -> EventRecord {
             event,
             "bounce" | "dropped" | "deferred" | "blocked" | "spamreport"
         ),
+        // SendGrid's `bounce` event is a bounce (`type: bounce`) or a block
+        // (`type: blocked`, a refusal it may retry); `dropped` is never sent.
+        permanent: match (event, kind) {
+            ("bounce", "bounce") | ("dropped", _) => Some(true),
+            ("deferred", _) | ("bounce", "blocked") => Some(false),
+            _ => None,
+        },
     }
 }
 
@@ -195,6 +211,11 @@ fn mailgun(d: &Value) -> EventRecord {
         esp_verdict: format!("{}/{}/{}", event, s(d, "severity"), s(d, "reason")),
         complaint: event == "complained",
         not_a_failure: !matches!(event, "failed" | "complained" | "rejected"),
+        permanent: match s(d, "severity") {
+            "permanent" => Some(true),
+            "temporary" => Some(false),
+            _ => None,
+        },
     }
 }
 
@@ -214,6 +235,11 @@ fn postmark(v: &Value) -> EventRecord {
         esp_verdict: format!("{}/{}", kind, s(v, "Name")),
         complaint: kind == "SpamComplaint",
         not_a_failure: matches!(kind, "AutoResponder" | "Subscribe" | "Unsubscribe"),
+        permanent: match kind {
+            "HardBounce" | "BadEmailAddress" | "ManuallyDeactivated" => Some(true),
+            "SoftBounce" | "Transient" | "DnsError" => Some(false),
+            _ => None,
+        },
     }
 }
 
@@ -263,5 +289,31 @@ mod tests {
         let v = json!({"RecordType":"Bounce","Type":"HardBounce","TypeCode":1,"Name":"Hard bounce","Email":"c@example.com","Details":"smtp;550 5.1.1 The email account that you tried to reach does not exist"});
         assert_eq!(read_event(&v).unwrap()[0].esp, "postmark");
         assert!(read_event(&json!({"hello":"world"})).is_err());
+    }
+
+    #[test]
+    fn each_esp_says_whether_the_failure_is_permanent() {
+        let first = |v: serde_json::Value| read_event(&v).unwrap()[0].permanent;
+        let ses = |kind: &str| {
+            json!({"notificationType":"Bounce","bounce":{"bounceType":kind,"bounceSubType":"General",
+                "bouncedRecipients":[{"emailAddress":"a@example.com"}]}})
+        };
+        assert_eq!(first(ses("Permanent")), Some(true));
+        assert_eq!(first(ses("Transient")), Some(false));
+        assert_eq!(first(ses("Undetermined")), None);
+        let sendgrid =
+            |event: &str, kind: &str| json!({"email":"a@example.com","event":event,"type":kind});
+        assert_eq!(first(sendgrid("bounce", "bounce")), Some(true));
+        assert_eq!(first(sendgrid("bounce", "blocked")), Some(false));
+        assert_eq!(first(sendgrid("deferred", "")), Some(false));
+        assert_eq!(first(sendgrid("dropped", "")), Some(true));
+        let mailgun = |severity: &str| json!({"event-data":{"event":"failed","severity":severity,"recipient":"a@example.com"}});
+        assert_eq!(first(mailgun("permanent")), Some(true));
+        assert_eq!(first(mailgun("temporary")), Some(false));
+        let postmark =
+            |kind: &str| json!({"RecordType":"Bounce","Type":kind,"Email":"a@example.com"});
+        assert_eq!(first(postmark("HardBounce")), Some(true));
+        assert_eq!(first(postmark("SoftBounce")), Some(false));
+        assert_eq!(first(postmark("SpamNotification")), None);
     }
 }
