@@ -504,24 +504,82 @@ fn read_mbox(
 
 fn read_json(
     source: &str,
-    reader: Box<dyn BufRead + '_>,
+    mut reader: Box<dyn BufRead + '_>,
     sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    // A document is read whole (up to the message cap); JSON Lines are
-    // handed on line by line.
+    // JSON Lines (a first line that is JSON on its own) are handed on line
+    // by line, however many there are; any other document (an array, an
+    // object over several lines) is read whole, up to the message cap.
+    let mut buf = Vec::new();
+    let mut n = 0u64;
+    let mut first: Option<(u64, String)> = None;
+    let mut streaming = false;
     let mut text = String::new();
-    let mut limited = reader.take(MAX_MESSAGE_BYTES as u64 + 1);
-    if let Err(e) = limited.read_to_string(&mut text) {
-        return sink(Job::Error {
+    loop {
+        match next_line(&mut *reader, &mut buf) {
+            Ok(Some(())) => n += 1,
+            Ok(None) => break,
+            Err(e) => {
+                return sink(Job::Error {
+                    source: source.to_string(),
+                    error: format!("cannot read: {e}"),
+                })
+            }
+        }
+        let line = String::from_utf8_lossy(&buf).trim().to_string();
+        if line.is_empty() {
+            continue;
+        }
+        if first.is_none() && !streaming {
+            if serde_json::from_str::<serde::de::IgnoredAny>(&line).is_ok() {
+                // a one-line file is a document (no `line`), so the first
+                // line waits until a second one shows these are JSON Lines
+                first = Some((n, line));
+                continue;
+            }
+            // a document over several lines: read the rest whole
+            text = String::from_utf8_lossy(&buf).into_owned();
+            let mut rest = String::new();
+            let mut limited = reader.take(MAX_MESSAGE_BYTES as u64 + 1);
+            if let Err(e) = limited.read_to_string(&mut rest) {
+                return sink(Job::Error {
+                    source: source.to_string(),
+                    error: format!("cannot read as UTF-8 JSON: {e}"),
+                });
+            }
+            text.push_str(&rest);
+            break;
+        }
+        streaming = true;
+        if let Some((at, l)) = first.take() {
+            sink(Job::Json {
+                source: source.to_string(),
+                line: Some(at),
+                text: l,
+            })?;
+        }
+        sink(Job::Json {
             source: source.to_string(),
-            error: format!("cannot read as UTF-8 JSON: {e}"),
+            line: Some(n),
+            text: line,
+        })?;
+    }
+    if let Some((_, l)) = first {
+        // the only line: one document
+        return sink(Job::Json {
+            source: source.to_string(),
+            line: None,
+            text: l,
         });
+    }
+    if text.is_empty() {
+        return Ok(());
     }
     if text.len() > MAX_MESSAGE_BYTES {
         return sink(Job::Error {
             source: source.to_string(),
             error: format!(
-                "JSON larger than {} MiB; give it as JSON Lines on stdin",
+                "a JSON document larger than {} MiB; give the events as JSON Lines (one per line)",
                 MAX_MESSAGE_BYTES >> 20
             ),
         });
@@ -533,13 +591,15 @@ fn read_json(
             text,
         });
     }
+    // Not one document: each line on its own (and each bad one reported);
+    // `text` began at line `n`.
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         sink(Job::Json {
             source: source.to_string(),
-            line: Some(i as u64 + 1),
+            line: Some(n + i as u64),
             text: line.to_string(),
         })?;
     }
@@ -587,6 +647,66 @@ mod tests {
             })
             .collect();
         assert_eq!(lines, [LINES_PER_JOB, 1]);
+    }
+
+    /// JSON Lines are handed on one event at a time however long the
+    /// stream: a day of SES events past the 64 MiB cap on one document was
+    /// refused whole before.
+    #[test]
+    fn json_lines_past_the_document_cap_are_all_read() {
+        let line = format!(
+            "{{\"event\":\"bounce\",\"email\":\"a@example.com\",\"reason\":\"550 5.1.1 unknown {}\"}}\n",
+            "x".repeat(2000)
+        );
+        let copies = MAX_MESSAGE_BYTES / line.len() + 100;
+        let stream = std::io::Read::chain(
+            std::io::Cursor::new(line.repeat(copies / 2)),
+            std::io::Cursor::new(line.repeat(copies - copies / 2)),
+        );
+        let (mut events, mut last) = (0usize, 0u64);
+        read_json("big.jsonl", Box::new(BufReader::new(stream)), &mut |j| {
+            match j {
+                Job::Json { line: Some(n), .. } => {
+                    events += 1;
+                    last = n;
+                }
+                other => panic!("expected one event per line, got {other:?}"),
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!((events, last), (copies, copies as u64));
+    }
+
+    /// A document over several lines is one job; a single line is one
+    /// document (no line number); lines that are not JSON keep their own
+    /// line numbers.
+    #[test]
+    fn json_documents_and_lines_are_told_apart() {
+        let read = |text: &str| {
+            let mut jobs = Vec::new();
+            read_json(
+                "t",
+                Box::new(BufReader::new(std::io::Cursor::new(text.to_string()))),
+                &mut |j| {
+                    jobs.push(match j {
+                        Job::Json { line, .. } => line,
+                        other => panic!("{other:?}"),
+                    });
+                    Ok(())
+                },
+            )
+            .unwrap();
+            jobs
+        };
+        assert_eq!(read("\n[\n {\"a\": 1},\n {\"b\": 2}\n]\n"), [None]);
+        assert_eq!(read("{\"a\": 1}\n"), [None]);
+        assert_eq!(
+            read("{\"a\": 1}\nnot json\n\n{\"b\": 2}\n"),
+            [Some(1), Some(2), Some(4)]
+        );
+        assert_eq!(read("\n{\n\"a\":\nbroken\n"), [Some(2), Some(3), Some(4)]);
+        assert_eq!(read(""), []);
     }
 
     #[test]
