@@ -658,7 +658,7 @@ fn collect(msg: &Message, parts: &mut Parts) {
                 if !parts.text.is_empty() {
                     parts.text.push('\n');
                 }
-                parts.text.push_str(t);
+                parts.text.push_str(&redecode_mislabelled(msg, part, t));
             }
             (PartType::Html(h), _, _) => html.push(h),
             _ => {}
@@ -671,6 +671,49 @@ fn collect(msg: &Message, parts: &mut Parts) {
             text
         });
     }
+}
+
+/// The text of a part whose bytes are not in the charset it declares:
+/// Japanese carriers' bounces that say ISO-2022-JP over EUC-JP or
+/// Shift_JIS bytes, European ones that say UTF-8 over Latin-1. When the
+/// declared decoding left replacement characters and the part's bytes are
+/// not transfer-encoded, they are decoded again: as UTF-8 if they are
+/// valid UTF-8, else in the first likely charset (Japanese ones for a
+/// Japanese label, Windows-1252 otherwise) that decodes them without an
+/// error.
+fn redecode_mislabelled<'a>(
+    msg: &Message,
+    part: &mail_parser::MessagePart,
+    decoded: &'a str,
+) -> std::borrow::Cow<'a, str> {
+    use std::borrow::Cow;
+    if !decoded.contains('\u{FFFD}') || part.encoding != mail_parser::Encoding::None {
+        return Cow::Borrowed(decoded);
+    }
+    let Some(raw) = msg
+        .raw_message
+        .get(part.offset_body as usize..part.offset_end as usize)
+    else {
+        return Cow::Borrowed(decoded);
+    };
+    if let Ok(text) = std::str::from_utf8(raw) {
+        return Cow::Owned(text.to_string());
+    }
+    let label = part
+        .content_type()
+        .and_then(|c| c.attribute("charset"))
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let candidates: &[&'static encoding_rs::Encoding] =
+        if label.contains("jp") || label.contains("jis") {
+            &[encoding_rs::EUC_JP, encoding_rs::SHIFT_JIS]
+        } else {
+            &[encoding_rs::WINDOWS_1252]
+        };
+    candidates
+        .iter()
+        .find_map(|e| e.decode_without_bom_handling_and_without_replacement(raw))
+        .map_or(Cow::Borrowed(decoded), |t| Cow::Owned(t.into_owned()))
 }
 
 fn part_text(body: &PartType) -> String {

@@ -27,3 +27,29 @@ fn fuzz_crashes_stay_fixed() {
         let _ = read_email(&bytes);
     }
 }
+
+/// Bytes that are not in the charset the part declares are decoded in the
+/// one they are in, so the evidence quoted is readable.
+#[test]
+fn mislabelled_charsets_are_read_in_the_charset_of_the_bytes() {
+    let bounce = |label: &str, body: &[u8]| {
+        let mut m = format!(
+            "From: MAILER-DAEMON@example.jp\r\nTo: a@example.org\r\nSubject: Returned mail\r\n\
+             Content-Type: text/plain; charset=\"{label}\"\r\n\r\n<bob@example.jp>\r\n"
+        )
+        .into_bytes();
+        m.extend_from_slice(body);
+        m.extend_from_slice(b"\r\n550 5.1.1 user unknown\r\n");
+        read_email(&m).expect("an e-mail").records[0]
+            .context
+            .clone()
+    };
+    let japanese = "送信できませんでした";
+    let (euc, _, _) = encoding_rs::EUC_JP.encode(japanese);
+    assert!(bounce("ISO-2022-JP", &euc).contains(japanese));
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(japanese);
+    assert!(bounce("iso-2022-jp", &sjis).contains(japanese));
+    assert!(bounce("utf-8", b"Gr\xfc\xdfe").contains("Grüße"));
+    // correctly labelled text is left as the declared decoding gives it
+    assert!(bounce("utf-8", "Grüße".as_bytes()).contains("Grüße"));
+}
