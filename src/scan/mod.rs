@@ -4,7 +4,7 @@
 //! The pipeline has three parts:
 //!
 //! 1. [`sources`] walks the inputs and cuts them into [`Job`]s of bounded
-//!    size (an e-mail, 4,096 log lines, a JSON document);
+//!    size (an e-mail, [`LINES_PER_JOB`](sources::LINES_PER_JOB) log lines, a JSON document);
 //! 2. [`process`] turns one job into diagnoses (jobs of a batch run on all
 //!    cores with rayon, and come back in input order). A job is read first
 //!    (the file, the MIME parse, the log line) and asks for the engine only

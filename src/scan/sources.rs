@@ -512,69 +512,61 @@ fn read_json(
     // object over several lines) is read whole, up to the message cap.
     let mut buf = Vec::new();
     let mut n = 0u64;
-    let mut first: Option<(u64, String)> = None;
-    let mut streaming = false;
-    let mut text = String::new();
-    loop {
-        match next_line(&mut *reader, &mut buf) {
-            Ok(Some(())) => n += 1,
-            Ok(None) => break,
-            Err(e) => {
-                return sink(Job::Error {
-                    source: source.to_string(),
-                    error: format!("cannot read: {e}"),
-                })
+    // The next line that is not blank, trimmed, with its number.
+    let mut next =
+        |reader: &mut dyn BufRead, buf: &mut Vec<u8>| -> std::io::Result<Option<(u64, String)>> {
+            while next_line(reader, buf)?.is_some() {
+                n += 1;
+                let line = String::from_utf8_lossy(buf).trim().to_string();
+                if !line.is_empty() {
+                    return Ok(Some((n, line)));
+                }
+            }
+            Ok(None)
+        };
+    let cannot_read = |e: std::io::Error| Job::Error {
+        source: source.to_string(),
+        error: format!("cannot read: {e}"),
+    };
+    let (first_at, first) = match next(&mut *reader, &mut buf) {
+        Ok(Some(l)) => l,
+        Ok(None) => return Ok(()),
+        Err(e) => return sink(cannot_read(e)),
+    };
+    let json = |line, text| Job::Json {
+        source: source.to_string(),
+        line,
+        text,
+    };
+    if serde_json::from_str::<serde::de::IgnoredAny>(&first).is_ok() {
+        match next(&mut *reader, &mut buf) {
+            // the only line: one document (no `line`)
+            Ok(None) => return sink(json(None, first)),
+            Ok(Some((at, l))) => {
+                sink(json(Some(first_at), first))?;
+                sink(json(Some(at), l))?;
+            }
+            Err(e) => return sink(cannot_read(e)),
+        }
+        loop {
+            match next(&mut *reader, &mut buf) {
+                Ok(Some((at, l))) => sink(json(Some(at), l))?,
+                Ok(None) => return Ok(()),
+                Err(e) => return sink(cannot_read(e)),
             }
         }
-        let line = String::from_utf8_lossy(&buf).trim().to_string();
-        if line.is_empty() {
-            continue;
-        }
-        if first.is_none() && !streaming {
-            if serde_json::from_str::<serde::de::IgnoredAny>(&line).is_ok() {
-                // a one-line file is a document (no `line`), so the first
-                // line waits until a second one shows these are JSON Lines
-                first = Some((n, line));
-                continue;
-            }
-            // a document over several lines: read the rest whole
-            text = String::from_utf8_lossy(&buf).into_owned();
-            let mut rest = String::new();
-            let mut limited = reader.take(MAX_MESSAGE_BYTES as u64 + 1);
-            if let Err(e) = limited.read_to_string(&mut rest) {
-                return sink(Job::Error {
-                    source: source.to_string(),
-                    error: format!("cannot read as UTF-8 JSON: {e}"),
-                });
-            }
-            text.push_str(&rest);
-            break;
-        }
-        streaming = true;
-        if let Some((at, l)) = first.take() {
-            sink(Job::Json {
-                source: source.to_string(),
-                line: Some(at),
-                text: l,
-            })?;
-        }
-        sink(Job::Json {
-            source: source.to_string(),
-            line: Some(n),
-            text: line,
-        })?;
     }
-    if let Some((_, l)) = first {
-        // the only line: one document
-        return sink(Job::Json {
+    // a document over several lines: read the rest whole
+    let mut text = String::from_utf8_lossy(&buf).into_owned();
+    let mut rest = String::new();
+    let mut limited = reader.take(MAX_MESSAGE_BYTES as u64 + 1);
+    if let Err(e) = limited.read_to_string(&mut rest) {
+        return sink(Job::Error {
             source: source.to_string(),
-            line: None,
-            text: l,
+            error: format!("cannot read as UTF-8 JSON: {e}"),
         });
     }
-    if text.is_empty() {
-        return Ok(());
-    }
+    text.push_str(&rest);
     if text.len() > MAX_MESSAGE_BYTES {
         return sink(Job::Error {
             source: source.to_string(),
@@ -585,23 +577,15 @@ fn read_json(
         });
     }
     if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
-        return sink(Job::Json {
-            source: source.to_string(),
-            line: None,
-            text,
-        });
+        return sink(json(None, text));
     }
     // Not one document: each line on its own (and each bad one reported);
-    // `text` began at line `n`.
+    // `text` began at the first line that was not blank.
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        sink(Job::Json {
-            source: source.to_string(),
-            line: Some(n + i as u64),
-            text: line.to_string(),
-        })?;
+        sink(json(Some(first_at + i as u64), line.to_string()))?;
     }
     Ok(())
 }

@@ -60,10 +60,7 @@ pub fn parse_reply(input: &str) -> Facts {
         .then(|| find_ci(text, " said: ").or_else(|| find_ci(text, " said:")))
         .flatten()
     {
-        let head = &text[..said];
-        if let Some(h) = rfind_ci(head, "host ") {
-            let hostpart = &head[h + 5..];
-            let (host, ip) = split_host_ip(hostpart);
+        if let Some((host, ip)) = host_before(&text[..said]) {
             facts.host = host;
             facts.remote_ip = ip;
             let body_start = said
@@ -82,8 +79,7 @@ pub fn parse_reply(input: &str) -> Facts {
         .then(|| find_ci(text, " refused to talk to me:"))
         .flatten()
     {
-        if let Some(h) = rfind_ci(&text[..at], "host ") {
-            let (host, ip) = split_host_ip(&text[h + 5..at]);
+        if let Some((host, ip)) = host_before(&text[..at]) {
             facts.host = host;
             facts.remote_ip = ip;
         }
@@ -460,6 +456,13 @@ fn stage_from_lower(l: &str) -> Option<Stage> {
     } else {
         None
     }
+}
+
+/// The host and IP Postfix names before its own words about a reply
+/// (`host mx.example.net[192.0.2.1] said:` / `refused to talk to me:`):
+/// what follows the last `host ` in `head`.
+fn host_before(head: &str) -> Option<(Option<String>, Option<String>)> {
+    rfind_ci(head, "host ").map(|h| split_host_ip(&head[h + 5..]))
 }
 
 /// `mx.example.net[192.0.2.1]` → host and IP.
