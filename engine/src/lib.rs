@@ -111,7 +111,7 @@ impl Engine {
         email
             .records
             .iter()
-            .map(|r| self.diagnose_record_from(email.kind, r, email.sender.as_deref()))
+            .map(|r| self.diagnose_record_from(email.kind, r, email.sender.as_deref(), email.mta))
             .collect()
     }
 
@@ -157,12 +157,19 @@ impl Engine {
 
     /// Diagnoses one recipient of a bounce e-mail.
     pub fn diagnose_record(&self, kind: Kind, r: &Record) -> Diagnosis {
-        self.diagnose_record_from(kind, r, None)
+        self.diagnose_record_from(kind, r, None, None)
     }
 
     /// Diagnoses one recipient of a bounce e-mail whose original sender is
-    /// known (checks such as SPF and DMARC need the sender's domain).
-    pub fn diagnose_record_from(&self, kind: Kind, r: &Record, sender: Option<&str>) -> Diagnosis {
+    /// known (checks such as SPF and DMARC need the sender's domain), and
+    /// whose writer may be known (the `mta` fact, [`intake::family`]).
+    pub fn diagnose_record_from(
+        &self,
+        kind: Kind,
+        r: &Record,
+        sender: Option<&str>,
+        mta: Option<&str>,
+    ) -> Diagnosis {
         if kind == Kind::Message {
             return self.diagnose_test_message(r, sender);
         }
@@ -184,11 +191,11 @@ impl Engine {
             return diagnosis::not_a_bounce(what, &facts);
         }
         let primary = r.diagnostic.as_deref().unwrap_or(&r.context);
-        let mut d = self.diagnose_text_with(primary, r, sender);
+        let mut d = self.diagnose_text_with(primary, r, sender, mta);
         if d.rule.is_none() && r.diagnostic.is_some() && !r.context.trim().is_empty() {
             // The remote reply said too little; add the bounce's own words.
             let both = format!("{}\n{}", primary, r.context);
-            d = self.diagnose_text_with(&both, r, sender);
+            d = self.diagnose_text_with(&both, r, sender, mta);
         }
         expire_transient(&mut d);
         if d.rule.is_none() && *d.reason == *"undefined" && r.recipient.is_some() {
@@ -204,7 +211,7 @@ impl Engine {
     fn diagnose_test_message(&self, r: &Record, sender: Option<&str>) -> Diagnosis {
         // Only the verdicts count here: the clause text (`dmarc=pass
         // (p=REJECT)`) would set off rules written for refusals.
-        let mut d = self.diagnose_text_with("Authentication-Results", r, sender);
+        let mut d = self.diagnose_text_with("Authentication-Results", r, sender, None);
         if d.rule.is_some() {
             d.text = r.context.clone();
             return d;
@@ -223,8 +230,15 @@ impl Engine {
         d
     }
 
-    fn diagnose_text_with(&self, text: &str, r: &Record, sender: Option<&str>) -> Diagnosis {
+    fn diagnose_text_with(
+        &self,
+        text: &str,
+        r: &Record,
+        sender: Option<&str>,
+        mta: Option<&str>,
+    ) -> Diagnosis {
         let mut facts = intake::reply::parse_reply(text);
+        facts.mta = mta.map(str::to_string);
         if let Some(s) = sender {
             facts.set_sender(s);
         }

@@ -66,6 +66,9 @@ pub struct Email {
     /// it, so it is the bounce's `To`.
     pub sender: Option<String>,
     pub reporting_mta: Option<String>,
+    /// The software that wrote the bounce, when its signature shows
+    /// ([`family`](crate::intake::family)): the `mta` fact of every record.
+    pub mta: Option<&'static str>,
     pub records: Vec<Record>,
 }
 
@@ -280,11 +283,13 @@ fn read_one_inner(
         subject,
         sender,
         reporting_mta: None,
+        mta: None,
         records: Vec::new(),
     };
 
     let mut parts = Parts::default();
     collect(&msg, &mut parts);
+    email.mta = crate::intake::family::recognise(&msg, &parts.text);
     if parts.original_headers.is_none() {
         parts.original_headers = returned_headers;
     }

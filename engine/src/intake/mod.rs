@@ -4,12 +4,14 @@
 //!   put around it;
 //! - [`email`] reads a bounce e-mail (standard DSN or prose) into one record
 //!   per recipient, with [`dsn`] for the RFC 3464 fields;
+//! - [`family`] names the software that wrote a bounce (its `mta` fact);
 //! - [`scan`] finds addresses, codes and tokens without regexes, in one pass
 //!   each.
 
 pub mod auth_results;
 pub mod dsn;
 pub mod email;
+pub mod family;
 pub mod log;
 pub mod reply;
 pub mod scan;

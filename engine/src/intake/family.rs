@@ -1,0 +1,146 @@
+//! Which software wrote a bounce: its *family* (`postfix`, `exim`, `qmail`,
+//! `mcafee`, ...), the `mta` fact of an e-mail.
+//!
+//! A bounce rarely names the program that wrote it, but most programs leave
+//! a signature: a header of their own (`X-NAI-Header: Modified by McAfee
+//! Email Gateway`, `X-PowerMTA-BounceCategory`, Exim's
+//! `X-Failed-Recipients`), a sender at the vendor's domain
+//! (`MAILER-DAEMON@...mxlogic.net`), or a fixed opening sentence (qmail's
+//! "This is the qmail-send program"). Sisimai keeps one module per family
+//! for the same reason.
+//!
+//! The family matters to a rule when the same words mean different things
+//! from different writers. The clearest case: a *filtering gateway* (McAfee
+//! Email Gateway, SurfControl, MX Logic) sits in front of the real mail
+//! server, and its "No such user" is its own recipient filter speaking, not
+//! the mailbox store; `core/gateway_recipient_filter` reads it so.
+//!
+//! Recognition is a table of clues tried in order; the first that holds
+//! names the family. Only signatures a family alone writes are listed: a
+//! wrong family is worse than none.
+
+use mail_parser::Message;
+
+/// Families whose product is a filtering gateway in front of the mail
+/// server (the `mta` values `core/gateway_recipient_filter` names).
+pub const GATEWAYS: &[&str] = &["mcafee", "surfcontrol", "mxlogic"];
+
+/// One signature of a family.
+enum Clue {
+    /// A top-level header of this name (lower case) whose value contains
+    /// this text (lower case; `""` for any value).
+    Header(&'static str, &'static str),
+    /// A top-level header whose name starts with this prefix (lower case).
+    HeaderPrefix(&'static str),
+    /// The bounce's `From` address ends with this domain.
+    FromDomain(&'static str),
+    /// The report's text contains this sentence (lower case).
+    Says(&'static str),
+}
+
+use Clue::*;
+
+/// (family, clue), tried in order. Gateways and vendor headers come first:
+/// a gateway relaying a Postfix bounce is still the gateway speaking.
+const CLUES: &[(&str, Clue)] = &[
+    ("mcafee", Header("x-nai-header", "mcafee")),
+    ("surfcontrol", Header("x-mailer", "surfcontrol")),
+    ("surfcontrol", HeaderPrefix("x-sef-")),
+    ("mxlogic", FromDomain("mxlogic.net")),
+    ("mxlogic", HeaderPrefix("x-mxl-")),
+    ("powermta", HeaderPrefix("x-powermta-")),
+    ("mimecast", FromDomain("mimecast.com")),
+    ("messagelabs", FromDomain("messagelabs.com")),
+    ("amazonses", HeaderPrefix("x-ses-")),
+    ("exchange", Header("x-ms-exchange-message-is-ndr", "")),
+    // Gmail writes Exim's X-Failed-Recipients too.
+    ("gmail", FromDomain("googlemail.com")),
+    ("gmail", FromDomain("google.com")),
+    ("exim", Header("x-failed-recipients", "")),
+    ("postfix", Says("this is the mail system at host")),
+    ("qmail", Says("this is the qmail-send program")),
+    (
+        "sendmail",
+        Says("----- transcript of session follows -----"),
+    ),
+    ("domino", Says("domino directory")),
+    ("notes", Says("name & address book")),
+];
+
+/// The family that wrote `msg`, whose human-readable text is `text`.
+pub fn recognise(msg: &Message, text: &str) -> Option<&'static str> {
+    let from = msg
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .map(|a| a.trim_matches(['<', '>']).to_ascii_lowercase());
+    let mut lowered: Option<String> = None;
+    for (family, clue) in CLUES {
+        let holds = match clue {
+            Header(name, needle) => msg.headers_raw().any(|(n, v)| {
+                n.eq_ignore_ascii_case(name)
+                    && (needle.is_empty() || v.to_ascii_lowercase().contains(needle))
+            }),
+            HeaderPrefix(prefix) => msg.headers_raw().any(|(n, _)| {
+                n.len() >= prefix.len() && n[..prefix.len()].eq_ignore_ascii_case(prefix)
+            }),
+            FromDomain(domain) => from.as_deref().is_some_and(|f| {
+                f.rsplit_once('@')
+                    .is_some_and(|(_, d)| d == *domain || d.ends_with(&format!(".{domain}")))
+            }),
+            Says(sentence) => lowered
+                .get_or_insert_with(|| text.to_ascii_lowercase())
+                .contains(sentence),
+        };
+        if holds {
+            return Some(family);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recognise;
+    use mail_parser::MessageParser;
+
+    fn family(raw: &str) -> Option<&'static str> {
+        let msg = MessageParser::default().parse(raw.as_bytes()).unwrap();
+        let text = msg.body_text(0).unwrap_or_default().into_owned();
+        recognise(&msg, &text)
+    }
+
+    #[test]
+    fn each_kind_of_clue_names_its_family() {
+        assert_eq!(
+            family("From: <>\nX-NAI-Header: Modified by McAfee Email Gateway (4500)\n\nx\n"),
+            Some("mcafee")
+        );
+        assert_eq!(
+            family("From: a@b\nX-SEF-Processed: 0_0\n\nx\n"),
+            Some("surfcontrol")
+        );
+        assert_eq!(
+            family("From: MAILER-DAEMON@00000000.mxlogic.net\n\nx\n"),
+            Some("mxlogic")
+        );
+        assert_eq!(
+            family("From: MAILER-DAEMON@x\n\nHi. This is the qmail-send program at x.\n"),
+            Some("qmail")
+        );
+    }
+
+    #[test]
+    fn a_lookalike_domain_or_an_unknown_writer_names_none() {
+        assert_eq!(family("From: a@notmxlogic.net\n\nx\n"), None);
+        assert_eq!(family("From: a@b\nX-Mailer: Thunderbird\n\nx\n"), None);
+    }
+
+    #[test]
+    fn the_gateway_wins_over_the_mta_it_relays() {
+        assert_eq!(
+            family("From: <>\nX-NAI-Header: McAfee\n\nThis is the mail system at host x.\n"),
+            Some("mcafee")
+        );
+    }
+}
