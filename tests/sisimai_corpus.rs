@@ -17,9 +17,9 @@ use std::path::Path;
 
 /// The bar of issue 4.
 const BAR: f64 = 0.96;
-/// What has been reached so far (2026-11-28: 408/442 = 92.3%); raise it as
+/// What has been reached so far (2026-11-28: 409/442 = 92.5%); raise it as
 /// rules improve.
-const FLOOR: f64 = 0.923;
+const FLOOR: f64 = 0.925;
 
 #[test]
 fn reasons_agree_with_sisimai_expectations() {

@@ -67,6 +67,41 @@ fn typed_value(v: &str) -> String {
     v.trim_matches(|c| c == '<' || c == '>').trim().to_string()
 }
 
+/// A `Diagnostic-Code` of type `X-Unix` (RFC 3464 leaves the type open;
+/// Sendmail uses it) is not a server's reply but the exit status of the
+/// local program that was to deliver the message (a pipe, procmail, a
+/// filter), from `sysexits.h`. A bare `71` means nothing to a rule or a
+/// reader, so it is put in words: "local delivery program exited with
+/// status 71 (EX_OSERR: operating system error)".
+fn unix_exit(v: &str) -> Option<String> {
+    let (ty, rest) = v.trim().split_once(';')?;
+    if !ty.trim().eq_ignore_ascii_case("x-unix") {
+        return None;
+    }
+    let code: u8 = rest.trim().parse().ok()?;
+    let meaning = match code {
+        64 => "EX_USAGE: command line usage error",
+        65 => "EX_DATAERR: data format error",
+        66 => "EX_NOINPUT: cannot open input",
+        67 => "EX_NOUSER: addressee unknown",
+        68 => "EX_NOHOST: host name unknown",
+        69 => "EX_UNAVAILABLE: service unavailable",
+        70 => "EX_SOFTWARE: internal software error",
+        71 => "EX_OSERR: operating system error",
+        72 => "EX_OSFILE: critical OS file missing",
+        73 => "EX_CANTCREAT: cannot create output file",
+        74 => "EX_IOERR: input/output error",
+        75 => "EX_TEMPFAIL: temporary failure",
+        76 => "EX_PROTOCOL: remote error in protocol",
+        77 => "EX_NOPERM: permission denied",
+        78 => "EX_CONFIG: configuration error",
+        _ => "an unlisted status",
+    };
+    Some(format!(
+        "local delivery program exited with status {code} ({meaning})"
+    ))
+}
+
 /// Unfolds header-style lines into `(name, value)` pairs and blank-line
 /// separated blocks.
 fn blocks(text: &str) -> Vec<Vec<(String, String)>> {
@@ -146,7 +181,7 @@ pub fn parse_fields(text: &str) -> DeliveryStatus {
                 }
                 "remote-mta" => r.remote_mta = Some(typed_value(value)),
                 "diagnostic-code" => {
-                    let v = typed_value(value);
+                    let v = unix_exit(value).unwrap_or_else(|| typed_value(value));
                     if !v.is_empty() {
                         r.diagnostic = Some(v);
                     }
@@ -187,6 +222,20 @@ fn address(v: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_unix_exit_status_is_put_in_words() {
+        let d = parse_fields(
+            "Final-Recipient: rfc822; a@example.org\nAction: delayed\nStatus: 4.5.0\nDiagnostic-Code: X-Unix; 71\n",
+        );
+        assert_eq!(
+            d.recipients[0].diagnostic.as_deref(),
+            Some("local delivery program exited with status 71 (EX_OSERR: operating system error)")
+        );
+        let d =
+            parse_fields("Final-Recipient: rfc822; a@example.org\nDiagnostic-Code: smtp; 71 x\n");
+        assert_eq!(d.recipients[0].diagnostic.as_deref(), Some("71 x"));
+    }
 
     #[test]
     fn two_recipients_with_folded_diagnostic() {
