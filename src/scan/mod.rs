@@ -16,6 +16,7 @@
 pub mod progress;
 pub mod sources;
 pub mod summary;
+pub mod tally;
 
 use bouncedx_engine::intake::log::{read_log_line, LogLine};
 use bouncedx_engine::intake::webhook::read_event;

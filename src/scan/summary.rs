@@ -2,13 +2,16 @@
 //! broken down by category, reason, provider, receiving domain and sending
 //! IP, with the most frequent diagnoses and an example of each.
 //!
-//! Counts are kept in maps as results stream past; nothing else of a result
-//! is kept except one example per rule, so memory stays small however many
-//! results there are.
+//! Counts are kept as results stream past; nothing else of a result is kept
+//! except one example per rule. The breakdowns whose values are open-ended
+//! (receiving domain, sending IP, provider) are [`Tally`]s: exact up to
+//! 4,096 distinct values, then heavy-hitter counts with a stated error, so
+//! memory stays bounded however many results and distinct values there are.
 
+use crate::scan::tally::Tally;
 use bouncedx_engine::Diagnosis;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// How many rows each breakdown shows.
 pub const TOP: usize = 10;
@@ -20,17 +23,17 @@ pub struct Summary {
     pub lines: u64,
     pub skipped: u64,
     pub errors: u64,
-    category: HashMap<String, u64>,
-    reason: HashMap<String, u64>,
-    provider: HashMap<String, u64>,
-    domain: HashMap<String, u64>,
-    client_ip: HashMap<String, u64>,
+    category: Tally,
+    reason: Tally,
+    provider: Tally,
+    domain: Tally,
+    client_ip: Tally,
     /// rule → (count, diagnosis, example text)
     rules: HashMap<String, (u64, String, String)>,
 }
 
-fn bump(map: &mut HashMap<String, u64>, key: Option<&str>) {
-    *map.entry(key.unwrap_or("(none)").to_string()).or_default() += 1;
+fn bump(tally: &mut Tally, key: Option<&str>) {
+    tally.bump(key.unwrap_or("(none)"));
 }
 
 /// One row of a breakdown.
@@ -63,6 +66,11 @@ pub struct Report {
     pub by_domain: Vec<Row>,
     pub by_client_ip: Vec<Row>,
     pub top_diagnoses: Vec<TopDiagnosis>,
+    /// The breakdowns that saw more distinct values than are kept, with how
+    /// far their counts may be from the truth (`{"by_domain": 3}`); absent
+    /// when every count is exact.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub approximate: BTreeMap<&'static str, u64>,
 }
 
 impl Summary {
@@ -104,9 +112,7 @@ impl Summary {
             (&mut self.domain, later.domain),
             (&mut self.client_ip, later.client_ip),
         ] {
-            for (k, n) in theirs {
-                *mine.entry(k).or_default() += n;
-            }
+            mine.merge(theirs);
         }
         for (rule, (n, diagnosis, example)) in later.rules {
             self.rules
@@ -117,18 +123,24 @@ impl Summary {
     }
 
     pub fn report(&self) -> Report {
-        fn top(map: &HashMap<String, u64>) -> Vec<Row> {
-            let mut v: Vec<Row> = map
-                .iter()
-                .map(|(k, c)| Row {
-                    key: k.clone(),
-                    count: *c,
-                })
-                .collect();
-            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
-            v.truncate(TOP);
-            v
+        fn top(tally: &Tally) -> Vec<Row> {
+            tally
+                .top(TOP)
+                .into_iter()
+                .map(|(key, count)| Row { key, count })
+                .collect()
         }
+        let approximate = [
+            ("by_category", &self.category),
+            ("by_reason", &self.reason),
+            ("by_provider", &self.provider),
+            ("by_domain", &self.domain),
+            ("by_client_ip", &self.client_ip),
+        ]
+        .into_iter()
+        .filter(|(_, t)| t.error() > 0)
+        .map(|(name, t)| (name, t.error()))
+        .collect();
         let mut diags: Vec<TopDiagnosis> = self
             .rules
             .iter()
@@ -153,19 +165,30 @@ impl Summary {
             by_domain: top(&self.domain),
             by_client_ip: top(&self.client_ip),
             top_diagnoses: diags,
+            approximate,
         }
     }
 }
 
 impl Report {
-    fn sections(&self) -> [(&'static str, &Vec<Row>); 5] {
+    fn sections(&self) -> [(&'static str, &Vec<Row>, &'static str); 5] {
         [
-            ("category", &self.by_category),
-            ("reason", &self.by_reason),
-            ("provider", &self.by_provider),
-            ("receiving domain", &self.by_domain),
-            ("sending IP", &self.by_client_ip),
+            ("category", &self.by_category, "by_category"),
+            ("reason", &self.by_reason, "by_reason"),
+            ("provider", &self.by_provider, "by_provider"),
+            ("receiving domain", &self.by_domain, "by_domain"),
+            ("sending IP", &self.by_client_ip, "by_client_ip"),
         ]
+    }
+
+    /// The note under a breakdown whose counts are approximate.
+    fn approximation(&self, field: &str) -> Option<String> {
+        self.approximate.get(field).map(|e| {
+            format!(
+                "more than {} distinct values: the most frequent are kept, each count within {e} of the truth",
+                crate::scan::tally::KEEP
+            )
+        })
     }
 
     fn headline(&self) -> String {
@@ -186,8 +209,11 @@ impl Report {
     /// A plain-text table for the terminal.
     pub fn table(&self) -> String {
         let mut out = format!("{}\n", self.headline());
-        for (title, rows) in self.sections() {
+        for (title, rows, field) in self.sections() {
             out.push_str(&format!("\nby {title}\n"));
+            if let Some(note) = self.approximation(field) {
+                out.push_str(&format!("  ({note})\n"));
+            }
             let w = rows.iter().map(|r| r.key.len()).max().unwrap_or(0).max(8);
             for r in rows {
                 out.push_str(&format!(
@@ -212,9 +238,13 @@ impl Report {
     pub fn markdown(&self) -> String {
         let cell = |s: &str| s.replace('|', "\\|");
         let mut out = format!("# bouncedx scan summary\n\n{}\n", self.headline());
-        for (title, rows) in self.sections() {
+        for (title, rows, field) in self.sections() {
+            out.push_str(&format!("\n## By {title}\n\n"));
+            if let Some(note) = self.approximation(field) {
+                out.push_str(&format!("_{note}_\n\n"));
+            }
             out.push_str(&format!(
-                "\n## By {title}\n\n| {title} | count | share |\n| --- | ---: | ---: |\n"
+                "| {title} | count | share |\n| --- | ---: | ---: |\n"
             ));
             for r in rows {
                 out.push_str(&format!(
@@ -278,5 +308,34 @@ mod tests {
         let top = &merged.report().top_diagnoses[0];
         assert_eq!((top.rule.as_str(), top.count), ("core/user_unknown", 3));
         assert!(top.example.contains("ann@example.com"), "{}", top.example);
+    }
+
+    /// Past the distinct values a breakdown keeps, the report says its
+    /// counts are approximate, in JSON and in the table; below, it says
+    /// nothing.
+    #[test]
+    fn a_breakdown_past_its_distinct_values_says_it_is_approximate() {
+        let engine = crate::default_engine();
+        let mut s = Summary::default();
+        let n = 2 * crate::scan::tally::KEEP + 10;
+        for i in 0..n {
+            s.add(
+                &engine.diagnose_reply(&format!("550 5.1.1 <ann@host{i}.example>: User unknown")),
+            );
+        }
+        let report = s.report();
+        assert_eq!(report.results, n as u64);
+        assert!(
+            report.approximate.contains_key("by_domain"),
+            "{:?}",
+            report.approximate
+        );
+        assert!(!report.approximate.contains_key("by_reason"));
+        assert!(report.json().contains("\"approximate\""));
+        assert!(report.table().contains("distinct values"));
+
+        let mut small = Summary::default();
+        small.add(&engine.diagnose_reply("550 5.1.1 <ann@example.com>: User unknown"));
+        assert!(!small.report().json().contains("approximate"));
     }
 }
