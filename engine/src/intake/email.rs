@@ -209,6 +209,29 @@ pub fn is_binary(bytes: &[u8]) -> bool {
 /// Reads one e-mail.
 pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
     let mut email = read_one(bytes)?;
+    // A bounce forwarded inline (pasted into a plain-text message after its
+    // mbox `From ` line, as a help desk forwards it to the postmaster): when
+    // the outer message says nothing of its own about any recipient, the
+    // report inside is the bounce to read.
+    let says_nothing = email
+        .records
+        .iter()
+        .all(|r| r.status.is_none() && r.diagnostic.is_none());
+    if says_nothing {
+        if let Some(inner) = forwarded_report(bytes) {
+            if let Ok(read) = read_one(inner) {
+                if read
+                    .records
+                    .iter()
+                    .any(|r| r.status.is_some() || r.diagnostic.is_some())
+                {
+                    email.records = read.records;
+                    email.mta = read.mta.or(email.mta);
+                    email.reporting_mta = read.reporting_mta.or(email.reporting_mta);
+                }
+            }
+        }
+    }
     // Some mailers append a second report after the first one's closing
     // boundary (two bounces in one file); read it too. Only worth a look
     // when the file names more recipients than were read.
@@ -223,6 +246,31 @@ pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
         }
     }
     Ok(email)
+}
+
+/// A delivery report pasted whole into the body of a message: it starts at
+/// an mbox `From ` line whose header block (up to the first blank line)
+/// declares `multipart/report`. Only the first is taken.
+fn forwarded_report(bytes: &[u8]) -> Option<&[u8]> {
+    let body = memchr::memmem::find(bytes, b"\n\n")
+        .or_else(|| memchr::memmem::find(bytes, b"\r\n\r\n"))?;
+    for at in memchr::memmem::find_iter(&bytes[body..], b"\nFrom ") {
+        let start = body + at + 1;
+        let rest = &bytes[start..];
+        let block_end = memchr::memmem::find(rest, b"\n\n")
+            .or_else(|| memchr::memmem::find(rest, b"\n\r\n"))
+            .unwrap_or(rest.len());
+        let block = &rest[..block_end];
+        let declares_report = block
+            .windows(b"multipart/report".len())
+            .any(|w| w.eq_ignore_ascii_case(b"multipart/report"));
+        if declares_report {
+            // The `From ` line itself is an mbox separator, not a header.
+            let headers = memchr::memchr(b'\n', rest).map_or(rest, |nl| &rest[nl + 1..]);
+            return Some(headers);
+        }
+    }
+    None
 }
 
 /// The bytes after the top-level closing boundary, when they hold another
