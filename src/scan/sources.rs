@@ -373,23 +373,35 @@ fn read_stream(
 /// Reads one line (up to `\n`), cutting it at [`MAX_LINE_BYTES`] without
 /// holding more than that in memory. `None` at the end.
 fn next_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<()>> {
+    next_line_upto(reader, buf, MAX_LINE_BYTES).map(|l| l.map(|_| ()))
+}
+
+/// [`next_line`] keeping up to `limit` bytes of the line; `Some(true)` when
+/// the line was longer and was cut.
+fn next_line_upto(
+    reader: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> std::io::Result<Option<bool>> {
     buf.clear();
     let mut any = false;
+    let mut cut = false;
     loop {
         let chunk = reader.fill_buf()?;
         if chunk.is_empty() {
-            return Ok(any.then_some(()));
+            return Ok(any.then_some(cut));
         }
         any = true;
         let (take, done) = match memchr::memchr(b'\n', chunk) {
             Some(i) => (i + 1, true),
             None => (chunk.len(), false),
         };
-        let room = MAX_LINE_BYTES.saturating_sub(buf.len());
+        let room = limit.saturating_sub(buf.len());
+        cut |= take > room;
         buf.extend_from_slice(&chunk[..take.min(room)]);
         reader.consume(take);
         if done {
-            return Ok(Some(()));
+            return Ok(Some(cut));
         }
     }
 }
@@ -509,49 +521,78 @@ fn read_json(
 ) -> std::io::Result<()> {
     // JSON Lines (a first line that is JSON on its own) are handed on line
     // by line, however many there are; any other document (an array, an
-    // object over several lines) is read whole, up to the message cap.
+    // object over several lines) is read whole, up to the message cap. A
+    // JSON line is one event or a whole minified document, so it may be as
+    // long as a message, not cut at a log line's length.
     let mut buf = Vec::new();
     let mut n = 0u64;
-    // The next line that is not blank, trimmed, with its number.
-    let mut next =
-        |reader: &mut dyn BufRead, buf: &mut Vec<u8>| -> std::io::Result<Option<(u64, String)>> {
-            while next_line(reader, buf)?.is_some() {
-                n += 1;
-                let line = String::from_utf8_lossy(buf).trim().to_string();
-                if !line.is_empty() {
-                    return Ok(Some((n, line)));
-                }
-            }
-            Ok(None)
-        };
-    let cannot_read = |e: std::io::Error| Job::Error {
-        source: source.to_string(),
-        error: format!("cannot read: {e}"),
-    };
-    let (first_at, first) = match next(&mut *reader, &mut buf) {
-        Ok(Some(l)) => l,
-        Ok(None) => return Ok(()),
-        Err(e) => return sink(cannot_read(e)),
-    };
     let json = |line, text| Job::Json {
         source: source.to_string(),
         line,
         text,
     };
-    if serde_json::from_str::<serde::de::IgnoredAny>(&first).is_ok() {
-        match next(&mut *reader, &mut buf) {
-            // the only line: one document (no `line`)
-            Ok(None) => return sink(json(None, first)),
-            Ok(Some((at, l))) => {
-                sink(json(Some(first_at), first))?;
-                sink(json(Some(at), l))?;
+    let error = |error: String| Job::Error {
+        source: source.to_string(),
+        error,
+    };
+    let too_long = |at: u64| {
+        error(format!(
+            "line {at}: a JSON line larger than {} MiB is skipped",
+            MAX_MESSAGE_BYTES >> 20
+        ))
+    };
+    // The next line that is not blank, with its number; `Err(number)` for
+    // one longer than the cap.
+    let mut next = |reader: &mut dyn BufRead,
+                    buf: &mut Vec<u8>|
+     -> std::io::Result<Option<(u64, Result<String, u64>)>> {
+        while let Some(cut) = next_line_upto(reader, buf, MAX_MESSAGE_BYTES)? {
+            n += 1;
+            if cut {
+                return Ok(Some((n, Err(n))));
             }
-            Err(e) => return sink(cannot_read(e)),
+            let line = String::from_utf8_lossy(buf).trim().to_string();
+            if !line.is_empty() {
+                return Ok(Some((n, Ok(line))));
+            }
         }
+        Ok(None)
+    };
+    let cannot_read = |e: std::io::Error| error(format!("cannot read: {e}"));
+    let (first_at, first) = match next(&mut *reader, &mut buf) {
+        Ok(Some((at, Ok(l)))) => (at, l),
+        Ok(Some((at, Err(_)))) => {
+            sink(too_long(at))?;
+            (at, String::new())
+        }
+        Ok(None) => return Ok(()),
+        Err(e) => return sink(cannot_read(e)),
+    };
+    let first_is_json =
+        first.is_empty() || serde_json::from_str::<serde::de::IgnoredAny>(&first).is_ok();
+    if first_is_json {
+        let mut pending = (!first.is_empty()).then_some((first_at, first));
+        let mut lines_seen = pending.is_some() as u32;
         loop {
             match next(&mut *reader, &mut buf) {
-                Ok(Some((at, l))) => sink(json(Some(at), l))?,
-                Ok(None) => return Ok(()),
+                Ok(Some((at, line))) => {
+                    if let Some((p_at, p)) = pending.take() {
+                        sink(json(Some(p_at), p))?;
+                    }
+                    lines_seen += 1;
+                    match line {
+                        Ok(l) => sink(json(Some(at), l))?,
+                        Err(at) => sink(too_long(at))?,
+                    }
+                }
+                // the only line: one document (no `line`)
+                Ok(None) => {
+                    if let Some((p_at, p)) = pending {
+                        let line = (lines_seen > 1).then_some(p_at);
+                        sink(json(line, p))?;
+                    }
+                    return Ok(());
+                }
                 Err(e) => return sink(cannot_read(e)),
             }
         }
@@ -561,20 +602,14 @@ fn read_json(
     let mut rest = String::new();
     let mut limited = reader.take(MAX_MESSAGE_BYTES as u64 + 1);
     if let Err(e) = limited.read_to_string(&mut rest) {
-        return sink(Job::Error {
-            source: source.to_string(),
-            error: format!("cannot read as UTF-8 JSON: {e}"),
-        });
+        return sink(error(format!("cannot read as UTF-8 JSON: {e}")));
     }
     text.push_str(&rest);
     if text.len() > MAX_MESSAGE_BYTES {
-        return sink(Job::Error {
-            source: source.to_string(),
-            error: format!(
-                "a JSON document larger than {} MiB; give the events as JSON Lines (one per line)",
-                MAX_MESSAGE_BYTES >> 20
-            ),
-        });
+        return sink(error(format!(
+            "a JSON document larger than {} MiB; give the events as JSON Lines (one per line)",
+            MAX_MESSAGE_BYTES >> 20
+        )));
     }
     if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
         return sink(json(None, text));
@@ -691,6 +726,56 @@ mod tests {
         );
         assert_eq!(read("\n{\n\"a\":\nbroken\n"), [Some(2), Some(3), Some(4)]);
         assert_eq!(read(""), []);
+    }
+
+    /// A minified JSON document or one large event is a single line far
+    /// longer than a log line: it is read whole (it was cut at 64 KiB and
+    /// reported as invalid JSON). A line past the message cap is an error
+    /// with its number, and the lines after it are still read.
+    #[test]
+    fn long_json_lines_are_read_whole_and_oversized_ones_reported() {
+        let read = |text: Vec<u8>| {
+            let mut jobs = Vec::new();
+            read_json(
+                "t",
+                Box::new(BufReader::new(std::io::Cursor::new(text))),
+                &mut |j| {
+                    jobs.push(match j {
+                        Job::Json { line, text, .. } => format!("{line:?} {}", text.len()),
+                        Job::Error { error, .. } => error,
+                        other => panic!("{other:?}"),
+                    });
+                    Ok(())
+                },
+            )
+            .unwrap();
+            jobs
+        };
+        let event = format!("{{\"a\": \"{}\"}}", "x".repeat(MAX_LINE_BYTES * 3));
+        let array = format!("[{event}, {event}]");
+        assert_eq!(
+            read(array.clone().into_bytes()),
+            [format!("None {}", array.len())]
+        );
+        let lines = format!("{event}\n{event}\n");
+        assert_eq!(
+            read(lines.into_bytes()),
+            [
+                format!("Some(1) {}", event.len()),
+                format!("Some(2) {}", event.len())
+            ]
+        );
+        let mut huge = b"{\"b\": 1}\n".to_vec();
+        huge.extend(std::iter::repeat_n(b'x', MAX_MESSAGE_BYTES + 1));
+        huge.extend(b"\n{\"c\": 2}\n");
+        assert_eq!(
+            read(huge),
+            [
+                "Some(1) 8".to_string(),
+                "line 2: a JSON line larger than 64 MiB is skipped".to_string(),
+                "Some(3) 8".to_string()
+            ]
+        );
     }
 
     #[test]
