@@ -80,6 +80,15 @@ fn mta_logs_skip_what_is_not_a_rejection() {
     insta::assert_snapshot!(scan_compact("logs"));
 }
 
+/// Rotated logs as logrotate leaves them: gzip and zstd are read as the
+/// text inside (the same results as `logs/`, with the compressed file as
+/// source); a truncated `.gz` gives its lines up to the break and an error;
+/// xz is named with the command that reads it.
+#[test]
+fn compressed_logs_are_read_as_they_are() {
+    insta::assert_snapshot!(scan_compact("compressed"));
+}
+
 #[test]
 fn esp_webhooks_keep_their_verdict() {
     insta::assert_snapshot!(scan_compact("json"));

@@ -15,7 +15,9 @@ use std::process::ExitCode;
 /// detected from its content (`--input` forces one): an mbox starts with
 /// `From `, JSON with `{` or `[`, an e-mail with header lines; anything else
 /// is read as a log, one line at a time, where lines that are not
-/// rejections are counted and skipped.
+/// rejections are counted and skipped. Any of them may be gzip- or
+/// zstd-compressed (rotated logs: `mail.log.2.gz`); it is decompressed as it
+/// is read.
 ///
 /// Every diagnosis is one JSON line with `source` (the path), `line` (for
 /// logs and JSON Lines), `message` (the index in an mbox) and, for webhook
@@ -23,7 +25,7 @@ use std::process::ExitCode;
 /// `{"source": ..., "error": ...}` and the scan goes on.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  bouncedx scan bounces/                      # a folder of .eml files, JSON Lines out\n  bouncedx scan --summary table /var/log/mail.log\n  bouncedx scan --summary markdown Maildir/ > report.md\n  cat events.jsonl | bouncedx scan --input json -\n  bouncedx scan --checks --zone dnsbl.zone bounces/   # refine vague 5.7.1s with checks\n\nExit codes: 0 scanned (even if some inputs were unreadable: see the error lines and the summary); 1 rule errors; 2 usage or I/O error."
+    after_help = "Examples:\n  bouncedx scan bounces/                      # a folder of .eml files, JSON Lines out\n  bouncedx scan --summary table /var/log/mail.log\n  bouncedx scan /var/log/mail.log*            # rotated logs too: .gz and .zst are read as they are\n  bouncedx scan --summary markdown Maildir/ > report.md\n  cat events.jsonl | bouncedx scan --input json -\n  bouncedx scan --checks --zone dnsbl.zone bounces/   # refine vague 5.7.1s with checks\n\nExit codes: 0 scanned (even if some inputs were unreadable: see the error lines and the summary); 1 rule errors; 2 usage or I/O error."
 )]
 pub struct Args {
     /// Files, folders, mboxes, Maildirs, logs, or `-` for stdin.

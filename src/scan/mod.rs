@@ -13,6 +13,7 @@
 //! 3. [`summary`] folds the diagnoses into counts for `--summary`;
 //!    [`progress`] shows how far the scan is on a terminal.
 
+pub mod compressed;
 pub mod progress;
 pub mod sources;
 pub mod summary;

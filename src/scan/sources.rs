@@ -184,6 +184,9 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, std::io
     }
 }
 
+/// How much of an input's start is looked at to tell its form.
+const HEAD_BYTES: usize = 16 * 1024;
+
 /// Files up to this size are handed to a worker whole ([`Job::File`]);
 /// larger ones are streamed from here in bounded jobs.
 pub const SMALL_FILE_BYTES: u64 = 1024 * 1024;
@@ -306,12 +309,26 @@ pub fn read_bytes(
 
 fn read_stream(
     source: &str,
-    mut reader: Box<dyn BufRead + '_>,
+    reader: Box<dyn BufRead + '_>,
     form: Form,
     sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    read_stream_layer(source, reader, form, sink, true)
+}
+
+/// [`read_stream`]; a compressed input ([`compressed`](super::compressed))
+/// is decompressed once when `may_decompress` (a `.gz` inside a `.gz` is
+/// not opened again).
+fn read_stream_layer(
+    source: &str,
+    mut reader: Box<dyn BufRead + '_>,
+    form: Form,
+    sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
+    may_decompress: bool,
+) -> std::io::Result<()> {
+    use super::compressed::{self, Compression};
     let head = match reader.fill_buf() {
-        Ok(h) => h.to_vec(),
+        Ok(h) => h[..h.len().min(HEAD_BYTES)].to_vec(),
         Err(e) => {
             return sink(Job::Error {
                 source: source.to_string(),
@@ -322,8 +339,22 @@ fn read_stream(
     if head.is_empty() {
         return sink(Job::Error {
             source: source.to_string(),
-            error: "empty file".into(),
+            error: if may_decompress {
+                "empty file".into()
+            } else {
+                "empty after decompression".into()
+            },
         });
+    }
+    let how = compressed::detect(&head);
+    if may_decompress && !matches!(how, Compression::None) {
+        return match compressed::decompress(&how, reader) {
+            Ok(text) => read_stream_layer(source, text, form, sink, false),
+            Err(error) => sink(Job::Error {
+                source: source.to_string(),
+                error,
+            }),
+        };
     }
     if is_binary(&head) {
         return sink(Job::Error {
@@ -416,6 +447,9 @@ fn read_lines(
     let mut lines = Vec::with_capacity(LINES_PER_JOB);
     let mut first = 1u64;
     let mut n = 0u64;
+    // A read error (a truncated .gz, a disk error) is reported after the
+    // lines read before it, so the output stays in input order.
+    let mut failed = None;
     loop {
         match next_line(&mut *reader, &mut buf) {
             Ok(Some(())) => {
@@ -434,10 +468,7 @@ fn read_lines(
             }
             Ok(None) => break,
             Err(e) => {
-                sink(Job::Error {
-                    source: source.to_string(),
-                    error: format!("cannot read after line {n}: {e}"),
-                })?;
+                failed = Some(format!("cannot read after line {n}: {e}"));
                 break;
             }
         }
@@ -450,7 +481,13 @@ fn read_lines(
             replies,
         })?;
     }
-    Ok(())
+    match failed {
+        Some(error) => sink(Job::Error {
+            source: source.to_string(),
+            error,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Splits an mbox at `From ` lines that follow a blank line (or start the

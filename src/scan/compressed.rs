@@ -1,0 +1,125 @@
+//! Compressed inputs: rotated logs (`mail.log.2.gz`), archived bounces.
+//!
+//! logrotate compresses old logs with gzip by default, and zstd is common
+//! where disks are tight, so `scan /var/log/` meets them beside the live
+//! log. They are recognised by their first bytes (the *magic number*), not
+//! by the file name, so a pipe or standard input works the same, and they
+//! are decompressed as they are read: the text behind them is streamed in
+//! the same bounded jobs as any log, however much a small file expands.
+//!
+//! Formats read: gzip (RFC 1952, members concatenated as `cat a.gz b.gz`
+//! makes them) and zstd (RFC 8878). xz and bzip2 are recognised and
+//! refused with the command that reads them, rather than being called
+//! binary data.
+
+use std::io::{BufRead, BufReader};
+
+/// What the first bytes of an input say about its compression.
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+    /// A format that is recognised but not read; the name and the command
+    /// to decompress it.
+    Unsupported(&'static str, &'static str),
+}
+
+/// The compression of an input that begins with `head`.
+pub fn detect(head: &[u8]) -> Compression {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
+    } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        Compression::Unsupported("xz", "xz -dc")
+    } else if head.starts_with(b"BZh") && head.get(3).is_some_and(|b| (b'1'..=b'9').contains(b)) {
+        Compression::Unsupported("bzip2", "bzip2 -dc")
+    } else {
+        Compression::None
+    }
+}
+
+/// A reader of the decompressed text of `reader`, which is compressed as
+/// `how` says (`Gzip` or `Zstd`); an error message when it cannot be.
+pub fn decompress<'a>(
+    how: &Compression,
+    reader: Box<dyn BufRead + 'a>,
+) -> Result<Box<dyn BufRead + 'a>, String> {
+    match how {
+        Compression::Gzip => Ok(Box::new(BufReader::with_capacity(
+            64 * 1024,
+            flate2::bufread::MultiGzDecoder::new(reader),
+        ))),
+        Compression::Zstd => ruzstd::decoding::StreamingDecoder::new(reader)
+            .map(|d| Box::new(BufReader::with_capacity(64 * 1024, d)) as Box<dyn BufRead + 'a>)
+            .map_err(|e| format!("not a readable zstd stream: {e}")),
+        Compression::Unsupported(name, command) => Err(format!(
+            "{name}-compressed; bouncedx reads gzip and zstd: decompress it first (`{command} FILE | bouncedx scan -`)"
+        )),
+        Compression::None => Ok(reader),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scan::sources::{read_bytes, Form, Job};
+    use std::io::Write;
+
+    const LOG: &str = "Nov 26 10:00:02 mta1 postfix/smtp[4502]: 3F2A1B: to=<ann@example.net>, relay=mx.example.net[192.0.2.10]:25, delay=1.1, delays=0.1/0/0.5/0.5, dsn=5.1.1, status=bounced (host mx.example.net[192.0.2.10] said: 550 5.1.1 <ann@example.net>: User unknown (in reply to RCPT TO command))\nNov 26 10:00:03 mta1 postfix/qmgr[4400]: 3F2A1B: removed\n";
+
+    /// What an input becomes: each job as text.
+    fn jobs(bytes: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        read_bytes("t", bytes, Form::Auto, &mut |j| {
+            out.push(match j {
+                Job::Lines { first, lines, .. } => format!("lines from {first}: {}", lines.len()),
+                Job::Error { error, .. } => format!("error: {error}"),
+                other => format!("{other:?}"),
+            });
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_and_zstd_read_as_the_text_inside() {
+        let plain = jobs(LOG.as_bytes());
+        assert_eq!(plain, ["lines from 1: 2"]);
+        assert_eq!(jobs(&gzip(LOG.as_bytes())), plain);
+        // two members, as `cat a.gz b.gz` makes
+        let mut two = gzip(LOG.as_bytes());
+        two.extend(gzip(LOG.as_bytes()));
+        assert_eq!(jobs(&two), ["lines from 1: 4"]);
+        let zst = ruzstd::encoding::compress_to_vec(
+            LOG.as_bytes(),
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        assert_eq!(jobs(&zst), plain);
+    }
+
+    #[test]
+    fn broken_and_unread_formats_are_named() {
+        let gz = gzip(LOG.repeat(50).as_bytes());
+        let cut = jobs(&gz[..gz.len() / 2]);
+        assert!(
+            cut.last().is_some_and(|j| j.contains("error: cannot read")),
+            "{cut:?}"
+        );
+        let xz = [0xfd, b'7', b'z', b'X', b'Z', 0, 0, 4];
+        assert_eq!(
+            jobs(&xz),
+            ["error: xz-compressed; bouncedx reads gzip and zstd: decompress it first (`xz -dc FILE | bouncedx scan -`)"]
+        );
+        // gzip inside gzip is opened once: the inner layer is binary data
+        let nested = jobs(&gzip(&gzip(LOG.as_bytes())));
+        assert!(nested[0].starts_with("error: binary data"), "{nested:?}");
+        assert_eq!(jobs(&gzip(b"")), ["error: empty after decompression"]);
+    }
+}
