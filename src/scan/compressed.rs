@@ -39,6 +39,63 @@ pub fn detect(head: &[u8]) -> Compression {
     }
 }
 
+/// The size of the text inside the file at `path` (`size` bytes on disk),
+/// for the progress bar, whose length is the bytes of text to read. gzip
+/// records it in its last four bytes (modulo 4 GiB; the last member's only),
+/// zstd in its frame header when the compressor knew it (RFC 8878,
+/// 3.1.1.1). Only names ending in `.gz` or `.zst` are opened: this runs
+/// beside the scan, and opening every file of a folder of e-mails twice
+/// would cost more than the estimate is worth. Otherwise, and when the
+/// format does not say, `size`.
+pub fn expanded_size(path: &std::path::Path, size: u64) -> u64 {
+    use std::io::{Read, Seek, SeekFrom};
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if !matches!(ext, "gz" | "zst") {
+        return size;
+    }
+    let read = || -> std::io::Result<Option<u64>> {
+        let mut f = std::fs::File::open(path)?;
+        let mut head = [0u8; 18];
+        let n = f.read(&mut head)?;
+        let head = &head[..n];
+        match detect(head) {
+            Compression::Gzip if size >= 18 => {
+                let mut isize = [0u8; 4];
+                f.seek(SeekFrom::End(-4))?;
+                f.read_exact(&mut isize)?;
+                Ok(Some(u64::from(u32::from_le_bytes(isize))))
+            }
+            Compression::Zstd => Ok(zstd_content_size(head)),
+            _ => Ok(None),
+        }
+    };
+    match read() {
+        Ok(Some(n)) if n >= size => n,
+        _ => size,
+    }
+}
+
+/// The `Frame_Content_Size` of a zstd frame header (`head` starts with the
+/// magic number), when present.
+fn zstd_content_size(head: &[u8]) -> Option<u64> {
+    let fhd = *head.get(4)?;
+    let single_segment = fhd & 0x20 != 0;
+    let fcs_bytes = match fhd >> 6 {
+        0 if single_segment => 1,
+        0 => return None,
+        1 => 2,
+        2 => 4,
+        _ => 8,
+    };
+    let dict_bytes = [0, 1, 2, 4][usize::from(fhd & 3)];
+    let at = 5 + usize::from(!single_segment) + dict_bytes;
+    let field = head.get(at..at + fcs_bytes)?;
+    let mut le = [0u8; 8];
+    le[..fcs_bytes].copy_from_slice(field);
+    let n = u64::from_le_bytes(le);
+    Some(if fcs_bytes == 2 { n + 256 } else { n })
+}
+
 /// A reader of the decompressed text of `reader`, which is compressed as
 /// `how` says (`Gzip` or `Zstd`); an error message when it cannot be.
 pub fn decompress<'a>(
@@ -102,6 +159,62 @@ mod tests {
             ruzstd::encoding::CompressionLevel::Fastest,
         );
         assert_eq!(jobs(&zst), plain);
+    }
+
+    /// The progress bar's length is the text inside a compressed file, as
+    /// its format records it.
+    #[test]
+    fn the_size_inside_is_read_from_the_format() {
+        let dir = std::env::temp_dir().join(format!("bouncedx-size-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = LOG.repeat(40);
+        let gz = dir.join("a.log.gz");
+        std::fs::write(&gz, gzip(text.as_bytes())).unwrap();
+        let zst = dir.join("a.log.zst");
+        std::fs::write(
+            &zst,
+            ruzstd::encoding::compress_to_vec(
+                text.as_bytes(),
+                ruzstd::encoding::CompressionLevel::Fastest,
+            ),
+        )
+        .unwrap();
+        for f in [&gz, &zst] {
+            let on_disk = std::fs::metadata(f).unwrap().len();
+            assert!(on_disk < text.len() as u64 / 4);
+            let inside = super::expanded_size(f, on_disk);
+            assert!(
+                inside == text.len() as u64 || (f == &zst && inside == on_disk),
+                "{}: {inside}",
+                f.display()
+            );
+        }
+        assert_eq!(super::expanded_size(&dir.join("plain.log"), 99), 99);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn zstd_frame_headers_give_their_content_size() {
+        // single segment, 1-byte size
+        assert_eq!(
+            super::zstd_content_size(&[0x28, 0xb5, 0x2f, 0xfd, 0x20, 200]),
+            Some(200)
+        );
+        // 2-byte size (+256), with a window descriptor
+        assert_eq!(
+            super::zstd_content_size(&[0x28, 0xb5, 0x2f, 0xfd, 0x40, 0x58, 0x10, 0x00]),
+            Some(0x10 + 256)
+        );
+        // 4-byte size
+        assert_eq!(
+            super::zstd_content_size(&[0x28, 0xb5, 0x2f, 0xfd, 0x80, 0x58, 0x00, 0x00, 0x01, 0x00]),
+            Some(0x10000)
+        );
+        // no size recorded
+        assert_eq!(
+            super::zstd_content_size(&[0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58]),
+            None
+        );
     }
 
     #[test]

@@ -115,7 +115,9 @@ pub fn total_bytes(inputs: &[String]) -> Option<u64> {
         }
         total += files
             .iter()
-            .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+            .map(|f| {
+                std::fs::metadata(f).map_or(0, |m| super::compressed::expanded_size(f, m.len()))
+            })
             .sum::<u64>();
     }
     Some(total)
