@@ -210,9 +210,9 @@ pub fn is_binary(bytes: &[u8]) -> bool {
 pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
     let mut email = read_one(bytes)?;
     // A bounce forwarded inline (pasted into a plain-text message after its
-    // mbox `From ` line, as a help desk forwards it to the postmaster): when
-    // the outer message says nothing of its own about any recipient, the
-    // report inside is the bounce to read.
+    // mbox `From ` line) or as an attachment: when the outer message says
+    // nothing of its own about any recipient, the report inside is the
+    // bounce to read.
     let says_nothing = email
         .records
         .iter()
@@ -248,29 +248,45 @@ pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
     Ok(email)
 }
 
-/// A delivery report pasted whole into the body of a message: it starts at
-/// an mbox `From ` line whose header block (up to the first blank line)
-/// declares `multipart/report`. Only the first is taken.
+/// A delivery report inside another message: pasted whole into its body
+/// after an mbox `From ` line (a help desk forwarding it inline), or
+/// attached as a `message/rfc822` part (a gateway or a mail client
+/// forwarding it as an attachment). Either way the embedded message's own
+/// header block (up to its first blank line) declares `multipart/report`.
+/// Only the first is taken.
 fn forwarded_report(bytes: &[u8]) -> Option<&[u8]> {
     let body = memchr::memmem::find(bytes, b"\n\n")
         .or_else(|| memchr::memmem::find(bytes, b"\r\n\r\n"))?;
-    for at in memchr::memmem::find_iter(&bytes[body..], b"\nFrom ") {
-        let start = body + at + 1;
-        let rest = &bytes[start..];
-        let block_end = memchr::memmem::find(rest, b"\n\n")
+    let header_block = |at: usize| {
+        let rest = &bytes[at..];
+        let end = memchr::memmem::find(rest, b"\n\n")
             .or_else(|| memchr::memmem::find(rest, b"\n\r\n"))
             .unwrap_or(rest.len());
-        let block = &rest[..block_end];
-        let declares_report = block
+        &rest[..end]
+    };
+    let declares_report = |block: &[u8]| {
+        block
             .windows(b"multipart/report".len())
-            .any(|w| w.eq_ignore_ascii_case(b"multipart/report"));
-        if declares_report {
-            // The `From ` line itself is an mbox separator, not a header.
-            let headers = memchr::memchr(b'\n', rest).map_or(rest, |nl| &rest[nl + 1..]);
-            return Some(headers);
-        }
-    }
-    None
+            .any(|w| w.eq_ignore_ascii_case(b"multipart/report"))
+    };
+    let inline = memchr::memmem::find_iter(&bytes[body..], b"\nFrom ").map(|at| {
+        // the `From ` line itself is an mbox separator, not a header
+        let line = body + at + 1;
+        memchr::memchr(b'\n', &bytes[line..]).map_or(bytes.len(), |nl| line + nl + 1)
+    });
+    let attached = memchr::memmem::find_iter(&bytes[body..], b"message/rfc822").filter_map(|at| {
+        // the attached message begins after its part's header block
+        let part = body + at;
+        let blank = memchr::memmem::find(&bytes[part..], b"\n\n")
+            .map(|i| i + 2)
+            .or_else(|| memchr::memmem::find(&bytes[part..], b"\n\r\n").map(|i| i + 3))?;
+        Some(part + blank)
+    });
+    inline
+        .chain(attached)
+        .filter(|&at| at < bytes.len())
+        .find(|&at| declares_report(header_block(at)))
+        .map(|at| &bytes[at..])
 }
 
 /// The bytes after the top-level closing boundary, when they hold another
