@@ -943,6 +943,19 @@ fn recipient_blocks(report: &str, excluded: &[String]) -> Vec<(String, String)> 
             starts.push((a, i));
         }
     }
+    // Exchange's "Your message To: <list> ... did not reach the following
+    // recipient(s):" names the original message's addressees first; the
+    // failed recipients are the ones after the phrase.
+    if let Some(marker) = lines.iter().position(|l| {
+        FAILED_LIST_MARKERS
+            .iter()
+            .any(|m| crate::intake::reply::find_ci(l, m).is_some())
+    }) {
+        if mentions.iter().any(|(line, _)| *line > marker) {
+            mentions.retain(|(line, _)| *line > marker);
+            starts.retain(|(_, line)| *line > marker);
+        }
+    }
     let mut out = Vec::new();
     for (addr, start) in &starts {
         // The block starts on the address's line and runs to the next line
@@ -960,6 +973,10 @@ fn recipient_blocks(report: &str, excluded: &[String]) -> Vec<(String, String)> 
     }
     out
 }
+
+/// Phrases after which a prose bounce lists the failed recipients, where
+/// addresses before them belong to the original message's headers.
+const FAILED_LIST_MARKERS: &[&str] = &["did not reach the following recipient"];
 
 /// Whether a (lower-case) line names a party other than a recipient: the
 /// sender, a reply address, the reporting MTA, a message id.

@@ -53,3 +53,19 @@ fn mislabelled_charsets_are_read_in_the_charset_of_the_bytes() {
     // correctly labelled text is left as the declared decoding gives it
     assert!(bounce("utf-8", "Grüße".as_bytes()).contains("Grüße"));
 }
+
+/// Exchange's "Your message To: <list> ... did not reach the following
+/// recipient(s):" names the original addressee (often a mailing list) before
+/// the failed recipient; only the one after the phrase failed.
+#[test]
+fn addressees_before_did_not_reach_are_not_failed_recipients() {
+    let bounce = "From: postmaster@ex.example.org\nTo: news-bounces@list.example.net\nSubject: Undeliverable: November news\nContent-Type: text/plain\n\nYour message\n\n  To:      news@list.example.net\n  Subject: November news\n  Sent:    Fri, 27 Nov 2026 10:00:00 +0000\n\ndid not reach the following recipient(s):\n\nann@example.org on Fri, 27 Nov 2026 10:00:05 +0000\n    The recipient name is not recognized\n";
+    let email = super::read_email(bounce.as_bytes()).unwrap();
+    let recipients: Vec<_> = email
+        .records
+        .iter()
+        .map(|r| r.recipient.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(recipients, ["ann@example.org"]);
+    assert!(email.records[0].context.contains("not recognized"));
+}
