@@ -12,6 +12,7 @@
 //! | Sendmail | `QID: to=<a>, ..., dsn=5.1.1, stat=User unknown` |
 //! | PowerMTA | accounting CSV rows of type `b`, `t`, `rb` |
 //! | Haraka | `recipient <a> rejected: 550 ...`, `Upstream error: 421 ...` |
+//! | Exchange | message tracking CSV rows whose `event-id` is `FAIL` or `DEFER` |
 //! | any | a line that holds an SMTP reply (`550 5.7.1 ...`) |
 
 use crate::facts::Status;
@@ -56,6 +57,9 @@ pub fn read_log_line(line: &str) -> LogLine {
         return r;
     }
     if let Some(r) = powermta(line) {
+        return r;
+    }
+    if let Some(r) = exchange(line) {
         return r;
     }
     if let Some(r) = haraka(line) {
@@ -223,6 +227,51 @@ fn powermta(line: &str) -> Option<LogLine> {
             .get(9)
             .map(|m| m.split(' ').next().unwrap_or(m).to_string()),
         mta: "powermta",
+    }))
+}
+
+/// Exchange's message tracking log (`MSGTRK*.LOG`, CSV). Its columns
+/// moved between versions (2013 added `network-message-id` after
+/// `message-id`), and each line is read on its own, without the file's
+/// `#Fields:` header, so the fields are found by what they hold: the
+/// `event-id` (`FAIL`, `DEFER`), then the first address after the
+/// angle-bracketed `message-id` (`recipient-address`), then the first field
+/// after it that starts with a 4xx/5xx reply (`recipient-status`; newer
+/// versions wrap it as `[{LRT=...};{LED=550 5.7.1 ...};...]`). Other events
+/// (`RECEIVE`, `SEND`, `DELIVER`, `DSN`, ...) and the `#` header lines are
+/// skipped.
+fn exchange(line: &str) -> Option<LogLine> {
+    if line.starts_with("#Software: Microsoft Exchange") || line.starts_with("#Fields: date-time") {
+        return Some(LogLine::Skip);
+    }
+    let iso_date = line.len() > 20 && line.as_bytes()[4] == b'-' && line.as_bytes()[10] == b'T';
+    if !iso_date || !(line.contains(",FAIL,") || line.contains(",DEFER,")) {
+        return None;
+    }
+    let f = csv_fields(line);
+    let event = f.iter().position(|v| v == "FAIL" || v == "DEFER")?;
+    let after = &f[event + 1..];
+    let rcpt_at = after
+        .iter()
+        .position(|v| v.contains('@') && !v.starts_with('<') && !v.contains(' '))?;
+    let recipient = after[rcpt_at]
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let reply = after[rcpt_at + 1..].iter().find_map(|v| {
+        let v = v.rsplit_once("LED=").map_or(v.as_str(), |(_, r)| r);
+        let v = v.split("};").next().unwrap_or(v);
+        let b = v.as_bytes();
+        (b.len() > 4 && matches!(b[0], b'4' | b'5') && b[1..3].iter().all(u8::is_ascii_digit))
+            .then(|| v.trim_end_matches(['}', ']']).to_string())
+    })?;
+    Some(LogLine::Rejection(LogRecord {
+        recipient: Some(recipient),
+        reply,
+        status: None,
+        relay: None,
+        mta: "exchange",
     }))
 }
 

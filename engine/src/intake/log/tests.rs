@@ -77,6 +77,31 @@ fn powermta_csv() {
     assert_eq!(r.status.unwrap().to_string(), "5.7.1");
 }
 
+/// Exchange message tracking: the 2013+ layout (with `network-message-id`)
+/// from the reference, a newer `LED=` status, and lines that are not
+/// failures.
+#[test]
+fn exchange_message_tracking() {
+    let r = rejection("2025-03-02T08:00:05.123Z,,,192.0.2.10,EX01,08DD5A1B2C3D4E5F;250 2.1.5,Outbound to Internet,SMTP,FAIL,123456789,<abc@example.com>,,user@outlook.com,550 5.7.1 Unfortunately; messages from [198.51.100.7] weren't sent... (S3150),2048,1,,,Quarterly report,sender@example.com,sender@example.com,,Originating,,,,");
+    assert_eq!(r.recipient.as_deref(), Some("user@outlook.com"));
+    assert!(
+        r.reply.starts_with("550 5.7.1 Unfortunately"),
+        "{}",
+        r.reply
+    );
+    assert_eq!(r.mta, "exchange");
+    let r = rejection("2026-11-27T09:00:00.000Z,192.0.2.10,EX02,,,\"Deferred, retrying\",Outbound,SMTP,DEFER,42,<m@example.net>,a1b2,Bob@Example.org,\"[{LRT=2026-11-27T08:59:00.000Z};{LED=451 4.4.0 DNS query failed};{FQDN=};{IP=}]\",1024,1,,,Hi,news@example.net,news@example.net,,Originating,,,,");
+    assert_eq!(r.recipient.as_deref(), Some("bob@example.org"));
+    assert_eq!(r.reply, "451 4.4.0 DNS query failed");
+    for skip in [
+        "#Software: Microsoft Exchange Server",
+        "#Fields: date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,event-id",
+        "2025-03-02T08:00:04.000Z,,,192.0.2.10,EX01,,Outbound to Internet,SMTP,SEND,123456789,<abc@example.com>,,user@outlook.com,250 2.6.0 Queued mail for delivery,2048,1,,,Quarterly report,sender@example.com,sender@example.com,,Originating,,,,",
+    ] {
+        assert_eq!(read_log_line(skip), LogLine::Skip, "{skip}");
+    }
+}
+
 #[test]
 fn free_form_needs_a_reply() {
     let r = rejection("ERROR delivery to bob@example.com failed: 550 5.1.1 mailbox unavailable");
