@@ -127,10 +127,13 @@ fn postfix(line: &str) -> Option<LogLine> {
 
 fn exim(line: &str) -> Option<LogLine> {
     // `<date> <time> <id> ** addr ...` or `== addr ...`
-    let (marker, pos) = [" ** ", " == "]
+    let Some((marker, pos)) = [" ** ", " == "]
         .iter()
         .filter_map(|m| line.find(m).map(|p| (*m, p)))
-        .min_by_key(|(_, p)| *p)?;
+        .min_by_key(|(_, p)| *p)
+    else {
+        return exim_host_error(line);
+    };
     let head = &line[..pos];
     // An Exim message id is 16 or more characters with dashes: 1RookS-000Pg8-VO
     let exim_id = head
@@ -272,6 +275,35 @@ fn exchange(line: &str) -> Option<LogLine> {
         status: None,
         relay: None,
         mta: "exchange",
+    }))
+}
+
+/// Exim's line about one host's error, logged without a `**`/`==` flag
+/// (`<id> H=mx.example.com [192.0.2.1]: SMTP error from remote mail server
+/// after pipelined MAIL FROM:<a> SIZE=4169: 451 ...`): the reply with its
+/// stage, and the host. The recipient is named only when the error came
+/// after RCPT TO.
+fn exim_host_error(line: &str) -> Option<LogLine> {
+    let at = line.find("SMTP error from remote mail server after ")?;
+    let exim_id = line
+        .split_whitespace()
+        .nth(2)
+        .is_some_and(|id| id.matches('-').count() >= 2 && id.len() >= 16);
+    if !exim_id {
+        return None;
+    }
+    let relay = line
+        .find(" H=")
+        .map(|h| &line[h + 3..])
+        .and_then(|h| h.split([' ', ':']).next())
+        .filter(|h| !h.is_empty())
+        .map(str::to_ascii_lowercase);
+    Some(LogLine::Rejection(LogRecord {
+        recipient: None,
+        reply: line[at..].to_string(),
+        status: None,
+        relay,
+        mta: "exim",
     }))
 }
 

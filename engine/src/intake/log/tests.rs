@@ -102,6 +102,24 @@ fn exchange_message_tracking() {
     }
 }
 
+/// Exim logs one host's error on a line of its own, without a `**`/`==`
+/// flag; the reply is read with its stage and host.
+#[test]
+fn exim_host_error_line() {
+    let r = rejection("2026-05-14 17:49:33 1wN9t2-00000002BQv-3hr9 H=hotmail-com.olc.protection.outlook.com [52.101.73.17]: SMTP error from remote mail server after pipelined MAIL FROM:<news@example.net> SIZE=4169: 451 4.7.650 The mail server [198.51.100.7] has been temporarily rate limited due to IP reputation. (S775)");
+    assert_eq!(
+        r.relay.as_deref(),
+        Some("hotmail-com.olc.protection.outlook.com")
+    );
+    assert!(r
+        .reply
+        .starts_with("SMTP error from remote mail server after pipelined MAIL FROM"));
+    assert_eq!(r.recipient, None);
+    let facts = crate::intake::reply::parse_reply(&r.reply);
+    assert_eq!(facts.stage, Some(bouncedx_dsl::ir::Stage::Mail));
+    assert_eq!(facts.code, Some(451));
+}
+
 #[test]
 fn free_form_needs_a_reply() {
     let r = rejection("ERROR delivery to bob@example.com failed: 550 5.1.1 mailbox unavailable");
