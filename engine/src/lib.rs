@@ -132,6 +132,12 @@ impl Engine {
             facts.host = r.relay.as_ref().map(|h| h.to_ascii_lowercase());
         }
         facts.mta = Some(r.mta.to_string());
+        if facts.stage.is_none() {
+            facts.stage = r.stage;
+        }
+        if facts.client_ip.is_none() {
+            facts.client_ip = r.client_ip.clone();
+        }
         self.diagnose_facts(&facts)
     }
 

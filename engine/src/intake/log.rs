@@ -39,6 +39,12 @@ pub struct LogRecord {
     pub relay: Option<String>,
     /// Which MTA wrote the line.
     pub mta: &'static str,
+    /// The SMTP command answered, when the line says it outside the reply
+    /// (Postfix's inbound `NOQUEUE: reject: RCPT from ...`).
+    pub stage: Option<bouncedx_dsl::ir::Stage>,
+    /// The connecting client that was refused, for a receiving MTA's own
+    /// rejections (`RCPT from host[192.0.2.7]`).
+    pub client_ip: Option<String>,
 }
 
 /// Reads one line of a mail log.
@@ -93,12 +99,21 @@ fn postfix(line: &str) -> Option<LogLine> {
         let reply = rest.split_once("]: ").map_or(rest, |(_, r)| r);
         let recipient = kv(rest, " to=<").map(|v| angle(v.split('>').next().unwrap_or(v)));
         let reply = reply.split("; from=<").next().unwrap_or(reply);
+        // `RCPT from host[ip]:` names the command answered and the client
+        let (command, client) = rest.split_once(" from ").unwrap_or((rest, ""));
+        let client_ip = client
+            .split_once('[')
+            .and_then(|(_, r)| r.split_once(']'))
+            .map(|(ip, _)| ip.to_string())
+            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
         return Some(LogLine::Rejection(LogRecord {
             recipient,
             reply: reply.to_string(),
             status: None,
             relay: None,
             mta: "postfix",
+            stage: crate::intake::reply::stage_from(command.trim()),
+            client_ip,
         }));
     }
     let Some(status) = kv(line, " status=") else {
@@ -122,6 +137,7 @@ fn postfix(line: &str) -> Option<LogLine> {
             .map(|r| r.split('[').next().unwrap_or(r).to_string())
             .filter(|r| r != "none"),
         mta: "postfix",
+        ..LogRecord::default()
     }))
 }
 
@@ -156,6 +172,7 @@ fn exim(line: &str) -> Option<LogLine> {
         status: None,
         relay: None,
         mta: "exim",
+        ..LogRecord::default()
     }))
 }
 
@@ -181,6 +198,7 @@ fn sendmail(line: &str) -> Option<LogLine> {
                 .to_string()
         }),
         mta: "sendmail",
+        ..LogRecord::default()
     }))
 }
 
@@ -230,6 +248,7 @@ fn powermta(line: &str) -> Option<LogLine> {
             .get(9)
             .map(|m| m.split(' ').next().unwrap_or(m).to_string()),
         mta: "powermta",
+        ..LogRecord::default()
     }))
 }
 
@@ -275,6 +294,7 @@ fn exchange(line: &str) -> Option<LogLine> {
         status: None,
         relay: None,
         mta: "exchange",
+        ..LogRecord::default()
     }))
 }
 
@@ -304,6 +324,7 @@ fn exim_host_error(line: &str) -> Option<LogLine> {
         status: None,
         relay,
         mta: "exim",
+        ..LogRecord::default()
     }))
 }
 
@@ -318,6 +339,7 @@ fn haraka(line: &str) -> Option<LogLine> {
                     status: None,
                     relay: None,
                     mta: "haraka",
+                    ..LogRecord::default()
                 }));
             }
         }
@@ -329,6 +351,7 @@ fn haraka(line: &str) -> Option<LogLine> {
         status: None,
         relay: None,
         mta: "haraka",
+        ..LogRecord::default()
     }))
 }
 
@@ -361,6 +384,7 @@ fn free_form(line: &str) -> LogLine {
                 status: None,
                 relay: None,
                 mta: "unknown",
+                ..LogRecord::default()
             })
         }
     }

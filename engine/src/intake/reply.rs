@@ -431,7 +431,7 @@ const STAGE_MARKERS: [(&str, Then); 18] = [
 ];
 
 /// The stage a command name stands for.
-fn stage_from(s: &str) -> Option<Stage> {
+pub(crate) fn stage_from(s: &str) -> Option<Stage> {
     stage_from_lower(&s.to_ascii_lowercase())
 }
 

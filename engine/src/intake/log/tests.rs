@@ -38,6 +38,8 @@ fn postfix_inbound_reject() {
     assert_eq!(r.recipient.as_deref(), Some("b@example.com"));
     assert!(r.reply.starts_with("554 5.7.1 Service unavailable"));
     assert!(!r.reply.contains("proto="));
+    assert_eq!(r.stage, Some(bouncedx_dsl::ir::Stage::Rcpt));
+    assert_eq!(r.client_ip.as_deref(), Some("192.0.2.78"));
 }
 
 #[test]
