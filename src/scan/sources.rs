@@ -176,7 +176,27 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, std::io
         }
     }
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (name, kind) in found {
+    // A Maildir (it has `cur/` and `new/`) holds messages only there and in
+    // its Maildir++ subfolders (`.Sent/`); `tmp/` holds deliveries still
+    // being written, which a reader must not touch, and the other files are
+    // the mail server's own (Dovecot's `dovecot.index*` and
+    // `dovecot-uidlist`, `subscriptions`, Courier's `courierimap*`): not
+    // messages, so not reported as unreadable ones.
+    let is_dir_named = |n: &str| {
+        found
+            .iter()
+            .any(|(name, kind)| kind.is_dir() && name.as_os_str() == n)
+    };
+    let maildir = is_dir_named("cur") && is_dir_named("new");
+    for (name, kind) in found.iter().cloned() {
+        if maildir {
+            let folder = name.to_string_lossy();
+            let message_folder =
+                kind.is_dir() && (folder == "cur" || folder == "new" || folder.starts_with('.'));
+            if !message_folder {
+                continue;
+            }
+        }
         let path = dir.join(name);
         if kind.is_dir() {
             walk(&path, files, errors);
@@ -872,6 +892,39 @@ mod tests {
                 assert!(jobs > 0 || blank, "{form:?} {input:?}");
             }
         }
+    }
+
+    /// A Dovecot Maildir: messages in `cur/` and `new/` (and in the
+    /// Maildir++ folder `.Sent/`) are read; `tmp/` and the server's index
+    /// files are not inputs.
+    #[test]
+    fn a_maildir_yields_only_its_messages() {
+        let dir = std::env::temp_dir().join(format!("bouncedx-maildir-{}", std::process::id()));
+        for d in ["cur", "new", "tmp", ".Sent/cur", ".Sent/new", ".Sent/tmp"] {
+            std::fs::create_dir_all(dir.join(d)).unwrap();
+        }
+        for f in [
+            "cur/1.M1:2,S",
+            "new/2.M2",
+            "tmp/3.M3",
+            "dovecot.index",
+            "dovecot-uidlist",
+            "subscriptions",
+            ".Sent/maildirfolder",
+            ".Sent/cur/4.M4:2,S",
+            ".Sent/tmp/5.M5",
+        ] {
+            std::fs::write(dir.join(f), "x").unwrap();
+        }
+        let (mut files, mut errors) = (Vec::new(), Vec::new());
+        walk(&dir, &mut files, &mut errors);
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.strip_prefix(&dir).unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, [".Sent/cur/4.M4:2,S", "cur/1.M1:2,S", "new/2.M2"]);
+        assert!(errors.is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
