@@ -206,6 +206,21 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, std::io
     }
 }
 
+/// What a binary input most likely is, when its first bytes say so, and
+/// what to do with it: mail teams meet Outlook's `.msg` files and zipped
+/// exports among their bounces.
+fn binary_hint(head: &[u8]) -> &'static str {
+    if head.starts_with(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) {
+        "; this is an Outlook .msg (OLE) file: save the message as .eml, or convert it (msgconvert from libemail-outlook-message-perl)"
+    } else if head.starts_with(b"PK\x03\x04") {
+        "; this is a ZIP archive: unzip it and scan the folder"
+    } else if head.starts_with(b"%PDF") {
+        "; this is a PDF document"
+    } else {
+        ""
+    }
+}
+
 /// How much of an input's start is looked at to tell its form.
 const HEAD_BYTES: usize = 16 * 1024;
 
@@ -381,8 +396,10 @@ fn read_stream_layer(
     if is_binary(&head) {
         return sink(Job::Error {
             source: source.to_string(),
-            error: "binary data (control bytes in the first 2 KiB): not an e-mail, a log or JSON"
-                .into(),
+            error: format!(
+                "binary data (control bytes in the first 2 KiB): not an e-mail, a log or JSON{}",
+                binary_hint(&head)
+            ),
         });
     }
     let form = if form == Form::Auto {
@@ -925,6 +942,29 @@ mod tests {
         assert_eq!(names, [".Sent/cur/4.M4:2,S", "cur/1.M1:2,S", "new/2.M2"]);
         assert!(errors.is_empty());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Binary inputs mail teams meet say what they are and what to do.
+    #[test]
+    fn binary_inputs_name_what_they_are() {
+        let error = |bytes: &[u8]| {
+            let mut out = String::new();
+            read_bytes("t", bytes, Form::Auto, &mut |j| {
+                if let Job::Error { error, .. } = j {
+                    out = error;
+                }
+                Ok(())
+            })
+            .unwrap();
+            out
+        };
+        let mut msg = vec![0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+        msg.extend([0u8; 64]);
+        assert!(error(&msg).contains("Outlook .msg"), "{}", error(&msg));
+        let mut zip = b"PK\x03\x04".to_vec();
+        zip.extend([0u8; 64]);
+        assert!(error(&zip).contains("ZIP archive"));
+        assert!(error(&[0u8; 64]).ends_with("not an e-mail, a log or JSON"));
     }
 
     #[test]
