@@ -81,8 +81,12 @@ pub fn recognise(msg: &Message, text: &str) -> Option<&'static str> {
                 n.eq_ignore_ascii_case(name)
                     && (needle.is_empty() || v.to_ascii_lowercase().contains(needle))
             }),
+            // compared as bytes: a header name may be any bytes, and
+            // slicing it as text at the prefix's length can split a character
             HeaderPrefix(prefix) => msg.headers_raw().any(|(n, _)| {
-                n.len() >= prefix.len() && n[..prefix.len()].eq_ignore_ascii_case(prefix)
+                n.as_bytes()
+                    .get(..prefix.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
             }),
             FromDomain(domain) => from.as_deref().is_some_and(|f| {
                 f.rsplit_once('@')
