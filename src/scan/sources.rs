@@ -919,6 +919,17 @@ mod tests {
         }
     }
 
+    /// The files [`walk`] yields under `dir`, relative to it, and its errors.
+    fn walked(dir: &Path) -> (Vec<String>, Vec<(PathBuf, std::io::Error)>) {
+        let (mut files, mut errors) = (Vec::new(), Vec::new());
+        walk(dir, &mut files, &mut errors);
+        let names = files
+            .iter()
+            .map(|f| f.strip_prefix(dir).unwrap().display().to_string())
+            .collect();
+        (names, errors)
+    }
+
     /// A Dovecot Maildir: messages in `cur/` and `new/` (and in the
     /// Maildir++ folder `.Sent/`) are read; `tmp/` and the server's index
     /// files are not inputs.
@@ -941,12 +952,7 @@ mod tests {
         ] {
             std::fs::write(dir.join(f), "x").unwrap();
         }
-        let (mut files, mut errors) = (Vec::new(), Vec::new());
-        walk(&dir, &mut files, &mut errors);
-        let names: Vec<String> = files
-            .iter()
-            .map(|f| f.strip_prefix(&dir).unwrap().display().to_string())
-            .collect();
+        let (names, errors) = walked(&dir);
         assert_eq!(names, [".Sent/cur/4.M4:2,S", "cur/1.M1:2,S", "new/2.M2"]);
         assert!(errors.is_empty());
         std::fs::remove_dir_all(&dir).unwrap();
@@ -984,15 +990,11 @@ mod tests {
         for f in ["a.txt", "a/z/1.eml", "a/0.eml", "b/2.eml", "c.log"] {
             std::fs::write(dir.join(f), "x").unwrap();
         }
-        let (mut files, mut errors) = (Vec::new(), Vec::new());
-        walk(&dir, &mut files, &mut errors);
-        let names: Vec<String> = files
-            .iter()
-            .map(|f| f.strip_prefix(&dir).unwrap().display().to_string())
-            .collect();
+        let (names, errors) = walked(&dir);
         assert_eq!(names, ["a/0.eml", "a/z/1.eml", "a.txt", "b/2.eml", "c.log"]);
         assert!(errors.is_empty());
-        walk(&dir.join("missing"), &mut files, &mut errors);
+        let (names, errors) = walked(&dir.join("missing"));
+        assert!(names.is_empty());
         assert_eq!(errors.len(), 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }
