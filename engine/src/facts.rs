@@ -45,8 +45,10 @@ pub struct Facts {
     pub sender: Option<String>,
     pub sender_domain: Option<String>,
     pub mta: Option<String>,
-    /// An ESP webhook event's own verdict: `ses/permanent/suppressed`,
-    /// `sendgrid/dropped`, `mailgun/failed/permanent/suppress-bounce`.
+    /// The sending system's own verdict: an ESP webhook event's
+    /// (`ses/permanent/suppressed`, `sendgrid/dropped`,
+    /// `mailgun/failed/permanent/suppress-bounce`) or PowerMTA's bounce
+    /// category from its accounting log (`powermta/spam-related`).
     pub esp: Option<String>,
     /// Whether the input's sender calls the failure permanent when the
     /// reply itself gives no code or status (an ESP event's verdict).

@@ -138,7 +138,10 @@ impl Engine {
         if facts.client_ip.is_none() {
             facts.client_ip = r.client_ip.clone();
         }
-        self.diagnose_facts(&facts)
+        facts.esp = r.verdict.clone();
+        let mut d = self.diagnose_facts(&facts);
+        d.esp_verdict = r.verdict.as_ref().map(|v| v.replacen('/', ": ", 1));
+        d
     }
 
     /// Diagnoses one recipient of an ESP webhook event.

@@ -47,6 +47,10 @@ pub struct LogRecord {
     /// The connecting client that was refused, for a receiving MTA's own
     /// rejections (`RCPT from host[192.0.2.7]`).
     pub client_ip: Option<String>,
+    /// The sending MTA's own classification, when its log carries one
+    /// (PowerMTA's `bounceCat`: `spam-related`), kept beside bouncedx's as
+    /// an ESP's verdict is.
+    pub verdict: Option<String>,
 }
 
 /// Reads one line of a mail log.
@@ -142,6 +146,7 @@ fn postfix(line: &str) -> Option<LogLine> {
             mta: "postfix",
             stage: crate::intake::reply::stage_from(command.trim()),
             client_ip,
+            verdict: None,
         }));
     }
     let Some(status) = kv_by(line, &STATUS_KEY) else {
@@ -268,6 +273,12 @@ fn powermta(line: &str) -> Option<LogLine> {
         .split_once(';')
         .filter(|(t, _)| t.len() < 12)
         .map_or(diag, |(_, r)| r);
+    // The record fields are configurable, so the bounce category is the
+    // field that holds one of PowerMTA's category names, wherever it is.
+    let verdict = f[9..]
+        .iter()
+        .find(|v| POWERMTA_CATEGORIES.contains(&v.as_str()))
+        .map(|c| format!("powermta/{c}"));
     Some(LogLine::Rejection(LogRecord {
         recipient: Some(f[4].to_ascii_lowercase()),
         reply: diag.trim().to_string(),
@@ -276,9 +287,30 @@ fn powermta(line: &str) -> Option<LogLine> {
             .get(9)
             .map(|m| m.split(' ').next().unwrap_or(m).to_string()),
         mta: "powermta",
+        verdict,
         ..LogRecord::default()
     }))
 }
+
+/// PowerMTA's default bounce categories (`bounce-category-patterns`).
+const POWERMTA_CATEGORIES: &[&str] = &[
+    "bad-mailbox",
+    "bad-domain",
+    "inactive-mailbox",
+    "quota-issues",
+    "message-expired",
+    "no-answer-from-host",
+    "bad-connection",
+    "routing-errors",
+    "relaying-issues",
+    "policy-related",
+    "spam-related",
+    "virus-related",
+    "content-related",
+    "protocol-errors",
+    "bad-configuration",
+    "other",
+];
 
 /// Exchange's message tracking log (`MSGTRK*.LOG`, CSV). Its columns
 /// moved between versions (2013 added `network-message-id` after

@@ -77,6 +77,11 @@ fn powermta_csv() {
     assert_eq!(r.recipient.as_deref(), Some("user@outlook.com"));
     assert!(r.reply.starts_with("550 5.7.1 Unfortunately, messages"));
     assert_eq!(r.status.unwrap().to_string(), "5.7.1");
+    // the bounce category, wherever the configured fields put it
+    let r = rejection("b,2025-03-02 08:00:05+0000,2025-03-02 08:00:03+0000,bounce@example.com,user@outlook.com,,failed,5.7.1,\"smtp;550 5.7.1 blocked (S3150)\",outlook-com.olc.protection.outlook.com (192.0.2.33),spam-related,smtp");
+    assert_eq!(r.verdict.as_deref(), Some("powermta/spam-related"));
+    let r = rejection("t,2025-03-02 08:01:10+0000,2025-03-02 08:00:03+0000,bounce@example.com,user@gmail.com,,delayed,4.7.28,\"smtp;421 4.7.28 unusual rate\",gmail-smtp-in.l.google.com (192.0.2.27),,smtp");
+    assert_eq!(r.verdict, None);
 }
 
 /// Exchange message tracking: the 2013+ layout (with `network-message-id`)
