@@ -178,7 +178,7 @@ fn exim(line: &str) -> Option<LogLine> {
     // `<date> <time> <id> ** addr ...` or `== addr ...`
     let Some((marker, pos)) = [" ** ", " == "]
         .iter()
-        .filter_map(|m| line.find(m).map(|p| (*m, p)))
+        .filter_map(|m| find(line, m).map(|p| (*m, p)))
         .min_by_key(|(_, p)| *p)
     else {
         return exim_host_error(line);
@@ -210,12 +210,12 @@ fn exim(line: &str) -> Option<LogLine> {
 }
 
 fn sendmail(line: &str) -> Option<LogLine> {
-    if !line.contains(" stat=") || !line.contains(" to=") {
+    if find(line, " stat=").is_none() || find(line, " to=").is_none() {
         return None;
     }
     let dsn = kv(line, " dsn=");
     let status = dsn.and_then(|d| scan::find_status(d).map(|s| s.0));
-    let stat = line.find(" stat=").map(|p| &line[p + 6..]).unwrap_or("");
+    let stat = find(line, " stat=").map(|p| &line[p + 6..]).unwrap_or("");
     if status.is_some_and(|s| s.class == 2) || stat.starts_with("Sent") {
         return Some(LogLine::Skip);
     }
@@ -364,7 +364,7 @@ fn exchange(line: &str) -> Option<LogLine> {
 /// stage, and the host. The recipient is named only when the error came
 /// after RCPT TO.
 fn exim_host_error(line: &str) -> Option<LogLine> {
-    let at = line.find("SMTP error from remote mail server after ")?;
+    let at = find(line, "SMTP error from remote mail server after ")?;
     let exim_id = line
         .split_whitespace()
         .nth(2)
@@ -390,7 +390,7 @@ fn exim_host_error(line: &str) -> Option<LogLine> {
 
 fn haraka(line: &str) -> Option<LogLine> {
     for marker in [" rejected: ", " deferred: "] {
-        if let Some(p) = line.find(marker) {
+        if let Some(p) = find(line, marker) {
             let head = &line[..p];
             if let Some(r) = head.rfind("recipient ") {
                 return Some(LogLine::Rejection(LogRecord {
@@ -404,7 +404,7 @@ fn haraka(line: &str) -> Option<LogLine> {
             }
         }
     }
-    let p = line.find("Upstream error: ")?;
+    let p = find(line, "Upstream error: ")?;
     Some(LogLine::Rejection(LogRecord {
         recipient: None,
         reply: line[p + 16..].to_string(),
