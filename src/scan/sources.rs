@@ -446,6 +446,17 @@ fn next_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<Opt
     next_line_upto(reader, buf, MAX_LINE_BYTES).map(|l| l.map(|_| ()))
 }
 
+/// A line's text, with bytes that are not UTF-8 replaced (U+FFFD), as
+/// `String::from_utf8_lossy` gives it. `str::from_utf8` checks ASCII a
+/// word at a time; the lossy decoder, kept for the rare line that is not
+/// UTF-8, goes byte by byte and was a sixth of a log scan's instructions.
+fn line_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// [`next_line`] keeping up to `limit` bytes of the line; `Some(true)` when
 /// the line was longer and was cut.
 fn next_line_upto(
@@ -493,16 +504,7 @@ fn read_lines(
         match next_line(&mut *reader, &mut buf) {
             Ok(Some(())) => {
                 n += 1;
-                // `from_utf8` validates ASCII a word at a time; the lossy
-                // decoder (for the rare line that is not UTF-8) goes byte by
-                // byte, and was a sixth of a log scan's instructions.
-                let line = match std::str::from_utf8(&buf) {
-                    Ok(text) => text.trim_end_matches(['\n', '\r']).to_string(),
-                    Err(_) => String::from_utf8_lossy(&buf)
-                        .trim_end_matches(['\n', '\r'])
-                        .to_string(),
-                };
-                lines.push(line);
+                lines.push(line_text(&buf).trim_end_matches(['\n', '\r']).to_string());
                 if lines.len() == LINES_PER_JOB {
                     sink(Job::Lines {
                         source: source.to_string(),
@@ -635,7 +637,7 @@ fn read_json(
             if cut {
                 return Ok(Some((n, Err(n))));
             }
-            let line = String::from_utf8_lossy(buf).trim().to_string();
+            let line = line_text(buf).trim().to_string();
             if !line.is_empty() {
                 return Ok(Some((n, Ok(line))));
             }
@@ -655,15 +657,15 @@ fn read_json(
     let first_is_json =
         first.is_empty() || serde_json::from_str::<serde::de::IgnoredAny>(&first).is_ok();
     if first_is_json {
+        // The first line waits until a second shows whether it is one of
+        // JSON Lines (numbered) or the only document (not numbered).
         let mut pending = (!first.is_empty()).then_some((first_at, first));
-        let mut lines_seen = pending.is_some() as u32;
         loop {
             match next(&mut *reader, &mut buf) {
                 Ok(Some((at, line))) => {
                     if let Some((p_at, p)) = pending.take() {
                         sink(json(Some(p_at), p))?;
                     }
-                    lines_seen += 1;
                     match line {
                         Ok(l) => sink(json(Some(at), l))?,
                         Err(at) => sink(too_long(at))?,
@@ -671,9 +673,8 @@ fn read_json(
                 }
                 // the only line: one document (no `line`)
                 Ok(None) => {
-                    if let Some((p_at, p)) = pending {
-                        let line = (lines_seen > 1).then_some(p_at);
-                        sink(json(line, p))?;
+                    if let Some((_, p)) = pending {
+                        sink(json(None, p))?;
                     }
                     return Ok(());
                 }

@@ -72,7 +72,6 @@ impl Tally {
         self.floor = floor;
         if self.counts.len() >= 2 * KEEP {
             self.compact(KEEP);
-            self.error = self.error.max(error);
         }
     }
 

@@ -255,14 +255,10 @@ pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
 /// header block (up to its first blank line) declares `multipart/report`.
 /// Only the first is taken.
 fn forwarded_report(bytes: &[u8]) -> Option<&[u8]> {
-    let body = memchr::memmem::find(bytes, b"\n\n")
-        .or_else(|| memchr::memmem::find(bytes, b"\r\n\r\n"))?;
+    let (body, _) = blank_line(bytes)?;
     let header_block = |at: usize| {
         let rest = &bytes[at..];
-        let end = memchr::memmem::find(rest, b"\n\n")
-            .or_else(|| memchr::memmem::find(rest, b"\n\r\n"))
-            .unwrap_or(rest.len());
-        &rest[..end]
+        &rest[..blank_line(rest).map_or(rest.len(), |(end, _)| end)]
     };
     let declares_report = |block: &[u8]| {
         block
@@ -277,16 +273,21 @@ fn forwarded_report(bytes: &[u8]) -> Option<&[u8]> {
     let attached = memchr::memmem::find_iter(&bytes[body..], b"message/rfc822").filter_map(|at| {
         // the attached message begins after its part's header block
         let part = body + at;
-        let blank = memchr::memmem::find(&bytes[part..], b"\n\n")
-            .map(|i| i + 2)
-            .or_else(|| memchr::memmem::find(&bytes[part..], b"\n\r\n").map(|i| i + 3))?;
-        Some(part + blank)
+        blank_line(&bytes[part..]).map(|(_, after)| part + after)
     });
     inline
         .chain(attached)
         .filter(|&at| at < bytes.len())
         .find(|&at| declares_report(header_block(at)))
         .map(|at| &bytes[at..])
+}
+
+/// The blank line that ends a header block: where it starts and where the
+/// body after it begins (`\n\n`, else `\r\n\r\n`).
+fn blank_line(bytes: &[u8]) -> Option<(usize, usize)> {
+    memchr::memmem::find(bytes, b"\n\n")
+        .map(|p| (p, p + 2))
+        .or_else(|| memchr::memmem::find(bytes, b"\r\n\r\n").map(|p| (p, p + 4)))
 }
 
 /// The bytes after the top-level closing boundary, when they hold another
@@ -649,14 +650,10 @@ fn split_returned_message(bytes: &[u8]) -> (std::borrow::Cow<'_, [u8]>, Option<S
     head.extend_from_slice(b"--\n");
     // The returned message's headers: after the part's own header block.
     let part = &bytes[at + 1..];
-    let body = memchr::memmem::find(part, b"\n\n")
-        .or_else(|| memchr::memmem::find(part, b"\r\n\r\n"))
-        .map(|p| &part[p..])
-        .unwrap_or(&[]);
+    let body = blank_line(part).map_or(&[][..], |(p, _)| &part[p..]);
     let body = body.trim_ascii_start();
-    let end = memchr::memmem::find(body, b"\n\n")
-        .or_else(|| memchr::memmem::find(body, b"\r\n\r\n"))
-        .unwrap_or(body.len())
+    let end = blank_line(body)
+        .map_or(body.len(), |(p, _)| p)
         .min(64 * 1024);
     let headers = String::from_utf8_lossy(&body[..end]).into_owned();
     (std::borrow::Cow::Owned(head), Some(headers))

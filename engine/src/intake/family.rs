@@ -19,22 +19,20 @@
 //! names the family. Only signatures a family alone writes are listed: a
 //! wrong family is worse than none.
 
+use crate::intake::reply::find_ci;
 use mail_parser::Message;
-
-/// Families whose product is a filtering gateway in front of the mail
-/// server (the `mta` values `core/gateway_recipient_filter` names).
-pub const GATEWAYS: &[&str] = &["mcafee", "surfcontrol", "mxlogic"];
 
 /// One signature of a family.
 enum Clue {
-    /// A top-level header of this name (lower case) whose value contains
-    /// this text (lower case; `""` for any value).
+    /// A top-level header of this name whose value contains this text
+    /// (either without regard to ASCII case; `""` for any value).
     Header(&'static str, &'static str),
     /// A top-level header whose name starts with this prefix (lower case).
     HeaderPrefix(&'static str),
     /// The bounce's `From` address ends with this domain.
     FromDomain(&'static str),
-    /// The report's text contains this sentence (lower case).
+    /// The report's text contains this sentence (without regard to ASCII
+    /// case).
     Says(&'static str),
 }
 
@@ -74,12 +72,10 @@ pub fn recognise(msg: &Message, text: &str) -> Option<&'static str> {
         .and_then(|a| a.first())
         .and_then(|a| a.address())
         .map(|a| a.trim_matches(['<', '>']).to_ascii_lowercase());
-    let mut lowered: Option<String> = None;
     for (family, clue) in CLUES {
         let holds = match clue {
             Header(name, needle) => msg.headers_raw().any(|(n, v)| {
-                n.eq_ignore_ascii_case(name)
-                    && (needle.is_empty() || v.to_ascii_lowercase().contains(needle))
+                n.eq_ignore_ascii_case(name) && (needle.is_empty() || find_ci(v, needle).is_some())
             }),
             // compared as bytes: a header name may be any bytes, and
             // slicing it as text at the prefix's length can split a character
@@ -92,9 +88,7 @@ pub fn recognise(msg: &Message, text: &str) -> Option<&'static str> {
                 f.rsplit_once('@')
                     .is_some_and(|(_, d)| d == *domain || d.ends_with(&format!(".{domain}")))
             }),
-            Says(sentence) => lowered
-                .get_or_insert_with(|| text.to_ascii_lowercase())
-                .contains(sentence),
+            Says(sentence) => find_ci(text, sentence).is_some(),
         };
         if holds {
             return Some(family);
