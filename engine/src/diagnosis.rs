@@ -68,6 +68,10 @@ pub struct Diagnosis {
     /// The ESP's own verdict for a webhook event (`ses: Permanent/General`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub esp_verdict: Option<String>,
+    /// The software that wrote the bounce or the log line (`postfix`,
+    /// `exim`, `mcafee`, ...), when its signature shows: the `mta` fact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mta: Option<String>,
     pub recipient: Option<String>,
     pub code: Option<u16>,
     pub status: Option<Status>,
@@ -115,20 +119,22 @@ impl Diagnosis {
         d
     }
 
-    /// Copies the input's own text and facts (recipient, remote host,
-    /// client IP, tokens) from `facts`; [`Self::adopt`] moves them instead.
+    /// Copies the input's own text and facts (recipient, writer, remote
+    /// host, client IP, tokens) from `facts`; [`Self::adopt`] moves them instead.
     fn copy_strings(&mut self, facts: &Facts) {
         self.recipient = facts.recipient.clone();
+        self.mta = facts.mta.clone();
         self.remote_host = facts.host.clone();
         self.client_ip = facts.client_ip.clone();
         self.tokens = facts.tokens.clone();
         self.text = facts.text.clone();
     }
 
-    /// Takes the input's own text and facts (recipient, remote host, client
-    /// IP, tokens) from `facts` without copying them.
+    /// Takes the input's own text and facts (recipient, writer, remote host,
+    /// client IP, tokens) from `facts` without copying them.
     pub fn adopt(&mut self, facts: Facts) {
         self.recipient = facts.recipient;
+        self.mta = facts.mta;
         self.remote_host = facts.host;
         self.client_ip = facts.client_ip;
         self.tokens = facts.tokens;
@@ -149,6 +155,7 @@ impl Diagnosis {
             line: None,
             message: None,
             esp_verdict: None,
+            mta: None,
             recipient: None,
             code: facts.code,
             status: facts.status,

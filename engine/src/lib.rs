@@ -111,7 +111,7 @@ impl Engine {
         email
             .records
             .iter()
-            .map(|r| self.diagnose_record_from(email.kind, r, email.sender.as_deref(), email.mta))
+            .map(|r| self.diagnose_record_from(email.kind, r, email.about()))
             .collect()
     }
 
@@ -138,7 +138,7 @@ impl Engine {
         if facts.client_ip.is_none() {
             facts.client_ip = r.client_ip.clone();
         }
-        facts.esp = r.verdict.clone();
+        facts.esp = r.verdict.as_ref().map(|v| v.to_ascii_lowercase());
         let mut d = self.diagnose_facts(&facts);
         d.esp_verdict = r.verdict.as_ref().map(|v| v.replacen('/', ": ", 1));
         d
@@ -166,21 +166,23 @@ impl Engine {
 
     /// Diagnoses one recipient of a bounce e-mail.
     pub fn diagnose_record(&self, kind: Kind, r: &Record) -> Diagnosis {
-        self.diagnose_record_from(kind, r, None, None)
+        self.diagnose_record_from(kind, r, intake::email::About::default())
     }
 
-    /// Diagnoses one recipient of a bounce e-mail whose original sender is
-    /// known (checks such as SPF and DMARC need the sender's domain), and
-    /// whose writer may be known (the `mta` fact, [`intake::family`]).
+    /// Diagnoses one recipient of a bounce e-mail with what the e-mail says
+    /// of all its recipients ([`intake::email::About`]): the original
+    /// sender (checks such as SPF and DMARC need its domain) and the writer
+    /// (the `mta` fact, [`intake::family`]). The writer's own verdict on
+    /// the recipient, when it gives one, is kept as `esp_verdict` and is
+    /// the `esp` fact, as an ESP's is.
     pub fn diagnose_record_from(
         &self,
         kind: Kind,
         r: &Record,
-        sender: Option<&str>,
-        mta: Option<&str>,
+        about: intake::email::About,
     ) -> Diagnosis {
         if kind == Kind::Message {
-            return self.diagnose_test_message(r, sender);
+            return self.diagnose_test_message(r, about.sender);
         }
         let not_a_failure = match kind {
             Kind::Message => None,
@@ -197,15 +199,17 @@ impl Engine {
             let mut facts = intake::reply::parse_reply(r.diagnostic.as_deref().unwrap_or(""));
             facts.recipient = r.recipient.clone();
             facts.status = r.status.or(facts.status);
+            facts.mta = about.mta.map(str::to_string);
             return diagnosis::not_a_bounce(what, &facts);
         }
         let primary = r.diagnostic.as_deref().unwrap_or(&r.context);
-        let mut d = self.diagnose_text_with(primary, r, sender, mta);
+        let mut d = self.diagnose_text_with(primary, r, about);
         if d.rule.is_none() && r.diagnostic.is_some() && !r.context.trim().is_empty() {
             // The remote reply said too little; add the bounce's own words.
             let both = format!("{}\n{}", primary, r.context);
-            d = self.diagnose_text_with(&both, r, sender, mta);
+            d = self.diagnose_text_with(&both, r, about);
         }
+        d.esp_verdict = r.verdict.as_ref().map(|v| v.replacen('/', ": ", 1));
         expire_transient(&mut d);
         if d.rule.is_none() && *d.reason == *"undefined" && r.recipient.is_some() {
             // A bounce naming a recipient but no reason: the failure is
@@ -220,7 +224,11 @@ impl Engine {
     fn diagnose_test_message(&self, r: &Record, sender: Option<&str>) -> Diagnosis {
         // Only the verdicts count here: the clause text (`dmarc=pass
         // (p=REJECT)`) would set off rules written for refusals.
-        let mut d = self.diagnose_text_with("Authentication-Results", r, sender, None);
+        let about = intake::email::About {
+            sender,
+            ..Default::default()
+        };
+        let mut d = self.diagnose_text_with("Authentication-Results", r, about);
         if d.rule.is_some() {
             d.text = r.context.clone();
             return d;
@@ -239,16 +247,11 @@ impl Engine {
         d
     }
 
-    fn diagnose_text_with(
-        &self,
-        text: &str,
-        r: &Record,
-        sender: Option<&str>,
-        mta: Option<&str>,
-    ) -> Diagnosis {
+    fn diagnose_text_with(&self, text: &str, r: &Record, about: intake::email::About) -> Diagnosis {
         let mut facts = intake::reply::parse_reply(text);
-        facts.mta = mta.map(str::to_string);
-        if let Some(s) = sender {
+        facts.mta = about.mta.map(str::to_string);
+        facts.esp = r.verdict.as_ref().map(|v| v.to_ascii_lowercase());
+        if let Some(s) = about.sender {
             facts.set_sender(s);
         }
         facts.verdicts = r

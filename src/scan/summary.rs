@@ -1,10 +1,10 @@
 //! The aggregate report of a scan (`--summary`): how many rejections, and
-//! broken down by category, reason, provider, receiving domain and sending
-//! IP, with the most frequent diagnoses and an example of each.
+//! broken down by category, reason, provider, the software that wrote the
+//! bounce or log line, receiving domain and sending IP, with the most frequent diagnoses and an example of each.
 //!
 //! Counts are kept as results stream past; nothing else of a result is kept
 //! except one example per rule. The breakdowns whose values are open-ended
-//! (receiving domain, sending IP, provider) are [`Tally`]s: exact up to
+//! (receiving domain, sending IP, provider, writer) are [`Tally`]s: exact up to
 //! 4,096 distinct values, then heavy-hitter counts with a stated error, so
 //! memory stays bounded however many results and distinct values there are.
 
@@ -26,6 +26,7 @@ pub struct Summary {
     category: Tally,
     reason: Tally,
     provider: Tally,
+    mta: Tally,
     domain: Tally,
     client_ip: Tally,
     /// rule → (count, diagnosis, example text)
@@ -63,6 +64,8 @@ pub struct Report {
     pub by_category: Vec<Row>,
     pub by_reason: Vec<Row>,
     pub by_provider: Vec<Row>,
+    /// By the software that wrote the bounce or the log line (`mta`).
+    pub by_mta: Vec<Row>,
     pub by_domain: Vec<Row>,
     pub by_client_ip: Vec<Row>,
     pub top_diagnoses: Vec<TopDiagnosis>,
@@ -79,6 +82,7 @@ impl Summary {
         bump(&mut self.category, Some(&d.category));
         bump(&mut self.reason, Some(&d.reason));
         bump(&mut self.provider, d.provider.as_deref());
+        bump(&mut self.mta, d.mta.as_deref());
         let domain = d
             .recipient
             .as_deref()
@@ -109,6 +113,7 @@ impl Summary {
             (&mut self.category, later.category),
             (&mut self.reason, later.reason),
             (&mut self.provider, later.provider),
+            (&mut self.mta, later.mta),
             (&mut self.domain, later.domain),
             (&mut self.client_ip, later.client_ip),
         ] {
@@ -134,6 +139,7 @@ impl Summary {
             ("by_category", &self.category),
             ("by_reason", &self.reason),
             ("by_provider", &self.provider),
+            ("by_mta", &self.mta),
             ("by_domain", &self.domain),
             ("by_client_ip", &self.client_ip),
         ]
@@ -162,6 +168,7 @@ impl Summary {
             by_category: top(&self.category),
             by_reason: top(&self.reason),
             by_provider: top(&self.provider),
+            by_mta: top(&self.mta),
             by_domain: top(&self.domain),
             by_client_ip: top(&self.client_ip),
             top_diagnoses: diags,
@@ -171,11 +178,12 @@ impl Summary {
 }
 
 impl Report {
-    fn sections(&self) -> [(&'static str, &Vec<Row>, &'static str); 5] {
+    fn sections(&self) -> [(&'static str, &Vec<Row>, &'static str); 6] {
         [
             ("category", &self.by_category, "by_category"),
             ("reason", &self.by_reason, "by_reason"),
             ("provider", &self.by_provider, "by_provider"),
+            ("writer", &self.by_mta, "by_mta"),
             ("receiving domain", &self.by_domain, "by_domain"),
             ("sending IP", &self.by_client_ip, "by_client_ip"),
         ]

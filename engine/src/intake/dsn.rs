@@ -32,6 +32,9 @@ pub struct RecipientFields {
     /// `Diagnostic-Code` without its type (`smtp;`).
     pub diagnostic: Option<String>,
     pub last_attempt: Option<String>,
+    /// The writer's own verdict (PowerMTA's `X-PowerMTA-BounceCategory`),
+    /// as `powermta/bad-mailbox`.
+    pub verdict: Option<String>,
 }
 
 impl RecipientFields {
@@ -53,7 +56,18 @@ impl RecipientFields {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeliveryStatus {
     pub reporting_mta: Option<String>,
+    /// The software whose own fields the report carries (`powermta` for
+    /// `X-PowerMTA-*`), the e-mail's `mta` fact when nothing else names it.
+    pub writer: Option<&'static str>,
     pub recipients: Vec<RecipientFields>,
+}
+
+/// PowerMTA's bounce category (`bad-mailbox`, `spam-related`, ...) as a
+/// verdict, `powermta/bad-mailbox`; anything but a plain word is ignored.
+fn powermta_category(value: &str) -> Option<String> {
+    let v = value.trim().to_ascii_lowercase();
+    (!v.is_empty() && v.len() <= 40 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .then(|| format!("powermta/{v}"))
 }
 
 /// `rfc822; bob@example.com` → `bob@example.com`; `dns; mx.example.com` →
@@ -168,6 +182,9 @@ pub fn parse_fields(text: &str) -> DeliveryStatus {
             if starts_new {
                 ds.recipients.push(std::mem::take(&mut r));
             }
+            if name.starts_with("x-powermta-") {
+                ds.writer = Some("powermta");
+            }
             match name.as_str() {
                 "reporting-mta" => ds.reporting_mta = Some(typed_value(value)),
                 "final-recipient" => r.final_recipient = address(value),
@@ -179,7 +196,16 @@ pub fn parse_fields(text: &str) -> DeliveryStatus {
                 "status" => {
                     r.status = scan::find_status(value).map(|(s, _)| s);
                 }
-                "remote-mta" => r.remote_mta = Some(typed_value(value)),
+                // the host alone: PowerMTA, Sendmail and others add the
+                // address (`dns;mx.example.org (192.0.2.61)`), and some the
+                // root's dot (`mx.example.jp.`)
+                "remote-mta" => {
+                    let v = typed_value(value);
+                    r.remote_mta = v
+                        .split_whitespace()
+                        .next()
+                        .map(|h| h.strip_suffix('.').unwrap_or(h).to_string())
+                }
                 "diagnostic-code" => {
                     let v = unix_exit(value).unwrap_or_else(|| typed_value(value));
                     if !v.is_empty() {
@@ -187,6 +213,7 @@ pub fn parse_fields(text: &str) -> DeliveryStatus {
                     }
                 }
                 "last-attempt-date" => r.last_attempt = Some(value.clone()),
+                "x-powermta-bouncecategory" => r.verdict = powermta_category(value),
                 _ => {}
             }
         }
@@ -222,6 +249,28 @@ fn address(v: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn powermta_fields_name_the_writer_and_its_verdict() {
+        let ds = parse_fields(
+            "Reporting-MTA: dns;mta3.example.net\nX-PowerMTA-VirtualMTA: vmta-news\n\n\
+             Final-Recipient: rfc822;carol@example.org\nAction: failed\nStatus: 5.1.1\n\
+             X-PowerMTA-BounceCategory: Bad-Mailbox\n\n\
+             Final-Recipient: rfc822;dave@example.org\nAction: failed\nStatus: 5.7.1\n\
+             X-PowerMTA-BounceCategory: <script>\n",
+        );
+        assert_eq!(ds.writer, Some("powermta"));
+        assert_eq!(
+            ds.recipients[0].verdict.as_deref(),
+            Some("powermta/bad-mailbox")
+        );
+        // not a category word: not kept
+        assert_eq!(ds.recipients[1].verdict, None);
+        assert_eq!(
+            parse_fields("Final-Recipient: rfc822;a@example.org\n").writer,
+            None
+        );
+    }
 
     #[test]
     fn a_unix_exit_status_is_put_in_words() {

@@ -24,6 +24,17 @@ use crate::intake::dsn::{self, RecipientFields};
 use crate::intake::scan;
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 
+/// Searchers for the fixed strings every e-mail is searched for, built
+/// once: `memmem::find_iter` builds a new searcher on each call, which
+/// costs more than the search itself on a message of a few KiB.
+macro_rules! finder {
+    ($needle:expr) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        &*FINDER
+    }};
+}
+
 /// What kind of message this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -50,6 +61,10 @@ pub struct Record {
     pub remote_mta: Option<String>,
     /// The remote server's reply (DSN `Diagnostic-Code`), when given.
     pub diagnostic: Option<String>,
+    /// The writer's own verdict on this recipient, as `writer/verdict`
+    /// (PowerMTA's `X-PowerMTA-BounceCategory: bad-mailbox` is
+    /// `powermta/bad-mailbox`): kept as `esp_verdict`, and the `esp` fact.
+    pub verdict: Option<String>,
     /// The bounce's own words about this recipient (the prose part).
     pub context: String,
     /// SPF, DKIM and DMARC verdicts from the `Authentication-Results`
@@ -70,6 +85,25 @@ pub struct Email {
     /// ([`family`](crate::intake::family)): the `mta` fact of every record.
     pub mta: Option<&'static str>,
     pub records: Vec<Record>,
+}
+
+/// What a bounce says about all of its recipients at once: who sent the
+/// original message and which software wrote the bounce. Every record of
+/// the e-mail is diagnosed with it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct About<'a> {
+    pub sender: Option<&'a str>,
+    pub mta: Option<&'a str>,
+}
+
+impl Email {
+    /// What the e-mail says about all of its recipients.
+    pub fn about(&self) -> About<'_> {
+        About {
+            sender: self.sender.as_deref(),
+            mta: self.mta,
+        }
+    }
 }
 
 /// Why an input could not be read as an e-mail.
@@ -235,8 +269,8 @@ pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
     // Some mailers append a second report after the first one's closing
     // boundary (two bounces in one file); read it too. Only worth a look
     // when the file names more recipients than were read.
-    let named = memchr::memmem::find_iter(bytes, b"Final-Recipient:").count()
-        + memchr::memmem::find_iter(bytes, b"Final-recipient:").count();
+    let named = finder!(b"Final-Recipient:").find_iter(bytes).count()
+        + finder!(b"Final-recipient:").find_iter(bytes).count();
     if named <= email.records.len() {
         return Ok(email);
     }
@@ -265,16 +299,18 @@ fn forwarded_report(bytes: &[u8]) -> Option<&[u8]> {
             .windows(b"multipart/report".len())
             .any(|w| w.eq_ignore_ascii_case(b"multipart/report"))
     };
-    let inline = memchr::memmem::find_iter(&bytes[body..], b"\nFrom ").map(|at| {
+    let inline = finder!(b"\nFrom ").find_iter(&bytes[body..]).map(|at| {
         // the `From ` line itself is an mbox separator, not a header
         let line = body + at + 1;
         memchr::memchr(b'\n', &bytes[line..]).map_or(bytes.len(), |nl| line + nl + 1)
     });
-    let attached = memchr::memmem::find_iter(&bytes[body..], b"message/rfc822").filter_map(|at| {
-        // the attached message begins after its part's header block
-        let part = body + at;
-        blank_line(&bytes[part..]).map(|(_, after)| part + after)
-    });
+    let attached = finder!(b"message/rfc822")
+        .find_iter(&bytes[body..])
+        .filter_map(|at| {
+            // the attached message begins after its part's header block
+            let part = body + at;
+            blank_line(&bytes[part..]).map(|(_, after)| part + after)
+        });
     inline
         .chain(attached)
         .filter(|&at| at < bytes.len())
@@ -285,9 +321,10 @@ fn forwarded_report(bytes: &[u8]) -> Option<&[u8]> {
 /// The blank line that ends a header block: where it starts and where the
 /// body after it begins (`\n\n`, else `\r\n\r\n`).
 fn blank_line(bytes: &[u8]) -> Option<(usize, usize)> {
-    memchr::memmem::find(bytes, b"\n\n")
+    finder!(b"\n\n")
+        .find(bytes)
         .map(|p| (p, p + 2))
-        .or_else(|| memchr::memmem::find(bytes, b"\r\n\r\n").map(|p| (p, p + 4)))
+        .or_else(|| finder!(b"\r\n\r\n").find(bytes).map(|p| (p, p + 4)))
 }
 
 /// The bytes after the top-level closing boundary, when they hold another
@@ -406,6 +443,7 @@ fn read_one_inner(
                 ),
                 status: e.status,
                 remote_mta: None,
+                verdict: Some(format!("{}/{}", e.esp, e.esp_verdict)),
                 diagnostic: (!e.reply.is_empty()).then_some(e.reply),
                 context: String::new(),
                 auth: Vec::new(),
@@ -457,6 +495,7 @@ fn read_one_inner(
 
     if let Some(ds) = fields {
         email.reporting_mta = ds.reporting_mta.clone();
+        email.mta = email.mta.or(ds.writer);
         let blocks = recipient_blocks(&report, &excluded);
         for f in ds.recipients {
             let context = f
@@ -613,8 +652,9 @@ fn fold_stray_parameters(bytes: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<
 fn split_returned_message(bytes: &[u8]) -> (std::borrow::Cow<'_, [u8]>, Option<String>) {
     // `/rfc822` is rare, so a SIMD search for it, then a look at its line,
     // costs far less than a case-insensitive search for the whole header.
-    let at = memchr::memmem::find_iter(bytes, b"/rfc822")
-        .chain(memchr::memmem::find_iter(bytes, b"/RFC822"))
+    let at = finder!(b"/rfc822")
+        .find_iter(bytes)
+        .chain(finder!(b"/RFC822").find_iter(bytes))
         .filter_map(|p| {
             let line_start = memchr::memrchr(b'\n', &bytes[..p])?;
             let line = &bytes[line_start + 1..p];
@@ -666,6 +706,7 @@ fn from_fields(f: RecipientFields, context: String) -> Record {
         status: f.status,
         remote_mta: f.remote_mta,
         diagnostic: f.diagnostic,
+        verdict: f.verdict,
         context,
         auth: Vec::new(),
     }

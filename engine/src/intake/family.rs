@@ -66,35 +66,61 @@ const CLUES: &[(&str, Clue)] = &[
 ];
 
 /// The family that wrote `msg`, whose human-readable text is `text`.
+///
+/// One pass over the top-level headers marks every header clue that holds
+/// (a value is looked at only when the name matches); the sentence clues
+/// are then searched in the text only while no earlier clue has won.
 pub fn recognise(msg: &Message, text: &str) -> Option<&'static str> {
+    let mut held = [false; CLUES.len()];
+    let raw = msg.raw_message.as_ref();
+    for header in msg.root_part().headers() {
+        let name = header.name.as_str().as_bytes();
+        // every header clue names an X- header
+        if !name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case(b"x-")) {
+            continue;
+        }
+        for ((_, clue), held) in CLUES.iter().zip(held.iter_mut()) {
+            *held |= match clue {
+                Header(n, needle) => {
+                    name.eq_ignore_ascii_case(n.as_bytes())
+                        && (needle.is_empty()
+                            || raw
+                                .get(header.offset_start as usize..header.offset_end as usize)
+                                .is_some_and(|v| contains_ci(v, needle.as_bytes())))
+                }
+                // compared as bytes: a header name may be any bytes, and
+                // slicing it as text at the prefix's length can split a character
+                HeaderPrefix(prefix) => name
+                    .get(..prefix.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes())),
+                FromDomain(_) | Says(_) => false,
+            };
+        }
+    }
     let from = msg
         .from()
         .and_then(|a| a.first())
         .and_then(|a| a.address())
         .map(|a| a.trim_matches(['<', '>']).to_ascii_lowercase());
-    for (family, clue) in CLUES {
-        let holds = match clue {
-            Header(name, needle) => msg.headers_raw().any(|(n, v)| {
-                n.eq_ignore_ascii_case(name) && (needle.is_empty() || find_ci(v, needle).is_some())
-            }),
-            // compared as bytes: a header name may be any bytes, and
-            // slicing it as text at the prefix's length can split a character
-            HeaderPrefix(prefix) => msg.headers_raw().any(|(n, _)| {
-                n.as_bytes()
-                    .get(..prefix.len())
-                    .is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
-            }),
+    CLUES
+        .iter()
+        .zip(held)
+        .find(|((_, clue), held)| match clue {
+            Header(..) | HeaderPrefix(_) => *held,
             FromDomain(domain) => from.as_deref().is_some_and(|f| {
-                f.rsplit_once('@')
-                    .is_some_and(|(_, d)| d == *domain || d.ends_with(&format!(".{domain}")))
+                f.rsplit_once('@').is_some_and(|(_, d)| {
+                    d == *domain || d.strip_suffix(domain).is_some_and(|sub| sub.ends_with('.'))
+                })
             }),
             Says(sentence) => find_ci(text, sentence).is_some(),
-        };
-        if holds {
-            return Some(family);
-        }
-    }
-    None
+        })
+        .map(|((family, _), _)| *family)
+}
+
+/// Whether `hay` contains `needle` without regard to ASCII case.
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
