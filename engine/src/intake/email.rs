@@ -497,7 +497,19 @@ fn read_one_inner(
         email.reporting_mta = ds.reporting_mta.clone();
         email.mta = email.mta.or(ds.writer);
         let blocks = recipient_blocks(&report, &excluded);
+        let alone = ds.recipients.len() == 1;
         for f in ds.recipients {
+            // A report without a Diagnostic-Code whose only mention of the
+            // recipient is its DSN fields printed in the body, with no
+            // reply: the reply is elsewhere in the prose (Sendmail's
+            // transcript names the local program, not the address), so a
+            // lone recipient gets the whole report.
+            let wordless = |c: &String| {
+                f.diagnostic.is_none()
+                    && alone
+                    && crate::intake::reply::find_ci(c, "final-recipient:").is_some()
+                    && scan::find_code(c).is_none()
+            };
             let context = f
                 .recipient()
                 .and_then(|r| blocks.iter().find(|(a, _)| a == r))
@@ -512,6 +524,11 @@ fn read_one_inner(
                         String::new()
                     }
                 });
+            let context = if wordless(&context) {
+                report.clone()
+            } else {
+                context
+            };
             email.records.push(from_fields(f, context));
         }
         return Ok((email, returned_auth));
