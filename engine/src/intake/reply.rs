@@ -51,6 +51,11 @@ pub fn parse_reply(input: &str) -> Facts {
         }
     }
 
+    // Postfix: `delivery temporarily suspended: <the last error>` says it
+    // holds the destination back after failures; what follows is the error.
+    if let Some(rest) = strip_prefix_ci(text.trim_start(), "delivery temporarily suspended:") {
+        text = rest.trim_start();
+    }
     // Which wrappers occur at all, in one pass (most replies have none);
     // each step below searches only for a wrapper that does.
     let present = wrappers_present(text);
@@ -726,6 +731,20 @@ mod tests {
         let f = parse_reply("<a@example.jp>: 192.0.2.32 does not like recipient. Remote host said: 550 5.1.1 unknown");
         assert_eq!(f.remote_ip.as_deref(), Some("192.0.2.32"));
         assert_eq!(f.client_ip, None);
+    }
+
+    #[test]
+    fn postfix_holding_a_destination_back_is_peeled() {
+        let f = parse_reply(
+            "delivery temporarily suspended: connect to mx.example.net[192.0.2.1]:25: Connection timed out",
+        );
+        assert_eq!(
+            f.text,
+            "connect to mx.example.net[192.0.2.1]:25: Connection timed out"
+        );
+        let f = parse_reply("Delivery temporarily suspended: host mx.example.net[192.0.2.1] said: 452 4.2.2 Mailbox full");
+        assert_eq!(f.host.as_deref(), Some("mx.example.net"));
+        assert_eq!(f.text, "452 4.2.2 Mailbox full");
     }
 
     #[test]
