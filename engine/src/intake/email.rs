@@ -365,11 +365,24 @@ fn read_one_inner(
     }
     let (report_bytes, returned_headers) = split_returned_message(bytes);
     let report_bytes = fold_stray_parameters(report_bytes);
-    let msg = parser()
-        .parse(report_bytes.as_ref())
+    // The HTML twin of a plain-text report is not decoded (see
+    // `alternative`); should the plain text turn out empty, the message is
+    // parsed again whole, so the result is the same either way.
+    let slim = crate::intake::alternative::drop_html_twins(&report_bytes);
+    let mut msg = parser()
+        .parse(slim.as_deref().unwrap_or(&report_bytes))
         .ok_or(EmailError::NotAnEmail)?;
     if msg.headers().is_empty() {
         return Err(EmailError::NotAnEmail);
+    }
+    let mut parts = Parts::default();
+    collect(&msg, &mut parts);
+    if slim.is_some() && parts.text.trim().is_empty() {
+        msg = parser()
+            .parse(report_bytes.as_ref())
+            .ok_or(EmailError::NotAnEmail)?;
+        parts = Parts::default();
+        collect(&msg, &mut parts);
     }
     let subject = msg.subject().map(str::to_string);
     let sender = msg
@@ -389,8 +402,6 @@ fn read_one_inner(
         records: Vec::new(),
     };
 
-    let mut parts = Parts::default();
-    collect(&msg, &mut parts);
     email.mta = crate::intake::family::recognise(&msg, &parts.text);
     if parts.original_headers.is_none() {
         parts.original_headers = returned_headers;

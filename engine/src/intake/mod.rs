@@ -8,6 +8,7 @@
 //! - [`scan`] finds addresses, codes and tokens without regexes, in one pass
 //!   each.
 
+pub mod alternative;
 pub mod auth_results;
 pub mod dsn;
 pub mod email;
