@@ -200,7 +200,9 @@ impl Engine {
             facts.recipient = r.recipient.clone();
             facts.status = r.status.or(facts.status);
             facts.mta = about.mta.map(str::to_string);
-            return diagnosis::not_a_bounce(what, &facts);
+            let mut d = diagnosis::not_a_bounce(what, &facts);
+            d.esp_verdict = r.verdict.as_ref().map(|v| v.replacen('/', ": ", 1));
+            return d;
         }
         let primary = r.diagnostic.as_deref().unwrap_or(&r.context);
         let mut d = self.diagnose_text_with(primary, r, about);
