@@ -47,8 +47,10 @@ pub struct Facts {
     pub mta: Option<String>,
     /// The sending system's own verdict: an ESP webhook event's
     /// (`ses/permanent/suppressed`, `sendgrid/dropped`,
-    /// `mailgun/failed/permanent/suppress-bounce`) or PowerMTA's bounce
-    /// category from its accounting log (`powermta/spam-related`).
+    /// `mailgun/failed/permanent/suppress-bounce`, the same from an SES
+    /// notification e-mail) or PowerMTA's bounce category from its
+    /// accounting log or its DSN's `X-PowerMTA-BounceCategory`
+    /// (`powermta/spam-related`).
     pub esp: Option<String>,
     /// Whether the input's sender calls the failure permanent when the
     /// reply itself gives no code or status (an ESP event's verdict).

@@ -138,9 +138,9 @@ impl Engine {
         if facts.client_ip.is_none() {
             facts.client_ip = r.client_ip.clone();
         }
-        facts.esp = r.verdict.as_ref().map(|v| v.to_ascii_lowercase());
+        facts.esp = r.verdict.as_deref().map(esp_fact);
         let mut d = self.diagnose_facts(&facts);
-        d.esp_verdict = r.verdict.as_ref().map(|v| v.replacen('/', ": ", 1));
+        d.esp_verdict = r.verdict.as_deref().map(esp_shown);
         d
     }
 
@@ -151,7 +151,8 @@ impl Engine {
         if facts.status.is_none() {
             facts.status = r.status;
         }
-        facts.esp = Some(format!("{}/{}", r.esp, r.esp_verdict).to_ascii_lowercase());
+        let verdict = format!("{}/{}", r.esp, r.esp_verdict);
+        facts.esp = Some(esp_fact(&verdict));
         facts.permanent_hint = r.permanent;
         let mut d = if r.complaint {
             diagnosis::not_a_bounce(diagnosis::NotABounce::Feedback, &facts)
@@ -160,7 +161,7 @@ impl Engine {
         } else {
             self.diagnose_facts(&facts)
         };
-        d.esp_verdict = Some(format!("{}: {}", r.esp, r.esp_verdict));
+        d.esp_verdict = Some(esp_shown(&verdict));
         d
     }
 
@@ -201,7 +202,7 @@ impl Engine {
             facts.status = r.status.or(facts.status);
             facts.mta = about.mta.map(str::to_string);
             let mut d = diagnosis::not_a_bounce(what, &facts);
-            d.esp_verdict = r.verdict.as_ref().map(|v| v.replacen('/', ": ", 1));
+            d.esp_verdict = r.verdict.as_deref().map(esp_shown);
             return d;
         }
         let primary = r.diagnostic.as_deref().unwrap_or(&r.context);
@@ -211,7 +212,7 @@ impl Engine {
             let both = format!("{}\n{}", primary, r.context);
             d = self.diagnose_text_with(&both, r, about);
         }
-        d.esp_verdict = r.verdict.as_ref().map(|v| v.replacen('/', ": ", 1));
+        d.esp_verdict = r.verdict.as_deref().map(esp_shown);
         expire_transient(&mut d);
         if d.rule.is_none() && *d.reason == *"undefined" && r.recipient.is_some() {
             // A bounce naming a recipient but no reason: the failure is
@@ -252,7 +253,7 @@ impl Engine {
     fn diagnose_text_with(&self, text: &str, r: &Record, about: intake::email::About) -> Diagnosis {
         let mut facts = intake::reply::parse_reply(text);
         facts.mta = about.mta.map(str::to_string);
-        facts.esp = r.verdict.as_ref().map(|v| v.to_ascii_lowercase());
+        facts.esp = r.verdict.as_deref().map(esp_fact);
         if let Some(s) = about.sender {
             facts.set_sender(s);
         }
@@ -280,6 +281,18 @@ impl Engine {
         }
         self.diagnose_owned(facts)
     }
+}
+
+/// A sending system's own verdict, `writer/verdict` (`ses/Permanent/General`,
+/// `powermta/bad-mailbox`), as the `esp` fact: in lower case.
+fn esp_fact(verdict: &str) -> String {
+    verdict.to_ascii_lowercase()
+}
+
+/// The same verdict as a result shows it (`esp_verdict`): `ses:
+/// Permanent/General`.
+fn esp_shown(verdict: &str) -> String {
+    verdict.replacen('/', ": ", 1)
 }
 
 /// A bounce e-mail (not a live reply) that reports a connection timeout

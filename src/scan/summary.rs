@@ -1,6 +1,7 @@
 //! The aggregate report of a scan (`--summary`): how many rejections, and
 //! broken down by category, reason, provider, the software that wrote the
-//! bounce or log line, receiving domain and sending IP, with the most frequent diagnoses and an example of each.
+//! bounce or log line, receiving domain and sending IP, with the most
+//! frequent diagnoses and an example of each.
 //!
 //! Counts are kept as results stream past; nothing else of a result is kept
 //! except one example per rule. The breakdowns whose values are open-ended

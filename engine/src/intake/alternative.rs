@@ -18,6 +18,8 @@
 //! caller parses the original again if the slimmed message turns out to
 //! have no plain text after all, so the result never differs.
 
+use crate::intake::email::blank_line;
+use crate::intake::reply::find_ci_bytes;
 use memchr::memmem::Finder;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -108,9 +110,7 @@ fn html_bodies(bytes: &[u8], after: usize) -> Option<Vec<Range<usize>>> {
 /// line that ends its header block), unquoted.
 fn boundary(rest: &[u8]) -> Option<&[u8]> {
     let head = &rest[..header_block_end(rest).unwrap_or(rest.len()).min(1024)];
-    let key = head
-        .windows(9)
-        .position(|w| w.eq_ignore_ascii_case(b"boundary="))?;
+    let key = find_ci_bytes(head, b"boundary=")?;
     let value = &head[key + 9..];
     let value = match value.first() {
         Some(b'"') => {
@@ -136,9 +136,7 @@ fn header_block_end(part: &[u8]) -> Option<usize> {
     if part.starts_with(b"\r\n") {
         return Some(2);
     }
-    memchr::memmem::find(part, b"\n\n")
-        .map(|p| p + 2)
-        .or_else(|| memchr::memmem::find(part, b"\r\n\r\n").map(|p| p + 4))
+    blank_line(part).map(|(_, body)| body)
 }
 
 /// A part's media type (`text/html`), or `text/plain` when it declares

@@ -294,11 +294,8 @@ fn forwarded_report(bytes: &[u8]) -> Option<&[u8]> {
         let rest = &bytes[at..];
         &rest[..blank_line(rest).map_or(rest.len(), |(end, _)| end)]
     };
-    let declares_report = |block: &[u8]| {
-        block
-            .windows(b"multipart/report".len())
-            .any(|w| w.eq_ignore_ascii_case(b"multipart/report"))
-    };
+    let declares_report =
+        |block: &[u8]| crate::intake::reply::find_ci_bytes(block, b"multipart/report").is_some();
     let inline = finder!(b"\nFrom ").find_iter(&bytes[body..]).map(|at| {
         // the `From ` line itself is an mbox separator, not a header
         let line = body + at + 1;
@@ -320,7 +317,7 @@ fn forwarded_report(bytes: &[u8]) -> Option<&[u8]> {
 
 /// The blank line that ends a header block: where it starts and where the
 /// body after it begins (`\n\n`, else `\r\n\r\n`).
-fn blank_line(bytes: &[u8]) -> Option<(usize, usize)> {
+pub(crate) fn blank_line(bytes: &[u8]) -> Option<(usize, usize)> {
     finder!(b"\n\n")
         .find(bytes)
         .map(|p| (p, p + 2))

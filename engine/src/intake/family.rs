@@ -19,7 +19,7 @@
 //! names the family. Only signatures a family alone writes are listed: a
 //! wrong family is worse than none.
 
-use crate::intake::reply::find_ci;
+use crate::intake::reply::{find_ci, find_ci_bytes};
 use mail_parser::Message;
 
 /// One signature of a family.
@@ -86,7 +86,7 @@ pub fn recognise(msg: &Message, text: &str) -> Option<&'static str> {
                         && (needle.is_empty()
                             || raw
                                 .get(header.offset_start as usize..header.offset_end as usize)
-                                .is_some_and(|v| contains_ci(v, needle.as_bytes())))
+                                .is_some_and(|v| find_ci_bytes(v, needle.as_bytes()).is_some()))
                 }
                 // compared as bytes: a header name may be any bytes, and
                 // slicing it as text at the prefix's length can split a character
@@ -115,12 +115,6 @@ pub fn recognise(msg: &Message, text: &str) -> Option<&'static str> {
             Says(sentence) => find_ci(text, sentence).is_some(),
         })
         .map(|((family, _), _)| *family)
-}
-
-/// Whether `hay` contains `needle` without regard to ASCII case.
-fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]

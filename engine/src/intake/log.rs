@@ -327,7 +327,7 @@ fn exchange(line: &str) -> Option<LogLine> {
         return Some(LogLine::Skip);
     }
     let iso_date = line.len() > 20 && line.as_bytes()[4] == b'-' && line.as_bytes()[10] == b'T';
-    if !iso_date || !(line.contains(",FAIL,") || line.contains(",DEFER,")) {
+    if !iso_date || (find(line, ",FAIL,").is_none() && find(line, ",DEFER,").is_none()) {
         return None;
     }
     let f = csv_fields(line);
@@ -372,8 +372,7 @@ fn exim_host_error(line: &str) -> Option<LogLine> {
     if !exim_id {
         return None;
     }
-    let relay = line
-        .find(" H=")
+    let relay = find(line, " H=")
         .map(|h| &line[h + 3..])
         .and_then(|h| h.split([' ', ':']).next())
         .filter(|h| !h.is_empty())

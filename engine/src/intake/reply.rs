@@ -597,7 +597,12 @@ fn anchor(n: &[u8]) -> usize {
 
 /// ASCII case-insensitive search.
 pub fn find_ci(hay: &str, needle: &str) -> Option<usize> {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    find_ci_bytes(hay.as_bytes(), needle.as_bytes())
+}
+
+/// [`find_ci`] over bytes (a raw header value, a MIME part), which need not
+/// be text.
+pub fn find_ci_bytes(h: &[u8], n: &[u8]) -> Option<usize> {
     if n.is_empty() || h.len() < n.len() {
         return None;
     }
