@@ -59,6 +59,15 @@ pub fn parse_reply(input: &str) -> Facts {
     // Which wrappers occur at all, in one pass (most replies have none);
     // each step below searches only for a wrapper that does.
     let present = wrappers_present(text);
+    // Gmail relaying another server's refusal: `Technical details of
+    // permanent failure: Google tried to deliver your message, but it was
+    // rejected by the recipient domain. ... The error that the other server
+    // returned was: 554 5.7.0 Header error (state 18).` The sentences before
+    // are Google's boilerplate around every such bounce ("rejected by the
+    // recipient domain" is not a policy); the reply follows the colon.
+    if let Some(at) = present[4].then(|| find_ci(text, WRAPPERS[4])).flatten() {
+        text = text[at + WRAPPERS[4].len()..].trim_start();
+    }
     // Postfix: `host mx.example.net[192.0.2.1] said: ...`
     let mut owned;
     if let Some(said) = present[0]
@@ -232,12 +241,14 @@ fn first_failure<T>(t: &str, find: fn(&str) -> Found<T>, failed: fn(&T) -> bool)
 }
 
 /// The wrappers [`parse_reply`] peels off, in its order.
-const WRAPPERS: [&str; 4] = [
+const WRAPPERS: [&str; 5] = [
     " said:",
     "smtp error from remote mail server after ",
     "(in reply to ",
     // Postfix, when the server's greeting was an error
     " refused to talk to me:",
+    // Gmail, quoting the server it relayed to
+    "the error that the other server returned was:",
 ];
 
 /// Which of [`WRAPPERS`] occur in `text` (without regard to ASCII case).
@@ -247,27 +258,27 @@ const WRAPPERS: [&str; 4] = [
 /// Each wrapper has a byte that is rare in replies (`:` ends ` said:`, `(`
 /// starts `(in reply to `, `s`/`S` starts Exim's phrase); `memchr` finds
 /// those and only there is the wrapper compared.
-fn wrappers_present(text: &str) -> [bool; 4] {
+fn wrappers_present(text: &str) -> [bool; 5] {
     let b = text.as_bytes();
     let is_at = |at: usize, w: &str| {
         b.get(at..at + w.len())
             .is_some_and(|s| s.eq_ignore_ascii_case(w.as_bytes()))
     };
-    // ` said:` and ` refused to talk to me:` both end at a colon.
+    // ` said:`, ` refused to talk to me:` and Gmail's sentence all end at
+    // a colon.
     let ends_at = |i: usize, w: &str| i + 1 >= w.len() && is_at(i + 1 - w.len(), w);
-    let (mut said, mut refused) = (false, false);
+    let (mut said, mut refused, mut relayed) = (false, false, false);
     for i in memchr::memchr_iter(b':', b) {
         said |= ends_at(i, WRAPPERS[0]);
         refused |= ends_at(i, WRAPPERS[3]);
-        if said && refused {
-            break;
-        }
+        relayed |= ends_at(i, WRAPPERS[4]);
     }
     [
         said,
         memchr::memchr2_iter(b's', b'S', b).any(|i| is_at(i, WRAPPERS[1])),
         memchr::memchr_iter(b'(', b).any(|i| is_at(i, WRAPPERS[2])),
         refused,
+        relayed,
     ]
 }
 
@@ -750,6 +761,23 @@ mod tests {
         let f = parse_reply("Delivery temporarily suspended: host mx.example.net[192.0.2.1] said: 452 4.2.2 Mailbox full");
         assert_eq!(f.host.as_deref(), Some("mx.example.net"));
         assert_eq!(f.text, "452 4.2.2 Mailbox full");
+    }
+
+    #[test]
+    fn gmail_relaying_another_servers_error_is_peeled() {
+        let f = parse_reply(
+            "bob@example.org Technical details of permanent failure: Google tried to deliver \
+             your message, but it was rejected by the recipient domain. We recommend contacting \
+             the other email provider for further information about the cause of this error. \
+             The error that the other server returned was: 550 550 5.1.1 user unknown (state 14).",
+        );
+        assert_eq!(f.text, "550 550 5.1.1 user unknown (state 14).");
+        assert_eq!(f.code, Some(550));
+        assert_eq!(f.status.map(|s| s.to_string()).as_deref(), Some("5.1.1"));
+        // Only Google's sentence is a wrapper; a reply that merely says
+        // "error" keeps its words.
+        let f = parse_reply("550 5.7.1 the error was: spam");
+        assert_eq!(f.text, "550 5.7.1 the error was: spam");
     }
 
     #[test]
