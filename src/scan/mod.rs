@@ -70,10 +70,13 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
     match job {
         Job::Error { source, error } => out.items.push(Item::Error(source, error)),
         Job::File {
-            source, path, form, ..
+            source,
+            path,
+            form,
+            size,
         } => {
             let mut jobs = Vec::new();
-            let read = sources::read_small_file(&source, &path, form, &mut |j| {
+            let read = sources::read_small_file(&source, &path, size, form, &mut |j| {
                 jobs.push(j);
                 Ok(())
             });
