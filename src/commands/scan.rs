@@ -133,8 +133,13 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
                 for item in o.items {
                     match item {
                         scan::Item::Result(d) => {
-                            part.add(&d);
-                            if !summary_only {
+                            // Without --summary only the count is shown
+                            // (by the progress bar): the tallies are not
+                            // built for nothing.
+                            if summary_only {
+                                part.add(&d);
+                            } else {
+                                part.results += 1;
                                 outs.push(Out::Line(if human {
                                     render::human(&d, color)
                                 } else {
