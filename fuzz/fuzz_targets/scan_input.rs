@@ -5,7 +5,6 @@
 //! input is an error job or an error item, and the rest of it goes on.
 #![no_main]
 
-use bouncedx::scan::{self, Form};
 use bouncedx_engine::Engine;
 use libfuzzer_sys::fuzz_target;
 
@@ -14,19 +13,8 @@ fn engine() -> &'static Engine {
     ENGINE.get_or_init(bouncedx::default_engine)
 }
 
+// An input that makes this panic belongs in `fuzz/regressions/`, which
+// `tests/fuzz_regressions.rs` replays on every test run.
 fuzz_target!(|data: &[u8]| {
-    for form in [Form::Auto, Form::Json, Form::Log, Form::Email, Form::Reply] {
-        let mut jobs = Vec::new();
-        let _ = scan::sources::read_bytes("fuzz", data, form, &mut |job| {
-            jobs.push(job);
-            Ok(())
-        });
-        for job in jobs {
-            for item in scan::process(engine(), job).items {
-                if let scan::Item::Result(d) = item {
-                    let _ = bouncedx_engine::render::jsonl(&d);
-                }
-            }
-        }
-    }
+    let _ = bouncedx::scan::every_form(engine(), data);
 });

@@ -186,3 +186,38 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
     }
     out
 }
+
+/// Reads `data` as `scan` would in every form it can be forced to (and
+/// auto-detected), diagnoses every job and renders every result; returns
+/// what came out, per form. The fuzz target `fuzz/scan_input` and the
+/// replay of its findings (`tests/fuzz_regressions.rs`) both run this, so
+/// a crash found by one is replayed by the other.
+pub fn every_form(engine: &Engine, data: &[u8]) -> Vec<(Form, Outcome)> {
+    [Form::Auto, Form::Json, Form::Log, Form::Email, Form::Reply]
+        .into_iter()
+        .map(|form| {
+            let mut jobs = Vec::new();
+            let mut all = Outcome::default();
+            if let Err(e) = sources::read_bytes("input", data, form, &mut |job| {
+                jobs.push(job);
+                Ok(())
+            }) {
+                all.items
+                    .push(Item::Error("input".into(), format!("cannot read: {e}")));
+            }
+            for job in jobs {
+                let o = process(engine, job);
+                for item in &o.items {
+                    if let Item::Result(d) = item {
+                        let _ = bouncedx_engine::render::jsonl(d);
+                    }
+                }
+                all.items.extend(o.items);
+                all.lines += o.lines;
+                all.skipped += o.skipped;
+                all.documents += o.documents;
+            }
+            (form, all)
+        })
+        .collect()
+}
