@@ -11,10 +11,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Found addresses / expected addresses, at least (2026-11-28: 129/133 = 97.0%, 105/115 exact; see the book).
-const RECALL_FLOOR: f64 = 0.965;
+/// Found addresses / expected addresses, at least (2026-11-28, tenth session: 130/133 = 97.7%, 108/115 exact; see the book).
+const RECALL_FLOOR: f64 = 0.975;
 /// Messages whose recipient set is exactly the expected one, at least.
-const EXACT_FLOOR: f64 = 0.91;
+const EXACT_FLOOR: f64 = 0.93;
 
 /// `('detector', 'file.txt', [b'a@x', b'b@y'], False)` rows of the table.
 fn expectations(src: &str) -> BTreeMap<String, BTreeSet<String>> {

@@ -38,15 +38,19 @@ pub struct RecipientFields {
 }
 
 impl RecipientFields {
-    /// The failed address: `Final-Recipient`, unless it names a local
-    /// delivery agent (`userx@sims-ms-daemon`, no dot in the domain) and
-    /// `Original-Recipient` names a real address.
+    /// The failed address as the sender wrote it: `Original-Recipient`
+    /// (RFC 3464, 2.3.1: the address the sender gave, before any aliasing
+    /// or forwarding; the one a mailing list knows and suppresses) when it
+    /// names a real address, else `Final-Recipient` (the address after
+    /// rewriting, which Postfix and others write first and which may be an
+    /// alias target or a local delivery agent like
+    /// `userx@sims-ms-daemon`).
     pub fn recipient(&self) -> Option<&str> {
         let real = |a: &&str| a.rsplit_once('@').is_some_and(|(_, d)| d.contains('.'));
-        self.final_recipient
+        self.original_recipient
             .as_deref()
             .filter(real)
-            .or(self.original_recipient.as_deref().filter(real))
+            .or(self.final_recipient.as_deref().filter(real))
             .or(self.final_recipient.as_deref())
             .or(self.original_recipient.as_deref())
     }
@@ -171,12 +175,7 @@ pub fn parse_fields(text: &str) -> DeliveryStatus {
             // between: a second recipient field starts a new record.
             let starts_new = match name.as_str() {
                 "final-recipient" => r.final_recipient.is_some(),
-                "original-recipient" => {
-                    r.original_recipient.is_some()
-                        || r.final_recipient
-                            .as_ref()
-                            .is_some_and(|f| Some(f) != address(value).as_ref())
-                }
+                "original-recipient" => r.original_recipient.is_some(),
                 _ => false,
             };
             if starts_new {
@@ -326,6 +325,26 @@ mod tests {
         assert_eq!(ds.recipients.len(), 2);
         assert_eq!(ds.recipients[1].recipient(), Some("b@example.jp"));
         assert_eq!(ds.recipients[1].status.unwrap().to_string(), "5.1.1");
+    }
+
+    /// Postfix writes `Final-Recipient` first; after an alias or a forward
+    /// the `Original-Recipient` that follows names another address of the
+    /// same recipient, the one the sender used.
+    #[test]
+    fn an_aliased_recipient_is_one_recipient_named_as_the_sender_wrote_it() {
+        let ds = parse_fields(
+            "Final-Recipient: rfc822; box17@mail.example.fi\n\
+             Original-Recipient: rfc822;bob@example.fi\n\
+             Action: delayed\nStatus: 4.2.2\n",
+        );
+        assert_eq!(ds.recipients.len(), 1);
+        assert_eq!(ds.recipients[0].recipient(), Some("bob@example.fi"));
+        // A local delivery agent as the original is no address to act on.
+        let ds = parse_fields(
+            "Original-Recipient: rfc822;bob@sims-ms-daemon\n\
+             Final-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: 5.1.1\n",
+        );
+        assert_eq!(ds.recipients[0].recipient(), Some("bob@example.com"));
     }
 
     #[test]

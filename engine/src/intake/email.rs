@@ -149,6 +149,9 @@ const ORIGINAL_MESSAGE_MARKERS: &[&str] = &[
     "--- original message header follows ---",
     "----- returned message follows -----",
     "original message:",
+    // Vade Secure (EarthLink): the original's From/To/Subject as bullets
+    "original message details:",
+    "original message headers:",
     "--- returned mail follows ---",
     "-------- original message --------",
     "below is a copy of the original message",
@@ -518,20 +521,26 @@ fn read_one_inner(
                     && crate::intake::reply::find_ci(c, "final-recipient:").is_some()
                     && scan::find_code(c).is_none()
             };
-            let context = f
-                .recipient()
-                .and_then(|r| blocks.iter().find(|(a, _)| a == r))
-                .map(|(_, c)| c.clone())
-                .unwrap_or_else(|| {
-                    if blocks.len() <= 1 {
-                        blocks
-                            .first()
-                            .map(|(_, c)| c.clone())
-                            .unwrap_or_else(|| report.clone())
-                    } else {
-                        String::new()
-                    }
-                });
+            // The prose may name the address before or after aliasing.
+            let context = [
+                f.recipient(),
+                f.final_recipient.as_deref(),
+                f.original_recipient.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .find_map(|r| blocks.iter().find(|(a, _)| a == r))
+            .map(|(_, c)| c.clone())
+            .unwrap_or_else(|| {
+                if blocks.len() <= 1 {
+                    blocks
+                        .first()
+                        .map(|(_, c)| c.clone())
+                        .unwrap_or_else(|| report.clone())
+                } else {
+                    String::new()
+                }
+            });
             let context = if wordless(&context) {
                 report.clone()
             } else {
@@ -990,10 +999,13 @@ fn recipient_blocks(report: &str, excluded: &[String]) -> Vec<(String, String)> 
         if names_other_party(&line.to_ascii_lowercase()) {
             continue;
         }
-        for (addr, _) in scan::emails(line) {
+        for (addr, at) in scan::emails(line) {
             let a = addr.to_ascii_lowercase();
             let local = a.split('@').next().unwrap_or("");
+            // "... because they are not accepting mail from <sender>:"
+            // names the sender, not a recipient that failed.
             if excluded.contains(&a)
+                || crate::intake::reply::is_sender_address(line, at)
                 || SYSTEM_LOCAL_PARTS.contains(&local)
                 || is_list_address(local)
             {

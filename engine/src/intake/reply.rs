@@ -283,7 +283,7 @@ fn wrappers_present(text: &str) -> [bool; 5] {
 }
 
 /// Whether the words around an address say it is the envelope sender.
-fn is_sender_address(t: &str, at: std::ops::Range<usize>) -> bool {
+pub(crate) fn is_sender_address(t: &str, at: std::ops::Range<usize>) -> bool {
     let mut from = at.start.saturating_sub(24);
     while !t.is_char_boundary(from) {
         from -= 1;

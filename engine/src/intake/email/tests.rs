@@ -69,3 +69,24 @@ fn addressees_before_did_not_reach_are_not_failed_recipients() {
     assert_eq!(recipients, ["ann@example.org"]);
     assert!(email.records[0].context.contains("not recognized"));
 }
+
+/// Words that call an address the sender keep it out of the recipients,
+/// and an "Original message details:" section (the original's own From and
+/// To as bullets) is the returned message, not the report.
+#[test]
+fn the_sender_and_the_originals_addressees_are_not_failed_recipients() {
+    let bounce = b"From: MAILER-DAEMON@example.net\r\nTo: list-bounces@example.org\r\n\
+        Subject: Undeliverable: news\r\nContent-Type: text/plain\r\n\r\n\
+        Delivery has failed to these recipients:\r\n\r\n\
+        \t* [bob@example.net]: 550 bob@example.net... mailbox unavailable, they are not accepting mail from news@example.org\r\n\r\n\
+        Original message details:\r\n\r\n\
+        \t* From: editor@example.org\r\n\t* To: carol@example.com\r\n";
+    let email = read_email(bounce).expect("an e-mail");
+    let recipients: Vec<_> = email
+        .records
+        .iter()
+        .map(|r| r.recipient.as_deref())
+        .collect();
+    assert_eq!(recipients, [Some("bob@example.net")]);
+    assert!(!email.records[0].context.contains("carol@"));
+}
