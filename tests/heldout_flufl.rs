@@ -11,10 +11,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Found addresses / expected addresses, at least (2026-11-28, tenth session: 130/133 = 97.7%, 108/115 exact; see the book).
+/// Found addresses / expected addresses, at least (2026-11-28, tenth session: 130/133 = 97.7%, 109/115 exact; see the book).
 const RECALL_FLOOR: f64 = 0.975;
 /// Messages whose recipient set is exactly the expected one, at least.
-const EXACT_FLOOR: f64 = 0.93;
+const EXACT_FLOOR: f64 = 0.94;
 
 /// `('detector', 'file.txt', [b'a@x', b'b@y'], False)` rows of the table.
 fn expectations(src: &str) -> BTreeMap<String, BTreeSet<String>> {
@@ -66,7 +66,12 @@ fn recipients_of_held_out_bounces() {
             Ok(ds) => {
                 results += ds.len();
                 explained += ds.iter().filter(|d| d.rule.is_some()).count();
-                ds.iter().filter_map(|d| d.recipient.clone()).collect()
+                // The table lists failed addresses: the sender of an
+                // auto-reply or of a complaint report is not one.
+                ds.iter()
+                    .filter(|d| !matches!(d.reason.as_ref(), "vacation" | "feedback"))
+                    .filter_map(|d| d.recipient.clone())
+                    .collect()
             }
             Err(_) => BTreeSet::new(),
         };
