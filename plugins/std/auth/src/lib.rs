@@ -147,23 +147,19 @@ fn tag<'a>(tags: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// The organisational domain, naively: the last two labels (three when the
-/// second-level label is a common registry label such as `co.uk`).
+/// The organisational domain (RFC 7489, 3.2): the public suffix of the
+/// domain, from Mozilla's Public Suffix List (the `psl2` crate: the list as
+/// a compact trie of bytes, so the plugin stays small and compiles fast in
+/// the sandbox), plus one label: `example.co.uk` for `mail.example.co.uk`,
+/// `shop.ltd.uk` for `bounce.shop.ltd.uk`, and under a private suffix such
+/// as `github.io` the name one label below it. A name that is itself a
+/// public suffix, or not a plain ASCII host name, is its own.
 fn organisational(domain: &str) -> String {
-    let labels: Vec<&str> = domain.split('.').collect();
-    let n = labels.len();
-    let take = if n >= 3
-        && matches!(
-            labels[n - 2],
-            "co" | "com" | "net" | "org" | "ac" | "gov" | "ne" | "or"
-        )
-        && labels[n - 1].len() == 2
-    {
-        3
-    } else {
-        2
-    };
-    labels[n.saturating_sub(take)..].join(".")
+    let lower = domain.trim_end_matches('.').to_ascii_lowercase();
+    psl2::lookup(&lower)
+        .and_then(|d| d.registrable_domain())
+        .unwrap_or(&lower)
+        .to_string()
 }
 
 fn dmarc(domain: &str) -> Result<CheckResult, String> {
@@ -380,6 +376,27 @@ mod tests {
 
     fn run(check: &str, p: &[(&str, &str)]) -> CheckResult {
         Auth::run(check, &Params::new(p)).unwrap()
+    }
+
+    /// The Public Suffix List, not a guess from label lengths: the last
+    /// two labels were wrong for `.com.au`-style and private suffixes and
+    /// for three-letter second levels such as `ltd.uk`.
+    #[test]
+    fn organisational_domains_follow_the_public_suffix_list() {
+        for (name, org) in [
+            ("mail.example.co.uk", "example.co.uk"),
+            ("news.example.com.au", "example.com.au"),
+            ("bounce.shop.ltd.uk", "shop.ltd.uk"),
+            ("a.b.example.com", "example.com"),
+            ("Mail.Example.ORG.", "example.org"),
+            ("project.github.io", "project.github.io"),
+            ("docs.project.github.io", "project.github.io"),
+            ("example.com", "example.com"),
+            ("co.uk", "co.uk"),
+            ("mx.parent.example", "parent.example"),
+        ] {
+            assert_eq!(organisational(name), org, "{name}");
+        }
     }
 
     #[test]
