@@ -126,6 +126,8 @@ fn stdin_log_is_streamed() {
     assert_eq!(v["source"], "-");
     assert_eq!(v["line"], 2);
     assert_eq!(v["reason"], "userunknown");
+    // A line of no known log format names no writer.
+    assert_eq!(v.get("mta"), None);
 }
 
 /// A 50 MB attachment: read, diagnosed, in bounded time and without error.

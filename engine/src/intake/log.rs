@@ -39,7 +39,8 @@ pub struct LogRecord {
     pub status: Option<Status>,
     /// The relay host the MTA talked to.
     pub relay: Option<String>,
-    /// Which MTA wrote the line.
+    /// Which MTA wrote the line; empty for a rejection found in a line of
+    /// no known format (no writer is claimed for it).
     pub mta: &'static str,
     /// The SMTP command answered, when the line says it outside the reply
     /// (Postfix's inbound `NOQUEUE: reject: RCPT from ...`).
@@ -442,7 +443,7 @@ fn free_form(line: &str) -> LogLine {
                 reply: reply.to_string(),
                 status: None,
                 relay: None,
-                mta: "unknown",
+                mta: "",
                 ..LogRecord::default()
             })
         }

@@ -132,6 +132,8 @@ fn free_form_needs_a_reply() {
     let r = rejection("ERROR delivery to bob@example.com failed: 550 5.1.1 mailbox unavailable");
     assert_eq!(r.recipient.as_deref(), Some("bob@example.com"));
     assert!(r.reply.starts_with("550 5.1.1"));
+    // No writer is claimed for a line of no known format.
+    assert_eq!(r.mta, "");
     assert_eq!(read_log_line("worker 550 started"), LogLine::Skip);
     assert_eq!(
         read_log_line("INFO all good, 250 messages sent"),
