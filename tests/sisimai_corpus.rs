@@ -19,7 +19,7 @@ use std::path::Path;
 const BAR: f64 = 0.96;
 /// What has been reached so far (2026-11-28: 409/442 = 92.5%); raise it as
 /// rules improve.
-const FLOOR: f64 = 0.929;
+const FLOOR: f64 = 0.932;
 
 #[test]
 fn reasons_agree_with_sisimai_expectations() {
