@@ -75,6 +75,12 @@ pub fn find_code(s: &str) -> Option<(u16, Range<usize>)> {
         {
             let ok_after = match b.get(i + 3) {
                 None => true,
+                // `550: : User unknown` (Yahoo's relay of a reply): a colon
+                // and a space after a code that stands alone after a space,
+                // not `smtp.c:421: error` or a time.
+                Some(b':') => {
+                    (i == 0 || b[i - 1] == b' ') && matches!(b.get(i + 4), None | Some(b' '))
+                }
                 Some(&n) => matches!(
                     n,
                     b' ' | b'-' | b'\t' | b';' | b',' | b')' | b']' | b'"' | b'\''
@@ -323,6 +329,18 @@ mod tests {
         assert_eq!(find_code("192.0.2.7 said: 550 no").map(|c| c.0), Some(550));
         assert_eq!(find_code("550-5.7.1").map(|c| c.0), Some(550));
         assert_eq!(find_code("port 25 ok"), None);
+    }
+
+    #[test]
+    fn a_code_may_end_in_a_colon_when_it_stands_alone() {
+        let code = |s: &str| find_code(s).map(|c| c.0);
+        // Yahoo relays the receiver's reply as `CODE: text`
+        assert_eq!(code("<bob@example.jp>: 550: : User unknown"), Some(550));
+        assert_eq!(code("501: 5.1.8 sender rejected"), Some(501));
+        // a source line or a clock is not a reply code
+        assert_eq!(code("smtp.c:421: connection lost"), None);
+        assert_eq!(code("at 10:450:12 done"), None);
+        assert_eq!(code("error 450:ok"), None);
     }
 
     #[test]
