@@ -66,10 +66,10 @@ fn recipients_of_held_out_bounces() {
             Ok(ds) => {
                 results += ds.len();
                 explained += ds.iter().filter(|d| d.rule.is_some()).count();
-                // The table lists failed addresses: the sender of an
-                // auto-reply or of a complaint report is not one.
+                // The table lists failed addresses: whom an auto-reply, a
+                // complaint report or a delivery notice names is not one.
                 ds.iter()
-                    .filter(|d| !matches!(d.reason.as_ref(), "vacation" | "feedback"))
+                    .filter(|d| &*d.category != "not_a_bounce")
                     .filter_map(|d| d.recipient.clone())
                     .collect()
             }

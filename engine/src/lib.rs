@@ -131,7 +131,7 @@ impl Engine {
         if facts.host.is_none() {
             facts.host = r.relay.as_ref().map(|h| h.to_ascii_lowercase());
         }
-        facts.mta = (!r.mta.is_empty()).then(|| r.mta.to_string());
+        facts.mta = r.mta.map(str::to_string);
         if facts.stage.is_none() {
             facts.stage = r.stage;
         }

@@ -44,6 +44,16 @@ pub struct Outcome {
     pub documents: u64,
 }
 
+impl Outcome {
+    /// Appends what a later job (a part of the same input) produced.
+    fn absorb(&mut self, later: Outcome) {
+        self.items.extend(later.items);
+        self.lines += later.lines;
+        self.skipped += later.skipped;
+        self.documents += later.documents;
+    }
+}
+
 /// Where [`process`] takes the engine from when it has something to
 /// diagnose: an engine at hand, or one still being compiled on another
 /// thread (`OnceLock::wait` blocks until it is; `None` means the packs had
@@ -85,11 +95,7 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
                     .push(Item::Error(source, format!("cannot read: {e}")));
             }
             for j in jobs {
-                let o = process(engine, j);
-                out.items.extend(o.items);
-                out.lines += o.lines;
-                out.skipped += o.skipped;
-                out.documents += o.documents;
+                out.absorb(process(engine, j));
             }
         }
         Job::Email {
@@ -212,10 +218,7 @@ pub fn every_form(engine: &Engine, data: &[u8]) -> Vec<(Form, Outcome)> {
                         let _ = bouncedx_engine::render::jsonl(d);
                     }
                 }
-                all.items.extend(o.items);
-                all.lines += o.lines;
-                all.skipped += o.skipped;
-                all.documents += o.documents;
+                all.absorb(o);
             }
             (form, all)
         })

@@ -39,9 +39,9 @@ pub struct LogRecord {
     pub status: Option<Status>,
     /// The relay host the MTA talked to.
     pub relay: Option<String>,
-    /// Which MTA wrote the line; empty for a rejection found in a line of
-    /// no known format (no writer is claimed for it).
-    pub mta: &'static str,
+    /// Which MTA wrote the line; none for a rejection found in a line of no
+    /// known format (no writer is claimed for it).
+    pub mta: Option<&'static str>,
     /// The SMTP command answered, when the line says it outside the reply
     /// (Postfix's inbound `NOQUEUE: reject: RCPT from ...`).
     pub stage: Option<bouncedx_dsl::ir::Stage>,
@@ -144,7 +144,7 @@ fn postfix(line: &str) -> Option<LogLine> {
             reply: reply.to_string(),
             status: None,
             relay: None,
-            mta: "postfix",
+            mta: Some("postfix"),
             stage: crate::intake::reply::stage_from(command.trim()),
             client_ip,
             verdict: None,
@@ -170,7 +170,7 @@ fn postfix(line: &str) -> Option<LogLine> {
         relay: kv(line, " relay=")
             .map(|r| r.split('[').next().unwrap_or(r).to_string())
             .filter(|r| r != "none"),
-        mta: "postfix",
+        mta: Some("postfix"),
         ..LogRecord::default()
     }))
 }
@@ -205,7 +205,7 @@ fn exim(line: &str) -> Option<LogLine> {
         reply,
         status: None,
         relay: None,
-        mta: "exim",
+        mta: Some("exim"),
         ..LogRecord::default()
     }))
 }
@@ -231,7 +231,7 @@ fn sendmail(line: &str) -> Option<LogLine> {
                 .trim_end_matches('.')
                 .to_string()
         }),
-        mta: "sendmail",
+        mta: Some("sendmail"),
         ..LogRecord::default()
     }))
 }
@@ -287,7 +287,7 @@ fn powermta(line: &str) -> Option<LogLine> {
         relay: f
             .get(9)
             .map(|m| m.split(' ').next().unwrap_or(m).to_string()),
-        mta: "powermta",
+        mta: Some("powermta"),
         verdict,
         ..LogRecord::default()
     }))
@@ -354,7 +354,7 @@ fn exchange(line: &str) -> Option<LogLine> {
         reply,
         status: None,
         relay: None,
-        mta: "exchange",
+        mta: Some("exchange"),
         ..LogRecord::default()
     }))
 }
@@ -383,7 +383,7 @@ fn exim_host_error(line: &str) -> Option<LogLine> {
         reply: line[at..].to_string(),
         status: None,
         relay,
-        mta: "exim",
+        mta: Some("exim"),
         ..LogRecord::default()
     }))
 }
@@ -398,7 +398,7 @@ fn haraka(line: &str) -> Option<LogLine> {
                     reply: line[p + marker.len()..].to_string(),
                     status: None,
                     relay: None,
-                    mta: "haraka",
+                    mta: Some("haraka"),
                     ..LogRecord::default()
                 }));
             }
@@ -410,7 +410,7 @@ fn haraka(line: &str) -> Option<LogLine> {
         reply: line[p + 16..].to_string(),
         status: None,
         relay: None,
-        mta: "haraka",
+        mta: Some("haraka"),
         ..LogRecord::default()
     }))
 }
@@ -443,7 +443,7 @@ fn free_form(line: &str) -> LogLine {
                 reply: reply.to_string(),
                 status: None,
                 relay: None,
-                mta: "",
+                mta: None,
                 ..LogRecord::default()
             })
         }

@@ -272,6 +272,9 @@ fn wrappers_present(text: &str) -> [bool; 5] {
         said |= ends_at(i, WRAPPERS[0]);
         refused |= ends_at(i, WRAPPERS[3]);
         relayed |= ends_at(i, WRAPPERS[4]);
+        if said && refused && relayed {
+            break;
+        }
     }
     [
         said,

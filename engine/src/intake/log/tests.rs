@@ -50,7 +50,7 @@ fn exim_failure_and_deferral() {
         .reply
         .starts_with("SMTP error from remote mail server after RCPT TO"));
     let r = rejection("2012-02-13 14:39:22 1RookS-000Pg8-VO == bob@example.com R=dnslookup T=remote_smtp defer (-44): SMTP error from remote mail server after RCPT TO:<bob@example.com>: host mx0.gmx.com [192.0.2.90]: 450 4.3.2 Too many mails");
-    assert_eq!(r.mta, "exim");
+    assert_eq!(r.mta, Some("exim"));
     assert_eq!(
         read_log_line(
             "2012-02-13 14:39:22 1RookS-000Pg8-VO <= a@example.org H=x [192.0.2.1] P=esmtp S=123"
@@ -96,7 +96,7 @@ fn exchange_message_tracking() {
         "{}",
         r.reply
     );
-    assert_eq!(r.mta, "exchange");
+    assert_eq!(r.mta, Some("exchange"));
     let r = rejection("2026-11-27T09:00:00.000Z,192.0.2.10,EX02,,,\"Deferred, retrying\",Outbound,SMTP,DEFER,42,<m@example.net>,a1b2,Bob@Example.org,\"[{LRT=2026-11-27T08:59:00.000Z};{LED=451 4.4.0 DNS query failed};{FQDN=};{IP=}]\",1024,1,,,Hi,news@example.net,news@example.net,,Originating,,,,");
     assert_eq!(r.recipient.as_deref(), Some("bob@example.org"));
     assert_eq!(r.reply, "451 4.4.0 DNS query failed");
@@ -133,7 +133,7 @@ fn free_form_needs_a_reply() {
     assert_eq!(r.recipient.as_deref(), Some("bob@example.com"));
     assert!(r.reply.starts_with("550 5.1.1"));
     // No writer is claimed for a line of no known format.
-    assert_eq!(r.mta, "");
+    assert_eq!(r.mta, None);
     assert_eq!(read_log_line("worker 550 started"), LogLine::Skip);
     assert_eq!(
         read_log_line("INFO all good, 250 messages sent"),
