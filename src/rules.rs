@@ -230,36 +230,81 @@ fn manifests_at(
     out
 }
 
-/// The plugin grants of the packs that will be loaded: the built-in packs'
-/// (unless `no_defaults`) and those at `paths`, with data file paths made
-/// relative to their pack's folder.
-pub fn pack_grants(
-    paths: &[std::path::PathBuf],
-    no_defaults: bool,
-) -> Vec<(String, bouncedx_plugins::grants::Grants)> {
+/// bouncedx's own default grants: what the built-in packs' manifests
+/// request (the standard blocklists' zones for `dnsbl`, any name for
+/// `auth`). They ship with the binary, so they are the site's defaults,
+/// whatever packs are loaded; `default_grants: false` in the site config
+/// turns them off.
+pub fn default_grants() -> Vec<(String, bouncedx_plugins::grants::Grants)> {
+    EMBEDDED_MANIFESTS
+        .iter()
+        .filter_map(|(name, text)| crate::authoring::manifest::parse(text, name).ok())
+        .flat_map(|m| m.requests)
+        .collect()
+}
+
+/// What one pack asks the site to grant one plugin.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub pack: String,
+    pub dir: std::path::PathBuf,
+    pub plugin: String,
+    /// As the manifest wrote it (data files relative to the pack folder).
+    pub asked: bouncedx_plugins::grants::Grants,
+    /// Ready to grant: data files made paths from here.
+    pub grants: bouncedx_plugins::grants::Grants,
+}
+
+/// The requests (`requests:` in `pack.yaml`) of the packs at `paths`. They
+/// grant nothing by themselves (see `bouncedx_plugins::grants`).
+pub fn pack_requests(paths: &[std::path::PathBuf]) -> Vec<Request> {
     let mut out = Vec::new();
-    let given = manifests_at(paths);
-    if !no_defaults {
-        for (name, text) in EMBEDDED_MANIFESTS {
-            if given.iter().any(|(_, m)| m.name == *name) {
-                continue; // a given pack of that name replaces the built-in one
-            }
-            if let Ok(m) = crate::authoring::manifest::parse(text, name) {
-                out.extend(m.grants);
-            }
-        }
-    }
-    for (dir, m) in given {
-        for (plugin, mut g) in m.grants {
-            for path in g.data.values_mut() {
+    for (dir, m) in manifests_at(paths) {
+        for (plugin, asked) in m.requests {
+            let mut grants = asked.clone();
+            for path in grants.data.values_mut() {
                 if path.is_relative() {
-                    *path = dir.join(&*path);
+                    let joined = dir.join(&*path);
+                    *path = joined.canonicalize().unwrap_or(joined);
                 }
             }
-            out.push((plugin, g));
+            out.push(Request {
+                pack: m.name.clone(),
+                dir: dir.clone(),
+                plugin,
+                asked,
+                grants,
+            });
         }
     }
     out
+}
+
+/// The requests of the pack `which` names: a pack folder (its
+/// `pack.yaml`), or the name of a pack at `paths`. An error says which
+/// packs there are.
+pub fn requests_of(which: &str, paths: &[std::path::PathBuf]) -> Result<Vec<Request>, String> {
+    let as_path = std::path::Path::new(which);
+    if as_path.join(crate::authoring::manifest::FILE).is_file() {
+        crate::authoring::manifest::load(as_path)?;
+        return Ok(pack_requests(&[as_path.to_path_buf()]));
+    }
+    let all = manifests_at(paths);
+    if !all.iter().any(|(_, m)| m.name == which) {
+        let names: Vec<String> = all.iter().map(|(_, m)| m.name.clone()).collect();
+        return Err(format!(
+            "no pack `{which}`: give a pack folder (with a pack.yaml), or the name of a pack loaded with --rules{}",
+            if names.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", names.join(", "))
+            }
+        ));
+    }
+    Ok(pack_requests(paths)
+        .into_iter()
+        .filter(|r| r.pack == which)
+        .collect())
 }
 
 /// Reads the metadata of plugin components and makes their checks known to
@@ -340,9 +385,13 @@ pub fn compile_packs(packs: Vec<PackSource>) -> Compilation {
 }
 
 /// Reads an included file from disk; a built-in pack's files, whose paths
-/// need not exist on this machine, come from the binary.
+/// need not exist on this machine, come from the binary. The compiler has
+/// already checked that the path is a `.bdx` inside the pack (E0121); here
+/// only a regular file is opened (a FIFO would hang, a device never end, a
+/// symbolic link could lead out of the pack), and no more than the parser's
+/// size limit is read, whatever the file claims.
 fn read_file(path: &str) -> std::io::Result<String> {
-    std::fs::read_to_string(path).or_else(|e| {
+    bouncedx_dsl::read_rule_file(Path::new(path)).or_else(|e| {
         EMBEDDED
             .iter()
             .find(|(_, p, _)| *p == path)

@@ -34,7 +34,7 @@ fn hostile_inputs_are_answered_in_every_form() {
                 .count();
             let first_error = out.items.iter().find_map(|i| match i {
                 Item::Error(_, e) => Some(e.chars().take(90).collect::<String>()),
-                Item::Result(_) => None,
+                Item::Result(_) | Item::Packed { .. } => None,
             });
             assert!(
                 !out.items.is_empty() || out.lines > 0,

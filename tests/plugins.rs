@@ -308,7 +308,8 @@ fn site_config_grants_data() {
 
 /// The authoring guide's plugin (`plugins/examples/bimi`, built to
 /// WebAssembly by the host's build script) brought by a pack: its check is
-/// known to the compiler, granted by the pack, and runs with --checks.
+/// known to the compiler, requested by the pack, granted by the site
+/// (`--grant`), and runs with --checks.
 #[test]
 fn a_pack_brings_its_own_plugin() {
     let built = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -319,7 +320,7 @@ fn a_pack_brings_its_own_plugin() {
     std::fs::copy(&built, dir.join("plugins/bimi.wasm")).unwrap();
     std::fs::write(
         dir.join("pack.yaml"),
-        "name: brand\nversion: 0.1.0\nbouncedx: \">=0.1\"\nimports: { core: \">=0.1\" }\nchecks: [bimi.record]\nplugins: [plugins/bimi.wasm]\ngrants:\n  bimi: { dns: [\"*\"] }\n",
+        "name: brand\nversion: 0.1.0\nbouncedx: \">=0.1\"\nimports: { core: \">=0.1\" }\nchecks: [bimi.record]\nplugins: [plugins/bimi.wasm]\nrequests:\n  bimi: { dns: [\"*\"] }\n",
     )
     .unwrap();
     std::fs::write(
@@ -338,6 +339,8 @@ fn a_pack_brings_its_own_plugin() {
         "--checks",
         "--rules",
         pack,
+        "--grant",
+        "brand",
         "--zone",
         zone.to_str().unwrap(),
         "550 5.7.1 Message rejected for sender bounce@example.com",

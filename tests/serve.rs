@@ -332,3 +332,179 @@ fn checks_in_the_service() {
     assert_eq!(d["checks"][0]["check"], "dnsbl.ip");
     assert_eq!(d["checks"][0]["status"], "fail");
 }
+
+/// The peak resident memory of a running process, in MiB (`VmHWM`).
+fn peak_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0, |kib| kib / 1024)
+}
+
+/// A gzip body of `mib` MiB of log text, about 1 KB per MiB (one member
+/// written `mib` times; members concatenated are one gzip stream).
+fn gzip_of_log(mib: usize) -> Vec<u8> {
+    use std::io::Write as _;
+    let line = "Nov 26 10:00:03 mta1 postfix/smtp[4503]: 3F2A1C: to=<bob@example.net>, relay=mx.example.net[192.0.2.10]:25, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n";
+    let text = line.repeat((1 << 20) / line.len());
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(text.as_bytes()).unwrap();
+    e.finish().unwrap().repeat(mib)
+}
+
+/// Hardening item 1: a small compressed body that expands (here about a
+/// MiB to 400 MiB) is refused once it passes the cap, and the server's memory
+/// stays where it was.
+#[test]
+fn compressed_bodies_are_capped() {
+    let s = start(&["--max-expanded", "16"]);
+    let bomb = gzip_of_log(400);
+    assert!(bomb.len() < 2 << 20, "{}", bomb.len());
+    let (code, body) = http(&s.addr, "POST", "/v1/diagnose", "text/plain", &bomb);
+    assert_eq!(code, 413, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("a JSON error");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("decompresses to more than"),
+        "{body}"
+    );
+    // /v1/scan streams, and stops with an error line at --max-expanded
+    let (code, body) = http(&s.addr, "POST", "/v1/scan?input=log", "text/plain", &bomb);
+    assert_eq!(code, 200);
+    assert!(body.contains("decompresses to more than 16 MiB"), "{body}");
+    let peak = peak_mib(s.child.id());
+    assert!(peak < 200, "the server peaked at {peak} MiB");
+    // every error body is JSON, 413 from the body limit too
+    let s = start(&["--max-body", "1000"]);
+    let (code, body) = http(&s.addr, "POST", "/v1/diagnose", "text/plain", &[b'x'; 5000]);
+    assert_eq!(code, 413);
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&body).is_ok(),
+        "{body}"
+    );
+    let (_, metrics) = http(&s.addr, "GET", "/metrics", "text/plain", b"");
+    assert!(metrics.contains("status=\"413\""), "{metrics}");
+}
+
+/// Opens a /v1/scan request with `body` and never reads the answer.
+fn scan_without_reading(addr: &str, body: &[u8]) -> TcpStream {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let head = format!(
+        "POST /v1/scan?input=log HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    s
+}
+
+/// Hardening item 2: streams to clients that never read hold their slots
+/// (more are refused), never take /v1/diagnose's, and are cut off at the
+/// deadline, which frees the slots.
+#[test]
+fn scan_streams_hold_their_slots_until_the_deadline() {
+    let s = start(&["--max-scans", "2", "--timeout", "4"]);
+    let line = "Nov 26 10:00:02 mta1 postfix/smtp[4502]: 3F2A1B: to=<ann@example.net>, relay=mx.example.net[192.0.2.10]:25, dsn=5.1.1, status=bounced (host mx.example.net[192.0.2.10] said: 550 5.1.1 <ann@example.net>: User unknown (in reply to RCPT TO command))\n";
+    let log = line.repeat(40_000);
+    let mut held = vec![scan_without_reading(&s.addr, log.as_bytes())];
+    std::thread::sleep(Duration::from_millis(300));
+    held.push(scan_without_reading(&s.addr, log.as_bytes()));
+    std::thread::sleep(Duration::from_millis(500));
+    let (code, body) = http(&s.addr, "POST", "/v1/scan", "text/plain", line.as_bytes());
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("--max-scans"), "{body}");
+    let (code, body) = http(
+        &s.addr,
+        "POST",
+        "/v1/diagnose",
+        "text/plain",
+        b"550 5.1.1 user unknown",
+    );
+    assert_eq!(code, 200, "{body}");
+    // at the deadline the streams are cut: their connections close and the
+    // answers they got are not complete
+    for mut h in held {
+        h.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut got = Vec::new();
+        let end = h.read_to_end(&mut got);
+        assert!(
+            end.is_ok()
+                || end
+                    .as_ref()
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset),
+            "the connection was not closed: {end:?}"
+        );
+        assert!(!got.ends_with(b"0\r\n\r\n"), "a cut stream looked complete");
+    }
+    let (code, body) = http(&s.addr, "POST", "/v1/scan", "text/plain", line.as_bytes());
+    assert_eq!(code, 200, "the slots are free again: {body}");
+    let (_, metrics) = http(&s.addr, "GET", "/metrics", "text/plain", b"");
+    assert!(
+        metrics.contains("endpoint=\"scan\",status=\"503\""),
+        "{metrics}"
+    );
+}
+
+/// Hardening item 3: a client that sends its headers a byte at a time is
+/// cut off at --header-timeout, and one address cannot hold more than
+/// --max-connections-per-ip connections.
+#[test]
+fn slow_headers_and_too_many_connections_are_cut_off() {
+    let s = start(&["--header-timeout", "1", "--max-connections-per-ip", "3"]);
+    let mut slow = TcpStream::connect(&s.addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let request = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    let mut closed = false;
+    for b in request {
+        if slow.write_all(&[*b]).is_err() {
+            closed = true;
+            break;
+        }
+        let mut buf = [0u8; 512];
+        match slow.read(&mut buf) {
+            Ok(0) => {
+                closed = true;
+                break;
+            }
+            Ok(_) => {
+                closed = true; // an answer (408) before the headers were done
+                break;
+            }
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => {
+                closed = true;
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        closed,
+        "a client sending a byte at a time was never cut off"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let idle: Vec<TcpStream> = (0..3)
+        .map(|_| TcpStream::connect(&s.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let (code, body) = http(&s.addr, "GET", "/healthz", "text/plain", b"");
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("--max-connections-per-ip"), "{body}");
+    drop(idle);
+    std::thread::sleep(Duration::from_millis(300));
+    let (code, _) = http(&s.addr, "GET", "/healthz", "text/plain", b"");
+    assert_eq!(code, 200);
+}

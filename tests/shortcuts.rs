@@ -31,7 +31,7 @@ fn triggers_slowly(rs: &Ruleset, text: &str) -> Vec<(u32, u32, u32)> {
         }
     }
     for i in 0..pats.regexes.len() {
-        if let Some(m) = pats.regex(i).find(text) {
+        if let Some(m) = pats.regex(i).and_then(|re| re.find(text)) {
             hits.push((base + i as u32, m.start() as u32, m.end() as u32));
         }
     }

@@ -28,6 +28,7 @@ pub const ERRORS: &[(&str, &str)] = &[
     ("E0118", "unknown field in an item"),
     ("E0119", "check verdict tested but check never run"),
     ("E0120", "included file cannot be read"),
+    ("E0121", "include outside the pack"),
     ("E0201", "duplicate category"),
     ("E0202", "duplicate phrase set"),
     ("E0203", "duplicate rule"),

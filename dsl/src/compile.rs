@@ -45,10 +45,17 @@ struct Symbols<'a> {
 }
 
 /// Runs every check and, when there is no error, lowers to a [`Ruleset`].
+///
+/// With `build_regexes`, every trigger regex is also compiled as the engine
+/// will compile it, with the engine's size limits, so a regex that would
+/// fail at run time (`/((a{100}){100}){100}/` is valid syntax but too big
+/// to build) is an error with its span here rather than a failure later.
+/// Captures and field regexes are always built (they are compiled here).
 pub fn compile_packs(
     packs: &[ParsedPack],
     location: &dyn Fn(Span) -> String,
     diags: &mut Vec<Diagnostic>,
+    build_regexes: bool,
 ) -> Option<Ruleset> {
     let errors_before = diags.iter().filter(|d| d.is_error()).count();
     let symbols = collect(packs, diags);
@@ -62,6 +69,7 @@ pub fn compile_packs(
         provider_idx: HashMap::new(),
         rule_idx: HashMap::new(),
         location,
+        build_regexes,
     };
     let ruleset = lower.run();
     let errors_after = diags.iter().filter(|d| d.is_error()).count();
@@ -225,6 +233,9 @@ struct Lower<'a, 'd> {
     provider_idx: HashMap<&'a str, ProviderIdx>,
     rule_idx: HashMap<(usize, &'a str), RuleIdx>,
     location: &'a dyn Fn(Span) -> String,
+    /// Whether trigger regexes are built at compile time (see
+    /// [`compile_packs`]).
+    build_regexes: bool,
 }
 
 /// What a condition is written in: rules may use everything, providers not
@@ -832,7 +843,14 @@ impl<'a> Lower<'a, '_> {
                     ids.push(self.patterns.literal(&s.value));
                 }
                 ast::Phrase::Regex(r) => {
-                    if let Some(d) = regex_error(r) {
+                    let built = || {
+                        regex_build_error(r, &crate::patterns::compiled_source(&r.source))
+                            .err()
+                            .map(|d| *d)
+                    };
+                    if let Some(d) =
+                        regex_error(r).or_else(|| self.build_regexes.then(built).flatten())
+                    {
                         self.diags.push(d);
                         continue;
                     }
@@ -1040,8 +1058,11 @@ impl<'a> Lower<'a, '_> {
                             .at(r.span, "a regex here")
                             .help("use `matches /regex/`, or write the value as a \"string\""),
                         );
-                    } else if let Ok(re) = regex::Regex::new(&format!("(?i){}", r.source)) {
-                        regexes.push(re);
+                    } else {
+                        match regex_build_error(r, &format!("(?i){}", r.source)) {
+                            Ok(re) => regexes.push(re),
+                            Err(d) => self.diags.push(*d),
+                        }
                     }
                 }
             }
@@ -1185,7 +1206,13 @@ impl<'a> Lower<'a, '_> {
                 self.diags.push(d);
                 continue;
             }
-            let re = regex::Regex::new(&format!("(?i){}", c.regex.source)).expect("checked above");
+            let re = match regex_build_error(&c.regex, &format!("(?i){}", c.regex.source)) {
+                Ok(re) => re,
+                Err(d) => {
+                    self.diags.push(*d);
+                    continue;
+                }
+            };
             if re.captures_len() < 2 {
                 self.diags.push(
                     Diagnostic::error("E0213", format!("capture `{}` has no group", c.name.name))
@@ -1326,6 +1353,30 @@ pub(crate) fn regex_error(r: &ast::RegexLit) -> Option<Diagnostic> {
             "regexes use the syntax of Rust's `regex` crate (no look-around or back-references)",
         ),
     )
+}
+
+/// Builds a regex literal whose syntax is valid (`regex_error` found
+/// nothing) from `compiled`, the source as the engine compiles it, with the
+/// engine's limits (the `regex` crate's defaults); a regex that is too big
+/// to build is an error on its span.
+pub(crate) fn regex_build_error(
+    r: &ast::RegexLit,
+    compiled: &str,
+) -> Result<regex::Regex, Box<Diagnostic>> {
+    regex::Regex::new(compiled).map_err(|e| {
+        let why = match &e {
+            regex::Error::CompiledTooBig(limit) => format!(
+                "this regex compiles to more than the {} MiB the engine allows",
+                limit >> 20
+            ),
+            other => other.to_string().lines().last().unwrap_or("cannot be built").to_string(),
+        };
+        Box::new(
+            Diagnostic::error("E0209", "invalid regex")
+                .at(r.span, why)
+                .help("nested or large counted repetitions (`{100}` inside `{100}`) multiply; write the repetition with `+` or `*`, or a smaller count"),
+        )
+    })
 }
 
 /// `550` → (550, 550); `5xx` → (500, 599); `55x` → (550, 559).

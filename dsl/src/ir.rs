@@ -54,7 +54,7 @@ pub struct Patterns {
     /// The same regexes one by one, to find where a matched one matched;
     /// each is compiled the first time the set reports it (most never
     /// match, and compiling them all would slow every start).
-    pub regexes: Vec<std::sync::OnceLock<Regex>>,
+    pub regexes: Vec<std::sync::OnceLock<Option<Regex>>>,
     /// The patterns the regexes are compiled from (`(?i)`, ASCII `\b`).
     pub compiled_sources: Vec<String>,
 }
@@ -114,12 +114,14 @@ impl Patterns {
         &self.automaton
     }
 
-    /// Regex `i`, compiled on first use. The set compiled the same source,
-    /// so it is valid.
-    pub fn regex(&self, i: usize) -> &Regex {
-        self.regexes[i].get_or_init(|| {
-            Regex::new(&self.compiled_sources[i]).expect("the RegexSet compiled this source")
-        })
+    /// Regex `i`, compiled on first use. `check` builds every regex of a
+    /// pack with the same limits, so `None` (too big to build: it never
+    /// matches) is only met by rules that were never checked; the run goes
+    /// on rather than failing on every text that reaches it.
+    pub fn regex(&self, i: usize) -> Option<&Regex> {
+        self.regexes[i]
+            .get_or_init(|| Regex::new(&self.compiled_sources[i]).ok())
+            .as_ref()
     }
 }
 

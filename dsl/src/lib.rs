@@ -141,7 +141,7 @@ fn compile_inner(
         lints::lint(&item_lists, &mut diags);
     }
     let location = |span: ast::Span| sources.location(span);
-    let ruleset = compile::compile_packs(&parsed, &location, &mut diags);
+    let ruleset = compile::compile_packs(&parsed, &location, &mut diags, lint);
     diags.retain(|d| !allowed_here(d, &sources));
     let mut report = Report { diagnostics: diags };
     report.sort();
@@ -232,6 +232,17 @@ fn parse_with_includes(
     for item in file.items {
         match item {
             ast::Item::Include(s) => {
+                if let Err((label, help)) = include_stays_inside(&stack[0], path, &s.value) {
+                    diags.push(
+                        Diagnostic::error(
+                            "E0121",
+                            format!("`{}` is not a rule file of this pack", s.value),
+                        )
+                        .at(s.span, label)
+                        .help(help),
+                    );
+                    continue;
+                }
                 let target = join(path, &s.value);
                 if stack.contains(&target) {
                     diags.push(
@@ -265,6 +276,62 @@ fn parse_with_includes(
     stack.pop();
 }
 
+/// Whether `include "rel"` in the file `from` names a rule file of the
+/// pack whose top-level file is `top`: a relative path ending in `.bdx`
+/// that stays inside `top`'s folder however many `..` it has. Checked on
+/// the words, before anything is opened, so an include can never make the
+/// compiler read (or quote in an error) `/etc/shadow`, `/dev/zero` or a
+/// FIFO. The reader then opens regular files only, with a size limit
+/// (`src/rules.rs`). On failure: the label and the help of the error.
+fn include_stays_inside(top: &str, from: &str, rel: &str) -> Result<(), (String, String)> {
+    use std::path::Component;
+    let rel_path = Path::new(rel);
+    if rel.starts_with('/')
+        || rel.starts_with('\\')
+        || rel_path.has_root()
+        || rel_path
+            .components()
+            .any(|c| matches!(c, Component::Prefix(_) | Component::RootDir))
+    {
+        return Err((
+            "an absolute path".into(),
+            "an include is a path relative to the file that includes it, inside the pack's folder: `include \"causes/spam.bdx\"`".into(),
+        ));
+    }
+    if !rel.ends_with(".bdx") {
+        return Err((
+            "not a `.bdx` file".into(),
+            "only rule files (`.bdx`) of the pack can be included".into(),
+        ));
+    }
+    let root = Path::new(top).parent().unwrap_or(Path::new(""));
+    let base = Path::new(from).parent().unwrap_or(Path::new(""));
+    // How deep the including file's folder is below the pack's folder.
+    let mut depth = base
+        .strip_prefix(root)
+        .map(|p| {
+            p.components()
+                .filter(|c| matches!(c, Component::Normal(_)))
+                .count() as i64
+        })
+        .unwrap_or(0);
+    for c in rel_path.components() {
+        match c {
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return Err((
+                "this path leaves the pack's folder".into(),
+                "a pack includes its own files only; to use another pack's rules, `import` it"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `dir/a.bdx` + `b.bdx` → `dir/b.bdx`.
 fn join(from: &str, rel: &str) -> String {
     let base = Path::new(from).parent().unwrap_or(Path::new(""));
@@ -281,6 +348,59 @@ fn join(from: &str, rel: &str) -> String {
     out.to_string_lossy().into_owned()
 }
 
+/// A rule file's text: a regular file (not a symbolic link, FIFO or
+/// device) of at most [`parser::MAX_SOURCE_BYTES`], with that limit
+/// enforced while reading, and UTF-8. Packs and their includes are read
+/// through this, so a pack can never make bouncedx open `/dev/zero`, wait
+/// on a FIFO, or follow a link to `/etc/shadow` and quote it in an error.
+pub fn read_rule_file(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let limit = parser::MAX_SOURCE_BYTES;
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "{} is a symbolic link: a pack's rule files must be files of the pack itself",
+                path.display()
+            ),
+        ));
+    }
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "{} is not a regular file (a folder, FIFO or device)",
+                path.display()
+            ),
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > limit {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "{} is larger than the {} MiB a rule file may have",
+                path.display(),
+                limit >> 20
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "{} is not UTF-8 (invalid byte at offset {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
 /// Loads a pack from a folder (every `*.bdx` directly in it, sorted) or from
 /// one file. The pack is named after the folder (for a file, its folder).
 pub fn load_pack(path: &Path) -> std::io::Result<PackSource> {
@@ -288,14 +408,24 @@ pub fn load_pack(path: &Path) -> std::io::Result<PackSource> {
     let (dir, mut files) = if meta.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "bdx") && p.is_file())
+            // every `.bdx` entry that is not a folder: a link or a FIFO is
+            // refused by `read_rule_file` with its name, not skipped
+            .filter(|p| p.extension().is_some_and(|e| e == "bdx") && !p.is_dir())
             .collect();
         files.sort();
         (path.to_path_buf(), files)
     } else {
         (
             path.parent().unwrap_or(Path::new(".")).to_path_buf(),
-            vec![path.to_path_buf()],
+            // a file named on the command line may be a link: the user
+            // chose it
+            vec![if meta.file_type().is_symlink()
+                || std::fs::symlink_metadata(path)?.file_type().is_symlink()
+            {
+                path.canonicalize()?
+            } else {
+                path.to_path_buf()
+            }],
         )
     };
     let name = dir
@@ -305,17 +435,7 @@ pub fn load_pack(path: &Path) -> std::io::Result<PackSource> {
         .unwrap_or_else(|| "local".into());
     let mut out = Vec::new();
     for f in files.drain(..) {
-        let bytes = std::fs::read(&f)?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!(
-                    "{} is not UTF-8 (invalid byte at offset {})",
-                    f.display(),
-                    e.utf8_error().valid_up_to()
-                ),
-            )
-        })?;
+        let text = read_rule_file(&f)?;
         out.push((f.to_string_lossy().into_owned(), text));
     }
     Ok(PackSource { name, files: out })

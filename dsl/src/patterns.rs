@@ -65,11 +65,7 @@ impl PatternBuilder {
     }
 
     pub fn build(self) -> Result<Patterns, String> {
-        let sources: Vec<String> = self
-            .regexes
-            .iter()
-            .map(|r| format!("(?i){}", ascii_word_boundaries(r)))
-            .collect();
+        let sources: Vec<String> = self.regexes.iter().map(|r| compiled_source(r)).collect();
         // Gate literals follow the trigger literals in the automaton.
         let mut searched = self.literals.clone();
         let mut gates = Vec::new();
@@ -259,4 +255,10 @@ mod ascii_tests {
         assert_eq!(ascii_word_boundaries(r"a\\b"), r"a\\b");
         assert_eq!(ascii_word_boundaries(r"\Bx"), r"(?-u:\B)x");
     }
+}
+
+/// A trigger regex's source as the engine compiles it: case-insensitive,
+/// with ASCII word boundaries.
+pub fn compiled_source(source: &str) -> String {
+    format!("(?i){}", ascii_word_boundaries(source))
 }

@@ -93,7 +93,7 @@ pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
         }
     }
     for i in opened {
-        if let Some(m) = pats.regex(i as usize).find(text) {
+        if let Some(m) = pats.regex(i as usize).and_then(|re| re.find(text)) {
             hits.push((base + i, m.start() as u32, m.end() as u32));
         }
     }

@@ -5,7 +5,10 @@
 //! It runs a nested `cargo build --target wasm32-wasip2` into its own
 //! target directory (`target/plugins`), which has its own lock, so it does
 //! not wait on the build that runs it. `rust-toolchain.toml` installs the
-//! target; without it the error says how to add it.
+//! target when it installs the toolchain, but not when the pinned toolchain
+//! was already there: so when rustup is present and the target is missing,
+//! the build adds it (`rustup target add wasm32-wasip2`) before building;
+//! without rustup the error says how to add it.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -26,6 +29,7 @@ fn main() {
     );
     let target_dir = root.join("target").join("plugins");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    ensure_wasm_target();
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&root)
         .args([
@@ -89,4 +93,30 @@ fn main() {
     }
     embed.push_str("];\n");
     std::fs::write(out_dir.join("standard.rs"), embed).unwrap();
+}
+
+/// Adds the `wasm32-wasip2` target through rustup when the toolchain that
+/// runs this build lacks it (a machine where the pinned toolchain was
+/// installed before `rust-toolchain.toml` asked for the target). Without
+/// rustup nothing happens, and the nested build's error explains.
+fn ensure_wasm_target() {
+    let toolchain = std::env::var("RUSTUP_TOOLCHAIN").ok();
+    let mut list = Command::new("rustup");
+    if let Some(t) = &toolchain {
+        list.args(["+".to_string() + t]);
+    }
+    let Ok(out) = list.args(["target", "list", "--installed"]).output() else {
+        return; // no rustup: the nested build says what is missing
+    };
+    let installed = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || installed.lines().any(|l| l.trim() == "wasm32-wasip2") {
+        return;
+    }
+    println!("cargo:warning=adding the wasm32-wasip2 target with rustup (the plugins are built to WebAssembly)");
+    let mut add = Command::new("rustup");
+    add.args(["target", "add", "wasm32-wasip2"]);
+    if let Some(t) = &toolchain {
+        add.args(["--toolchain", t]);
+    }
+    let _ = add.status();
 }

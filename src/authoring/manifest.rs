@@ -13,7 +13,7 @@
 //! lints:                     # allow | warn | deny, for this pack's files
 //!   short_trigger: allow
 //!   missing_refs: deny
-//! grants:                    # what the plugins its rules call may reach
+//! requests:                  # what it asks the site to grant its plugins
 //!   dnsbl: { dns: [zen.spamhaus.org] }
 //! plugins: [plugins/bimi.wasm]  # plugin components the pack brings
 //! ```
@@ -51,11 +51,13 @@ pub struct Manifest {
     /// `deny` (the warning becomes an error).
     #[serde(default)]
     pub lints: BTreeMap<String, LintLevel>,
-    /// What the plugins its rules call may reach, per plugin (DNS zones,
-    /// data files relative to the pack folder, HTTP hosts, budgets). The
-    /// site config and the command line add to these.
-    #[serde(default)]
-    pub grants: BTreeMap<String, bouncedx_plugins::grants::Grants>,
+    /// What the pack asks the site to let the plugins its rules call reach,
+    /// per plugin (DNS zones, data files relative to the pack folder, HTTP
+    /// hosts, budgets). A request grants nothing: `check` and `plugin
+    /// list` show it, and the site grants it (`bouncedx plugin grant PACK`
+    /// or `--grant PACK`). Older packs wrote it `grants:`, read the same.
+    #[serde(default, alias = "grants")]
+    pub requests: BTreeMap<String, bouncedx_plugins::grants::Grants>,
     /// Plugin components the pack brings (paths relative to the pack
     /// folder): loaded with the pack, their checks usable in its rules.
     #[serde(default)]

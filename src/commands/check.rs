@@ -86,6 +86,30 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::from(1));
     }
+    // What the packs ask the site to grant their plugins: shown, never
+    // granted here (grants come from the site).
+    if a.format == "human" {
+        let defaults = crate::rules::default_grants();
+        for r in crate::rules::pack_requests(&a.paths) {
+            let by_default = defaults
+                .iter()
+                .any(|(p, g)| *p == r.plugin && g.covers(&r.grants));
+            if by_default {
+                continue; // what bouncedx grants anyway (the built-in packs' requests)
+            }
+            eprintln!(
+                "note: pack `{}` requests for plugin `{}`: {}\n  = not granted until the site grants it: `bouncedx plugin grant {}` (or `--grant {}` for one run)",
+                r.pack,
+                r.plugin,
+                r.grants.describe().join("; "),
+                r.dir.display(),
+                r.pack
+            );
+            for risk in r.asked.risks(&r.dir) {
+                eprintln!("  = look twice: {risk}");
+            }
+        }
+    }
     let mut packs: Vec<PackSource> = Vec::new();
     for p in &a.paths {
         packs.extend(

@@ -72,24 +72,50 @@ fn place(d: &Diagnosis) -> String {
     p
 }
 
+/// Diagnoses one job with both engines and prints each result whose answer
+/// changed.
+fn compare(
+    before: scan::Outcome,
+    new: &Engine,
+    job: scan::Job,
+    results: &mut usize,
+    changed: &mut usize,
+) {
+    let after = scan::process(new, job);
+    for (b, n) in before.items.iter().zip(&after.items) {
+        let (Item::Result(b), Item::Result(n)) = (b, n) else {
+            continue;
+        };
+        *results += 1;
+        let (was, now) = (answer(b), answer(n));
+        if was != now {
+            *changed += 1;
+            println!("{}\n  - {was}\n  + {now}", place(n));
+        }
+    }
+}
+
 pub fn run(a: Args) -> Result<ExitCode, String> {
     let old = engine(&a.old)?;
     let new = engine(&a.new)?;
     let (mut results, mut changed) = (0usize, 0usize);
     let walked = scan::sources::produce(&a.inputs, a.input, &mut |job| {
         let before = scan::process(&old, job.clone());
-        let after = scan::process(&new, job);
-        for (b, n) in before.items.iter().zip(&after.items) {
-            let (Item::Result(b), Item::Result(n)) = (b, n) else {
-                continue;
-            };
-            results += 1;
-            let (was, now) = (answer(b), answer(n));
-            if was != now {
-                changed += 1;
-                println!("{}\n  - {was}\n  + {now}", place(n));
-            }
+        // A small compressed file comes back to be streamed: its jobs are
+        // compared one by one.
+        if let [Item::Packed {
+            source,
+            form,
+            bytes,
+        }] = before.items.as_slice()
+        {
+            return scan::sources::read_bytes(source, bytes, *form, &mut |inner| {
+                let before = scan::process(&old, inner.clone());
+                compare(before, &new, inner, &mut results, &mut changed);
+                Ok(())
+            });
         }
+        compare(before, &new, job, &mut results, &mut changed);
         Ok(())
     });
     walked.map_err(|e| format!("cannot read the inputs: {e}"))?;

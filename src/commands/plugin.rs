@@ -1,10 +1,14 @@
 //! `bouncedx plugin list|call`, and the options every verb that runs checks
 //! shares (`--zone`, `--data`, `--config`, `--plugin`).
 //!
-//! Grants add up from three places: the manifests of the packs loaded (the
-//! shipped `core` pack grants `dnsbl` its blocklist zones and `auth` any
-//! name), the site config (`--config FILE` or `$BOUNCEDX_CONFIG`), and the
-//! command line (`--data`, and for `plugin call` the zones of `--zone`).
+//! Grants come from the site only, and add up: bouncedx's defaults (the
+//! built-in packs' requests: `dnsbl` its blocklist zones, `auth` any name),
+//! the site config (`--config FILE`, `$BOUNCEDX_CONFIG`, or
+//! `~/.config/bouncedx/site.yaml`), and the command line (`--grant PACK`,
+//! `--data`, and for `plugin call` the zones of `--zone`). A pack's
+//! `requests:` grant nothing until the site grants them: `plugin list`
+//! shows them as requested, `plugin grant PACK` writes them into the site
+//! config.
 
 use super::RuleArgs;
 use bouncedx_plugins::dns::{Dns, Zones};
@@ -32,6 +36,11 @@ pub struct CheckArgs {
     /// $BOUNCEDX_CONFIG.
     #[arg(long = "config", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Grant a pack's requests (`requests:` in its pack.yaml) for this run:
+    /// a pack folder, or the name of a pack given with --rules. Repeatable.
+    /// `bouncedx plugin grant PACK` grants them for good.
+    #[arg(long = "grant", value_name = "PACK")]
+    pub grant: Vec<String>,
     /// Time limit for one live DNS query, in milliseconds.
     #[arg(long = "dns-timeout", value_name = "MS", default_value_t = 2000)]
     pub dns_timeout: u64,
@@ -53,11 +62,20 @@ impl CheckArgs {
         for p in from_packs.iter().chain(&rules.plugins) {
             host.load_file(p)?;
         }
-        for (plugin, g) in crate::rules::pack_grants(&rules.rules, rules.no_default_rules) {
-            host.grant(&plugin, &g);
+        if config.default_grants != Some(false) {
+            for (plugin, g) in crate::rules::default_grants() {
+                host.grant(&plugin, &g);
+            }
         }
         for (plugin, g) in &config.plugins {
             host.grant(plugin, g);
+        }
+        for pack in &self.grant {
+            for r in crate::rules::requests_of(pack, &rules.rules)
+                .map_err(|e| format!("--grant {pack}: {e}"))?
+            {
+                host.grant(&r.plugin, &r.grants);
+            }
         }
         for d in &self.data {
             let (plugin, name, file) = parse_data(d, &host)?;
@@ -71,12 +89,23 @@ impl CheckArgs {
         Ok(host)
     }
 
-    fn site_config(&self) -> Result<SiteConfig, String> {
-        let path = self
+    /// The site config file: `--config`, else `$BOUNCEDX_CONFIG`, else
+    /// `~/.config/bouncedx/site.yaml` (`$XDG_CONFIG_HOME` honoured), which
+    /// is read only when it exists.
+    pub fn site_config_path(&self) -> (Option<PathBuf>, bool) {
+        if let Some(p) = self
             .config
             .clone()
-            .or_else(|| std::env::var_os("BOUNCEDX_CONFIG").map(PathBuf::from));
-        let Some(path) = path else {
+            .or_else(|| std::env::var_os("BOUNCEDX_CONFIG").map(PathBuf::from))
+        {
+            return (Some(p), true);
+        }
+        (default_site_config(), false)
+    }
+
+    fn site_config(&self) -> Result<SiteConfig, String> {
+        let (path, named) = self.site_config_path();
+        let Some(path) = path.filter(|p| named || p.is_file()) else {
             return Ok(SiteConfig::default());
         };
         let text = std::fs::read_to_string(&path)
@@ -97,6 +126,15 @@ impl CheckArgs {
         }
         Ok(config)
     }
+}
+
+/// `$XDG_CONFIG_HOME/bouncedx/site.yaml`, or `~/.config/bouncedx/site.yaml`.
+fn default_site_config() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("bouncedx").join("site.yaml"))
 }
 
 /// `[PLUGIN:]NAME=FILE`.
@@ -139,6 +177,27 @@ pub enum Verb {
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// Grant a pack's requests for good: writes what its `pack.yaml` asks
+    /// for under `requests:` into the site config (`--config`,
+    /// `$BOUNCEDX_CONFIG`, or ~/.config/bouncedx/site.yaml), after showing
+    /// it and what deserves a second look. Until then a pack's plugins get
+    /// nothing the site did not give them.
+    ///
+    /// Examples:
+    ///   bouncedx plugin grant ./packs/brand            # a pack folder
+    ///   bouncedx plugin grant brand --rules ./packs/   # a pack by name
+    Grant {
+        /// A pack folder (with a pack.yaml), or the name of a pack given
+        /// with --rules.
+        pack: String,
+        /// Show what would be granted, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        checks: CheckArgs,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
     /// Run one check and print its result as JSON (`status`, `summary`,
     /// `facts`, `millis`). Exit code 0 when the check ran (whatever its
     /// verdict), 2 when it could not (an `error` result).
@@ -168,7 +227,17 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             format,
             checks,
             rules,
-        } => list(&checks.host(&rules)?, &format),
+        } => list(
+            &checks.host(&rules)?,
+            &crate::rules::pack_requests(&rules.rules),
+            &format,
+        ),
+        Verb::Grant {
+            pack,
+            dry_run,
+            checks,
+            rules,
+        } => grant(&pack, dry_run, &checks, &rules),
         Verb::Call {
             plugin,
             check,
@@ -220,7 +289,77 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     }
 }
 
-fn list(host: &PluginHost, format: &str) -> Result<ExitCode, String> {
+/// `plugin grant PACK`: the pack's requests, merged into the site config.
+fn grant(
+    which: &str,
+    dry_run: bool,
+    checks: &CheckArgs,
+    rules: &RuleArgs,
+) -> Result<ExitCode, String> {
+    let requests = crate::rules::requests_of(which, &rules.rules)?;
+    if requests.is_empty() {
+        println!("pack `{which}` requests nothing: there is nothing to grant");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (path, _) = checks.site_config_path();
+    let path = path.ok_or("no site config to write: give --config FILE or set BOUNCEDX_CONFIG")?;
+    let mut config = if path.is_file() {
+        checks.site_config()?
+    } else {
+        SiteConfig::default()
+    };
+    for r in &requests {
+        println!(
+            "pack `{}` asks for plugin `{}`: {}",
+            r.pack,
+            r.plugin,
+            r.grants.describe().join("; ")
+        );
+        for risk in r.asked.risks(&r.dir) {
+            println!("  look twice: {risk}");
+        }
+        config
+            .plugins
+            .entry(r.plugin.clone())
+            .or_default()
+            .merge(&r.grants);
+    }
+    if dry_run {
+        println!("(--dry-run: {} not written)", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let yaml = serde_saphyr::to_string(&config)
+        .map_err(|e| format!("cannot write the site config: {e}"))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let text = format!("# bouncedx site config: what each plugin may reach (written by `bouncedx plugin grant`)\n{yaml}");
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("granted: written to {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The requests of `plugin` in `requests`, each with whether the site's
+/// grants already cover it.
+fn requests_for<'a>(
+    host: &PluginHost,
+    plugin: &str,
+    requests: &'a [crate::rules::Request],
+) -> Vec<(&'a crate::rules::Request, bool)> {
+    let g = host.grants(plugin);
+    requests
+        .iter()
+        .filter(|r| r.plugin == plugin)
+        .map(|r| (r, g.covers(&r.grants)))
+        .collect()
+}
+
+fn list(
+    host: &PluginHost,
+    requests: &[crate::rules::Request],
+    format: &str,
+) -> Result<ExitCode, String> {
     if format == "json" {
         let v: Vec<serde_json::Value> = host
             .plugins()
@@ -241,6 +380,12 @@ fn list(host: &PluginHost, format: &str) -> Result<ExitCode, String> {
                         "memory_mb": g.memory_bytes() >> 20,
                         "time_ms": g.time_ms(),
                     },
+                    "requested": requests_for(host, &p.meta.name, requests).iter().map(|(r, granted)| serde_json::json!({
+                        "pack": r.pack,
+                        "grants": r.grants,
+                        "granted": granted,
+                        "risks": r.asked.risks(&r.dir),
+                    })).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -288,7 +433,7 @@ fn list(host: &PluginHost, format: &str) -> Result<ExitCode, String> {
             granted.push(format!("http {}", g.http.join(", ")));
         }
         out.push_str(&format!(
-            "  granted: {}; memory {} MiB, {} ms per call\n\n",
+            "  granted: {}; memory {} MiB, {} ms per call\n",
             if granted.is_empty() {
                 "nothing (its checks are skipped)".to_string()
             } else {
@@ -297,6 +442,26 @@ fn list(host: &PluginHost, format: &str) -> Result<ExitCode, String> {
             g.memory_bytes() >> 20,
             g.time_ms()
         ));
+        for (r, granted) in requests_for(host, &p.meta.name, requests) {
+            out.push_str(&format!(
+                "  requested by pack `{}`: {} ({})\n",
+                r.pack,
+                r.grants.describe().join("; "),
+                if granted {
+                    "granted by the site".to_string()
+                } else {
+                    format!(
+                        "not granted: `bouncedx plugin grant {}` or --grant {}",
+                        r.dir.display(),
+                        r.pack
+                    )
+                }
+            ));
+            for risk in r.asked.risks(&r.dir) {
+                out.push_str(&format!("    look twice: {risk}\n"));
+            }
+        }
+        out.push('\n');
     }
     print!("{out}");
     Ok(ExitCode::SUCCESS)

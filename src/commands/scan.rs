@@ -117,6 +117,9 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         Line(String),
         /// An input that could not be read: (source, reason).
         Error(String, String),
+        /// A small file that is compressed: streamed by this thread, in
+        /// bounded batches, when its turn to be written comes.
+        Packed(String, Form, Vec<u8>),
     }
     type Done = Vec<(Summary, Vec<Out>)>;
     // Workers diagnose and render a batch; this thread walks, counts and
@@ -153,11 +156,69 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
                                 outs.push(Out::Error(source, error));
                             }
                         }
+                        scan::Item::Packed {
+                            source,
+                            form,
+                            bytes,
+                        } => outs.push(Out::Packed(source, form, bytes)),
                     }
                 }
                 (part, outs)
             })
             .collect()
+    };
+    let write_one = |o: Out, out: &mut dyn Write| -> std::io::Result<()> {
+        match o {
+            Out::Line(line) => writeln!(out, "{line}"),
+            Out::Error(source, error) if human => {
+                eprintln!("error: {source}: {error}");
+                Ok(())
+            }
+            Out::Error(source, error) => {
+                let line = serde_json::json!({ "source": source, "error": error });
+                writeln!(out, "{line}")
+            }
+            Out::Packed(source, ..) => {
+                // only files hold compressed text, and they are opened once
+                let line = serde_json::json!({ "source": source, "error": "compressed data inside compressed data: not read" });
+                writeln!(out, "{line}")
+            }
+        }
+    };
+    // A compressed small file, streamed here as a large file is: batches of
+    // bounded size, diagnosed on every core, written as each completes.
+    let stream_packed = |source: &str,
+                         form: Form,
+                         bytes: &[u8],
+                         summary: &mut Summary,
+                         out: &mut dyn Write|
+     -> std::io::Result<()> {
+        let mut batch: Vec<Job> = Vec::new();
+        let mut weight = 0usize;
+        let flush = |batch: &mut Vec<Job>, summary: &mut Summary, out: &mut dyn Write| {
+            let jobs = std::mem::take(batch);
+            let bytes = jobs.iter().map(Job::input_bytes).sum::<u64>();
+            for (part, outs) in process(jobs) {
+                summary.merge(part);
+                for o in outs {
+                    write_one(o, out)?;
+                }
+            }
+            if let Some(p) = &progress {
+                p.advance(bytes, summary);
+            }
+            std::io::Result::Ok(())
+        };
+        scan::sources::read_bytes(source, bytes, form, &mut |job| {
+            weight += job.weight();
+            batch.push(job);
+            if batch.len() >= BATCH_JOBS || weight >= BATCH_BYTES {
+                weight = 0;
+                flush(&mut batch, summary, out)?;
+            }
+            Ok(())
+        })?;
+        flush(&mut batch, summary, out)
     };
     let write =
         |outcomes: Done, summary: &mut Summary, out: &mut dyn Write| -> std::io::Result<()> {
@@ -165,14 +226,10 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
                 summary.merge(part);
                 for o in outs {
                     match o {
-                        Out::Line(line) => writeln!(out, "{line}")?,
-                        Out::Error(source, error) if human => {
-                            eprintln!("error: {source}: {error}")
+                        Out::Packed(source, form, bytes) => {
+                            stream_packed(&source, form, &bytes, summary, out)?
                         }
-                        Out::Error(source, error) => {
-                            let line = serde_json::json!({ "source": source, "error": error });
-                            writeln!(out, "{line}")?;
-                        }
+                        other => write_one(other, out)?,
                     }
                 }
             }

@@ -20,12 +20,35 @@ pub struct Args {
     /// Largest request body, in bytes.
     #[arg(long, default_value_t = 16 * 1024 * 1024)]
     pub max_body: usize,
-    /// Requests served at once; more are answered 503 at once.
+    /// Requests served at once; more are answered 503 at once. A request
+    /// holds its slot until its work is done (a /v1/scan stream: until
+    /// the stream ends).
     #[arg(long, default_value_t = 256)]
     pub max_concurrency: usize,
-    /// Time allowed per request, reading its body included, in seconds.
+    /// /v1/scan streams at once (each also holds a request slot), so that
+    /// streams to clients that read slowly cannot take every slot.
+    #[arg(long, default_value_t = 32)]
+    pub max_scans: usize,
+    /// Time allowed per request, in seconds: reading its body, the work,
+    /// and streaming a /v1/scan answer included.
     #[arg(long, default_value_t = 30.0)]
     pub timeout: f64,
+    /// Time a client has to send a request's headers, in seconds; a slower
+    /// client's connection is closed.
+    #[arg(long, default_value_t = 10.0)]
+    pub header_timeout: f64,
+    /// Open connections from one client address; more are answered 503 and
+    /// closed.
+    #[arg(long, default_value_t = 64)]
+    pub max_connections_per_ip: usize,
+    /// What a gzip- or zstd-compressed body may decompress to, in MiB
+    /// (/v1/diagnose: never more than --max-body either).
+    #[arg(long, default_value_t = 256)]
+    pub max_expanded: u64,
+    /// What a compressed body may decompress to, as a multiple of its own
+    /// size (never below 1 MiB).
+    #[arg(long, default_value_t = 1000)]
+    pub max_ratio: u64,
     /// Run the plugin checks the fired rules ask for on every diagnosis
     /// (blocklists, SPF/DMARC/DKIM, PTR, Postmaster Tools, SNDS: what the
     /// site granted). Plugins and grants are read at start, not on reload.
@@ -51,7 +74,12 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         no_default_rules: a.rules.no_default_rules,
         max_body: a.max_body,
         max_concurrency: a.max_concurrency.max(1),
+        max_scans: a.max_scans.max(1),
         timeout: std::time::Duration::from_secs_f64(a.timeout.max(0.001)),
+        header_timeout: std::time::Duration::from_secs_f64(a.header_timeout.max(0.001)),
+        max_connections_per_ip: a.max_connections_per_ip.max(1),
+        max_expanded: a.max_expanded.max(1).saturating_mul(1 << 20),
+        max_ratio: a.max_ratio.max(1),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

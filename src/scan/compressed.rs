@@ -14,6 +14,8 @@
 
 use std::io::{BufRead, BufReader};
 
+// The limits a service sets on what it decompresses: see [`ReadLimits`].
+
 /// What the first bytes of an input say about its compression.
 pub enum Compression {
     None,
@@ -114,6 +116,125 @@ pub fn decompress<'a>(
             "{name}-compressed; bouncedx reads gzip and zstd: decompress it first (`{command} FILE | bouncedx scan -`)"
         )),
         Compression::None => Ok(reader),
+    }
+}
+
+/// What a compressed input may expand to, and when to stop reading it.
+///
+/// A gzip stream expands at most ~1,000 times; a zstd frame of a few
+/// kilobytes can claim gigabytes. `scan` streams what it decompresses in
+/// bounded jobs, so on the command line only time is at stake (like
+/// `zcat`), and no cap is set. A service answering one request must not
+/// let 2 KB of body become gigabytes of work: `serve` caps the expanded
+/// size, and the ratio of expanded to compressed bytes, and stops when the
+/// request ends (its deadline passed, its client left).
+#[derive(Debug, Clone, Default)]
+pub struct ReadLimits {
+    /// Bytes of decompressed text at most.
+    pub max_expanded: Option<u64>,
+    /// Decompressed bytes per compressed byte at most (the expanded cap is
+    /// then the smaller of the two, and never below 1 MiB, so a small
+    /// request is not refused for compressing well).
+    pub max_ratio: Option<u64>,
+    /// Set by the owner to stop the reading (the request ended).
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Set by the reader when a cap was hit, so the owner can answer 413.
+    pub tripped: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ReadLimits {
+    /// The expanded-size cap for an input of `packed` compressed bytes
+    /// (0: unknown, the ratio does not apply).
+    pub fn cap_for(&self, packed: u64) -> Option<u64> {
+        let by_ratio = self
+            .max_ratio
+            .filter(|_| packed > 0)
+            .map(|r| packed.saturating_mul(r).max(1 << 20));
+        match (self.max_expanded, by_ratio) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// `text` (decompressed from `packed` bytes) under these limits.
+    pub fn cap<'a>(&self, text: Box<dyn BufRead + 'a>, packed: u64) -> Box<dyn BufRead + 'a> {
+        let cap = self.cap_for(packed);
+        if cap.is_none() && self.stop.is_none() {
+            return text;
+        }
+        Box::new(BufReader::with_capacity(
+            64 * 1024,
+            Capped {
+                inner: text,
+                left: cap.unwrap_or(u64::MAX),
+                cap,
+                limits: self.clone(),
+            },
+        ))
+    }
+
+    /// Whether the owner asked to stop.
+    pub fn stopped(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+/// A reader that fails once more than its cap has come out of `inner`, or
+/// once its owner asked it to stop.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+    cap: Option<u64>,
+    limits: ReadLimits,
+}
+
+impl<R: std::io::Read> std::io::Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.limits.stopped() {
+            return Err(std::io::Error::other("stopped: the request ended"));
+        }
+        if self.left == 0 {
+            // At the cap: the input is within it only if nothing follows.
+            let mut probe = [0u8; 1];
+            if self.inner.read(&mut probe)? == 0 {
+                return Ok(0);
+            }
+            self.limits
+                .tripped
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            let cap = self.cap.unwrap_or_default();
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                format!(
+                    "decompresses to more than {} (the limit for one request: --max-expanded, --max-ratio); send it uncompressed, in parts, or to bouncedx scan",
+                    human_bytes(cap)
+                ),
+            ));
+        }
+        let n = usize::try_from(self.left)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        let got = self.inner.read(&mut buf[..n])?;
+        self.left -= got as u64;
+        Ok(got)
+    }
+}
+
+/// `1536` → "1.5 KiB", `16777216` → "16 MiB".
+pub fn human_bytes(n: u64) -> String {
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 || v.fract() == 0.0 {
+        format!("{} {}", v as u64, units[u])
+    } else {
+        format!("{v:.1} {}", units[u])
     }
 }
 

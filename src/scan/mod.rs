@@ -30,6 +30,14 @@ pub enum Item {
     Result(Box<Diagnosis>),
     /// An input that could not be read: (source, reason).
     Error(String, String),
+    /// A compressed file found by a worker ([`Job::Packed`]): the caller
+    /// streams it (`sources::read_bytes` decompresses as it reads) rather
+    /// than one worker holding every result of its text.
+    Packed {
+        source: String,
+        form: Form,
+        bytes: Vec<u8>,
+    },
 }
 
 /// What one job produced.
@@ -79,6 +87,15 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
     let mut out = Outcome::default();
     match job {
         Job::Error { source, error } => out.items.push(Item::Error(source, error)),
+        Job::Packed {
+            source,
+            form,
+            bytes,
+        } => out.items.push(Item::Packed {
+            source,
+            form,
+            bytes,
+        }),
         Job::File {
             source,
             path,

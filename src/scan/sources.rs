@@ -73,6 +73,14 @@ pub enum Job {
         /// Its size when the walk found it, for the progress bar.
         size: u64,
     },
+    /// A small file that turned out to be compressed ([`Job::File`] read
+    /// it): its text can be any size, so it goes back to the scan's own
+    /// thread to be streamed in bounded jobs like a large file.
+    Packed {
+        source: String,
+        form: Form,
+        bytes: Vec<u8>,
+    },
     /// An input that could not be read.
     Error { source: String, error: String },
 }
@@ -84,6 +92,7 @@ impl Job {
             Job::Email { bytes, .. } => bytes.len(),
             Job::Lines { lines, .. } => lines.iter().map(String::len).sum::<usize>() + lines.len(),
             Job::Json { text, .. } => text.len(),
+            Job::Packed { bytes, .. } => bytes.len(),
             Job::File { .. } | Job::Error { .. } => SMALL_FILE_BYTES as usize / 64,
         }
     }
@@ -271,6 +280,19 @@ pub fn read_small_file(
             })
         }
     };
+    // A small compressed file can hold any amount of text (84 KB of zstd
+    // held 24 GB of log): it is not cut into jobs here, in one worker that
+    // would hold every result, but handed back to be streamed.
+    if !matches!(
+        super::compressed::detect(&bytes[..bytes.len().min(8)]),
+        super::compressed::Compression::None
+    ) {
+        return sink(Job::Packed {
+            source: source.to_string(),
+            form,
+            bytes,
+        });
+    }
     if !bytes.is_empty() && !is_binary(&bytes) && !bytes.starts_with(b"From ") {
         let form = if form == Form::Auto {
             detect(&bytes)
@@ -369,7 +391,26 @@ pub fn read_bytes(
     form: Form,
     sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    read_stream(source, Box::new(bytes), form, sink)
+    read_bytes_limited(source, bytes, form, &ReadLimits::default(), sink)
+}
+
+/// [`read_bytes`] under `limits`: what a compressed body may expand to
+/// (in bytes, and as a multiple of its own size), and a flag that stops the
+/// reading when the request it serves has ended.
+pub fn read_bytes_limited(
+    source: &str,
+    bytes: &[u8],
+    form: Form,
+    limits: &ReadLimits,
+    sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    read_stream_layer(
+        source,
+        Box::new(bytes),
+        form,
+        sink,
+        Some((limits, bytes.len() as u64)),
+    )
 }
 
 fn read_stream(
@@ -378,19 +419,29 @@ fn read_stream(
     form: Form,
     sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    read_stream_layer(source, reader, form, sink, true)
+    read_stream_layer(
+        source,
+        reader,
+        form,
+        sink,
+        Some((&ReadLimits::default(), 0)),
+    )
 }
 
+pub use super::compressed::ReadLimits;
+
 /// [`read_stream`]; a compressed input ([`compressed`](super::compressed))
-/// is decompressed once when `may_decompress` (a `.gz` inside a `.gz` is
-/// not opened again).
+/// is decompressed once when `decompress` is given (a `.gz` inside a `.gz`
+/// is not opened again), under its limits (the second member is the
+/// compressed size when known, for the ratio limit).
 fn read_stream_layer(
     source: &str,
     mut reader: Box<dyn BufRead + '_>,
     form: Form,
     sink: &mut dyn FnMut(Job) -> std::io::Result<()>,
-    may_decompress: bool,
+    decompress: Option<(&ReadLimits, u64)>,
 ) -> std::io::Result<()> {
+    let may_decompress = decompress.is_some();
     use super::compressed::{self, Compression};
     let head = match reader.fill_buf() {
         Ok(h) => h[..h.len().min(HEAD_BYTES)].to_vec(),
@@ -413,8 +464,9 @@ fn read_stream_layer(
     }
     let how = compressed::detect(&head);
     if may_decompress && !matches!(how, Compression::None) {
+        let (limits, packed) = decompress.expect("may_decompress");
         return match compressed::decompress(&how, reader) {
-            Ok(text) => read_stream_layer(source, text, form, sink, false),
+            Ok(text) => read_stream_layer(source, limits.cap(text, packed), form, sink, None),
             Err(error) => sink(Job::Error {
                 source: source.to_string(),
                 error,

@@ -29,6 +29,22 @@ pub struct Metrics {
     reloads: Mutex<(u64, u64)>,
 }
 
+/// The endpoint name a path is counted under (as the handlers name
+/// themselves), for answers given before a handler runs (503, 408, 413).
+pub fn route_of(path: &str) -> &'static str {
+    match path {
+        "/v1/diagnose" => "diagnose",
+        "/v1/scan" => "scan",
+        "/v1/explain" => "explain",
+        "/v1/rules" => "rules",
+        "/v1/reload" => "reload",
+        "/healthz" => "healthz",
+        "/metrics" => "metrics",
+        "/" => "page",
+        _ => "other",
+    }
+}
+
 impl Metrics {
     /// Counts one request and its latency.
     pub fn request(&self, endpoint: &str, status: u16, took: Duration) {

@@ -11,9 +11,25 @@
 //! | `GET /healthz` | `ok` |
 //! | `GET /metrics` | Prometheus text: requests, latency, diagnoses by category and reason, reloads |
 //!
-//! Limits, each with a clear answer: the body size (413), requests at once
-//! (503 at once, not a queue), time per request including reading the body
-//! (408). The engine is shared behind a lock that is held only to clone an
+//! Limits, each with a clear answer (every error body is JSON):
+//!
+//! | limit | flag | answer |
+//! | --- | --- | --- |
+//! | body size | `--max-body` | 413 |
+//! | what a gzip/zstd body expands to | `--max-expanded`, `--max-ratio` | 413 (`/v1/diagnose`), an error line (`/v1/scan`) |
+//! | requests at once | `--max-concurrency` | 503 at once, not a queue |
+//! | `/v1/scan` streams at once | `--max-scans` | 503 (so streams never starve `/v1/diagnose`) |
+//! | time per request, reading the body and streaming the answer included | `--timeout` | 408, or a cut stream |
+//! | time to send the request headers | `--header-timeout` | connection closed |
+//! | connections per client address | `--max-connections-per-ip` | 503 and closed |
+//!
+//! A request holds its slot until its work is done, not until its headers
+//! are sent: the blocking work and a streamed body each keep the slot, and
+//! when the deadline passes or the client leaves the work is told to stop
+//! (it checks between jobs and while decompressing) and a stream's
+//! connection is closed.
+//!
+//! The engine is shared behind a lock that is held only to clone an
 //! `Arc`, so a reload (`SIGHUP` or `POST /v1/reload`) swaps rules without
 //! dropping requests: those in flight finish on the rules they started with.
 
@@ -40,7 +56,17 @@ pub struct Config {
     pub no_default_rules: bool,
     pub max_body: usize,
     pub max_concurrency: usize,
+    /// `/v1/scan` streams at once (each also takes a request slot).
+    pub max_scans: usize,
     pub timeout: Duration,
+    /// Time a client has to send a request's headers.
+    pub header_timeout: Duration,
+    /// Open connections from one client address.
+    pub max_connections_per_ip: usize,
+    /// Decompressed bytes one request may expand to.
+    pub max_expanded: u64,
+    /// Decompressed bytes per compressed byte one request may expand to.
+    pub max_ratio: u64,
     /// Runs the checks the fired rules ask for (`serve --checks`); the
     /// plugin host and its grants are set up once, at start.
     pub checks: Option<Arc<dyn bouncedx_engine::checks::CheckRunner>>,
@@ -51,6 +77,8 @@ pub struct Shared {
     engine: RwLock<Arc<Engine>>,
     /// One permit per request served at once.
     slots: Arc<tokio::sync::Semaphore>,
+    /// One permit per `/v1/scan` stream.
+    scan_slots: Arc<tokio::sync::Semaphore>,
     config: Config,
     pub metrics: metrics::Metrics,
 }
@@ -127,14 +155,20 @@ fn form_of(name: Option<&str>) -> Result<Form, String> {
 
 /// Diagnoses bytes held in memory: `{"results": [...], "errors": [...]}`,
 /// each result rendered as the CLI renders it (the same JSON, byte for byte).
-fn diagnose_bytes(engine: &Engine, shared: &Shared, bytes: &[u8], form: Form) -> String {
-    let mut jobs = Vec::new();
-    let _ = scan::sources::read_bytes("request", bytes, form, &mut |j| {
-        jobs.push(j);
-        Ok(())
-    });
+/// `None` when the request ended first (`limits.stop`) or its body
+/// expanded past the limits (`limits.tripped`: the caller answers 413).
+fn diagnose_bytes(
+    engine: &Engine,
+    shared: &Shared,
+    bytes: &[u8],
+    form: Form,
+    limits: &scan::sources::ReadLimits,
+) -> Option<String> {
     let (mut results, mut errors) = (Vec::new(), Vec::new());
-    for j in jobs {
+    let _ = scan::sources::read_bytes_limited("request", bytes, form, limits, &mut |j| {
+        if limits.stopped() {
+            return Err(std::io::Error::other("the request ended"));
+        }
         for item in scan::process(engine, j).items {
             match item {
                 Item::Result(d) => {
@@ -142,19 +176,56 @@ fn diagnose_bytes(engine: &Engine, shared: &Shared, bytes: &[u8], form: Form) ->
                     results.push(bouncedx_engine::render::jsonl(&d));
                 }
                 Item::Error(_, e) => errors.push(serde_json::Value::String(e).to_string()),
+                Item::Packed { .. } => {}
             }
         }
+        Ok(())
+    });
+    let tripped = limits.tripped.load(std::sync::atomic::Ordering::Relaxed);
+    if tripped || limits.stopped() {
+        return None;
     }
-    format!(
+    Some(format!(
         "{{\"results\":[{}],\"errors\":[{}]}}",
         results.join(","),
         errors.join(",")
-    )
+    ))
+}
+
+/// A request's hold on its slot, shared by the handler and the work it
+/// starts (a blocking task, a streamed body): the slot is free again only
+/// when every holder has let go.
+#[derive(Clone)]
+pub struct Slot(#[allow(dead_code)] Arc<tokio::sync::OwnedSemaphorePermit>);
+
+/// Tells the work of a request to stop when the request ends (its future
+/// is dropped: the deadline passed, or the client left).
+struct StopOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Closes a request's connection (set per connection by [`run`]).
+#[derive(Clone)]
+pub struct CloseConnection(Arc<tokio::sync::Notify>);
+
+/// The limits one request's body is read under.
+fn read_limits(shared: &Shared, max_expanded: u64) -> scan::sources::ReadLimits {
+    scan::sources::ReadLimits {
+        max_expanded: Some(max_expanded),
+        max_ratio: Some(shared.config.max_ratio),
+        stop: Some(Arc::new(std::sync::atomic::AtomicBool::new(false))),
+        tripped: Arc::default(),
+    }
 }
 
 async fn diagnose(
     State(shared): State<Arc<Shared>>,
     Query(q): Query<FormQuery>,
+    slot: Option<axum::Extension<Slot>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -211,12 +282,38 @@ async fn diagnose(
             "empty body: send a reply, a bounce, a log line or an event",
         );
     }
+    let body_len = bytes.len() as u64;
     let engine = shared.engine();
     let s = shared.clone();
-    let answer =
-        tokio::task::spawn_blocking(move || diagnose_bytes(&engine, &s, &bytes, form)).await;
+    // One answer holds every result: the body may expand to --max-body at
+    // most (and --max-expanded); batches go to /v1/scan, which streams.
+    let limits = read_limits(
+        &shared,
+        shared
+            .config
+            .max_expanded
+            .min(shared.config.max_body as u64),
+    );
+    let _stop = StopOnDrop(limits.stop.clone().expect("set"));
+    let work_limits = limits.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        let _slot = slot; // the slot stays taken until the work is done
+        diagnose_bytes(&engine, &s, &bytes, form, &work_limits)
+    })
+    .await;
     let resp = match answer {
-        Ok(body) => (
+        Ok(None) => error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the body decompresses to more than {} (--max-expanded, --max-ratio); /v1/diagnose answers at once, so send batches to /v1/scan",
+                scan::compressed::human_bytes(
+                    limits
+                        .cap_for(body_len)
+                        .unwrap_or(shared.config.max_expanded)
+                )
+            ),
+        ),
+        Ok(Some(body)) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json")],
             body,
@@ -236,6 +333,8 @@ async fn diagnose(
 async fn scan_batch(
     State(shared): State<Arc<Shared>>,
     Query(q): Query<FormQuery>,
+    slot: Option<axum::Extension<Slot>>,
+    close: Option<axum::Extension<CloseConnection>>,
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
@@ -246,11 +345,55 @@ async fn scan_batch(
             return error(StatusCode::BAD_REQUEST, e);
         }
     };
+    // Streams hold their slots for as long as they stream: they have a
+    // share of their own, so that clients who never read cannot take every
+    // slot from /v1/diagnose.
+    let Ok(scan_slot) = shared.scan_slots.clone().try_acquire_owned() else {
+        shared.metrics.request("scan", 503, started.elapsed());
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many /v1/scan streams at once (see --max-scans); retry shortly",
+        );
+    };
     let engine = shared.engine();
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(64);
     let s = shared.clone();
+    let limits = read_limits(&shared, shared.config.max_expanded);
+    let stop = limits.stop.clone().expect("set");
+    // The deadline covers the whole stream: when it passes the work stops
+    // and the connection is closed, whether or not the client reads.
+    let deadline = tokio::time::Instant::from_std(started + shared.config.timeout);
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline) => {
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    if let Some(axum::Extension(close)) = close {
+                        close.0.notify_one();
+                    }
+                }
+                _ = done_rx => {}
+            }
+        });
+    }
+    let handle = tokio::runtime::Handle::current();
+    let work_slot = slot.clone();
     tokio::task::spawn_blocking(move || {
-        let _ = scan::sources::read_bytes("request", &body, form, &mut |job| {
+        let _slot = work_slot;
+        let send = |line: Result<String, std::io::Error>| -> bool {
+            // Back-pressure: wait while the client does not read, up to
+            // the deadline.
+            matches!(
+                handle.block_on(tokio::time::timeout_at(deadline, tx.send(line))),
+                Ok(Ok(()))
+            )
+        };
+        let read = scan::sources::read_bytes_limited("request", &body, form, &limits, &mut |job| {
+            if limits.stopped() {
+                return Err(std::io::Error::other("stopped"));
+            }
             for item in scan::process(&*engine, job).items {
                 let line = match item {
                     Item::Result(d) => {
@@ -260,18 +403,42 @@ async fn scan_batch(
                     Item::Error(src, e) => {
                         serde_json::json!({ "source": src, "error": e }).to_string()
                     }
+                    Item::Packed { .. } => continue,
                 };
-                if tx.blocking_send(Ok(line + "\n")).is_err() {
-                    // the client went away
+                if !send(Ok(line + "\n")) {
+                    // the client went away, or the deadline passed
                     return Err(std::io::Error::other("client gone"));
                 }
             }
             Ok(())
         });
+        if read.is_err() && limits.stopped() {
+            let line = serde_json::json!({ "source": "request", "error": "the request took too long (see --timeout); the results above are not all" }).to_string();
+            let _ = send(Ok(line + "\n"));
+            // an error ends the body without its last chunk: the client
+            // sees a cut answer, not a complete one
+            let _ = send(Err(std::io::Error::other("timed out")));
+        }
     });
     shared.metrics.request("scan", 200, started.elapsed());
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
+    // The body holds the slots until it is done (or dropped with its
+    // connection), and tells the watchdog it finished.
+    struct Held {
+        rx: tokio::sync::mpsc::Receiver<Result<String, std::io::Error>>,
+        _slot: Option<axum::Extension<Slot>>,
+        _scan_slot: tokio::sync::OwnedSemaphorePermit,
+        _done: tokio::sync::oneshot::Sender<()>,
+        _stop: StopOnDrop,
+    }
+    let held = Held {
+        rx,
+        _slot: slot,
+        _scan_slot: scan_slot,
+        _done: done_tx,
+        _stop: StopOnDrop(stop),
+    };
+    let stream = futures_util::stream::unfold(held, |mut h| async move {
+        h.rx.recv().await.map(|item| (item, h))
     });
     (
         [(header::CONTENT_TYPE, "application/x-ndjson")],
@@ -377,22 +544,49 @@ async fn metrics_route(State(shared): State<Arc<Shared>>) -> Response {
 /// whole request, reading its body included (408).
 async fn limits(
     State(shared): State<Arc<Shared>>,
-    req: axum::extract::Request,
+    mut req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let Ok(_slot) = shared.slots.clone().try_acquire_owned() else {
+    let started = Instant::now();
+    let route = metrics::route_of(req.uri().path());
+    let Ok(permit) = shared.slots.clone().try_acquire_owned() else {
+        shared.metrics.request(route, 503, started.elapsed());
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             "too many requests at once (see --max-concurrency); retry shortly",
         );
     };
+    // The handler and the work it starts hold the slot; it is free again
+    // when the last of them lets go.
+    req.extensions_mut().insert(Slot(Arc::new(permit)));
     match tokio::time::timeout(shared.config.timeout, next.run(req)).await {
+        Ok(resp) if resp.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json(&resp) => {
+            // axum's own body limit answers in plain text
+            shared.metrics.request(route, 413, started.elapsed());
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the body is larger than {} (see --max-body)",
+                    scan::compressed::human_bytes(shared.config.max_body as u64)
+                ),
+            )
+        }
         Ok(resp) => resp,
-        Err(_) => error(
-            StatusCode::REQUEST_TIMEOUT,
-            "the request took too long (see --timeout)",
-        ),
+        Err(_) => {
+            shared.metrics.request(route, 408, started.elapsed());
+            error(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request took too long (see --timeout)",
+            )
+        }
     }
+}
+
+fn is_json(resp: &Response) -> bool {
+    resp.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
 }
 
 /// The routes with their limits.
@@ -422,6 +616,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     let shared = Arc::new(Shared {
         engine: RwLock::new(Arc::new(engine)),
         slots: Arc::new(tokio::sync::Semaphore::new(config.max_concurrency)),
+        scan_slots: Arc::new(tokio::sync::Semaphore::new(config.max_scans)),
         config: config.clone(),
         metrics: metrics::Metrics::default(),
     });
@@ -453,10 +648,105 @@ pub async fn run(config: Config) -> Result<(), String> {
             }
         });
     }
-    axum::serve(listener, app(shared))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| format!("the server stopped: {e}"))
+    serve_connections(listener, app(shared), &config).await
+}
+
+/// The accept loop: each connection served by hyper with a deadline for
+/// its request headers (a client that sends them a byte at a time is cut
+/// off), at most `--max-connections-per-ip` connections per client
+/// address, and a handle ([`CloseConnection`]) its requests use to close
+/// it when their deadline passes. Ends on Ctrl-C.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    config: &Config,
+) -> Result<(), String> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use std::collections::HashMap;
+    use std::net::IpAddr;
+    let per_ip: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>> = Arc::default();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout)
+        .keep_alive(true);
+    let http = Arc::new(http);
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(x) => x,
+                Err(e) => {
+                    // out of descriptors and the like: wait a moment, go on
+                    eprintln!("bouncedx serve: cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut ctrl_c => return Ok(()),
+        };
+        let ip = peer.ip();
+        let open = {
+            let mut m = per_ip.lock().expect("per-ip lock");
+            let n = m.entry(ip).or_insert(0);
+            *n += 1;
+            *n
+        };
+        // Forgets the connection when its task ends, however it ends.
+        struct Counted(Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>, IpAddr);
+        impl Drop for Counted {
+            fn drop(&mut self) {
+                let mut m = self.0.lock().expect("per-ip lock");
+                if let Some(n) = m.get_mut(&self.1) {
+                    *n -= 1;
+                    if *n == 0 {
+                        m.remove(&self.1);
+                    }
+                }
+            }
+        }
+        let counted = Counted(per_ip.clone(), ip);
+        if open > config.max_connections_per_ip {
+            tokio::spawn(async move {
+                let _counted = counted;
+                refuse(stream).await;
+            });
+            continue;
+        }
+        let app = app.clone();
+        let http = http.clone();
+        tokio::spawn(async move {
+            let _counted = counted;
+            let close = CloseConnection(Arc::new(tokio::sync::Notify::new()));
+            let for_requests = close.clone();
+            let service = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(for_requests.clone());
+                    let mut app = app.clone();
+                    async move {
+                        use tower_service::Service;
+                        app.call(req).await
+                    }
+                },
+            );
+            let conn = http.serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = conn => {}
+                _ = close.0.notified() => {} // dropped: the socket closes
+            }
+        });
+    }
+}
+
+/// Answers a connection over the per-address limit with a 503 and closes it.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let body =
+        r#"{"error":"too many connections from this address (see --max-connections-per-ip)"}"#;
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(answer.as_bytes())).await;
+    let _ = stream.shutdown().await;
 }
