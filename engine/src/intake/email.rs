@@ -112,6 +112,31 @@ pub enum EmailError {
     Empty,
     Binary,
     NotAnEmail,
+    /// More multipart containers than any bounce has (see
+    /// [`MAX_MULTIPARTS`]).
+    TooNested(usize),
+}
+
+/// The most `multipart/` containers one message may declare. A bounce has a
+/// handful (report, alternative, the returned message's own); a message
+/// nested 800,000 deep made the MIME parser hold 17 times its size (1 GB
+/// for 56 MB), so such a message is refused before it is parsed.
+pub const MAX_MULTIPARTS: usize = 256;
+
+/// How many `multipart/` content types `bytes` declares, counting up to
+/// `MAX_MULTIPARTS + 1` (case-insensitive on the first letter and on the
+/// whole word in capitals, as MUAs write it).
+fn multipart_count(bytes: &[u8]) -> usize {
+    let lower = memchr::memmem::find_iter(bytes, b"ultipart/")
+        .take(MAX_MULTIPARTS + 1)
+        .count();
+    if lower > MAX_MULTIPARTS {
+        return lower;
+    }
+    lower
+        + memchr::memmem::find_iter(bytes, b"ULTIPART/")
+            .take(MAX_MULTIPARTS + 1)
+            .count()
 }
 
 impl std::fmt::Display for EmailError {
@@ -121,6 +146,9 @@ impl std::fmt::Display for EmailError {
             EmailError::Binary => "binary data, not an e-mail (control bytes in the first 2 KiB)",
             EmailError::NotAnEmail => {
                 "not an e-mail: no header lines (`Name: value`) before the body"
+            }
+            EmailError::TooNested(_) => {
+                "more than 256 multipart parts nested or declared: not a bounce (refused before MIME parsing, which would hold many times the message's size)"
             }
         })
     }
@@ -364,6 +392,10 @@ fn read_one_inner(
         return Err(EmailError::Binary);
     }
     let (report_bytes, returned_headers) = split_returned_message(bytes);
+    let declared = multipart_count(&report_bytes);
+    if declared > MAX_MULTIPARTS {
+        return Err(EmailError::TooNested(declared));
+    }
     let report_bytes = fold_stray_parameters(report_bytes);
     // The HTML twin of a plain-text report is not decoded (see
     // `alternative`); should the plain text turn out empty, the message is

@@ -90,3 +90,29 @@ fn the_sender_and_the_originals_addressees_are_not_failed_recipients() {
     assert_eq!(recipients, [Some("bob@example.net")]);
     assert!(!email.records[0].context.contains("carol@"));
 }
+
+/// A message that nests multipart containers far deeper than any bounce is
+/// refused before MIME parsing (which held 17 times the message's size),
+/// with the reason; a real report's few containers are read.
+#[test]
+fn deep_multipart_nesting_is_refused_before_parsing() {
+    let mut deep = String::from("From: a@example.org\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n");
+    for i in 1..400 {
+        deep.push_str(&format!(
+            "--b{}\r\nContent-Type: Multipart/mixed; boundary=\"b{i}\"\r\n\r\n",
+            i - 1
+        ));
+    }
+    match read_email(deep.as_bytes()) {
+        Err(e @ EmailError::TooNested(n)) => {
+            assert!(n > MAX_MULTIPARTS, "{n}");
+            assert!(e.to_string().contains("multipart"), "{e}");
+        }
+        other => panic!("expected TooNested, got {other:?}"),
+    }
+    let shallow = deep.lines().take(12).collect::<Vec<_>>().join("\r\n");
+    assert!(!matches!(
+        read_email(shallow.as_bytes()),
+        Err(EmailError::TooNested(_))
+    ));
+}
