@@ -3,6 +3,7 @@
 //! rules are loaded.
 
 pub mod authoring;
+pub mod eval;
 pub mod rules;
 pub mod scan;
 pub mod serve;

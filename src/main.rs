@@ -22,7 +22,7 @@ use bouncedx::rules;
     max_term_width = 100
 )]
 #[command(
-    after_help = "Examples:\n  bouncedx diagnose \"550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org\"\n  tail -f mail.log | bouncedx diagnose --format jsonl -\n  bouncedx scan --summary table bounces/ /var/log/mail.log\n  bouncedx explain \"421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred\"\n  bouncedx diagnose --checks \"550 5.7.1 Message rejected from 192.0.2.7\"\n  bouncedx plugin call dnsbl ip ip=192.0.2.7\n  bouncedx check my-pack/\n  bouncedx new pack acme && bouncedx test acme\n\nExit codes: 0 success; 1 rule errors (or warnings with --deny-warnings); 2 usage or I/O error."
+    after_help = "Examples:\n  bouncedx diagnose \"550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org\"\n  tail -f mail.log | bouncedx diagnose --format jsonl -\n  bouncedx scan --summary table bounces/ /var/log/mail.log\n  bouncedx explain \"421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred\"\n  bouncedx diagnose --checks \"550 5.7.1 Message rejected from 192.0.2.7\"\n  bouncedx plugin call dnsbl ip ip=192.0.2.7\n  bouncedx check my-pack/\n  bouncedx new pack acme && bouncedx test acme\n  bouncedx eval labelled.tsv                  # agreement on rejections your team labelled\n\nExit codes: 0 success; 1 rule errors (or warnings with --deny-warnings); 2 usage or I/O error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -38,6 +38,7 @@ enum Command {
     Test(commands::test::Args),
     New(commands::new::Args),
     Diff(commands::diff::Args),
+    Eval(commands::eval::Args),
     Fmt(commands::fmt::Args),
     Serve(commands::serve::Args),
     Plugin(commands::plugin::Args),
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
         Command::Test(a) => commands::test::run(a),
         Command::New(a) => commands::new::run(a),
         Command::Diff(a) => commands::diff::run(a),
+        Command::Eval(a) => commands::eval::run(a),
         Command::Fmt(a) => commands::fmt::run(a),
         Command::Serve(a) => commands::serve::run(a),
         Command::Plugin(a) => commands::plugin::run(a),

@@ -89,6 +89,30 @@ fn reasons_agree_with_sisimai_expectations() {
     for m in &misses {
         eprintln!("  miss: {m}");
     }
+    // The same rows as `bouncedx eval` scores them, per half: the validate
+    // half must be within 3 points of the tune half.
+    let cases = bouncedx::eval::load(&dir).expect("the corpus loads");
+    let report = bouncedx::eval::report::Report::new(
+        "corpus/sisimai",
+        &bouncedx::eval::score(&engine, &cases, false),
+    );
+    assert_eq!(
+        report.all.reason.agree, hits,
+        "eval scores the corpus as this test does"
+    );
+    let (tune, validate) = (
+        report.tune.reason.share().unwrap(),
+        report.validate.reason.share().unwrap(),
+    );
+    eprintln!(
+        "halves: tune {:.1}%, validate {:.1}%",
+        tune * 100.0,
+        validate * 100.0
+    );
+    assert!(
+        (tune - validate).abs() <= 0.03,
+        "the halves differ by more than 3 points"
+    );
     if rate < BAR {
         eprintln!(
             "NOT YET AT THE BAR: {:.1}% < {:.0}% (the floor guarding regressions is {:.1}%)",

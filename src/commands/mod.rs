@@ -3,6 +3,7 @@
 pub mod check;
 pub mod diagnose;
 pub mod diff;
+pub mod eval;
 pub mod explain;
 pub mod fmt;
 pub mod new;

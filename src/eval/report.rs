@@ -1,0 +1,365 @@
+//! Scoring a labelled set and reporting it: agreement per half, per
+//! confidence band, a confusion table, and the misses.
+
+use super::{category_agrees, half_of, Case, Half, Input};
+use bouncedx_engine::intake::log::{read_log_line, LogLine};
+use bouncedx_engine::Engine;
+use std::collections::BTreeMap;
+
+/// One row, scored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Scored {
+    pub line: usize,
+    pub half: Half,
+    /// The reply, or `file#index`.
+    pub input: String,
+    pub expected_category: Option<String>,
+    pub expected_reason: Option<String>,
+    pub category: String,
+    pub reason: String,
+    pub rule: Option<String>,
+    pub confidence: f32,
+    /// `None` when the row has no such label.
+    pub category_ok: Option<bool>,
+    pub reason_ok: Option<bool>,
+}
+
+impl Scored {
+    /// The row agrees on everything it is labelled with.
+    pub fn ok(&self) -> bool {
+        self.category_ok != Some(false) && self.reason_ok != Some(false)
+    }
+}
+
+/// A reply as a Postfix log line of a bounced recipient, so that a set can
+/// also be measured as the log reader sees it.
+pub fn as_postfix_line(reply: &str) -> String {
+    let status = reply
+        .split_whitespace()
+        .take(3)
+        .find(|w| {
+            let p: Vec<&str> = w.split('.').collect();
+            p.len() == 3
+                && matches!(p[0], "2" | "4" | "5")
+                && p[1..]
+                    .iter()
+                    .all(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            if reply.trim_start().starts_with('4') {
+                "4.0.0".into()
+            } else {
+                "5.0.0".into()
+            }
+        });
+    let verdict = if status.starts_with('4') {
+        "deferred"
+    } else {
+        "bounced"
+    };
+    format!(
+        "Nov 26 10:00:02 mta1 postfix/smtp[4502]: 3F2A1B: to=<bob@example.com>, relay=mx.example.com[192.0.2.10]:25, delay=1.1, delays=0.1/0/0.5/0.5, dsn={status}, status={verdict} (host mx.example.com[192.0.2.10] said: {} (in reply to RCPT TO command))",
+        reply.replace(['\n', '\r'], " ")
+    )
+}
+
+/// Diagnoses every case with `engine` (replies as Postfix log lines when
+/// `as_log`) and scores it.
+pub fn score(engine: &Engine, cases: &[Case], as_log: bool) -> Vec<Scored> {
+    let mut out = Vec::with_capacity(cases.len());
+    // each e-mail is read once, however many of its recipients are labelled
+    let mut emails: BTreeMap<std::path::PathBuf, Result<Vec<bouncedx_engine::Diagnosis>, String>> =
+        BTreeMap::new();
+    for c in cases {
+        let (got, shown) = match &c.input {
+            Input::Reply(reply) => {
+                let d = if as_log {
+                    match read_log_line(&as_postfix_line(reply)) {
+                        LogLine::Rejection(r) => Some(engine.diagnose_log_record(&r)),
+                        LogLine::Skip => None,
+                    }
+                } else {
+                    Some(engine.diagnose_reply(reply))
+                };
+                (
+                    d.ok_or("the log reader skipped the line".to_string()),
+                    reply.clone(),
+                )
+            }
+            Input::Email { file, index } => {
+                let all = emails.entry(file.clone()).or_insert_with(|| {
+                    std::fs::read(file)
+                        .map_err(|e| format!("cannot read: {e}"))
+                        .and_then(|b| engine.diagnose_email(&b).map_err(|e| e.to_string()))
+                });
+                let d = match all {
+                    Ok(ds) => ds
+                        .get(index - 1)
+                        .cloned()
+                        .ok_or_else(|| format!("no recipient {index} (found {})", ds.len())),
+                    Err(e) => Err(e.clone()),
+                };
+                (d, c.key.clone())
+            }
+        };
+        let (category, reason, rule, confidence) = match &got {
+            Ok(d) => (
+                d.category.to_string(),
+                d.reason.to_string(),
+                d.rule.as_deref().map(str::to_string),
+                d.confidence,
+            ),
+            Err(e) => (format!("({e})"), format!("({e})"), None, 0.0),
+        };
+        out.push(Scored {
+            line: c.line,
+            half: half_of(&c.key),
+            input: shown,
+            category_ok: c.category.as_deref().map(|e| category_agrees(e, &category)),
+            reason_ok: c.reason.as_deref().map(|e| e == reason),
+            expected_category: c.category.clone(),
+            expected_reason: c.reason.clone(),
+            category,
+            reason,
+            rule,
+            confidence,
+        });
+    }
+    out
+}
+
+/// Agreement of some rows: how many are labelled, how many agree.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Tally {
+    pub rows: usize,
+    pub agree: usize,
+}
+
+impl Tally {
+    pub fn share(&self) -> Option<f64> {
+        (self.rows > 0).then(|| self.agree as f64 / self.rows as f64)
+    }
+
+    fn add(&mut self, ok: Option<bool>) {
+        if let Some(ok) = ok {
+            self.rows += 1;
+            self.agree += usize::from(ok);
+        }
+    }
+}
+
+/// The figures of one set of rows.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Figures {
+    pub rows: usize,
+    pub category: Tally,
+    pub reason: Tally,
+    /// Agree on everything labelled.
+    pub overall: Tally,
+}
+
+impl Figures {
+    fn of<'a>(rows: impl Iterator<Item = &'a Scored>) -> Figures {
+        let mut f = Figures::default();
+        for r in rows {
+            f.rows += 1;
+            f.category.add(r.category_ok);
+            f.reason.add(r.reason_ok);
+            f.overall.add(Some(r.ok()));
+        }
+        f
+    }
+}
+
+/// The confidence bands, high to low: (name, lower bound).
+pub const BANDS: &[(&str, f32)] = &[
+    ("0.9 and up", 0.9),
+    ("0.7 to 0.9", 0.7),
+    ("0.4 to 0.7", 0.4),
+    ("below 0.4", f32::MIN),
+];
+
+/// The band of a confidence.
+pub fn band_of(confidence: f32) -> &'static str {
+    BANDS
+        .iter()
+        .find(|(_, low)| confidence >= *low - 1e-6)
+        .map_or("below 0.4", |(name, _)| name)
+}
+
+/// Everything `eval` reports on one labelled set.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub set: String,
+    pub all: Figures,
+    pub tune: Figures,
+    pub validate: Figures,
+    /// Agreement (on everything labelled) per confidence band.
+    pub bands: Vec<(String, Tally)>,
+    /// (expected, got) -> rows, on the category when labelled, else the reason.
+    pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
+    pub misses: Vec<Scored>,
+}
+
+impl Report {
+    pub fn new(set: &str, scored: &[Scored]) -> Report {
+        let mut bands: Vec<(String, Tally)> = BANDS
+            .iter()
+            .map(|(n, _)| (n.to_string(), Tally::default()))
+            .collect();
+        let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+        for r in scored {
+            let b = band_of(r.confidence);
+            if let Some((_, t)) = bands.iter_mut().find(|(n, _)| n == b) {
+                t.add(Some(r.ok()));
+            }
+            let (expected, got) = match &r.expected_category {
+                Some(e) => (e.clone(), r.category.clone()),
+                None => (
+                    r.expected_reason.clone().unwrap_or_default(),
+                    r.reason.clone(),
+                ),
+            };
+            let got = if expected == "other" && r.category_ok == Some(true) {
+                "other".to_string()
+            } else {
+                got
+            };
+            *confusion
+                .entry(expected)
+                .or_default()
+                .entry(got)
+                .or_default() += 1;
+        }
+        Report {
+            set: set.to_string(),
+            all: Figures::of(scored.iter()),
+            tune: Figures::of(scored.iter().filter(|r| r.half == Half::Tune)),
+            validate: Figures::of(scored.iter().filter(|r| r.half == Half::Validate)),
+            bands,
+            confusion,
+            misses: scored.iter().filter(|r| !r.ok()).cloned().collect(),
+        }
+    }
+
+    /// The agreement `--min` is held to: on everything labelled.
+    pub fn agreement(&self) -> f64 {
+        self.all.overall.share().unwrap_or(0.0)
+    }
+
+    /// The report for people; at most `misses` misses listed.
+    pub fn human(&self, misses: usize) -> String {
+        let pct = |t: &Tally| match t.share() {
+            Some(s) => format!("{:>4}/{:<4} {:>5.1}%", t.agree, t.rows, s * 100.0),
+            None => format!("{:>16}", "-"),
+        };
+        let mut o = format!("{}: {} rows\n\n", self.set, self.all.rows);
+        o.push_str(&format!(
+            "  {:<10} {:>5}  {:>16}  {:>16}\n",
+            "half", "rows", "category", "reason"
+        ));
+        for (name, f) in [
+            ("tune", &self.tune),
+            ("validate", &self.validate),
+            ("all", &self.all),
+        ] {
+            o.push_str(&format!(
+                "  {:<10} {:>5}  {}  {}\n",
+                name,
+                f.rows,
+                pct(&f.category),
+                pct(&f.reason)
+            ));
+        }
+        if let (Some(t), Some(v)) = (self.tune.overall.share(), self.validate.overall.share()) {
+            let gap = (t - v).abs() * 100.0;
+            o.push_str(&format!(
+                "  gap between the halves: {gap:.1} points{}\n",
+                if gap > 3.0 {
+                    " (more than 3: rules fit the tune half, not the field)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        o.push_str(
+            "\nagreement by confidence (the promise: 0.9 and up right 95%, 0.7 to 0.9 right 75%)\n",
+        );
+        for (name, t) in &self.bands {
+            o.push_str(&format!("  {:<12} {}\n", name, pct(t)));
+        }
+        o.push_str("\nconfusion (expected -> what bouncedx said: rows)\n");
+        for (expected, got) in &self.confusion {
+            let total: usize = got.values().sum();
+            let mut parts: Vec<(&String, &usize)> = got.iter().collect();
+            parts.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let parts: Vec<String> = parts
+                .iter()
+                .map(|(g, n)| {
+                    if *g == expected {
+                        format!("{g} {n} (right)")
+                    } else {
+                        format!("{g} {n}")
+                    }
+                })
+                .collect();
+            o.push_str(&format!("  {expected} ({total}): {}\n", parts.join(", ")));
+        }
+        if !self.misses.is_empty() {
+            o.push_str(&format!(
+                "\nmisses ({}{})\n",
+                self.misses.len(),
+                if self.misses.len() > misses {
+                    format!(", first {misses}; --misses N for more")
+                } else {
+                    String::new()
+                }
+            ));
+            for m in self.misses.iter().take(misses) {
+                let expected = [m.expected_category.as_deref(), m.expected_reason.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let text: String = m.input.chars().take(140).collect();
+                o.push_str(&format!(
+                    "  line {} [{}] expected {expected}, got {}/{} ({}, {:.2}): {text}\n",
+                    m.line,
+                    m.half.name(),
+                    m.category,
+                    m.reason,
+                    m.rule.as_deref().unwrap_or("no rule"),
+                    m.confidence
+                ));
+            }
+        }
+        o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_cover_every_confidence() {
+        assert_eq!(band_of(0.99), "0.9 and up");
+        assert_eq!(band_of(0.9), "0.9 and up");
+        assert_eq!(band_of(0.7), "0.7 to 0.9");
+        assert_eq!(band_of(0.4), "0.4 to 0.7");
+        assert_eq!(band_of(0.0), "below 0.4");
+    }
+
+    #[test]
+    fn a_reply_becomes_a_postfix_line_with_its_status() {
+        let l = as_postfix_line("421 4.7.0 [TSS04] deferred");
+        assert!(l.contains("dsn=4.7.0, status=deferred"), "{l}");
+        assert!(
+            l.contains("said: 421 4.7.0 [TSS04] deferred (in reply"),
+            "{l}"
+        );
+        let l = as_postfix_line("554 refused");
+        assert!(l.contains("dsn=5.0.0, status=bounced"), "{l}");
+    }
+}

@@ -1,0 +1,87 @@
+//! `bouncedx eval` through the binary: a labelled TSV and a folder of
+//! e-mails written for this repository, the report (snapshotted), the JSON
+//! form, `--min` as a CI gate, `--as-log`, and clear errors for a bad set.
+
+use std::path::Path;
+use std::process::Command;
+
+fn bouncedx(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bouncedx"))
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_labelled_tsv_is_scored_per_half_band_and_cause() {
+    let (code, out, err) = bouncedx(&["eval", "labelled.tsv"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!(out);
+    // the same rows inside Postfix log lines agree as often
+    let (_, as_log, _) = bouncedx(&["eval", "--as-log", "--misses", "0", "labelled.tsv"]);
+    let all = |s: &str| {
+        s.lines()
+            .find(|l| l.trim_start().starts_with("all"))
+            .map(str::to_string)
+    };
+    assert_eq!(all(&out), all(&as_log), "{as_log}");
+}
+
+#[test]
+fn a_folder_of_emails_and_json_for_dashboards() {
+    let (code, out, err) = bouncedx(&["eval", "--format", "json", "bounces"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let r = &v[0];
+    assert_eq!(r["all"]["rows"], 3, "{r}");
+    assert_eq!(r["all"]["category"]["agree"], 3, "{r}");
+    assert_eq!(r["all"]["reason"]["agree"], 3, "{r}");
+    assert_eq!(r["misses"], serde_json::json!([]));
+    assert_eq!(
+        r["tune"]["rows"].as_u64().unwrap() + r["validate"]["rows"].as_u64().unwrap(),
+        3
+    );
+}
+
+#[test]
+fn min_fails_ci_below_the_share() {
+    let (code, _, err) = bouncedx(&["eval", "--min", "0.99", "--misses", "0", "labelled.tsv"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("is below --min 99.0%"), "{err}");
+    let (code, _, _) = bouncedx(&["eval", "--min", "0.5", "--misses", "0", "labelled.tsv"]);
+    assert_eq!(code, 0);
+    let (code, out, _) = bouncedx(&[
+        "eval",
+        "--half",
+        "validate",
+        "--misses",
+        "0",
+        "labelled.tsv",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("(validate half)"), "{out}");
+}
+
+#[test]
+fn a_bad_set_is_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("bouncedx-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.tsv");
+    std::fs::write(&bad, "550 5.1.1 user unknown\trecipient\n421 try later\n").unwrap();
+    let (code, _, err) = bouncedx(&["eval", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.tsv:2: the row has no label"), "{err}");
+    let (code, _, err) = bouncedx(&["eval", dir.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("expected.tsv: cannot read") && err.contains("help"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
