@@ -22,7 +22,7 @@ use bouncedx::rules;
     max_term_width = 100
 )]
 #[command(
-    after_help = "Examples:\n  bouncedx diagnose \"550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org\"\n  tail -f mail.log | bouncedx diagnose --format jsonl -\n  bouncedx scan --summary table bounces/ /var/log/mail.log\n  bouncedx explain \"421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred\"\n  bouncedx diagnose --checks \"550 5.7.1 Message rejected from 192.0.2.7\"\n  bouncedx plugin call dnsbl ip ip=192.0.2.7\n  bouncedx check my-pack/\n  bouncedx new pack acme && bouncedx test acme\n  bouncedx eval labelled.tsv                  # agreement on rejections your team labelled\n\nExit codes: 0 success; 1 rule errors (or warnings with --deny-warnings); 2 usage or I/O error."
+    after_help = "Examples:\n  bouncedx diagnose \"550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org\"\n  tail -f mail.log | bouncedx diagnose --format jsonl -\n  bouncedx scan --summary table bounces/ /var/log/mail.log\n  bouncedx explain \"421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred\"\n  bouncedx diagnose --checks \"550 5.7.1 Message rejected from 192.0.2.7\"\n  bouncedx plugin call dnsbl ip ip=192.0.2.7\n  bouncedx check my-pack/\n  bouncedx new pack acme && bouncedx test acme\n  bouncedx eval labelled.tsv                  # agreement on rejections your team labelled\n\nExit codes: 0 success (diagnosed); 1 nothing recognised, or rule errors (or warnings with --deny-warnings); 2 usage or I/O error (a file that does not exist, a closed pipe ends quietly)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -46,6 +46,18 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A command whose output goes to a pipe that closes early (`bouncedx
+    // scan ... | head`) ends quietly, as `cat` does, instead of failing on
+    // the next write (Rust ignores SIGPIPE by default). Not the service:
+    // a client that hangs up must not end the server.
+    if !matches!(cli.command, Command::Serve(_)) {
+        #[cfg(unix)]
+        // SAFETY: restoring the default disposition of one signal before
+        // any thread is started.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let result = match cli.command {
         Command::Diagnose(a) => commands::diagnose::run(a),
         Command::Explain(a) => commands::explain::run(a),
@@ -62,7 +74,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "error: {msg}");
             ExitCode::from(2)
         }
     }

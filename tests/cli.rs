@@ -136,3 +136,69 @@ fn user_rules_replace_and_extend() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["rule"].as_str().unwrap().ends_with("/our_relay"));
 }
+
+/// Exit statuses (hardening item 8): 0 diagnosed, 1 nothing recognised, 2
+/// usage or I/O error, in every verb; a closed pipe ends quietly.
+#[test]
+fn exit_statuses_say_what_happened() {
+    let run = |args: &[&str]| {
+        let out = bouncedx().args(args).output().expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["scan", "--no-progress", "/nonexistent/bounces"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("no such file or folder: /nonexistent/bounces"),
+        "{err}"
+    );
+    let (code, _) = run(&["scan", "--summary", "table", "nosuch.log"]);
+    assert_eq!(code, Some(2));
+    let (code, err) = run(&["diagnose", "replies.txt"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no such file: `replies.txt`"), "{err}");
+    let eml = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rulesets/core/tests/emails/dsn-no-such-user.eml"
+    );
+    let (code, err) = run(&["diagnose", eml]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("bouncedx scan"), "{err}");
+    let (code, _) = run(&["diagnose", "hello there, nothing to see"]);
+    assert_eq!(code, Some(1));
+    let (code, _) = run(&["diagnose", "550 5.1.1 user unknown"]);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = bouncedx()
+        .args(["diagnose", "--format", "jsonl", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        for _ in 0..20_000 {
+            if stdin.write_all(b"550 5.1.1 user unknown\n").is_err() {
+                break;
+            }
+        }
+    });
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("userunknown"), "{first}");
+    // stdout is closed here, like `| head -1`
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(101), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -259,8 +259,14 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             push_unique(&mut d.escalate, &cat.advice.escalate);
             push_unique(&mut d.refs, &rule.advice.refs);
             push_unique(&mut d.refs, &cat.advice.refs);
+            // A catch-all (confidence below 0.5, such as the vague-refusal
+            // workflow, which fires on "refused" or on 5.7.1 alone) says
+            // nothing beside an answer that names a cause at 0.7 or more:
+            // it is not listed as an alternative.
+            let named = rule.confidence >= 0.7;
             d.alternatives = fired[1..]
                 .iter()
+                .filter(|f| !(named && rs.rules[f.rule as usize].confidence < 0.5))
                 .take(MAX_ALTERNATIVES)
                 .map(|f| {
                     let r = &rs.rules[f.rule as usize];

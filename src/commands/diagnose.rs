@@ -14,6 +14,9 @@ use std::process::ExitCode;
 /// multi-line reply (`550-...` continuation lines) is one reply; other lines
 /// are one reply each. Blank lines in files are skipped.
 #[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  bouncedx diagnose \"550 5.7.1 Client host [192.0.2.7] blocked using zen.spamhaus.org\"\n  bouncedx diagnose --format json replies.txt\n  tail -f mail.log | bouncedx diagnose --input log --format jsonl -\n\nExit codes: 0 diagnosed; 1 no rule recognised any input (or the rules have errors); 2 usage or I/O error (a named file that does not exist, an e-mail given instead of replies: use `bouncedx scan`)."
+)]
 pub struct Args {
     /// Replies, files, or `-` for stdin.
     #[arg(required = true)]
@@ -73,6 +76,11 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             }
         } else if std::path::Path::new(input).is_file() {
             let bytes = std::fs::read(input).map_err(|e| format!("cannot read `{input}`: {e}"))?;
+            if bouncedx::scan::sources::detect(&bytes) == bouncedx::scan::Form::Email {
+                return Err(format!(
+                    "`{input}` is an e-mail (or a mailbox), not replies\n  = help: read bounce e-mails with `bouncedx scan {input}`"
+                ));
+            }
             let text = String::from_utf8_lossy(&bytes);
             for (line, reply) in group_replies(&text) {
                 let mut d = engine.diagnose_reply(&reply);
@@ -80,12 +88,50 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
                 d.line = Some(line);
                 out.emit(d)?;
             }
+        } else if looks_like_a_path(input) {
+            return Err(format!(
+                "no such file: `{input}`\n  = help: give a reply in quotes (\"550 5.1.1 ...\"), a file of replies, or `-` for standard input"
+            ));
         } else {
             out.emit(engine.diagnose_reply(input))?;
         }
     }
+    let recognised = out.recognised;
     out.finish()?;
-    Ok(ExitCode::SUCCESS)
+    // 0: something was diagnosed; 1: no rule recognised any input.
+    Ok(if recognised > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Whether a command-line argument that is not a file was meant as one: a
+/// single word with a folder separator or a file extension
+/// (`replies.txt`, `./bounce.eml`), not a reply (which has spaces).
+fn looks_like_a_path(arg: &str) -> bool {
+    let word = !arg.trim().contains(char::is_whitespace) && !arg.is_empty();
+    let ext = std::path::Path::new(arg)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| {
+            matches!(
+                e.to_ascii_lowercase().as_str(),
+                "txt"
+                    | "eml"
+                    | "log"
+                    | "json"
+                    | "jsonl"
+                    | "gz"
+                    | "zst"
+                    | "mbox"
+                    | "msg"
+                    | "tsv"
+                    | "csv"
+                    | "out"
+            )
+        });
+    word && (arg.contains('/') || ext)
 }
 
 /// One log line: a rejection is diagnosed; any other line yields a result
@@ -149,6 +195,8 @@ struct Output {
     collected: Vec<Diagnosis>,
     out: std::io::BufWriter<std::io::Stdout>,
     count: usize,
+    /// Results a rule explained.
+    recognised: usize,
 }
 
 impl Output {
@@ -159,10 +207,12 @@ impl Output {
             collected: Vec::new(),
             out: std::io::BufWriter::new(std::io::stdout()),
             count: 0,
+            recognised: 0,
         }
     }
 
     fn emit(&mut self, d: Diagnosis) -> Result<(), String> {
+        self.recognised += usize::from(d.rule.is_some());
         let r = match self.format {
             Format::Json => {
                 self.collected.push(d);
@@ -190,7 +240,16 @@ impl Output {
 
 #[cfg(test)]
 mod tests {
-    use super::group_replies;
+    use super::{group_replies, looks_like_a_path};
+
+    #[test]
+    fn paths_and_replies_are_told_apart() {
+        assert!(looks_like_a_path("replies.txt"));
+        assert!(looks_like_a_path("./bounces/x"));
+        assert!(!looks_like_a_path("550 5.1.1 user unknown"));
+        assert!(!looks_like_a_path("550"));
+        assert!(!looks_like_a_path("5.7.1"));
+    }
 
     #[test]
     fn continuation_lines_make_one_reply() {

@@ -25,7 +25,7 @@ use std::process::ExitCode;
 /// `{"source": ..., "error": ...}` and the scan goes on.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  bouncedx scan bounces/                      # a folder of .eml files, JSON Lines out\n  bouncedx scan --summary table /var/log/mail.log\n  bouncedx scan /var/log/mail.log*            # rotated logs too: .gz and .zst are read as they are\n  bouncedx scan --summary markdown Maildir/ > report.md\n  cat events.jsonl | bouncedx scan --input json -\n  bouncedx scan --checks --zone dnsbl.zone bounces/   # refine vague 5.7.1s with checks\n\nExit codes: 0 scanned (even if some inputs were unreadable: see the error lines and the summary); 1 rule errors; 2 usage or I/O error."
+    after_help = "Examples:\n  bouncedx scan bounces/                      # a folder of .eml files, JSON Lines out\n  bouncedx scan --summary table /var/log/mail.log\n  bouncedx scan /var/log/mail.log*            # rotated logs too: .gz and .zst are read as they are\n  bouncedx scan --summary markdown Maildir/ > report.md\n  cat events.jsonl | bouncedx scan --input json -\n  bouncedx scan --checks --zone dnsbl.zone bounces/   # refine vague 5.7.1s with checks\n\nExit codes: 0 scanned (even if some inputs were unreadable: see the error lines and the summary); 1 rule errors; 2 usage or I/O error (a named path that does not exist: the others are scanned first). Output to a pipe that closes early ends the scan quietly."
 )]
 pub struct Args {
     /// Files, folders, mboxes, Maildirs, logs, or `-` for stdin.
@@ -94,6 +94,13 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             .build_global()
             .map_err(|e| format!("cannot start {n} worker threads: {e}"))?;
     }
+    // A path that does not exist is a usage error (exit 2), said on stderr
+    // even under --summary; the other inputs are still scanned.
+    let missing: Vec<&String> = a
+        .paths
+        .iter()
+        .filter(|p| *p != "-" && std::fs::symlink_metadata(p).is_err())
+        .collect();
     let progress = (!a.no_progress && std::io::stderr().is_terminal())
         .then(|| scan::progress::Progress::start(&a.paths));
     let human = a.format == "human";
@@ -325,5 +332,9 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     }
     out.flush()
         .map_err(|e| format!("cannot write results: {e}"))?;
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|p| p.as_str()).collect();
+        return Err(format!("no such file or folder: {}", names.join(", ")));
+    }
     Ok(ExitCode::SUCCESS)
 }
