@@ -99,6 +99,11 @@ pub struct Diagnosis {
     pub escalate: Vec<Arc<str>>,
     pub refs: Vec<Arc<str>>,
     pub alternatives: Vec<Alternative>,
+    /// Every rule that fired, the answer first, alternatives or not (an
+    /// alternative that only restates the answer is not shown, but pack
+    /// tests ask whether a rule fired at all). Not part of the output.
+    #[serde(skip)]
+    pub fired: Vec<Arc<str>>,
     pub tokens: Vec<String>,
     /// The reply text the rules saw; evidence spans point into it.
     pub text: String,
@@ -179,6 +184,7 @@ impl Diagnosis {
             escalate: Vec::new(),
             refs: Vec::new(),
             alternatives: Vec::new(),
+            fired: Vec::new(),
             tokens: Vec::new(),
             text: String::new(),
             error: None,
@@ -259,14 +265,25 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             push_unique(&mut d.escalate, &cat.advice.escalate);
             push_unique(&mut d.refs, &rule.advice.refs);
             push_unique(&mut d.refs, &cat.advice.refs);
+            d.fired = fired
+                .iter()
+                .map(|f| rs.rules[f.rule as usize].id.clone())
+                .collect();
             // A catch-all (confidence below 0.5, such as the vague-refusal
             // workflow, which fires on "refused" or on 5.7.1 alone) says
             // nothing beside an answer that names a cause at 0.7 or more:
             // it is not listed as an alternative.
+            // Nor is a rule that says the same thing (same category and
+            // reason) in other words: an alternative is another reading.
             let named = rule.confidence >= 0.7;
             d.alternatives = fired[1..]
                 .iter()
-                .filter(|f| !(named && rs.rules[f.rule as usize].confidence < 0.5))
+                .filter(|f| {
+                    let r = &rs.rules[f.rule as usize];
+                    let catch_all = named && r.confidence < 0.5;
+                    let same_answer = r.category == rule.category && r.reason == rule.reason;
+                    !catch_all && !same_answer
+                })
                 .take(MAX_ALTERNATIVES)
                 .map(|f| {
                     let r = &rs.rules[f.rule as usize];

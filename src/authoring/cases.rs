@@ -315,8 +315,7 @@ pub fn run_case(engine: &Engine, case_file: &Path, case: &Case, accept: bool) ->
     }
     for must in &case.fires {
         let fired = ds.iter().any(|d| {
-            d.rule.as_deref() == Some(must.as_str())
-                || d.alternatives.iter().any(|a| *a.rule == **must)
+            d.rule.as_deref() == Some(must.as_str()) || d.fired.iter().any(|r| **r == **must)
         });
         if !fired {
             problems.push(format!("`{must}` did not fire"));
@@ -324,8 +323,7 @@ pub fn run_case(engine: &Engine, case_file: &Path, case: &Case, accept: bool) ->
     }
     for not in &case.expect_not {
         let fired = ds.iter().any(|d| {
-            d.rule.as_deref() == Some(not.as_str())
-                || d.alternatives.iter().any(|a| *a.rule == **not)
+            d.rule.as_deref() == Some(not.as_str()) || d.fired.iter().any(|r| **r == **not)
         });
         if fired {
             problems.push(format!("`{not}` fired, and must not"));

@@ -11,12 +11,28 @@ use std::process::ExitCode;
 /// pack that does not compile is refused with the old rules kept.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  bouncedx serve                              # http://127.0.0.1:8025/\n  bouncedx serve --listen 0.0.0.0:8025 --rules site/\n  curl -d '550 5.1.1 user unknown' http://127.0.0.1:8025/v1/diagnose"
+    after_help = "Examples:\n  bouncedx serve                              # http://127.0.0.1:8025/\n  BOUNCEDX_TOKEN=$(openssl rand -hex 16) bouncedx serve --listen 0.0.0.0:8025 --public --rules site/\n  curl -d '550 5.1.1 user unknown' http://127.0.0.1:8025/v1/diagnose"
 )]
 pub struct Args {
-    /// Address to listen on (loopback unless told otherwise).
+    /// Address to listen on (loopback unless told otherwise). Any other
+    /// address needs --public and a token.
     #[arg(long, default_value = "127.0.0.1:8025")]
     pub listen: std::net::SocketAddr,
+    /// Allow listening on an address other than loopback. The service has
+    /// no user accounts: put it behind your own access control, and set a
+    /// token (--token or BOUNCEDX_TOKEN) for /v1/reload.
+    #[arg(long)]
+    pub public: bool,
+    /// The bearer token POST /v1/reload requires (`Authorization: Bearer
+    /// TOKEN`); default $BOUNCEDX_TOKEN. Without one, /v1/reload answers
+    /// only loopback clients.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "BOUNCEDX_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
     /// Largest request body, in bytes.
     #[arg(long, default_value_t = 16 * 1024 * 1024)]
     pub max_body: usize,
@@ -61,6 +77,21 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode, String> {
+    let token = a.token.clone().filter(|t| !t.is_empty());
+    if !a.listen.ip().is_loopback() {
+        if !a.public {
+            return Err(format!(
+                "{} is not a loopback address: the service would answer anyone who can reach it\n  = help: add --public (and put it behind your own access control), with a token for /v1/reload: --token TOKEN or BOUNCEDX_TOKEN",
+                a.listen
+            ));
+        }
+        if token.is_none() {
+            return Err(format!(
+                "listening on {} needs a token for /v1/reload\n  = help: set --token TOKEN or BOUNCEDX_TOKEN (clients send `Authorization: Bearer TOKEN`)",
+                a.listen
+            ));
+        }
+    }
     bouncedx::rules::register_plugin_checks(&a.rules.plugins)?;
     let checks: Option<std::sync::Arc<dyn bouncedx_engine::checks::CheckRunner>> = if a.checks {
         Some(std::sync::Arc::new(a.check_args.host(&a.rules)?))
@@ -70,6 +101,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     let config = bouncedx::serve::Config {
         checks,
         listen: a.listen,
+        token,
         rules: a.rules.rules.clone(),
         no_default_rules: a.rules.no_default_rules,
         max_body: a.max_body,

@@ -52,6 +52,9 @@ use std::time::{Duration, Instant};
 #[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// The bearer token `/v1/reload` requires; without one, only loopback
+    /// clients may reload.
+    pub token: Option<String>,
     pub rules: Vec<PathBuf>,
     pub no_default_rules: bool,
     pub max_body: usize,
@@ -108,8 +111,9 @@ pub fn reload(shared: &Shared) -> Result<usize, String> {
     match load(&shared.config) {
         Ok(e) => {
             let n = e.ruleset.rules.len();
-            *shared.engine.write().expect("engine lock") = Arc::new(e);
+            // counted first: whoever sees the new rules sees the count too
             shared.metrics.reload(true);
+            *shared.engine.write().expect("engine lock") = Arc::new(e);
             Ok(n)
         }
         Err(e) => {
@@ -165,6 +169,10 @@ fn diagnose_bytes(
     limits: &scan::sources::ReadLimits,
 ) -> Option<String> {
     let (mut results, mut errors) = (Vec::new(), Vec::new());
+    // One answer holds every result: it may be at most 4 times --max-body
+    // (a batch that yields more belongs to /v1/scan, which streams).
+    let answer_cap = shared.config.max_body.saturating_mul(4);
+    let mut answer_bytes = 0usize;
     let _ = scan::sources::read_bytes_limited("request", bytes, form, limits, &mut |j| {
         if limits.stopped() {
             return Err(std::io::Error::other("the request ended"));
@@ -173,7 +181,15 @@ fn diagnose_bytes(
             match item {
                 Item::Result(d) => {
                     shared.metrics.diagnosis(&d.category, &d.reason);
-                    results.push(bouncedx_engine::render::jsonl(&d));
+                    let line = bouncedx_engine::render::jsonl(&d);
+                    answer_bytes += line.len();
+                    results.push(line);
+                    if answer_bytes > answer_cap {
+                        limits
+                            .tripped
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                        return Err(std::io::Error::other("the answer is too large"));
+                    }
                 }
                 Item::Error(_, e) => errors.push(serde_json::Value::String(e).to_string()),
                 Item::Packed { .. } => {}
@@ -270,7 +286,16 @@ async fn diagnose(
         .split(|&b| b == b'\n')
         .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
         .count();
-    let form = if form == Form::Auto && lines <= 1 && scan::sources::detect(&bytes) == Form::Log {
+    // (A compressed body is no reply, whatever its bytes look like.)
+    let compressed = !matches!(
+        scan::compressed::detect(&bytes),
+        scan::compressed::Compression::None
+    );
+    let form = if form == Form::Auto
+        && !compressed
+        && lines <= 1
+        && scan::sources::detect(&bytes) == Form::Log
+    {
         Form::Reply
     } else {
         form
@@ -305,7 +330,7 @@ async fn diagnose(
         Ok(None) => error(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
-                "the body decompresses to more than {} (--max-expanded, --max-ratio); /v1/diagnose answers at once, so send batches to /v1/scan",
+                "the body decompresses to more than {} (--max-expanded, --max-ratio), or its results would pass 4 times --max-body; /v1/diagnose answers at once, so send batches to /v1/scan",
                 scan::compressed::human_bytes(
                     limits
                         .cap_for(body_len)
@@ -447,9 +472,25 @@ async fn scan_batch(
         .into_response()
 }
 
+/// Compares two secrets in time that does not depend on where they differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The client's address, set per connection by [`run`].
+#[derive(Clone, Copy)]
+pub struct Peer(pub SocketAddr);
+
 /// `POST /v1/explain`: every rule on one reply, and why it fired or not.
 async fn explain(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let started = Instant::now();
+    if body.iter().all(u8::is_ascii_whitespace) {
+        shared.metrics.request("explain", 400, started.elapsed());
+        return error(
+            StatusCode::BAD_REQUEST,
+            "empty body: send one reply to explain",
+        );
+    }
     let text = String::from_utf8_lossy(&body).into_owned();
     let engine = shared.engine();
     let x = tokio::task::spawn_blocking(move || {
@@ -503,8 +544,32 @@ async fn rules(State(shared): State<Arc<Shared>>) -> Response {
     resp
 }
 
-async fn reload_route(State(shared): State<Arc<Shared>>) -> Response {
+async fn reload_route(
+    State(shared): State<Arc<Shared>>,
+    peer: Option<axum::Extension<Peer>>,
+    headers: HeaderMap,
+) -> Response {
     let started = Instant::now();
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let allowed = match &shared.config.token {
+        Some(t) => given.is_some_and(|g| constant_time_eq(g.as_bytes(), t.as_bytes())),
+        None => peer.is_some_and(|axum::Extension(Peer(addr))| addr.ip().is_loopback()),
+    };
+    if !allowed {
+        shared.metrics.request("reload", 401, started.elapsed());
+        return error(
+            StatusCode::UNAUTHORIZED,
+            if shared.config.token.is_some() {
+                "reloading needs `Authorization: Bearer TOKEN` with the service's token (--token, BOUNCEDX_TOKEN)"
+            } else {
+                "reloading without a token is for loopback clients only; start the service with --token"
+            },
+        );
+    }
     let s = shared.clone();
     let result = tokio::task::spawn_blocking(move || reload(&s)).await;
     let resp = match result {
@@ -722,6 +787,7 @@ async fn serve_connections(
             let service = hyper::service::service_fn(
                 move |mut req: hyper::Request<hyper::body::Incoming>| {
                     req.extensions_mut().insert(for_requests.clone());
+                    req.extensions_mut().insert(Peer(peer));
                     let mut app = app.clone();
                     async move {
                         use tower_service::Service;
