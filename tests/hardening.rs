@@ -326,3 +326,51 @@ fn a_regex_too_big_to_build_is_an_error_not_a_panic() {
     assert!((out + &err).contains("E0209"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Item 7: results, counted skips and error lines account for every input:
+/// events that name no recipient, and special files in a scanned folder.
+#[test]
+fn nothing_scanned_is_dropped_without_a_word() {
+    let dir = scratch("dropped");
+    std::fs::write(
+        dir.join("events.jsonl"),
+        "[]\n{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\"bouncedRecipients\":[]}}\n{\"notificationType\":\"Bounce\"}\n",
+    )
+    .unwrap();
+    let made = Command::new("mkfifo")
+        .arg(dir.join("pipe.log"))
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    let (code, out, err) = bouncedx(&["scan", "--no-progress", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let errors: Vec<String> = lines
+        .iter()
+        .filter_map(|l| {
+            Some(format!(
+                "{}: {}",
+                l["source"].as_str()?,
+                l["error"].as_str()?
+            ))
+        })
+        .collect();
+    for n in 1..=3 {
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains(&format!("events.jsonl:{n}: the event names no recipient"))),
+            "line {n}: {errors:?}"
+        );
+    }
+    if made {
+        assert!(
+            errors.iter().any(|e| e.contains("pipe.log: a FIFO")),
+            "{errors:?}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

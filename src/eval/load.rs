@@ -86,6 +86,16 @@ fn columns(header: &[&str]) -> Option<Columns> {
     })
 }
 
+/// The rows of a TSV that hold data (not blank, not `#` comments): each
+/// with its line number (1-based) and its cells.
+fn data_rows<'a>(
+    lines: impl Iterator<Item = (usize, &'a str)>,
+) -> impl Iterator<Item = (usize, Vec<&'a str>)> {
+    lines
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|(i, l)| (i + 1, l.split('\t').collect()))
+}
+
 /// A label cell: trimmed, `None` when empty or `-`.
 fn label(cell: Option<&&str>) -> Option<String> {
     cell.map(|c| c.trim())
@@ -119,12 +129,7 @@ fn load_replies(text: &str, origin: &str) -> Result<Vec<Case>, LoadError> {
         )));
     }
     let mut cases = Vec::new();
-    for (i, line) in lines {
-        let n = i + 1;
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let cells: Vec<&str> = line.split('\t').collect();
+    for (n, cells) in data_rows(lines) {
         let Some(reply) = cells
             .get(cols.reply)
             .map(|r| r.trim())
@@ -213,12 +218,7 @@ fn load_folder(dir: &Path) -> Result<Vec<Case>, LoadError> {
         dir.to_path_buf()
     };
     let mut cases = Vec::new();
-    for (i, line) in lines {
-        let n = i + 1;
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let cells: Vec<&str> = line.split('\t').collect();
+    for (n, cells) in data_rows(lines) {
         let name = cells.get(file).map(|c| c.trim()).unwrap_or_default();
         let at: usize = cells
             .get(index)

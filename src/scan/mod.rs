@@ -192,6 +192,14 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
                     .push(Item::Error(at(), format!("invalid JSON: {e}"))),
                 Ok(v) => match read_event(&v) {
                     Err(e) => out.items.push(Item::Error(at(), e.to_string())),
+                    // An event (or a list of them) that names no recipient
+                    // at all: an SES bounce whose `bouncedRecipients` is
+                    // empty or not a list, one with no `bounce` object, a
+                    // bare `[]`. Said, never dropped.
+                    Ok(events) if events.is_empty() => out.items.push(Item::Error(
+                        at(),
+                        "the event names no recipient (an empty list, or a bounce without bouncedRecipients): nothing to diagnose".into(),
+                    )),
                     Ok(events) => {
                         let Some(engine) = engine.engine() else {
                             return out;

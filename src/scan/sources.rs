@@ -148,12 +148,12 @@ pub fn produce(
         let path = Path::new(input);
         if path.is_dir() {
             let mut files: Vec<PathBuf> = Vec::new();
-            let mut errors: Vec<(PathBuf, std::io::Error)> = Vec::new();
+            let mut errors: Vec<(PathBuf, String)> = Vec::new();
             walk(path, &mut files, &mut errors);
-            for (at, e) in errors {
+            for (at, error) in errors {
                 sink(Job::Error {
                     source: at.display().to_string(),
-                    error: format!("cannot walk: {e}"),
+                    error,
                 })?;
             }
             for f in files {
@@ -167,52 +167,141 @@ pub fn produce(
 }
 
 /// The files under `dir`, depth first, each folder's entries in order of
-/// name (a folder's files come before the files of a later folder), not
-/// following symbolic links. Folders that cannot be read are noted in
-/// `errors` and the walk goes on. Names come from the directory entries
-/// themselves, so sorting a folder of thousands of bounces costs a string
-/// comparison per step, not a path parse.
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, std::io::Error)>) {
+/// name (a folder's files come before the files of a later folder). Names
+/// come from the directory entries themselves, so sorting a folder of
+/// thousands of bounces costs a string comparison per step, not a path
+/// parse.
+///
+/// Nothing is skipped without a word: a symbolic link is followed (to a
+/// file: read like the file; to a folder: walked, unless it leads back to a
+/// folder already walked, which is said), and a broken link, a FIFO, a
+/// socket or a device, or a folder that cannot be read, is noted in
+/// `errors` with why; the walk goes on.
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, String)>) {
+    let mut seen = std::collections::HashSet::new();
+    if let Ok(c) = dir.canonicalize() {
+        seen.insert(c);
+    }
+    walk_in(dir, files, errors, &mut seen);
+}
+
+/// Files of a Maildir's own folder that are the mail server's, not
+/// messages: Dovecot's indexes and lists, Courier's, Maildir++'s markers.
+fn maildir_server_file(name: &str) -> bool {
+    name.starts_with("dovecot")
+        || name.starts_with("courier")
+        || matches!(
+            name,
+            "subscriptions" | "maildirfolder" | "maildirsize" | ".uidvalidity" | ".subscriptions"
+        )
+}
+
+fn walk_in(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    errors: &mut Vec<(PathBuf, String)>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
-        Err(e) => return errors.push((dir.to_path_buf(), e)),
+        Err(e) => return errors.push((dir.to_path_buf(), format!("cannot walk: {e}"))),
     };
     let mut found: Vec<(std::ffi::OsString, std::fs::FileType)> = Vec::new();
     for entry in entries {
         match entry.and_then(|e| Ok((e.file_name(), e.file_type()?))) {
             Ok(x) => found.push(x),
-            Err(e) => errors.push((dir.to_path_buf(), e)),
+            Err(e) => errors.push((dir.to_path_buf(), format!("cannot walk: {e}"))),
         }
     }
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    // A Maildir (it has `cur/` and `new/`) holds messages only there and in
-    // its Maildir++ subfolders (`.Sent/`); `tmp/` holds deliveries still
-    // being written, which a reader must not touch, and the other files are
-    // the mail server's own (Dovecot's `dovecot.index*` and
-    // `dovecot-uidlist`, `subscriptions`, Courier's `courierimap*`): not
-    // messages, so not reported as unreadable ones.
+    // A Maildir (it has `cur/` and `new/`): `tmp/` holds deliveries still
+    // being written, which a reader must not touch, and some files are the
+    // mail server's own (Dovecot's `dovecot.index*` and `dovecot-uidlist`,
+    // `subscriptions`, Courier's `courierimap*`): not messages, so not
+    // reported as unreadable ones. Everything else in it is read as in any
+    // folder.
     let is_dir_named = |n: &str| {
         found
             .iter()
             .any(|(name, kind)| kind.is_dir() && name.as_os_str() == n)
     };
     let maildir = is_dir_named("cur") && is_dir_named("new");
-    for (name, kind) in found.iter().cloned() {
+    for (name, kind) in &found {
+        let (name, kind) = (name, *kind);
+        let path = dir.join(name);
         if maildir {
-            let folder = name.to_string_lossy();
-            let message_folder =
-                kind.is_dir() && (folder == "cur" || folder == "new" || folder.starts_with('.'));
-            if !message_folder {
+            let n = name.to_string_lossy();
+            if (kind.is_dir() && n == "tmp") || (kind.is_file() && maildir_server_file(&n)) {
                 continue;
             }
         }
-        let path = dir.join(name);
         if kind.is_dir() {
-            walk(&path, files, errors);
+            match path.canonicalize() {
+                // reached before through a link: each file is read once
+                Ok(c) if seen.contains(&c) => errors.push((
+                    path,
+                    "a folder already walked through a symbolic link: not walked again".into(),
+                )),
+                Ok(c) => {
+                    seen.insert(c);
+                    walk_in(&path, files, errors, seen);
+                }
+                Err(_) => walk_in(&path, files, errors, seen),
+            }
         } else if kind.is_file() {
             files.push(path);
+        } else if kind.is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_file() => files.push(path),
+                Ok(m) if m.is_dir() => match path.canonicalize() {
+                    Ok(c) if seen.contains(&c) => errors.push((
+                        path,
+                        format!(
+                            "a symbolic link to {}, a folder already walked: not walked again",
+                            c.display()
+                        ),
+                    )),
+                    Ok(c) => {
+                        seen.insert(c);
+                        walk_in(&path, files, errors, seen);
+                    }
+                    Err(e) => errors.push((path, format!("cannot follow the link: {e}"))),
+                },
+                Ok(m) => errors.push((
+                    path,
+                    format!("a link to {}: not read", special_kind(&m.file_type())),
+                )),
+                Err(e) => errors.push((path, format!("a broken symbolic link: {e}"))),
+            }
+        } else {
+            errors.push((
+                path,
+                format!(
+                    "{}: not read (only regular files are scanned; give it by name, or `cat` it into `bouncedx scan -`)",
+                    special_kind(&kind)
+                ),
+            ));
         }
     }
+}
+
+/// What a file that is neither a regular file nor a folder is.
+fn special_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = kind;
+    "not a regular file"
 }
 
 /// What a binary input most likely is, when its first bytes say so, and
@@ -1001,7 +1090,7 @@ mod tests {
     }
 
     /// The files [`walk`] yields under `dir`, relative to it, and its errors.
-    fn walked(dir: &Path) -> (Vec<String>, Vec<(PathBuf, std::io::Error)>) {
+    fn walked(dir: &Path) -> (Vec<String>, Vec<(PathBuf, String)>) {
         let (mut files, mut errors) = (Vec::new(), Vec::new());
         walk(dir, &mut files, &mut errors);
         let names = files
@@ -1036,6 +1125,54 @@ mod tests {
         let (names, errors) = walked(&dir);
         assert_eq!(names, [".Sent/cur/4.M4:2,S", "cur/1.M1:2,S", "new/2.M2"]);
         assert!(errors.is_empty());
+        // a folder that merely has cur/ and new/ hides nothing else
+        std::fs::create_dir_all(dir.join("archive")).unwrap();
+        std::fs::write(dir.join("archive/bounce.eml"), "x").unwrap();
+        std::fs::write(dir.join("notes.eml"), "x").unwrap();
+        let (names, _) = walked(&dir);
+        assert_eq!(
+            names,
+            [
+                ".Sent/cur/4.M4:2,S",
+                "archive/bounce.eml",
+                "cur/1.M1:2,S",
+                "new/2.M2",
+                "notes.eml"
+            ]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Links are followed, loops and special files are said, never dropped
+    /// (hardening item 7).
+    #[test]
+    fn links_and_special_files_are_followed_or_named() {
+        let dir = std::env::temp_dir().join(format!("bouncedx-links-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("real")).unwrap();
+        std::fs::write(dir.join("real/a.eml"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.join("real/a.eml"), dir.join("link.eml")).unwrap();
+        std::os::unix::fs::symlink(dir.join("real"), dir.join("linked-folder")).unwrap();
+        std::os::unix::fs::symlink(&dir, dir.join("real/loop")).unwrap();
+        std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("broken")).unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(dir.join("pipe"))
+            .status()
+            .is_ok_and(|s| s.success());
+        let (names, errors) = walked(&dir);
+        // the folder is read once, through the link met first
+        assert_eq!(names, ["link.eml", "linked-folder/a.eml"]);
+        let said: Vec<String> = errors
+            .iter()
+            .map(|(p, e)| format!("{}: {e}", p.display()))
+            .collect();
+        let has = |needle: &str| said.iter().any(|s| s.contains(needle));
+        assert!(has("broken: a broken symbolic link"), "{said:?}");
+        assert!(has("real: a folder already walked"), "{said:?}");
+        assert!(has("loop: a symbolic link to"), "{said:?}");
+        if fifo {
+            assert!(has("pipe: a FIFO (named pipe): not read"), "{said:?}");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
