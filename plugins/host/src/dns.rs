@@ -221,7 +221,17 @@ pub struct Live {
     setup_error: Option<String>,
     timeout: Duration,
     cache: Mutex<HashMap<(String, Rtype), Answer>>,
+    /// Whether the resolver gives real answers: asked once, the first time
+    /// an answer is negative (see [`CANARY`]).
+    truthful: std::sync::OnceLock<Result<(), String>>,
 }
+
+/// A name every working resolver answers (a root server, whose address has
+/// not changed in decades). A negative answer ("no such name", "no record")
+/// is trusted only once the resolver has answered this: a resolver that is
+/// offline, blocked, or answers NXDOMAIN to everything would otherwise make
+/// every check say "no PTR record" or "not listed" about any IP.
+pub const CANARY: &str = "a.root-servers.net";
 
 impl Dns {
     /// Zone files when any are given, else the system resolver.
@@ -275,6 +285,7 @@ impl Dns {
             resolver,
             setup_error,
             timeout,
+            truthful: std::sync::OnceLock::new(),
             cache: Mutex::new(HashMap::new()),
         }))
     }
@@ -329,11 +340,36 @@ impl Live {
         } else {
             self.runtime.block_on(lookup)
         };
+        // A negative answer counts only from a resolver that answers.
+        let answer = match answer {
+            Ok(a) if a.is_empty() && k.0 != CANARY => match self.truthful() {
+                Ok(()) => Ok(a),
+                Err(why) => Err(format!(
+                    "no usable answer for {} {}: {why}; a missing record proves nothing",
+                    rtype.name(),
+                    k.0
+                )),
+            },
+            other => other,
+        };
         self.cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(k, answer.clone());
         answer
+    }
+
+    /// Whether the resolver answers [`CANARY`] (asked once).
+    fn truthful(&self) -> Result<(), String> {
+        self.truthful
+            .get_or_init(|| match self.query(CANARY, Rtype::A) {
+                Ok(a) if !a.is_empty() => Ok(()),
+                Ok(_) => Err(format!(
+                    "the resolver says even {CANARY} does not exist (offline, or it answers no to everything)"
+                )),
+                Err(e) => Err(format!("the resolver does not answer ({e})")),
+            })
+            .clone()
     }
 }
 

@@ -13,8 +13,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A DNS server on loopback answering A questions from `table`; NXDOMAIN
-/// for anything else. Returns its address and a question counter.
+/// A DNS server on loopback answering A questions from `table` (and the
+/// resolver canary, `a.root-servers.net`); NXDOMAIN for anything else.
+/// Returns its address and a question counter.
 fn server(
     table: &'static [(&'static str, &'static str)],
 ) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
@@ -38,8 +39,10 @@ fn server(
             r.queries = q.queries.clone();
             let query = &q.queries[0];
             let name = query.name().to_string();
+            // every server answers the resolver canary, as a real one does
             let hit = table
                 .iter()
+                .chain(&[("a.root-servers.net", "198.41.0.4")])
                 .find(|(n, _)| format!("{n}.") == name.to_ascii_lowercase());
             match (hit, query.query_type()) {
                 (Some((_, a)), RecordType::A) => {
@@ -138,4 +141,52 @@ fn a_server_that_never_answers_times_out() {
         o.summary
     );
     drop(silent);
+}
+
+/// A resolver that says "no such name" to everything (offline, or blocked)
+/// makes no verdict: a PTR check and a blocklist check are `unknown`, not
+/// "no reverse DNS" and "not listed" (hardening item 9).
+#[test]
+fn a_resolver_that_says_no_to_everything_gives_no_verdict() {
+    let (addr, _) = liar();
+    let dns = Dns::live_at(addr, Duration::from_millis(1500));
+    let e = dns.query("8.8.8.8.in-addr.arpa", Rtype::Ptr).unwrap_err();
+    assert!(e.contains("a missing record proves nothing"), "{e}");
+    let mut host = host(Dns::live_at(addr, Duration::from_millis(1500)));
+    host.grant(
+        "auth",
+        &Grants {
+            dns: vec!["*".into()],
+            ..Grants::default()
+        },
+    );
+    let ptr = host.call("auth", "ptr", &[("ip".into(), "8.8.8.8".into())]);
+    assert_eq!(ptr.status, "unknown", "{ptr:?}");
+    let test_point = host.call("dnsbl", "ip", &params("127.0.0.2"));
+    assert_eq!(test_point.status, "unknown", "{test_point:?}");
+    let ip = host.call("dnsbl", "ip", &params("192.0.2.9"));
+    assert_eq!(ip.status, "unknown", "{ip:?}");
+}
+
+/// A DNS server on loopback that answers NXDOMAIN to every question.
+fn liar() -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = sock.local_addr().unwrap();
+    let asked = Arc::new(AtomicUsize::new(0));
+    let count = asked.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        while let Ok((n, peer)) = sock.recv_from(&mut buf) {
+            let Ok(q) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
+            count.fetch_add(1, Ordering::SeqCst);
+            let mut r = Message::new(q.metadata.id, MessageType::Response, OpCode::Query);
+            r.metadata.recursion_available = true;
+            r.queries = q.queries.clone();
+            r.metadata.response_code = ResponseCode::NXDomain;
+            let _ = sock.send_to(&r.to_vec().unwrap(), peer);
+        }
+    });
+    (addr, asked)
 }

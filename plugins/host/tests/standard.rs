@@ -218,6 +218,31 @@ fn postmaster_and_snds_from_exports() {
     insta::assert_json_snapshot!(out);
 }
 
+/// With only the SNDS export granted (no blocked feed, no HTTP), the check
+/// judges the export it has and says what it lacks, rather than reaching
+/// for the API and failing (hardening item 9).
+#[test]
+fn snds_judges_the_data_it_was_given() {
+    let mut host = host();
+    let mut data = std::collections::BTreeMap::new();
+    data.insert("snds".to_string(), fixtures().join("snds.csv"));
+    host.grant(
+        "snds",
+        &Grants {
+            data,
+            ..Grants::default()
+        },
+    );
+    let o = host.call("snds", "ip", &params(&[("ip", "192.0.2.7")]));
+    assert_ne!(o.status, "error", "{o:?}");
+    assert_ne!(o.status, "unknown", "{o:?}");
+    assert!(
+        o.summary.contains("the blocked-IP feed was not available"),
+        "{}",
+        o.summary
+    );
+}
+
 /// A loopback HTTP server answering recorded responses by path, keeping
 /// each request's first line and Authorization header.
 fn serve(routes: Vec<(&'static str, Vec<u8>)>) -> (String, Arc<Mutex<Vec<String>>>) {

@@ -65,9 +65,9 @@ impl Plugin for Auth {
                     ),
                     None => None,
                 };
-                spf::check(&domain, ip)
+                no_answer_is_unknown(spf::check(&domain, ip))
             }
-            "dmarc" => dmarc(&domain(params.required("domain")?)?),
+            "dmarc" => no_answer_is_unknown(dmarc(&domain(params.required("domain")?)?)),
             "dkim" => {
                 let d = domain(params.required("domain")?)?;
                 let s = params.required("selector")?.trim().to_ascii_lowercase();
@@ -78,7 +78,7 @@ impl Plugin for Auth {
                 {
                     return Err(format!("`{s}` is not a DKIM selector"));
                 }
-                dkim(&d, &s)
+                no_answer_is_unknown(dkim(&d, &s))
             }
             "ptr" => {
                 let raw = params.required("ip")?;
@@ -92,6 +92,18 @@ impl Plugin for Auth {
                 "unknown check `{other}` (auth has spf, dmarc, dkim and ptr)"
             )),
         }
+    }
+}
+
+/// A check that failed because DNS gave no usable answer (the resolver is
+/// offline, timed out, or refused) has no verdict: `unknown`, saying why,
+/// rather than `error`, which is for a check that broke.
+fn no_answer_is_unknown(r: Result<CheckResult, String>) -> Result<CheckResult, String> {
+    match r {
+        Err(e) if e.contains("DNS") || e.contains("no usable answer") || e.contains("resolver") => {
+            Ok(CheckResult::unknown(format!("no answer from DNS: {e}")))
+        }
+        other => other,
     }
 }
 
@@ -335,7 +347,16 @@ fn looks_dynamic(name: &str, ip: IpAddr) -> bool {
 }
 
 fn ptr(ip: IpAddr) -> Result<CheckResult, String> {
-    let names = host::dns(&arpa(ip), host::RecordType::Ptr)?;
+    // No answer is no verdict: an IP is not without reverse DNS because
+    // the resolver could not be asked.
+    let names = match host::dns(&arpa(ip), host::RecordType::Ptr) {
+        Ok(n) => n,
+        Err(e) => {
+            return Ok(CheckResult::unknown(format!(
+                "the PTR of {ip} could not be looked up: {e}"
+            )))
+        }
+    };
     let Some(name) = names.first() else {
         return Ok(CheckResult::fail(format!(
             "{ip} has no PTR record: Gmail, Microsoft and most receivers reject or defer mail from IPs without reverse DNS"
@@ -347,7 +368,15 @@ fn ptr(ip: IpAddr) -> Result<CheckResult, String> {
     } else {
         host::RecordType::Aaaa
     };
-    let forward = host::dns(name, rtype)?;
+    let forward = match host::dns(name, rtype) {
+        Ok(f) => f,
+        Err(e) => {
+            return Ok(CheckResult::unknown(format!(
+                "{ip} has PTR {name}, whose address could not be looked up: {e}"
+            ))
+            .fact("ptr", name))
+        }
+    };
     let confirmed = forward
         .iter()
         .any(|a| a.parse::<IpAddr>().is_ok_and(|f| f == ip));

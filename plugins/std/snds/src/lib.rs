@@ -50,12 +50,49 @@ impl Plugin for Snds {
             Err(_) => return Err(format!("`{raw}` is not an IPv4 address")),
         };
         let base = params.get("api").unwrap_or(API).trim_end_matches('/');
-        let data = source("snds", &format!("{base}/data.aspx?key={{token}}"))?;
-        let blocked = source(
-            "snds-blocked",
-            &format!("{base}/ipStatus.aspx?key={{token}}"),
-        )?;
-        Ok(judge(ip, &data, &blocked))
+        // A site that granted files is answered from the files: the export
+        // without the blocked feed (or the feed without the export) still
+        // gives what it knows, and says what it lacks; the API is asked
+        // only when no file was granted.
+        let data_file = host::data("snds").ok();
+        let feed_file = host::data("snds-blocked").ok();
+        let (data, blocked): (Result<String, String>, Result<String, String>) =
+            if data_file.is_some() || feed_file.is_some() {
+                let text = |b: Option<Vec<u8>>, what: &str| {
+                    b.map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .ok_or_else(|| format!("no `{what}` file was granted"))
+                };
+                (text(data_file, "snds"), text(feed_file, "snds-blocked"))
+            } else {
+                (
+                    source("snds", &format!("{base}/data.aspx?key={{token}}")),
+                    source(
+                        "snds-blocked",
+                        &format!("{base}/ipStatus.aspx?key={{token}}"),
+                    ),
+                )
+            };
+        if let (Err(d), Err(b)) = (&data, &blocked) {
+            return Err(format!("no SNDS data to judge {ip}: {d}; {b}"));
+        }
+        let mut r = judge(
+            ip,
+            data.as_deref().unwrap_or(""),
+            blocked.as_deref().unwrap_or(""),
+        );
+        if let Err(e) = &blocked {
+            r.summary = format!(
+                "{}; the blocked-IP feed was not available ({e}), so a block is not judged",
+                r.summary
+            );
+        }
+        if let Err(e) = &data {
+            r.summary = format!(
+                "{}; the data export was not available ({e}), so filter results and complaints are not judged",
+                r.summary
+            );
+        }
+        Ok(r)
     }
 }
 
