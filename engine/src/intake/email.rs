@@ -396,7 +396,7 @@ fn read_one_inner(
     if declared > MAX_MULTIPARTS {
         return Err(EmailError::TooNested(declared));
     }
-    let report_bytes = fold_stray_parameters(report_bytes);
+    let report_bytes = restore_missing_boundary(fold_stray_parameters(report_bytes));
     // The HTML twin of a plain-text report is not decoded (see
     // `alternative`); should the plain text turn out empty, the message is
     // parsed again whole, so the result is the same either way.
@@ -706,6 +706,87 @@ fn fold_stray_parameters(bytes: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<
         from = at + 1;
     }
     out.extend_from_slice(&b[from..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Gives a top-level `Content-Type: multipart/...` that names no
+/// `boundary=` the boundary its body uses. Some gateways write a
+/// `multipart/report` without the parameter; a MIME parser then sees one
+/// part and loses the delivery-status part with the recipients in it. The
+/// body's first delimiter line (`--` and a token, RFC 2046 §5.1.1) that
+/// comes back later is that boundary; nothing is changed unless it does.
+fn restore_missing_boundary(bytes: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
+    use crate::intake::reply::find_ci_bytes;
+    let b: &[u8] = bytes.as_ref();
+    let Some((head_end, body_start)) = blank_line(b) else {
+        return bytes;
+    };
+    let head = &b[..head_end];
+    // the Content-Type field, with its continuation lines
+    let Some(at) =
+        find_ci_bytes(head, b"content-type:").filter(|&p| p == 0 || head[p - 1] == b'\n')
+    else {
+        return bytes;
+    };
+    let mut end = at;
+    loop {
+        match memchr::memchr(b'\n', &head[end..]) {
+            Some(nl)
+                if head
+                    .get(end + nl + 1)
+                    .is_some_and(|c| *c == b' ' || *c == b'\t') =>
+            {
+                end += nl + 1;
+            }
+            Some(nl) => {
+                end += nl;
+                break;
+            }
+            None => {
+                end = head.len();
+                break;
+            }
+        }
+    }
+    let field = &head[at..end];
+    if find_ci_bytes(field, b"multipart/").is_none() || find_ci_bytes(field, b"boundary").is_some()
+    {
+        return bytes;
+    }
+    let body = &b[body_start..];
+    let token = body
+        .split(|&c| c == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter_map(|l| l.strip_prefix(b"--"))
+        .map(|t| t.trim_ascii_end())
+        .find(|t| {
+            (1..=70).contains(&t.len())
+                && !t.ends_with(b"--")
+                && t.iter()
+                    .all(|c| c.is_ascii_alphanumeric() || b"'()+_,-./:=?".contains(c))
+        });
+    let Some(token) = token else {
+        return bytes;
+    };
+    let mut delimiter = b"\n--".to_vec();
+    delimiter.extend_from_slice(token);
+    if memchr::memmem::find_iter(body, &delimiter).count()
+        + usize::from(body.starts_with(&delimiter[1..]))
+        < 2
+    {
+        return bytes;
+    }
+    let field_end = if head[..end].ends_with(b"\r") {
+        end - 1
+    } else {
+        end
+    };
+    let mut out = Vec::with_capacity(b.len() + token.len() + 14);
+    out.extend_from_slice(&b[..field_end]);
+    out.extend_from_slice(b"; boundary=\"");
+    out.extend_from_slice(token);
+    out.push(b'"');
+    out.extend_from_slice(&b[field_end..]);
     std::borrow::Cow::Owned(out)
 }
 

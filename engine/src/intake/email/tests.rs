@@ -116,3 +116,33 @@ fn deep_multipart_nesting_is_refused_before_parsing() {
         Err(EmailError::TooNested(_))
     ));
 }
+
+/// A `multipart/report` whose Content-Type names no boundary is read with
+/// the boundary its body uses: the delivery-status part, and its
+/// recipient, are not lost (hardening item 7).
+#[test]
+fn a_report_without_its_boundary_keeps_its_dsn() {
+    let msg = "From: MAILER-DAEMON@mx.example.net\r\nTo: sender@example.org\r\nSubject: Undelivered Mail\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status\r\n\r\n--B0undary.1\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n\r\n--B0undary.1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\nFinal-Recipient: rfc822; ann@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 <ann@example.com>: Recipient address rejected: User unknown\r\n\r\n--B0undary.1--\r\n";
+    let fixed = restore_missing_boundary(std::borrow::Cow::Borrowed(msg.as_bytes()));
+    assert!(
+        String::from_utf8_lossy(&fixed)
+            .contains("report-type=delivery-status; boundary=\"B0undary.1\"\r\n"),
+        "{}",
+        String::from_utf8_lossy(&fixed)
+    );
+    let email = read_email(msg.as_bytes()).expect("read");
+    assert_eq!(email.records.len(), 1, "{:?}", email.records);
+    assert_eq!(
+        email.records[0].recipient.as_deref(),
+        Some("ann@example.com")
+    );
+    // a message that names its boundary is left alone
+    let named = msg.replace(
+        "delivery-status\r\n\r\n--B0",
+        "delivery-status; boundary=\"B0undary.1\"\r\n\r\n--B0",
+    );
+    assert!(matches!(
+        restore_missing_boundary(std::borrow::Cow::Borrowed(named.as_bytes())),
+        std::borrow::Cow::Borrowed(_)
+    ));
+}
