@@ -1188,8 +1188,8 @@ impl<'a> Lower<'a, '_> {
         }
     }
 
-    fn captures(&mut self, r: &ast::Rule) -> Vec<(String, regex::Regex)> {
-        let mut out: Vec<(String, regex::Regex)> = Vec::new();
+    fn captures(&mut self, r: &ast::Rule) -> Vec<(String, crate::ir::LazyRegex)> {
+        let mut out: Vec<(String, crate::ir::LazyRegex)> = Vec::new();
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for c in &r.captures {
             if let Some(first) = seen.insert(&c.name.name, c.name.span) {
@@ -1208,14 +1208,13 @@ impl<'a> Lower<'a, '_> {
                 self.diags.push(d);
                 continue;
             }
-            let re = match regex_build_error(&c.regex, &format!("(?i){}", c.regex.source)) {
-                Ok(re) => re,
-                Err(d) => {
-                    self.diags.push(*d);
-                    continue;
-                }
-            };
-            if re.captures_len() < 2 {
+            let groups = regex_syntax::ParserBuilder::new()
+                .case_insensitive(true)
+                .build()
+                .parse(&c.regex.source)
+                .map(|h| h.properties().explicit_captures_len())
+                .unwrap_or(0);
+            if groups == 0 {
                 self.diags.push(
                     Diagnostic::error("E0213", format!("capture `{}` has no group", c.name.name))
                         .at(c.regex.span, "nothing in parentheses to capture")
@@ -1223,12 +1222,29 @@ impl<'a> Lower<'a, '_> {
                 );
                 continue;
             }
-            out.push((c.name.name.clone(), re));
+            // A checked pack builds it now, with the engine's limits; a
+            // pack that only runs builds it the first time it is used.
+            let lazy = if self.build_regexes {
+                match regex_build_error(&c.regex, &format!("(?i){}", c.regex.source)) {
+                    Ok(re) => crate::ir::LazyRegex::built(&c.regex.source, re),
+                    Err(d) => {
+                        self.diags.push(*d);
+                        continue;
+                    }
+                }
+            } else {
+                crate::ir::LazyRegex::new(&c.regex.source)
+            };
+            out.push((c.name.name.clone(), lazy));
         }
         out
     }
 
-    fn template(&mut self, s: &ast::Str, captures: &[(String, regex::Regex)]) -> Vec<TemplatePart> {
+    fn template(
+        &mut self,
+        s: &ast::Str,
+        captures: &[(String, crate::ir::LazyRegex)],
+    ) -> Vec<TemplatePart> {
         match parse_template(&s.value) {
             Err(at) => {
                 self.diags.push(

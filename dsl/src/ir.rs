@@ -59,6 +59,40 @@ pub struct Patterns {
     pub compiled_sources: Vec<String>,
 }
 
+/// A regex compiled the first time it is used (a capture, which most
+/// diagnoses never fill): compiling every capture of 566 rules at each
+/// start cost an eighth of a one-reply run. The compiler has checked its
+/// syntax and its group (and, for a checked pack, built it once with the
+/// engine's limits); one that still cannot be built captures nothing.
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    pub source: String,
+    compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    /// `source` as written (compiled case-insensitive).
+    pub fn new(source: &str) -> LazyRegex {
+        LazyRegex {
+            source: source.to_string(),
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The same, already compiled.
+    pub fn built(source: &str, re: Regex) -> LazyRegex {
+        let lazy = LazyRegex::new(source);
+        let _ = lazy.compiled.set(Some(re));
+        lazy
+    }
+
+    pub fn get(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| Regex::new(&format!("(?i){}", self.source)).ok())
+            .as_ref()
+    }
+}
+
 /// How many texts a run searches with the NFA before building the DFA.
 pub const DFA_AFTER: usize = 50_000;
 
@@ -356,7 +390,7 @@ pub struct RuleIr {
     pub priority: i32,
     /// The full condition, including the implied `provider` test.
     pub when: Expr,
-    pub captures: Vec<(String, Regex)>,
+    pub captures: Vec<(String, LazyRegex)>,
     pub diagnosis: Vec<TemplatePart>,
     pub checks: Vec<CheckIr>,
     pub advice: Advice,

@@ -349,7 +349,7 @@ fn render_parts(
                     .captures
                     .iter()
                     .find(|(n, _)| n == name)
-                    .and_then(|(_, re)| re.captures(&facts.text))
+                    .and_then(|(_, re)| re.get()?.captures(&facts.text))
                     .and_then(|c| c.get(1).map(|m| m.as_str().to_string()));
                 let value = captured
                     .or_else(|| {
