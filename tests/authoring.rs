@@ -161,13 +161,18 @@ rule example_rate_code {
     let c = std::fs::read_to_string(&cases).unwrap();
     std::fs::write(
         &cases,
-        c.replace("expect: acme/example_rate_code", "expect: acme/nope"),
+        c.replace(
+            "expect: acme/example_rate_code",
+            "expect: acme/example_block_code",
+        ),
     )
     .unwrap();
     let (code, out) = bouncedx(&dir, &["test", "acme"]);
     assert_eq!(code, 1);
     assert!(
-        out.contains("expected `acme/nope` to be the diagnosis, got `acme/example_rate_code`"),
+        out.contains(
+            "expected `acme/example_block_code` to be the diagnosis, got `acme/example_rate_code`"
+        ),
         "{out}"
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -310,4 +315,59 @@ fn review_accepts_rejects_and_skips() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("test result: ok. 3 passed; 0 failed"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A case that names a rule no pack has says so, with the nearest name,
+/// rather than "did not fire"; two cases with one name are an error
+/// (issue 20, `fmt` and `test`).
+#[test]
+fn cases_name_real_rules_and_have_their_own_names() {
+    let dir = scaffolded("case-names");
+    let cases = dir.join("acme/tests/typo.yaml");
+    std::fs::write(
+        &cases,
+        "cases:\n  - name: a typo in the rule id\n    reply: \"550 5.1.1 <bob@example.com>: user unknown\"\n    expect: core/user_unknwon\n",
+    )
+    .unwrap();
+    let (code, out) = bouncedx(&dir, &["test", "acme"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "no loaded pack has a rule `core/user_unknwon` (did you mean `core/user_unknown`?)"
+        ),
+        "{out}"
+    );
+    std::fs::write(
+        &cases,
+        "cases:\n  - name: twice\n    reply: \"550 5.1.1 x\"\n    expect: core/user_unknown\n  - name: Twice\n    reply: \"550 5.1.1 y\"\n    expect: core/user_unknown\n",
+    )
+    .unwrap();
+    let (code, out) = bouncedx(&dir, &["test", "acme"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("cases 1 and 2 are both named `Twice`"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `fmt` leaves a file that does not parse as it is, says where, and exits
+/// 2, with or without `--check` (issue 20: it used to rewrite it).
+#[test]
+fn fmt_leaves_a_broken_file_alone() {
+    let dir = std::env::temp_dir().join(format!("bouncedx-fmt-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad.bdx");
+    let text = "rule r {\n  category blacklist\n  when text has \"unterminated\n}\n";
+    std::fs::write(&f, text).unwrap();
+    for args in [vec!["fmt", "--check", "bad.bdx"], vec!["fmt", "bad.bdx"]] {
+        let (code, out) = bouncedx(&dir, &args);
+        assert_eq!(code, 2, "{out}");
+        assert!(
+            out.contains("bad.bdx:3:17: does not parse: unterminated string [E0002]"),
+            "{out}"
+        );
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), text);
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }

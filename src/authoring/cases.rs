@@ -301,6 +301,30 @@ pub fn run_case(engine: &Engine, case_file: &Path, case: &Case, accept: bool) ->
         }
     };
     let mut problems = Vec::new();
+    // A rule named by the case that no loaded pack defines is a typo, not
+    // a rule that "did not fire".
+    let named = case
+        .expect
+        .iter()
+        .chain(&case.fires)
+        .chain(&case.expect_not);
+    for id in named {
+        if !engine.ruleset.rules.iter().any(|r| *r.id == **id) {
+            let near = engine
+                .ruleset
+                .rules
+                .iter()
+                .map(|r| (strsim::levenshtein(&r.id, id), &r.id))
+                .min()
+                .filter(|(d, _)| *d <= 3)
+                .map(|(_, r)| format!(" (did you mean `{r}`?)"))
+                .unwrap_or_default();
+            problems.push(format!("no loaded pack has a rule `{id}`{near}"));
+        }
+    }
+    if !problems.is_empty() {
+        return Outcome::Failed(problems);
+    }
     if let Some(want) = &case.expect {
         let top = ds.first().and_then(|d| d.rule.as_deref());
         if top != Some(want.as_str()) {
@@ -389,17 +413,46 @@ pub fn case_files(pack: &Path) -> Vec<PathBuf> {
 pub fn load(path: &Path) -> Result<CaseFile, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    serde_saphyr::from_str(&text).map_err(|e| {
+    let file: CaseFile = serde_saphyr::from_str(&text).map_err(|e| {
         format!(
             "{}: {e}\n  = help: a case file is `cases:` then a list of cases with `name`, one of `reply`/`log`/`email`/`event`, and `expect`, `expect_not` or `todo`",
             path.display()
         )
-    })
+    })?;
+    // Each case's snapshot is named after it: two cases with one name
+    // would share one snapshot, and each run would overwrite the other's.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, case) in file.cases.iter().enumerate() {
+        if let Some(first) = seen.insert(slug(&case.name), i + 1) {
+            return Err(format!(
+                "{}: cases {first} and {} are both named `{}`\n  = help: give each case its own name: its snapshot is named after it",
+                path.display(),
+                i + 1,
+                case.name
+            ));
+        }
+    }
+    Ok(file)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_cases_with_one_name_are_an_error() {
+        let dir = std::env::temp_dir().join(format!("bouncedx-cases-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("c.yaml");
+        std::fs::write(
+            &f,
+            "cases:\n  - name: Same name\n    reply: \"550 5.1.1 x\"\n  - name: same NAME\n    reply: \"550 5.1.1 y\"\n",
+        )
+        .unwrap();
+        let e = load(&f).unwrap_err();
+        assert!(e.contains("cases 1 and 2 are both named"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn slugs_and_snapshot_bodies() {

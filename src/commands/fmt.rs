@@ -12,7 +12,7 @@ use std::process::ExitCode;
 /// bug with it). PATH is a `.bdx` file, a pack folder or a folder of packs.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  bouncedx fmt my-pack/\n  bouncedx fmt --check rulesets/     # in CI: exit 1 if a file is not formatted\n\nExit codes: 0 formatted (or, with --check, already formatted); 1 --check found unformatted files; 2 a file could not be read, written or safely formatted."
+    after_help = "Examples:\n  bouncedx fmt my-pack/\n  bouncedx fmt --check rulesets/     # in CI: exit 1 if a file is not formatted\n\nExit codes: 0 formatted (or, with --check, already formatted); 1 --check found unformatted files; 2 a file could not be read, written or safely formatted, or does not parse (it is left as it is)."
 )]
 pub struct Args {
     /// Files or folders.
@@ -46,9 +46,16 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         bdx_files(p, &mut files).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
     }
     let (mut changed, mut unsafe_files) = (Vec::new(), Vec::new());
+    let mut broken = Vec::new();
     for f in &files {
         let src = std::fs::read_to_string(f)
             .map_err(|e| format!("cannot read `{}`: {e}", f.display()))?;
+        // A file that does not parse is left as it is: its layout cannot be
+        // known, and formatting could move text in or out of a string.
+        if let Some(why) = syntax_error(f, &src) {
+            broken.push(why);
+            continue;
+        }
         let out = format(&src);
         if out == src {
             continue;
@@ -61,6 +68,9 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         if !a.check {
             std::fs::write(f, out).map_err(|e| format!("cannot write `{}`: {e}", f.display()))?;
         }
+    }
+    for why in &broken {
+        eprintln!("error: {why}; left as it is (`bouncedx check` shows every error)");
     }
     for f in &unsafe_files {
         eprintln!(
@@ -77,11 +87,29 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         println!("{verb}: {}", f.display());
     }
     eprintln!("{} file(s) checked, {} {verb}", files.len(), changed.len());
-    Ok(if !unsafe_files.is_empty() {
+    Ok(if !unsafe_files.is_empty() || !broken.is_empty() {
         ExitCode::from(2)
     } else if a.check && !changed.is_empty() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The first syntax error (E0001-E0006) of a rule file, as
+/// `file:line:col: message`, or `None` when it parses.
+fn syntax_error(path: &Path, src: &str) -> Option<String> {
+    let c = bouncedx_dsl::compile_str(&path.display().to_string(), src);
+    c.report
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() && d.code.starts_with("E000"))
+        .min_by_key(|d| d.span.map(|s| s.start))
+        .map(|d| {
+            let at = d
+                .span
+                .map(|s| c.sources.location(s))
+                .unwrap_or_else(|| path.display().to_string());
+            format!("{at}: does not parse: {} [{}]", d.message, d.code)
+        })
 }
