@@ -19,6 +19,25 @@ use std::time::{Duration, Instant};
 fn server(
     table: &'static [(&'static str, &'static str)],
 ) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    serve(table, true)
+}
+
+/// A DNS server on loopback that answers NXDOMAIN to every question, the
+/// canary included (a resolver that is offline or blocked, as seen here).
+fn liar() -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    serve(&[], false)
+}
+
+/// [`server`], answering the canary or not.
+fn serve(
+    table: &'static [(&'static str, &'static str)],
+    canary: bool,
+) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    let canary: &'static [(&'static str, &'static str)] = if canary {
+        &[("a.root-servers.net", "198.41.0.4")]
+    } else {
+        &[]
+    };
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = sock.local_addr().unwrap();
     let asked = Arc::new(AtomicUsize::new(0));
@@ -42,7 +61,7 @@ fn server(
             // every server answers the resolver canary, as a real one does
             let hit = table
                 .iter()
-                .chain(&[("a.root-servers.net", "198.41.0.4")])
+                .chain(canary)
                 .find(|(n, _)| format!("{n}.") == name.to_ascii_lowercase());
             match (hit, query.query_type()) {
                 (Some((_, a)), RecordType::A) => {
@@ -166,27 +185,4 @@ fn a_resolver_that_says_no_to_everything_gives_no_verdict() {
     assert_eq!(test_point.status, "unknown", "{test_point:?}");
     let ip = host.call("dnsbl", "ip", &params("192.0.2.9"));
     assert_eq!(ip.status, "unknown", "{ip:?}");
-}
-
-/// A DNS server on loopback that answers NXDOMAIN to every question.
-fn liar() -> (std::net::SocketAddr, Arc<AtomicUsize>) {
-    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let addr = sock.local_addr().unwrap();
-    let asked = Arc::new(AtomicUsize::new(0));
-    let count = asked.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 1500];
-        while let Ok((n, peer)) = sock.recv_from(&mut buf) {
-            let Ok(q) = Message::from_vec(&buf[..n]) else {
-                continue;
-            };
-            count.fetch_add(1, Ordering::SeqCst);
-            let mut r = Message::new(q.metadata.id, MessageType::Response, OpCode::Query);
-            r.metadata.recursion_available = true;
-            r.queries = q.queries.clone();
-            r.metadata.response_code = ResponseCode::NXDomain;
-            let _ = sock.send_to(&r.to_vec().unwrap(), peer);
-        }
-    });
-    (addr, asked)
 }
