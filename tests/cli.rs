@@ -202,3 +202,32 @@ fn a_closed_pipe_ends_quietly() {
     assert_ne!(out.status.code(), Some(101), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// `check --format json` reports a bad manifest on stdout, as JSON
+/// diagnostics naming the file (issue 20: it printed nothing there).
+#[test]
+fn check_json_reports_manifest_errors() {
+    let dir = std::env::temp_dir().join(format!("bouncedx-badman-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pack.yaml"), "name: bad\nversion: one\n").unwrap();
+    let out = bouncedx()
+        .args(["check", "--format", "json", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v[0]["severity"], "error");
+    assert!(v[0]["file"].as_str().unwrap().ends_with("pack.yaml"), "{v}");
+    assert!(
+        v[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a semantic version"),
+        "{v}"
+    );
+    assert!(
+        v[0]["help"].as_str().unwrap().contains("MAJOR.MINOR.PATCH"),
+        "{v}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -76,6 +76,26 @@ fn shadowed_rules(c: &mut bouncedx_dsl::Compilation, packs: &[String]) {
 
 pub fn run(a: Args) -> Result<ExitCode, String> {
     let bad_manifests: Vec<String> = a.paths.iter().flat_map(|p| manifest_errors(p)).collect();
+    if a.format == "json" && !bad_manifests.is_empty() {
+        // Editors and CI read stdout: the manifest errors as diagnostics
+        // of the same shape, with the file the message names.
+        let v: Vec<serde_json::Value> = bad_manifests
+            .iter()
+            .map(|e| {
+                let (first, help) = e.split_once("\n  = help: ").unwrap_or((e, ""));
+                let (file, message) = first.split_once(": ").unwrap_or(("pack.yaml", first));
+                serde_json::json!({
+                    "severity": "error",
+                    "code": "manifest",
+                    "message": message,
+                    "file": file,
+                    "help": (!help.is_empty()).then_some(help),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v).expect("serialise"));
+        return Ok(ExitCode::from(1));
+    }
     for e in &bad_manifests {
         eprintln!("error: {e}");
     }
