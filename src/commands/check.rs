@@ -22,14 +22,20 @@ pub struct Args {
 
 /// Every `pack.yaml` at or one level below `path` (a pack folder or a
 /// folder of packs), checked; the errors, one per bad manifest.
-fn manifest_errors(path: &std::path::Path) -> Vec<String> {
+fn manifest_errors(path: &std::path::Path) -> Vec<(PathBuf, String)> {
     let mut dirs = vec![path.to_path_buf()];
     if let Ok(entries) = std::fs::read_dir(path) {
         dirs.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
     }
     dirs.iter()
-        .filter(|d| d.join(bouncedx::authoring::manifest::FILE).is_file())
-        .filter_map(|d| bouncedx::authoring::manifest::load(d).err())
+        .map(|d| d.join(bouncedx::authoring::manifest::FILE))
+        .filter(|f| f.is_file())
+        .filter_map(|f| {
+            let dir = f.parent().expect("a manifest's folder");
+            bouncedx::authoring::manifest::load(dir)
+                .err()
+                .map(|e| (f, e))
+        })
         .collect()
 }
 
@@ -75,15 +81,17 @@ fn shadowed_rules(c: &mut bouncedx_dsl::Compilation, packs: &[String]) {
 }
 
 pub fn run(a: Args) -> Result<ExitCode, String> {
-    let bad_manifests: Vec<String> = a.paths.iter().flat_map(|p| manifest_errors(p)).collect();
+    let bad_manifests: Vec<(PathBuf, String)> =
+        a.paths.iter().flat_map(|p| manifest_errors(p)).collect();
     if a.format == "json" && !bad_manifests.is_empty() {
         // Editors and CI read stdout: the manifest errors as diagnostics
-        // of the same shape, with the file the message names.
+        // of the same shape, with their file.
         let v: Vec<serde_json::Value> = bad_manifests
             .iter()
-            .map(|e| {
-                let (first, help) = e.split_once("\n  = help: ").unwrap_or((e, ""));
-                let (file, message) = first.split_once(": ").unwrap_or(("pack.yaml", first));
+            .map(|(path, e)| {
+                let file = path.display().to_string();
+                let e = e.strip_prefix(&format!("{file}: ")).unwrap_or(e);
+                let (message, help) = e.split_once("\n  = help: ").unwrap_or((e, ""));
                 serde_json::json!({
                     "severity": "error",
                     "code": "manifest",
@@ -96,7 +104,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         println!("{}", serde_json::to_string_pretty(&v).expect("serialise"));
         return Ok(ExitCode::from(1));
     }
-    for e in &bad_manifests {
+    for (_, e) in &bad_manifests {
         eprintln!("error: {e}");
     }
     if !bad_manifests.is_empty() {

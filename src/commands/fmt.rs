@@ -97,18 +97,22 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
 }
 
 /// The first syntax error (E0001-E0006) of a rule file, as
-/// `file:line:col: message`, or `None` when it parses.
+/// `file:line:col: message`, or
+/// `None` when it parses. Only the parser runs: names and meanings are
+/// `check`'s business, and a file of a pack need not compile alone.
 fn syntax_error(path: &Path, src: &str) -> Option<String> {
-    let c = bouncedx_dsl::compile_str(&path.display().to_string(), src);
-    c.report
-        .diagnostics
+    let mut sources = bouncedx_dsl::source::SourceMap::new();
+    let id = sources.add(path.display().to_string(), src);
+    let mut diags = Vec::new();
+    bouncedx_dsl::parser::parse_file(id, src, &mut diags);
+    diags
         .iter()
         .filter(|d| d.is_error() && d.code.starts_with("E000"))
         .min_by_key(|d| d.span.map(|s| s.start))
         .map(|d| {
             let at = d
                 .span
-                .map(|s| c.sources.location(s))
+                .map(|s| sources.location(s))
                 .unwrap_or_else(|| path.display().to_string());
             format!("{at}: does not parse: {} [{}]", d.message, d.code)
         })

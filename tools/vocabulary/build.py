@@ -155,13 +155,10 @@ def check(rulesets):
         [BIN, "check", "--format", "json", rulesets], capture_output=True, text=True
     )
     try:
-        return json.loads(r.stdout)
+        diags = json.loads(r.stdout)
     except json.JSONDecodeError:
         sys.exit(f"check gave no JSON:\n{r.stdout}\n{r.stderr}")
-
-
-def phrase_at(text, start, end):
-    return text[start:end]
+    return diags.get("diagnostics", []) if isinstance(diags, dict) else diags
 
 
 def main():
@@ -178,8 +175,6 @@ def main():
         with open(out, "w", encoding="utf-8") as f:
             f.write(text)
         diags = check(rulesets)
-        if isinstance(diags, dict):
-            diags = diags.get("diagnostics", [])
         flagged = 0
         for d in diags:
             code = d.get("code")
@@ -203,7 +198,6 @@ def main():
                 if not any(str(n.get("file", "")).endswith("vocabulary.bdx") for n in notes):
                     continue
             # find the phrase: the quoted text on the flagged line
-            line = d.get("line")
             for loc in [d] + list(d.get("notes") or []):
                 if not str(loc.get("file", "")).endswith("vocabulary.bdx"):
                     continue
@@ -217,7 +211,6 @@ def main():
                         if shown == src_line and (reason, p[0]) not in dropped:
                             dropped.add((reason, p[0]))
                             flagged += 1
-            _ = line
         errors = [d for d in diags if d.get("severity") == "error"]
         if errors and not flagged:
             sys.exit("errors in the generated file:\n" + json.dumps(errors[:5], indent=1))
@@ -243,8 +236,6 @@ def main():
     with open(out, "w", encoding="utf-8") as f:
         f.write(text)
     diags = check(rulesets)
-    if isinstance(diags, dict):
-        diags = diags.get("diagnostics", [])
     left = [d for d in diags if d.get("severity") == "error" or d.get("code") not in (None,)]
     with open(OUT, "w", encoding="utf-8") as f:
         f.write(text)
