@@ -21,6 +21,15 @@ pub fn builtin_packs() -> Vec<PackSource> {
     packs
 }
 
+/// The built-in pack a file of the binary's copy belongs to (by the path
+/// it was embedded under).
+pub fn embedded_pack_of(path: &str) -> Option<&'static str> {
+    EMBEDDED
+        .iter()
+        .find(|(_, p, _)| *p == path)
+        .map(|(pack, _, _)| *pack)
+}
+
 fn builtin_pack(name: &str) -> Option<PackSource> {
     builtin_packs().into_iter().find(|p| p.name == name)
 }
@@ -381,7 +390,9 @@ pub fn check_imports(paths: &[std::path::PathBuf], packs: &[PackSource]) -> Resu
 /// Compiles exactly these packs; packs they import but that are not among
 /// them come from the built-in ones.
 pub fn compile_packs(packs: Vec<PackSource>) -> Compilation {
-    bouncedx_dsl::compile(packs, &read_file, &builtin_pack)
+    let mut names: Vec<&str> = EMBEDDED.iter().map(|(pack, _, _)| *pack).collect();
+    names.dedup();
+    bouncedx_dsl::compile_importing(packs, &read_file, &builtin_pack, &names)
 }
 
 /// Reads an included file from disk; a built-in pack's files, whose paths

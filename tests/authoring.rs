@@ -256,7 +256,7 @@ fn shadowed_rules_are_reported() {
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("warning[shadowed_rule]: rule `weaker_block_code` is never the diagnosis of its own examples")
-            && out.contains("`acme/example_block_code` answers them"),
+            && out.contains("it fires, but `acme/example_block_code` answers them"),
         "{out}"
     );
     std::fs::write(
@@ -370,4 +370,78 @@ fn fmt_leaves_a_broken_file_alone() {
         assert_eq!(std::fs::read_to_string(&f).unwrap(), text);
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// What `check` says is true: a rule that does not fire on its example is
+/// not called shadowed; the summary counts the checked pack, with the
+/// imported built-in packs apart; a manifest's YAML error names the file
+/// and line once; a provider used without `import providers` says which
+/// import brings it.
+#[test]
+fn check_tells_the_truth() {
+    let dir = scaffolded("truths");
+    let rules = dir.join("acme/rules.bdx");
+    let scaffold = std::fs::read_to_string(&rules).unwrap();
+    let (code, out) = bouncedx(&dir, &["check", "acme"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ok: 1 file, 1 rule, no problems (imported: core, "),
+        "{out}"
+    );
+
+    // an example the rule's `when` does not hold for
+    let mut text = scaffold.clone();
+    text.push_str("\nrule never_fires {\n  category   blacklist\n  when       text has \"zzq-unseen\"\n  diagnosis  \"x\"\n  fix        \"y\"\n  refs       \"https://example.org\"\n  example    \"554 5.7.1 blocked by policy\"\n}\n");
+    std::fs::write(&rules, &text).unwrap();
+    let (code, out) = bouncedx(&dir, &["check", "--deny-warnings", "acme"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "warning[example_not_matched]: rule `never_fires` does not fire on any of its own examples"
+        ) && !out.contains("shadowed_rule"),
+        "{out}"
+    );
+
+    // a provider of the `providers` pack with `import core` only
+    std::fs::write(
+        &rules,
+        scaffold.replace(
+            "  category   blacklist\n",
+            "  category   blacklist\n  provider   microsoft\n",
+        ),
+    )
+    .unwrap();
+    let (code, out) = bouncedx(&dir, &["check", "acme"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("`microsoft` is a provider of the `providers` pack: add `import providers`"),
+        "{out}"
+    );
+
+    // `import coer`: one error, with the pack meant
+    std::fs::write(&rules, scaffold.replace("import core", "import coer")).unwrap();
+    let (code, out) = bouncedx(&dir, &["check", "acme"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("did you mean `core`?"), "{out}");
+    assert!(out.contains("failed: 1 error, 0 warnings"), "{out}");
+
+    // a YAML mistake in pack.yaml
+    std::fs::write(&rules, &scaffold).unwrap();
+    let manifest = dir.join("acme/pack.yaml");
+    let m = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        m.replace("version: 0.1.0", "version: 0.1.0\n  oops: ["),
+    )
+    .unwrap();
+    let (code, out) = bouncedx(&dir, &["check", "acme"]);
+    assert_eq!(code, 1, "{out}");
+    let first = out.lines().next().unwrap_or_default();
+    assert!(first.starts_with("error: acme/pack.yaml:3:"), "{out}");
+    assert!(
+        !out.contains("<input>") && out.matches("error:").count() == 1,
+        "{out}"
+    );
+    assert!(out.contains("3 |   oops: ["), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -116,6 +116,33 @@ pub enum Item {
     Override(Override),
 }
 
+impl Item {
+    /// Where the item is written (`None` for `import` and `include`, whose
+    /// name or path is all there is).
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            Item::Import(_) | Item::Include(_) => None,
+            Item::Category(c) => Some(c.span),
+            Item::Phrases(p) => Some(p.span),
+            Item::Provider(p) => Some(p.span),
+            Item::Rule(r) => Some(r.span),
+            Item::Override(o) => Some(o.span),
+        }
+    }
+
+    /// The item's list of unknown and broken fields (phrases, imports and
+    /// includes have no fields).
+    pub fn unknown_fields_mut(&mut self) -> Option<&mut Vec<UnknownField>> {
+        match self {
+            Item::Category(c) => Some(&mut c.unknown),
+            Item::Provider(p) => Some(&mut p.unknown),
+            Item::Rule(r) => Some(&mut r.unknown),
+            Item::Override(o) => Some(&mut o.unknown),
+            Item::Import(_) | Item::Include(_) | Item::Phrases(_) => None,
+        }
+    }
+}
+
 /// A site override of a rule, by id.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Override {
@@ -130,11 +157,27 @@ pub struct Override {
     pub span: Span,
 }
 
-/// A field name the grammar did not know, kept for a "did you mean".
+/// A field name the grammar did not know, kept for a "did you mean"; or a
+/// field whose value did not parse (`broken`), already reported as a syntax
+/// error and kept so that the item is not also said to lack it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnknownField {
     pub name: Ident,
     pub span: Span,
+    pub broken: bool,
+}
+
+impl UnknownField {
+    /// Whether this is, most likely, the author's `field`: the field itself
+    /// with a value that did not parse, or a name close to it.
+    pub fn stands_for(&self, field: &str) -> bool {
+        self.name.name == field || crate::vocab::did_you_mean(&self.name.name, [field]).is_some()
+    }
+}
+
+/// Whether any of an item's unknown or broken fields stands for `field`.
+pub fn written_as(unknown: &[UnknownField], field: &str) -> bool {
+    unknown.iter().any(|u| u.stands_for(field))
 }
 
 /// Steps and references shared by categories, providers and rules.

@@ -8,6 +8,7 @@ pub const ERRORS: &[(&str, &str)] = &[
     ("E0004", "unknown escape in a string"),
     ("E0005", "rule file too large"),
     ("E0006", "nesting too deep or item too complex"),
+    ("E0007", "a value of the wrong kind"),
     ("E0101", "unknown category"),
     ("E0102", "unknown phrase set"),
     ("E0103", "unknown rule"),

@@ -379,7 +379,7 @@ impl<'a> Lower<'a, '_> {
         const CONDITION_WORDS: &[&str] = &[
             "text", "code", "status", "class", "stage", "host", "domain", "and", "or", "not",
         ];
-        for f in fields {
+        for f in fields.iter().filter(|f| !f.broken) {
             let name = f.name.name.as_str();
             let help = if CONDITION_WORDS.contains(&name)
                 || vocab::FIELDS.iter().any(|(n, _)| *n == name)
@@ -428,6 +428,7 @@ impl<'a> Lower<'a, '_> {
         );
         let reason = match &c.reason {
             Some(r) => self.reason(r),
+            None if ast::written_as(&c.unknown, "reason") => "undefined".into(),
             None => {
                 self.missing(
                     c.name.span,
@@ -439,7 +440,7 @@ impl<'a> Lower<'a, '_> {
                 "undefined".into()
             }
         };
-        if c.title.is_none() {
+        if c.title.is_none() && !ast::written_as(&c.unknown, "title") {
             self.missing(
                 c.name.span,
                 "category",
@@ -482,6 +483,7 @@ impl<'a> Lower<'a, '_> {
         );
         let when = match &p.when {
             Some(c) => self.cond(pi, c, Context::Provider),
+            None if ast::written_as(&p.unknown, "when") => Expr::Not(Box::new(Expr::True)),
             None => {
                 self.missing(
                     p.name.span,
@@ -530,6 +532,7 @@ impl<'a> Lower<'a, '_> {
         );
         let category = match &r.category {
             Some(q) => self.lookup_category(q),
+            None if ast::written_as(&r.unknown, "category") => None,
             None => {
                 self.missing(
                     r.name.span,
@@ -554,6 +557,7 @@ impl<'a> Lower<'a, '_> {
         };
         let mut when = match &r.when {
             Some(c) => self.cond(pi, c, Context::Rule(r)),
+            None if ast::written_as(&r.unknown, "when") => Expr::Not(Box::new(Expr::True)),
             None => {
                 self.missing(
                     r.name.span,
@@ -569,8 +573,10 @@ impl<'a> Lower<'a, '_> {
             when = Expr::And(vec![Expr::Provider(p), when]);
         }
         let captures = self.captures(r);
+        let before = self.diags.len();
         let diagnosis = match &r.diagnosis {
             Some(d) => self.template(d, &captures),
+            None if ast::written_as(&r.unknown, "diagnosis") => Vec::new(),
             None => {
                 self.missing(
                     r.name.span,
@@ -582,6 +588,21 @@ impl<'a> Lower<'a, '_> {
                 Vec::new()
             }
         };
+        // A `capture` that did not parse defined a name nobody can know:
+        // placeholders are not judged against the captures that remain.
+        if r.unknown
+            .iter()
+            .any(|u| u.broken && u.name.name == "capture")
+        {
+            let mut i = before;
+            while i < self.diags.len() {
+                if self.diags[i].code == "E0105" {
+                    self.diags.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
         let checks = r.checks.iter().map(|c| self.check_call(c)).collect();
         RuleIr {
             id: format!("{}/{}", self.packs[pi].name, r.name.name).into(),
@@ -1204,8 +1225,11 @@ impl<'a> Lower<'a, '_> {
                 );
                 continue;
             }
+            // A capture whose regex is wrong still defines its name, so its
+            // placeholders are not reported as unknown as well.
             if let Some(d) = regex_error(&c.regex) {
                 self.diags.push(d);
+                out.push((c.name.name.clone(), crate::ir::LazyRegex::new("")));
                 continue;
             }
             let groups = regex_syntax::ParserBuilder::new()
@@ -1220,6 +1244,7 @@ impl<'a> Lower<'a, '_> {
                         .at(c.regex.span, "nothing in parentheses to capture")
                         .help("wrap the part to capture in parentheses: /blocked using ([a-z0-9.-]+)/"),
                 );
+                out.push((c.name.name.clone(), crate::ir::LazyRegex::new("")));
                 continue;
             }
             // A checked pack builds it now, with the engine's limits; a
@@ -1229,6 +1254,7 @@ impl<'a> Lower<'a, '_> {
                     Ok(re) => crate::ir::LazyRegex::built(&c.regex.source, re),
                     Err(d) => {
                         self.diags.push(*d);
+                        out.push((c.name.name.clone(), crate::ir::LazyRegex::new("")));
                         continue;
                     }
                 }

@@ -39,6 +39,7 @@ pub mod codes;
 pub mod compile;
 pub mod diagnostics;
 pub mod format;
+mod hints;
 pub mod ir;
 pub mod lints;
 pub mod parser;
@@ -76,7 +77,19 @@ pub type FindPack<'a> = &'a dyn Fn(&str) -> Option<PackSource>;
 /// Compiles packs into one ruleset. `read` resolves `include`s; `find_pack`
 /// supplies packs that are `import`ed but not among `packs`.
 pub fn compile(packs: Vec<PackSource>, read: ReadFile, find_pack: FindPack) -> Compilation {
-    compile_inner(packs, read, find_pack, true)
+    compile_inner(packs, read, find_pack, true, &[])
+}
+
+/// [`compile`], naming the packs `find_pack` can supply (the built-in
+/// ones), so that errors can say which import was meant or which pack
+/// defines an unknown name (see `hints`).
+pub fn compile_importing(
+    packs: Vec<PackSource>,
+    read: ReadFile,
+    find_pack: FindPack,
+    importable: &[&str],
+) -> Compilation {
+    compile_inner(packs, read, find_pack, true, importable)
 }
 
 /// [`compile`] without the lints (warnings about style and likely
@@ -87,7 +100,7 @@ pub fn compile_unlinted(
     read: ReadFile,
     find_pack: FindPack,
 ) -> Compilation {
-    compile_inner(packs, read, find_pack, false)
+    compile_inner(packs, read, find_pack, false, &[])
 }
 
 fn compile_inner(
@@ -95,6 +108,7 @@ fn compile_inner(
     read: ReadFile,
     find_pack: FindPack,
     lint: bool,
+    importable: &[&str],
 ) -> Compilation {
     let mut sources = SourceMap::new();
     let mut diags = Vec::new();
@@ -142,6 +156,7 @@ fn compile_inner(
     }
     let location = |span: ast::Span| sources.location(span);
     let ruleset = compile::compile_packs(&parsed, &location, &mut diags, lint);
+    hints::explain_imports(&mut diags, &sources, &parsed, importable, find_pack);
     diags.retain(|d| !allowed_here(d, &sources));
     let mut report = Report { diagnostics: diags };
     report.sort();

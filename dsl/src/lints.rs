@@ -52,6 +52,10 @@ pub const LINTS: &[(&str, &str)] = &[
         "shadowed_rule",
         "a rule that is never the diagnosis of its own examples: a higher-ranked rule answers them",
     ),
+    (
+        "example_not_matched",
+        "a rule whose `when` does not hold for one of its own examples",
+    ),
 ];
 
 /// The shortest literal trigger that is not "too short".
@@ -240,7 +244,7 @@ fn collect_sets<'a>(c: &'a Cond, out: &mut HashSet<&'a str>) {
 }
 
 fn rule(r: &ast::Rule, category_has_fix: &HashMap<&str, bool>, diags: &mut Vec<Diagnostic>) {
-    if r.advice.refs.is_empty() {
+    if r.advice.refs.is_empty() && !ast::written_as(&r.unknown, "refs") {
         diags.push(
             Diagnostic::warning(
                 "missing_refs",
@@ -258,7 +262,7 @@ fn rule(r: &ast::Rule, category_has_fix: &HashMap<&str, bool>, diags: &mut Vec<D
         .and_then(|c| category_has_fix.get(c.name.as_str()))
         .copied()
         .unwrap_or(true);
-    if r.advice.fix.is_empty() && !category_fix {
+    if r.advice.fix.is_empty() && !category_fix && !ast::written_as(&r.unknown, "fix") {
         diags.push(
             Diagnostic::warning(
                 "missing_fix",
@@ -270,7 +274,10 @@ fn rule(r: &ast::Rule, category_has_fix: &HashMap<&str, bool>, diags: &mut Vec<D
     }
     // A rule that needs a check's verdict cannot be fired by a reply alone;
     // its cases live in the pack's tests/*.yaml with `checks:` verdicts.
-    if r.examples.is_empty() && !r.when.as_ref().is_some_and(tests_a_check) {
+    if r.examples.is_empty()
+        && !r.when.as_ref().is_some_and(tests_a_check)
+        && !ast::written_as(&r.unknown, "example")
+    {
         diags.push(
             Diagnostic::warning(
                 "missing_example",
@@ -282,7 +289,15 @@ fn rule(r: &ast::Rule, category_has_fix: &HashMap<&str, bool>, diags: &mut Vec<D
     }
     if let Some(d) = &r.diagnosis {
         for c in &r.captures {
-            if !d.value.contains(&format!("{{{}}}", c.name.name)) {
+            // `{ipp}` for capture `ip` is a misspelt use (E0105 says so),
+            // not an unused capture.
+            let misspelt = d.value.split('{').skip(1).any(|p| {
+                p.split_once('}').is_some_and(|(name, _)| {
+                    name != c.name.name
+                        && crate::vocab::did_you_mean(name, [c.name.name.as_str()]).is_some()
+                })
+            });
+            if !misspelt && !d.value.contains(&format!("{{{}}}", c.name.name)) {
                 diags.push(
                     Diagnostic::warning(
                         "unused_capture",

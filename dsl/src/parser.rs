@@ -60,14 +60,70 @@ pub fn parse_file(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> File
             diags.push(d);
             continue;
         }
-        match BdxParser::parse(Rule::file, chunk) {
+        if let Some((d, meant)) = recovery::item_typo_error(file, chunk, start) {
+            diags.push(d);
+            // `improt core` still imports `core`, so the names it brings
+            // are not reported unknown as well.
+            if meant == "import" {
+                if let Some(name) = chunk.split_whitespace().nth(1) {
+                    let at = start + chunk.find(name).unwrap_or(0);
+                    out.items.push(Item::Import(Ident {
+                        name: name.to_string(),
+                        span: Span::new(file, at, at + name.len()),
+                    }));
+                }
+            }
+            continue;
+        }
+        parse_item(file, text, start, end, diags, &mut out);
+    }
+    out
+}
+
+/// How many broken fields one item may have before the parser stops
+/// reading it.
+const MAX_RECOVERIES: usize = 16;
+
+/// Parses the chunk `text[start..end]` (one item, or several on one line),
+/// recovering from a missing `}` and from fields that do not parse (see
+/// [`recovery`]): each such mistake is one error, and the rest of the item
+/// is still read.
+fn parse_item(
+    file: FileId,
+    text: &str,
+    start: usize,
+    end: usize,
+    diags: &mut Vec<Diagnostic>,
+    out: &mut File,
+) {
+    let chunk = &text[start..end];
+    let mut current: std::borrow::Cow<str> = std::borrow::Cow::Borrowed(chunk);
+    if let Some((d, at)) = recovery::unclosed(file, text, chunk, start) {
+        diags.push(d);
+        current = std::borrow::Cow::Owned(format!("{}}}{}", &chunk[..at], &chunk[at..]));
+    }
+    let mut broken: Vec<UnknownField> = Vec::new();
+    for _ in 0..=MAX_RECOVERIES {
+        match BdxParser::parse(Rule::file, &current) {
             Ok(mut pairs) => {
+                let first = out.items.len();
                 let b = Builder {
                     file,
                     offset: start,
                     diags: &mut *diags,
                 };
-                b.file(pairs.next().expect("file rule"), &mut out);
+                b.file(pairs.next().expect("file rule"), out);
+                for f in broken {
+                    if let Some(list) = out.items[first..]
+                        .iter_mut()
+                        .rev()
+                        .find(|i| i.span().is_some_and(|s| s.start <= f.span.start))
+                        .and_then(Item::unknown_fields_mut)
+                    {
+                        list.push(f);
+                    }
+                }
+                return;
             }
             Err(e) => {
                 // Tracking what the parser tried costs a tenth of every
@@ -76,12 +132,89 @@ pub fn parse_file(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> File
                 // The setting is global and is never turned off again, so a
                 // parallel parse cannot lose the detail of its error.
                 pest::set_error_detail(true);
-                let e = BdxParser::parse(Rule::file, chunk).err().unwrap_or(e);
-                diags.push(syntax_error(file, chunk, start, e))
+                let e = BdxParser::parse(Rule::file, &current).err().unwrap_or(e);
+                let pos = error_position(&e, &current);
+                let field = recovery::field_at(&current, pos);
+                let d = field
+                    .as_ref()
+                    .and_then(|(s, e, _)| {
+                        recovery::meant(file, &current[*s..*e], start + s, pos - s)
+                    })
+                    .unwrap_or_else(|| syntax_error(file, &current, start, e));
+                diags.push(d);
+                let Some((s, e, name)) = field else {
+                    return;
+                };
+                let name_end = s + current[s..].find(name.as_str()).unwrap_or(0) + name.len();
+                let name_start = name_end - name.len();
+                broken.push(UnknownField {
+                    name: Ident {
+                        name,
+                        span: Span::new(file, start + name_start, start + name_end),
+                    },
+                    span: Span::new(file, start + s, start + e),
+                    broken: true,
+                });
+                current = std::borrow::Cow::Owned(recovery::blank(&current, (s, e)));
             }
         }
     }
-    out
+}
+
+/// Where pest stopped: the furthest position it tried, which is where the
+/// text stops making sense.
+fn error_position(e: &pest::error::Error<Rule>, text: &str) -> usize {
+    use pest::error::InputLocation;
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let pos = e.parse_attempts().map_or(pos, |a| a.max_position.max(pos));
+    keyword_start(text, pos).unwrap_or(pos)
+}
+
+/// The start of the keyword that ends at `pos`, if one does. pest's
+/// furthest attempt can be the end of a keyword it only looked at (a field
+/// name is never a fact, so a condition peeks at `capture` and stops):
+/// the mistake is then before the keyword, not inside it.
+fn keyword_start(text: &str, pos: usize) -> Option<usize> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    if pos == 0 || pos > text.len() || text[pos..].starts_with(word) {
+        return None;
+    }
+    let start = text[..pos].rfind(|c: char| !word(c)).map_or(0, |i| i + 1);
+    let w = &text[start..pos];
+    let keyword = matches!(
+        w,
+        "and"
+            | "or"
+            | "not"
+            | "title"
+            | "reason"
+            | "description"
+            | "fix"
+            | "prevent"
+            | "escalate"
+            | "refs"
+            | "when"
+            | "confidence"
+            | "priority"
+            | "capture"
+            | "diagnosis"
+            | "check"
+            | "example"
+            | "counterexample"
+            | "category"
+            | "provider"
+            | "disable"
+            | "unless"
+            | "rule"
+            | "import"
+            | "include"
+            | "phrases"
+            | "override"
+    );
+    (keyword && start < pos).then_some(start)
 }
 
 /// Byte ranges of the top-level chunks.
@@ -89,7 +222,7 @@ fn split_items(text: &str) -> Vec<(usize, usize)> {
     let mut starts = vec![0];
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        if offset != 0 && starts_item(line) {
+        if offset != 0 && (starts_item(line) || recovery::item_typo(line).is_some()) {
             starts.push(offset);
         }
         offset += line.len();
@@ -189,16 +322,16 @@ fn syntax_error(
     e: pest::error::Error<Rule>,
 ) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
-    let mut pos = match e.location {
+    let location = match e.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    let pos = error_position(&e, chunk);
     // pest's positives only name rules; its parse attempts also know the
     // literal tokens (`{`, `=`, ...) tried at the furthest position.
     let mut tokens: Vec<String> = Vec::new();
     if let Some(attempts) = e.parse_attempts() {
-        if attempts.max_position > pos {
-            pos = attempts.max_position;
+        if attempts.max_position > location && attempts.max_position == pos {
             tokens = attempts
                 .expected_tokens()
                 .iter()
@@ -304,6 +437,8 @@ pub fn rule_name(r: Rule) -> Option<&'static str> {
         | Rule::COMMENT
         | Rule::string_inner
         | Rule::regex_inner
+        | Rule::unknown_rest
+        | Rule::unknown_continued
         | Rule::ident_char => return None,
         Rule::item => "an item (`rule`, `category`, `phrases`, `provider`, `import`, `include`)",
         Rule::phrase => "a string or a regex",
@@ -425,6 +560,9 @@ impl Builder<'_> {
         let span = self.span(&p);
         let inner = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
         let mut value = String::with_capacity(inner.len());
+        // One error per string: a Windows path has a bad escape at every
+        // backslash, and one message says it.
+        let mut bad_escape = false;
         let mut chars = inner.char_indices();
         while let Some((i, c)) = chars.next() {
             if c != '\\' {
@@ -436,7 +574,8 @@ impl Builder<'_> {
                 Some((_, 't')) => value.push('\t'),
                 Some((_, '"')) => value.push('"'),
                 Some((_, '\\')) => value.push('\\'),
-                Some((_, other)) => {
+                Some((_, other)) if !bad_escape => {
+                    bad_escape = true;
                     let at = span.start as usize + 1 + i;
                     self.diags.push(
                         Diagnostic::error("E0004", format!("unknown escape `\\{other}` in a string"))
@@ -444,9 +583,10 @@ impl Builder<'_> {
                                 Span::new(self.file, at, at + 1 + other.len_utf8()),
                                 "not an escape",
                             )
-                            .help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`; regexes go between slashes: /.../"),
+                            .help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\t` (a backslash is `\\\\`); regexes go between slashes: /.../"),
                     );
                 }
+                Some(_) => {}
                 None => {}
             }
         }
@@ -539,6 +679,7 @@ impl Builder<'_> {
         UnknownField {
             name: self.ident(f.into_inner().next().expect("name")),
             span,
+            broken: false,
         }
     }
 
@@ -887,6 +1028,8 @@ impl Builder<'_> {
         }
     }
 }
+
+mod recovery;
 
 #[cfg(test)]
 mod tests;

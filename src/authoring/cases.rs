@@ -413,12 +413,11 @@ pub fn case_files(pack: &Path) -> Vec<PathBuf> {
 pub fn load(path: &Path) -> Result<CaseFile, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let file: CaseFile = serde_saphyr::from_str(&text).map_err(|e| {
-        format!(
-            "{}: {e}\n  = help: a case file is `cases:` then a list of cases with `name`, one of `reply`/`log`/`email`/`event`, and `expect`, `expect_not` or `todo`",
-            path.display()
-        )
-    })?;
+    let file: CaseFile = crate::authoring::yaml::parse(
+        &text,
+        &path.display().to_string(),
+        "a case file is `cases:` then a list of cases with `name`, one of `reply`/`log`/`email`/`event`, and `expect`, `expect_not` or `todo`",
+    )?;
     // Each case's snapshot is named after it: two cases with one name
     // would share one snapshot, and each run would overwrite the other's.
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();

@@ -86,11 +86,11 @@ pub fn load(dir: &Path) -> Result<Manifest, String> {
 
 /// Parses and checks a manifest's text (`origin` names it in errors).
 pub fn parse(text: &str, origin: &str) -> Result<Manifest, String> {
-    let m: Manifest = serde_saphyr::from_str(text).map_err(|e| {
-        format!(
-            "{origin}: {e}\n  = help: a manifest has `name`, `version` and optionally `description`, `license`, `authors`, `bouncedx`, `imports`, `checks`"
-        )
-    })?;
+    let m: Manifest = crate::authoring::yaml::parse(
+        text,
+        origin,
+        "a manifest has `name`, `version` and optionally `description`, `license`, `authors`, `bouncedx`, `imports`, `checks`",
+    )?;
     if m.name.is_empty()
         || !m
             .name

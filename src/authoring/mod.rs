@@ -1,5 +1,6 @@
 //! Writing packs: manifests ([`manifest`]), test cases and their snapshots
-//! ([`cases`]), and a scaffold for a new pack ([`scaffold`]).
+//! ([`cases`]), a scaffold for a new pack ([`scaffold`]), and YAML errors
+//! that name their file ([`yaml`]).
 //!
 //! The author's loop: `bouncedx new pack acme` creates a pack that passes;
 //! add a rule and a case; `bouncedx test acme` fails with a diff of the
@@ -9,3 +10,4 @@
 pub mod cases;
 pub mod manifest;
 pub mod scaffold;
+pub mod yaml;

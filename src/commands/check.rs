@@ -39,6 +39,60 @@ fn manifest_errors(path: &std::path::Path) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
+/// The last line of `check`: what was checked (the packs given, not the
+/// built-in packs they import, which are counted apart) and the outcome.
+fn summary(c: &bouncedx_dsl::Compilation, checked: &[String]) -> String {
+    let imported_file = |name: &str| {
+        crate::rules::embedded_pack_of(name).is_some_and(|p| !checked.iter().any(|c| c == p))
+    };
+    let (mut files, mut imported_files) = (0, 0);
+    for (_, f) in c.sources.files() {
+        if imported_file(&f.name) {
+            imported_files += 1;
+        } else {
+            files += 1;
+        }
+    }
+    let (mut rules, mut imported_rules) = (0, 0);
+    let mut imported: Vec<&str> = Vec::new();
+    for r in c.ruleset.iter().flat_map(|r| &r.rules) {
+        if checked.is_empty() || checked.iter().any(|p| **p == *r.pack) {
+            rules += 1;
+        } else {
+            imported_rules += 1;
+            if !imported.contains(&&*r.pack) {
+                imported.push(&r.pack);
+            }
+        }
+    }
+    let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    let what = if c.ruleset.is_some() {
+        format!("{}, {}", plural(files, "file"), plural(rules, "rule"))
+    } else {
+        plural(files, "file")
+    };
+    let beside = if imported_files > 0 && c.ruleset.is_some() {
+        format!(
+            " (imported: {}, {}, {})",
+            imported.join(", "),
+            plural(imported_files, "file"),
+            plural(imported_rules, "rule")
+        )
+    } else {
+        String::new()
+    };
+    match (c.report.errors(), c.report.warnings()) {
+        (0, 0) => format!("ok: {what}, no problems{beside}"),
+        (0, w) => format!("ok: {what}, {}{beside}", plural(w, "warning")),
+        (e, w) => format!(
+            "failed: {}, {} in {}",
+            plural(e, "error"),
+            plural(w, "warning"),
+            plural(files, "file")
+        ),
+    }
+}
+
 /// `shadowed_rule`: a rule that fires on its own examples but is never the
 /// diagnosis, because a higher-ranked rule answers every one of them. It
 /// can then never be the answer a user sees for the case it was written
@@ -55,24 +109,60 @@ fn shadowed_rules(c: &mut bouncedx_dsl::Compilation, packs: &[String]) {
         {
             continue;
         }
-        let tops: Vec<Option<std::sync::Arc<str>>> = rule
+        // (the answer, whether this rule fired) for each example
+        let results: Vec<(Option<std::sync::Arc<str>>, bool)> = rule
             .examples
             .iter()
-            .map(|e| engine.diagnose_reply(e).rule)
+            .map(|e| {
+                let d = engine.diagnose_reply(e);
+                let fired = d.fired.iter().any(|f| **f == *rule.id);
+                (d.rule, fired)
+            })
             .collect();
-        if tops.iter().all(|t| t.as_deref() != Some(&*rule.id)) {
-            let winner = tops
+        let unmatched: Vec<&String> = rule
+            .examples
+            .iter()
+            .zip(&results)
+            .filter(|(_, (_, fired))| !fired)
+            .map(|(e, _)| e)
+            .collect();
+        if let Some(first) = unmatched.first() {
+            let shown: String = first.chars().take(60).collect();
+            c.report.diagnostics.push(
+                bouncedx_dsl::Diagnostic::warning(
+                    "example_not_matched",
+                    format!(
+                        "rule `{}` does not fire on {} of its own examples",
+                        rule.name,
+                        if unmatched.len() == rule.examples.len() {
+                            "any".to_string()
+                        } else {
+                            format!("{} of {}", unmatched.len(), rule.examples.len())
+                        }
+                    ),
+                )
+                .at(
+                    rule.name_span,
+                    format!("its `when` does not hold for \"{shown}\""),
+                )
+                .help(format!(
+                    "`bouncedx explain --rules PACK \"{shown}\"` shows which condition fails; fix the `when` or the example"
+                )),
+            );
+            continue;
+        }
+        if results.iter().all(|(t, _)| t.as_deref() != Some(&*rule.id)) {
+            let winner = results
                 .iter()
-                .flatten()
+                .filter_map(|(t, _)| t.clone())
                 .next()
-                .cloned()
                 .unwrap_or_else(|| "no rule".into());
             c.report.diagnostics.push(
                 bouncedx_dsl::Diagnostic::warning(
                     "shadowed_rule",
                     format!("rule `{}` is never the diagnosis of its own examples", rule.name),
                 )
-                .at(rule.name_span, format!("`{winner}` answers them"))
+                .at(rule.name_span, format!("it fires, but `{winner}` answers them"))
                 .help("raise its confidence or priority, narrow the other rule, or give it an example only it answers"),
             );
         }
@@ -166,14 +256,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             "{}",
             c.report.render(&c.sources, crate::output::color_stdout())
         );
-        let files = c.sources.files().count();
-        let rules = c.ruleset.as_ref().map(|r| r.rules.len()).unwrap_or(0);
-        let summary = match (c.report.errors(), c.report.warnings()) {
-            (0, 0) => format!("ok: {files} file(s), {rules} rules, no problems"),
-            (0, w) => format!("ok: {files} file(s), {rules} rules, {w} warning(s)"),
-            (e, w) => format!("failed: {e} error(s), {w} warning(s) in {files} file(s)"),
-        };
-        eprintln!("{summary}");
+        eprintln!("{}", summary(&c, &checked));
     }
     let fail = c.report.has_errors() || (a.deny_warnings && c.report.warnings() > 0);
     Ok(if fail {

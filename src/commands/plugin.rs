@@ -110,12 +110,11 @@ impl CheckArgs {
         };
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read the site config {}: {e}", path.display()))?;
-        let mut config: SiteConfig = serde_saphyr::from_str(&text).map_err(|e| {
-            format!(
-                "{}: {e}\nhelp: the site config has `plugins:`, grants per plugin name: dns, data, http, http_token_env, memory_mb, time_ms",
-                path.display()
-            )
-        })?;
+        let mut config: SiteConfig = bouncedx::authoring::yaml::parse(
+            &text,
+            &path.display().to_string(),
+            "the site config has `plugins:`, grants per plugin name: dns, data, http, http_token_env, memory_mb, time_ms",
+        )?;
         let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
         for g in config.plugins.values_mut() {
             for f in g.data.values_mut() {
