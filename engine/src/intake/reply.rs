@@ -147,7 +147,8 @@ pub fn parse_reply(input: &str) -> Facts {
         }
     }
 
-    facts.text = fold_space(text);
+    let inline = drop_inline_continuations(text);
+    facts.text = fold_space(inline.as_deref().unwrap_or(text));
     // Postfix's account of a conversation that broke off names the step:
     // `lost connection with h[ip] while sending RCPT TO`.
     if facts.stage.is_none() && memchr::memmem::find(facts.text.as_bytes(), b"while ").is_some() {
@@ -346,6 +347,57 @@ fn unfold(input: &str) -> String {
         }
     }
     out
+}
+
+/// A multi-line reply joined onto one line by whoever logged it (Postfix
+/// writes `said: 550-5.7.26 This mail ... sender is 550-5.7.26
+/// unauthenticated. ... 550 5.7.26 with either SPF or DKIM`), without the
+/// repeated `550-5.7.26` prefixes, which would otherwise sit inside the
+/// words a rule looks for. Only the reply's own code (and its own status,
+/// when it has one) is dropped, and `550 ` only when that status follows.
+/// `None` when there is nothing to drop.
+fn drop_inline_continuations(text: &str) -> Option<String> {
+    let t = text.trim_start();
+    let (code, rest) = reply_prefix(t)?;
+    let status = rest.split_whitespace().next().filter(|tok| {
+        scan::find_status(tok).is_some_and(|(_, r)| r.start == 0 && r.end == tok.len())
+    });
+    let dash = format!(" {code}-");
+    let finder = memchr::memmem::Finder::new(dash.as_bytes());
+    let spaced = status.map(|st| format!(" {code} {st} "));
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    let mut at = 4;
+    while at < t.len() {
+        let next_dash = finder
+            .find(&t.as_bytes()[at..])
+            .map(|i| (at + i, dash.len()));
+        let next_spaced = spaced.as_ref().and_then(|sp| {
+            memchr::memmem::find(&t.as_bytes()[at..], sp.as_bytes())
+                .map(|i| (at + i, 1 + code.len() + 1))
+        });
+        let Some((start, len)) = [next_dash, next_spaced].into_iter().flatten().min() else {
+            break;
+        };
+        let mut end = start + len;
+        if let Some(st) = status {
+            if t[end..].starts_with(st) && t[end + st.len()..].starts_with([' ', '\t']) {
+                end += st.len();
+            }
+        }
+        cuts.push((start + 1, end));
+        at = end;
+    }
+    if cuts.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(t.len());
+    let mut from = 0;
+    for (s, e) in cuts {
+        out.push_str(&t[from..s]);
+        from = e;
+    }
+    out.push_str(&t[from..]);
+    Some(out)
 }
 
 /// `550-rest` or `550 rest` → (550, rest).
@@ -645,6 +697,24 @@ fn rfind_ci(hay: &str, needle: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn continuation_prefixes_joined_onto_one_line_are_dropped() {
+        let f = parse_reply("host gmail-smtp-in.l.google.com[142.250.1.26] said: 550-5.7.26 This mail has been blocked because the sender is 550-5.7.26 unauthenticated. Gmail requires all senders to authenticate 550 5.7.26 with either SPF or DKIM. gsmtp (in reply to end of DATA command)");
+        assert_eq!(
+            f.text,
+            "550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM. gsmtp"
+        );
+        // another code, or the same code with another status, is text
+        let f = parse_reply("550 5.1.1 user unknown; earlier 451 4.3.0 and 550 5.7.1 too");
+        assert_eq!(
+            f.text,
+            "550 5.1.1 user unknown; earlier 451 4.3.0 and 550 5.7.1 too"
+        );
+        // a reply without a status loses its `421-` prefixes
+        let f = parse_reply("421-mx.example.com busy 421-try again later");
+        assert_eq!(f.text, "421-mx.example.com busy try again later");
+    }
 
     #[test]
     fn printable_ascii_agrees_with_a_byte_at_a_time_test() {
