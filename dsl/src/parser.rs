@@ -143,6 +143,16 @@ fn parse_item(
                     .unwrap_or_else(|| syntax_error(file, &current, start, e));
                 diags.push(d);
                 let Some((s, e, name)) = field else {
+                    // Junk after the item's closing `}` (a stray brace, a
+                    // line pasted from elsewhere): the item itself is kept.
+                    let closed = recovery::braces(&current).close;
+                    if let Some(close) = closed.filter(|c| pos > *c) {
+                        current = std::borrow::Cow::Owned(recovery::blank(
+                            &current,
+                            (close + 1, current.len()),
+                        ));
+                        continue;
+                    }
                     return;
                 };
                 let name_end = s + current[s..].find(name.as_str()).unwrap_or(0) + name.len();
@@ -365,6 +375,12 @@ fn syntax_error(
             };
             names.sort_unstable();
             names.dedup();
+            // At the top level `category`, `provider` and `override` are
+            // items: say "an item (...)" once, not each keyword again.
+            let item = rule_name(Rule::item).unwrap_or_default();
+            if names.contains(&item) {
+                names.retain(|n| !matches!(*n, "`category`" | "`provider`" | "`override`"));
+            }
             let expected = join_or(&names);
             let found_text = if found.is_empty() {
                 "end of file".to_string()
@@ -429,6 +445,10 @@ fn join_or(names: &[&str]) -> String {
     }
 }
 
+/// How an error names what may start an item.
+const ITEM_PHRASE: &str =
+    "an item (`rule`, `category`, `phrases`, `provider`, `import`, `include`, `override`)";
+
 /// The printable name of a grammar rule in "expected ..." messages; `None`
 /// for rules that are not worth naming (trivia, the inside of literals).
 pub fn rule_name(r: Rule) -> Option<&'static str> {
@@ -440,7 +460,7 @@ pub fn rule_name(r: Rule) -> Option<&'static str> {
         | Rule::unknown_rest
         | Rule::unknown_continued
         | Rule::ident_char => return None,
-        Rule::item => "an item (`rule`, `category`, `phrases`, `provider`, `import`, `include`)",
+        Rule::item => ITEM_PHRASE,
         Rule::phrase => "a string or a regex",
         Rule::EOI => "end of file",
         Rule::ident | Rule::qualified_ident => "a name",
@@ -460,10 +480,8 @@ pub fn rule_name(r: Rule) -> Option<&'static str> {
         | Rule::category
         | Rule::phrases
         | Rule::provider
-        | Rule::rule => "an item (`rule`, `category`, `phrases`, `provider`, `import`, `include`)",
-        Rule::kw_import | Rule::kw_include | Rule::kw_phrases | Rule::kw_rule => {
-            "an item (`rule`, `category`, `phrases`, `provider`, `import`, `include`)"
-        }
+        | Rule::rule => ITEM_PHRASE,
+        Rule::kw_import | Rule::kw_include | Rule::kw_phrases | Rule::kw_rule => ITEM_PHRASE,
         Rule::unknown_field
         | Rule::category_field
         | Rule::provider_field

@@ -31,6 +31,8 @@ pub(super) struct Braces {
     pub depth: usize,
     /// Where the item's first `{` is.
     pub open: Option<usize>,
+    /// Where the `}` that closes it is.
+    pub close: Option<usize>,
     /// The end of the last character that is not blank and not a comment.
     pub last: usize,
 }
@@ -41,6 +43,7 @@ pub(super) fn braces(chunk: &str) -> Braces {
     let mut out = Braces {
         depth: 0,
         open: None,
+        close: None,
         last: 0,
     };
     let mut i = 0;
@@ -71,6 +74,9 @@ pub(super) fn braces(chunk: &str) -> Braces {
             }
             b'}' => {
                 out.depth = out.depth.saturating_sub(1);
+                if out.depth == 0 && out.open.is_some() && out.close.is_none() {
+                    out.close = Some(i);
+                }
                 prev_ident = false;
             }
             _ => prev_ident = c.is_ascii_alphanumeric() || c == b'_',
@@ -187,7 +193,8 @@ pub(super) fn item_typo_error(
 pub(super) fn field_at(chunk: &str, pos: usize) -> Option<(usize, usize, String)> {
     let b = braces(chunk);
     let open = b.open?;
-    if pos <= open {
+    // Only inside the item's braces: after its `}` there is no field.
+    if pos <= open || b.close.is_some_and(|c| pos > c) {
         return None;
     }
     let body_line = chunk[..open].rfind('\n').map_or(0, |p| p + 1);
