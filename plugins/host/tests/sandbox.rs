@@ -11,6 +11,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn host() -> PluginHost {
+    host_with_time(300)
+}
+
+/// A host granting the hostile plugin `time_ms`: the output-size test gets
+/// more, so that a loaded machine (writing 16 MiB takes a while there)
+/// tests the size cap and not the clock.
+fn host_with_time(time_ms: u64) -> PluginHost {
     let mut zones = Zones::default();
     zones
         .add_text(
@@ -33,7 +40,7 @@ fn host() -> PluginHost {
         &Grants {
             dns: vec!["allowed.test".into()],
             memory_mb: Some(32),
-            time_ms: Some(300),
+            time_ms: Some(time_ms),
             ..Grants::default()
         },
     );
@@ -123,7 +130,7 @@ fn dns_outside_the_grant_is_denied() {
 
 #[test]
 fn huge_outputs_are_refused() {
-    let host = host();
+    let host = host_with_time(5000);
     let (status, why, _) = run(&host, "huge", &[]);
     assert_eq!(status, "error");
     assert_eq!(
