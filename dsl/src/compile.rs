@@ -1310,6 +1310,7 @@ impl<'a> Lower<'a, '_> {
                 Vec::new()
             }
             Ok(parts) => {
+                let in_rule = captures.is_some();
                 let captures = captures.unwrap_or(&[]);
                 for p in &parts {
                     if let TemplatePart::Slot { name, .. } = p {
@@ -1321,7 +1322,6 @@ impl<'a> Lower<'a, '_> {
                                 captures.iter().map(|(n, _)| n.as_str()).collect();
                             candidates.extend(vocab::FIELDS.iter().map(|(n, _)| *n));
                             candidates.extend(vocab::TEMPLATE_FACTS);
-                            let in_rule = what.contains("diagnosis") || !captures.is_empty();
                             self.diags.push(
                                 Diagnostic::error(
                                     "E0105",
@@ -1329,9 +1329,11 @@ impl<'a> Lower<'a, '_> {
                                 )
                                 .at(
                                     s.span,
-                                    format!(
-                                        "`{name}` is neither a capture of this rule nor a fact"
-                                    ),
+                                    if in_rule {
+                                        format!("`{name}` is neither a capture of this rule nor a fact")
+                                    } else {
+                                        format!("`{name}` is not a fact (a category's or a provider's steps cannot use a rule's captures)")
+                                    },
                                 )
                                 .help(
                                     vocab::suggest(name, candidates, "placeholder")

@@ -172,12 +172,12 @@ pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
                         known.extend(vocab::FIELDS.iter().map(|(n, _)| *n).filter(|n| guarantees(c, n, &[])));
                     }
                     for s in steps(&p.advice) {
-                        placeholders(s, &|n| known.contains(&n), diags);
+                        placeholders(s, &[], &|n| known.contains(&n), diags);
                     }
                 }
                 Item::Category(c) => {
                     for s in steps(&c.advice) {
-                        placeholders(s, &|n| n == "text", diags);
+                        placeholders(s, &[], &|n| n == "text", diags);
                     }
                 }
                 _ => {}
@@ -334,7 +334,7 @@ fn rule(r: &ast::Rule, category_has_fix: &HashMap<&str, bool>, diags: &mut Vec<D
                     )
                     .at(c.name.span, "not in the diagnosis or a step")
                     .help(format!(
-                        "write `{{{}}}` in the diagnosis, or remove the capture",
+                        "write `{{{}}}` in the diagnosis or a step, or remove the capture",
                         c.name.name
                     )),
                 );
@@ -538,7 +538,12 @@ fn ungrouped(re: &str) -> String {
 
 /// `placeholder_may_be_absent` for one template: every `{name}` without a
 /// wording of its own (`{name|...}`) that `present` does not vouch for.
-fn placeholders(s: &ast::Str, present: &dyn Fn(&str) -> bool, diags: &mut Vec<Diagnostic>) {
+fn placeholders(
+    s: &ast::Str,
+    captures: &[&str],
+    present: &dyn Fn(&str) -> bool,
+    diags: &mut Vec<Diagnostic>,
+) {
     let Ok(parts) = parse_template(&s.value) else {
         return; // E0105
     };
@@ -548,8 +553,10 @@ fn placeholders(s: &ast::Str, present: &dyn Fn(&str) -> bool, diags: &mut Vec<Di
             fallback: None,
         } = p
         {
-            if present(&name) {
-                continue;
+            let fact = crate::ir::Field::from_name(&name).is_some()
+                || vocab::TEMPLATE_FACTS.contains(&name.as_str());
+            if present(&name) || !(fact || captures.contains(&name.as_str())) {
+                continue; // certain, or unknown (E0105)
             }
             diags.push(
                 Diagnostic::warning(
@@ -578,8 +585,9 @@ fn without(template: &str, name: &str) -> String {
             TemplatePart::Slot { name: n, fallback } if n == name => {
                 fallback.as_deref().unwrap_or(vocab::default_wording(n))
             }
-            TemplatePart::Slot { name: n, .. } => n.as_str(),
-        })
+            TemplatePart::Slot { name: n, .. } => return format!("{{{n}}}"),
+        }
+        .to_string())
         .collect()
 }
 
@@ -591,8 +599,9 @@ fn rule_placeholders(r: &ast::Rule, diags: &mut Vec<Diagnostic>) {
                 .as_ref()
                 .is_some_and(|c| guarantees(c, name, &r.captures))
     };
+    let captures: Vec<&str> = r.captures.iter().map(|c| c.name.name.as_str()).collect();
     for s in r.diagnosis.iter().chain(steps(&r.advice)) {
-        placeholders(s, &present, diags);
+        placeholders(s, &captures, &present, diags);
     }
 }
 
