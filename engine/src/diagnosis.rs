@@ -280,10 +280,14 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             d.confidence = rule.confidence;
             let prov_title = prov.map(|p| p.title.as_str());
             d.diagnosis = render_template(rule, facts, prov_title);
-            if d.retry == Retry::NoFixFirst
-                && bouncedx_dsl::vocab::RETRY_LATER_REASONS.contains(&&*rule.reason)
-            {
-                d.retry = Retry::Later;
+            // The rule's reason decides between "do not retry unchanged" and
+            // "retry later" for a permanent reply (5.2.2 also stands for a
+            // sender's submission quota, which is not a full mailbox).
+            let later = bouncedx_dsl::vocab::RETRY_LATER_REASONS.contains(&&*rule.reason);
+            match d.retry {
+                Retry::NoFixFirst if later => d.retry = Retry::Later,
+                Retry::Later if !later => d.retry = Retry::NoFixFirst,
+                _ => {}
             }
             d.evidence = evidence(&facts.text, &top.evidence);
             let fill = |s: &Arc<str>| fill(s, &rule.captures, facts, prov_title);
