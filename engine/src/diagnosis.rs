@@ -579,4 +579,90 @@ mod tests {
         );
         assert_eq!(into, vec![Arc::from("Request delisting."), Arc::from("Check SNDS")]);
     }
+
+    const PACK: &str = r#"
+category recipient {
+  title  "Mailbox"
+  reason userunknown
+  fix    "Check the address for typos"
+  escalate "Ask the receiver"
+}
+
+provider acme {
+  title "Acme Mail"
+  when  text has "acme-mx"
+  fix   "Read Acme's postmaster page"
+}
+
+rule full {
+  category  recipient
+  reason    mailboxfull
+  when      status *.2.2
+  diagnosis "The mailbox {recipient|} is full"
+  fix       only "Retry later, spaced over days." "retry later, spaced over days"
+}
+
+rule acme_unknown {
+  provider  acme
+  category  recipient
+  when      status 5.1.1
+  diagnosis "Acme has no mailbox {recipient|}"
+  fix       "Check the address for typos." "Remove {recipient|the address}"
+}
+
+rule dmarc {
+  category  recipient
+  when      text has "dmarc"
+  capture   fromdomain = /sending domain \[?([a-z0-9.-]+[a-z0-9])\]?/
+  diagnosis "DMARC failed for the From domain {fromdomain|}, which asks for rejection"
+}
+"#;
+
+    fn answer(reply: &str) -> Diagnosis {
+        let c = bouncedx_dsl::compile_str("test.bdx", PACK);
+        let rs = c.ruleset.expect("the test pack compiles");
+        diagnose(&rs, &crate::intake::reply::parse_reply(reply))
+    }
+
+    #[test]
+    fn only_replaces_the_category_steps_and_duplicates_merge() {
+        let d = answer("552 5.2.2 mailbox over quota");
+        assert_eq!(d.retry, Retry::Later);
+        assert_eq!(d.fix, vec![Arc::from("Retry later, spaced over days.")]);
+        assert_eq!(d.escalate, vec![Arc::from("Ask the receiver")]);
+        assert_eq!(d.diagnosis, "The mailbox is full");
+        // the category's step, written again by the rule, is listed once;
+        // the provider's follows
+        let d = answer("550 5.1.1 <bob@example.com> no such user (acme-mx)");
+        assert_eq!(
+            d.fix,
+            vec![
+                Arc::from("Check the address for typos."),
+                Arc::from("Remove bob@example.com"),
+                Arc::from("Read Acme's postmaster page"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_rule_fired_on_the_status_alone_quotes_it_and_the_provider_words() {
+        let d = answer("552 5.2.2 mailbox over quota");
+        let quoted: Vec<&str> = d.evidence.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(quoted, ["5.2.2"]);
+        assert_eq!(d.evidence[0].span, [4, 9]);
+        let d = answer("550 5.1.1 no such user (acme-mx)");
+        let quoted: Vec<&str> = d.evidence.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(quoted, ["5.1.1", "acme-mx"]);
+    }
+
+    #[test]
+    fn the_dmarc_domain_is_named_when_the_reply_names_it() {
+        let d = answer("550 5.7.509 sending domain [example.com] does not pass DMARC");
+        assert_eq!(
+            d.diagnosis,
+            "DMARC failed for the From domain example.com, which asks for rejection"
+        );
+        let d = answer("550 5.7.1 DMARC policy violation");
+        assert_eq!(d.diagnosis, "DMARC failed for the From domain, which asks for rejection");
+    }
 }
