@@ -16,7 +16,16 @@ const DETERMINERS: &[&str] = &["the", "a", "an", "your", "its", "this"];
 /// Nouns after which a placeholder's own noun phrase would double up: "the
 /// address {recipient}" must not read "the address the recipient".
 const NOUNS: &[&str] = &[
-    "address", "ip", "mailbox", "account", "recipient", "domain", "sender", "host", "user", "server",
+    "address",
+    "ip",
+    "mailbox",
+    "account",
+    "recipient",
+    "domain",
+    "sender",
+    "host",
+    "user",
+    "server",
 ];
 
 /// Where a template's absent placeholders join their neighbours badly:
@@ -36,8 +45,16 @@ fn joins(parts: &[TemplatePart]) -> Vec<String> {
         if !before.ends_with(' ') {
             continue;
         }
-        let last = before.split_whitespace().last().unwrap_or("").to_lowercase();
-        let first = wording.split_whitespace().next().unwrap_or("").to_lowercase();
+        let last = before
+            .split_whitespace()
+            .last()
+            .unwrap_or("")
+            .to_lowercase();
+        let first = wording
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_lowercase();
         if (NOUNS.contains(&last.as_str()) || DETERMINERS.contains(&last.as_str()))
             && DETERMINERS.contains(&first.as_str())
         {
@@ -115,36 +132,76 @@ fn every_template_reads_well_without_its_placeholders() {
         }
     };
     for rule in &rs.rules {
-        let provider = rule.provider.map(|p| rs.providers[p as usize].title.as_str());
+        let provider = rule
+            .provider
+            .map(|p| rs.providers[p as usize].title.as_str());
         let parts = absent(&rule.diagnosis);
         let text = render_parts(&parts, &rule.captures, &none, provider);
         for f in faults(&text).into_iter().chain(joins(&parts)) {
             problems.push(format!("{} diagnosis: {f}\n    → {text}", rule.id));
         }
         let a = &rule.advice;
-        for (field, list) in [("fix", &a.fix), ("prevent", &a.prevent), ("escalate", &a.escalate)] {
+        for (field, list) in [
+            ("fix", &a.fix),
+            ("prevent", &a.prevent),
+            ("escalate", &a.escalate),
+        ] {
             for step in list {
-                check(&mut problems, &rule.id, field, step, &rule.captures, provider);
+                check(
+                    &mut problems,
+                    &rule.id,
+                    field,
+                    step,
+                    &rule.captures,
+                    provider,
+                );
             }
         }
     }
     for c in &rs.categories {
         let a = &c.advice;
-        for (field, list) in [("fix", &a.fix), ("prevent", &a.prevent), ("escalate", &a.escalate)] {
+        for (field, list) in [
+            ("fix", &a.fix),
+            ("prevent", &a.prevent),
+            ("escalate", &a.escalate),
+        ] {
             for step in list {
-                check(&mut problems, &format!("category {}", c.name), field, step, &[], None);
+                check(
+                    &mut problems,
+                    &format!("category {}", c.name),
+                    field,
+                    step,
+                    &[],
+                    None,
+                );
             }
         }
     }
     for p in &rs.providers {
         let a = &p.advice;
-        for (field, list) in [("fix", &a.fix), ("prevent", &a.prevent), ("escalate", &a.escalate)] {
+        for (field, list) in [
+            ("fix", &a.fix),
+            ("prevent", &a.prevent),
+            ("escalate", &a.escalate),
+        ] {
             for step in list {
-                check(&mut problems, &format!("provider {}", p.name), field, step, &[], Some(&p.title));
+                check(
+                    &mut problems,
+                    &format!("provider {}", p.name),
+                    field,
+                    step,
+                    &[],
+                    Some(&p.title),
+                );
             }
         }
     }
-    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 /// The sentences the issue quoted, as the shipped rules now read them.
@@ -156,7 +213,11 @@ fn the_reported_sentences_read_well() {
         bouncedx_engine::diagnosis::diagnose(&engine.ruleset, &facts)
     };
     let d = answer("550 5.1.1 The email account that you tried to reach does not exist");
-    assert!(!d.diagnosis.contains("the recipient does"), "{}", d.diagnosis);
+    assert!(
+        !d.diagnosis.contains("the recipient does"),
+        "{}",
+        d.diagnosis
+    );
     let d = answer("550 5.7.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered. gsmtp");
     assert!(!d.diagnosis.contains("(the recipient)"), "{}", d.diagnosis);
     let d = answer("421-4.7.28 Gmail has detected an unusual rate of mail ... gsmtp");

@@ -5,8 +5,8 @@
 //! written; they never stop a ruleset from compiling.
 
 use crate::ast::{self, Cond, Item, Phrase, Span};
-use crate::diagnostics::Diagnostic;
 use crate::compile::parse_template;
+use crate::diagnostics::Diagnostic;
 use crate::ir::TemplatePart;
 use crate::patterns::normalize;
 use crate::vocab;
@@ -169,7 +169,12 @@ pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
                     }
                     let mut known = vec!["text", "provider"];
                     if let Some(c) = &p.when {
-                        known.extend(vocab::FIELDS.iter().map(|(n, _)| *n).filter(|n| guarantees(c, n, &[])));
+                        known.extend(
+                            vocab::FIELDS
+                                .iter()
+                                .map(|(n, _)| *n)
+                                .filter(|n| guarantees(c, n, &[])),
+                        );
                     }
                     for s in steps(&p.advice) {
                         placeholders(s, &[], &|n| known.contains(&n), diags);
@@ -580,14 +585,16 @@ fn without(template: &str, name: &str) -> String {
     };
     parts
         .iter()
-        .map(|p| match p {
-            TemplatePart::Text(t) => t.as_str(),
-            TemplatePart::Slot { name: n, fallback } if n == name => {
-                fallback.as_deref().unwrap_or(vocab::default_wording(n))
+        .map(|p| {
+            match p {
+                TemplatePart::Text(t) => t.as_str(),
+                TemplatePart::Slot { name: n, fallback } if n == name => {
+                    fallback.as_deref().unwrap_or(vocab::default_wording(n))
+                }
+                TemplatePart::Slot { name: n, .. } => return format!("{{{n}}}"),
             }
-            TemplatePart::Slot { name: n, .. } => return format!("{{{n}}}"),
-        }
-        .to_string())
+            .to_string()
+        })
         .collect()
 }
 
@@ -697,11 +704,11 @@ fn retry_advice(r: &ast::Rule, category: Option<&ast::Category>, diags: &mut Vec
     let Some((class, class_span)) = rule_class(r) else {
         return;
     };
-    let reason = r
-        .reason
-        .as_ref()
-        .map(|x| x.name.as_str())
-        .or_else(|| category.and_then(|c| c.reason.as_ref()).map(|x| x.name.as_str()));
+    let reason = r.reason.as_ref().map(|x| x.name.as_str()).or_else(|| {
+        category
+            .and_then(|c| c.reason.as_ref())
+            .map(|x| x.name.as_str())
+    });
     let later = reason.is_some_and(|x| vocab::RETRY_LATER_REASONS.contains(&x));
     let mut all: Vec<(&ast::Str, bool)> = steps(&r.advice).map(|s| (s, true)).collect();
     if let Some(c) = category {
@@ -744,7 +751,10 @@ fn retry_advice(r: &ast::Rule, category: Option<&ast::Category>, diags: &mut Vec
         }
         let d = Diagnostic::warning(
             "retry_contradicts_class",
-            format!("rule `{}` says {says}, against its reply's class", r.name.name),
+            format!(
+                "rule `{}` says {says}, against its reply's class",
+                r.name.name
+            ),
         );
         let d = if own {
             d.at(s.span, format!("this step says {says}"))

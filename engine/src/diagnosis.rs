@@ -157,7 +157,11 @@ impl Diagnosis {
         let retry = match permanent {
             // X.2.2, mailbox full, is "persistent transient" (RFC 3463)
             // even under a 5xx code
-            Some(true) if facts.status.is_some_and(|s| s.subject == 2 && s.detail == 2) => {
+            Some(true)
+                if facts
+                    .status
+                    .is_some_and(|s| s.subject == 2 && s.detail == 2) =>
+            {
                 Retry::Later
             }
             Some(true) => Retry::NoFixFirst,
@@ -554,10 +558,19 @@ mod tests {
         assert_eq!(render(t, &none), "Gmail limits mail from your sending IP");
         // an empty wording takes the space before it, or its parentheses
         let cases = [
-            ("Add the sending IP {client_ip|} to SPF", "Add the sending IP to SPF"),
-            ("The address {recipient|} does not exist", "The address does not exist"),
+            (
+                "Add the sending IP {client_ip|} to SPF",
+                "Add the sending IP to SPF",
+            ),
+            (
+                "The address {recipient|} does not exist",
+                "The address does not exist",
+            ),
             ("Blocked (code {client_ip|}): the IP", "Blocked: the IP"),
-            ("Rate-limited ({client_ip|}): slow down", "Rate-limited: slow down"),
+            (
+                "Rate-limited ({client_ip|}): slow down",
+                "Rate-limited: slow down",
+            ),
             ("Listed on {client_ip|}, sadly", "Listed on, sadly"),
             ("Listed on {client_ip|}", "Listed on"),
         ];
@@ -577,7 +590,10 @@ mod tests {
             &mut into,
             &["request delisting".into(), "Check SNDS".into()],
         );
-        assert_eq!(into, vec![Arc::from("Request delisting."), Arc::from("Check SNDS")]);
+        assert_eq!(
+            into,
+            vec![Arc::from("Request delisting."), Arc::from("Check SNDS")]
+        );
     }
 
     const PACK: &str = r#"
@@ -663,6 +679,9 @@ rule dmarc {
             "DMARC failed for the From domain example.com, which asks for rejection"
         );
         let d = answer("550 5.7.1 DMARC policy violation");
-        assert_eq!(d.diagnosis, "DMARC failed for the From domain, which asks for rejection");
+        assert_eq!(
+            d.diagnosis,
+            "DMARC failed for the From domain, which asks for rejection"
+        );
     }
 }

@@ -351,7 +351,7 @@ pub fn run(rs: &Ruleset, facts: &Facts) -> (Option<ProviderIdx>, Vec<Fired>) {
 /// fact alone) still quotes something: the enhanced status (else the reply
 /// code) where the text shows it, and, for a provider's rule, the words
 /// that named the provider.
-fn quote_what_is_implied(rs: &Ruleset, inp: &Input, fired: &mut [Fired]) {
+pub fn quote_what_is_implied(rs: &Ruleset, inp: &Input, fired: &mut [Fired]) {
     let mut provider_words: Option<Vec<(u32, u32)>> = None;
     for f in fired.iter_mut().filter(|f| f.evidence.is_empty()) {
         let code = inp.facts.code.map(|c| c.to_string());
