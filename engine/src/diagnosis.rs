@@ -608,6 +608,7 @@ provider acme {
   title "Acme Mail"
   when  text has "acme-mx"
   fix   "Read Acme's postmaster page"
+  escalate "Quote the code {code|of the reply} to {provider}"
 }
 
 rule full {
@@ -656,6 +657,14 @@ rule dmarc {
                 Arc::from("Check the address for typos."),
                 Arc::from("Remove bob@example.com"),
                 Arc::from("Read Acme's postmaster page"),
+            ]
+        );
+        // steps of every kind are filled, the provider's too
+        assert_eq!(
+            d.escalate,
+            vec![
+                Arc::from("Ask the receiver"),
+                Arc::from("Quote the code 550 to Acme Mail"),
             ]
         );
     }
