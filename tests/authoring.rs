@@ -96,7 +96,7 @@ rule example_rate_code {
         &rules,
         text.replace(
             "throttling your mail\"",
-            "throttling mail from {client_ip}\"",
+            "throttling mail from {client_ip|your sending IP}\"",
         ),
     )
     .unwrap();

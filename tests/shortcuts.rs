@@ -111,15 +111,24 @@ fn shortcuts_do_not_change_answers() {
             provider,
             verdicts: &facts.verdicts,
         };
-        let mut slow: Vec<(u32, Vec<(u32, u32)>)> = Vec::new();
+        let mut slow_fired: Vec<matcher::Fired> = Vec::new();
         for (i, r) in rs.rules.iter().enumerate() {
             let mut ev = Vec::new();
             if !r.disabled && matcher::eval(rs, &r.when, &inp, &mut ev, true) {
                 ev.sort_unstable();
                 ev.dedup();
-                slow.push((i as u32, ev));
+                slow_fired.push(matcher::Fired {
+                    rule: i as u32,
+                    evidence: ev,
+                });
             }
         }
+        // a rule that fired on no words quotes its status and provider
+        matcher::quote_what_is_implied(rs, &inp, &mut slow_fired);
+        let slow: Vec<(u32, Vec<(u32, u32)>)> = slow_fired
+            .into_iter()
+            .map(|f| (f.rule, f.evidence))
+            .collect();
         let mut fast: Vec<(u32, Vec<(u32, u32)>)> =
             fired.into_iter().map(|f| (f.rule, f.evidence)).collect();
         fast.sort();

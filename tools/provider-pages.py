@@ -177,6 +177,8 @@ def page(slug, title, names, providers, rules, categories):
         for r in own:
             ex = (strings(r.get("example", "")) or [""])[0]
             fix = (strings(r.get("fix", "")) or strings(r.get("diagnosis", "")) or [""])[0]
+            # `{recipient|the address}`: the page names the placeholder, not its wording
+            fix = re.sub(r"\{([A-Za-z0-9_]+)\|[^}]*\}", r"{\1}", fix)
             src = (strings(r.get("refs", "")) or [""])[0]
             site = re.sub(r"^https?://(www\.)?", "", src).split("/")[0]
             src_cell = f"[{cell(site)}]({src})" if src else ""

@@ -187,6 +187,24 @@ pub struct Advice {
     pub prevent: Vec<Str>,
     pub escalate: Vec<Str>,
     pub refs: Vec<Str>,
+    /// Where `only` is written (`fix only "..."`): a rule's list that
+    /// replaces its category's instead of adding to it.
+    #[serde(skip_serializing_if = "Only::is_empty")]
+    pub only: Only<Option<Span>>,
+}
+
+/// One flag per step list: `fix only`, `prevent only`, `escalate only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct Only<T> {
+    pub fix: T,
+    pub prevent: T,
+    pub escalate: T,
+}
+
+impl Only<Option<Span>> {
+    pub fn is_empty(&self) -> bool {
+        self.fix.is_none() && self.prevent.is_none() && self.escalate.is_none()
+    }
 }
 
 /// `category blacklist { title "..." reason blocked ... }`

@@ -13,7 +13,7 @@ pub const ERRORS: &[(&str, &str)] = &[
     ("E0102", "unknown phrase set"),
     ("E0103", "unknown rule"),
     ("E0104", "unknown provider"),
-    ("E0105", "bad placeholder in a diagnosis"),
+    ("E0105", "bad placeholder in a diagnosis or a step"),
     ("E0106", "unknown field"),
     ("E0107", "unknown reason"),
     ("E0108", "unknown SMTP stage"),
@@ -51,4 +51,5 @@ pub const ERRORS: &[(&str, &str)] = &[
     ("E0219", "priority out of range"),
     ("E0220", "comparison and value do not fit"),
     ("E0221", "a check tested in an override"),
+    ("E0222", "`only` outside a rule"),
 ];

@@ -361,17 +361,58 @@ impl<'a> Lower<'a, '_> {
         std::ptr::eq(self.symbols.providers[p.name.name.as_str()].node, p)
     }
 
-    fn advice(&mut self, a: &ast::Advice) -> Advice {
-        let strs = |v: &[ast::Str]| {
+    /// `fix only` and the like replace a category's steps: only a rule can.
+    fn only_outside_rule(&mut self, a: &ast::Advice, what: &str) {
+        let o = &a.only;
+        for (field, span) in [
+            ("fix", o.fix),
+            ("prevent", o.prevent),
+            ("escalate", o.escalate),
+        ] {
+            if let Some(span) = span {
+                self.diags.push(
+                    Diagnostic::error("E0222", format!("`{field} only` in a {what}"))
+                        .at(span, format!("a {what}'s steps have nothing to replace"))
+                        .help(format!(
+                            "remove `only`; in a rule, `{field} only` replaces the category's `{field}` steps"
+                        )),
+                );
+            }
+        }
+    }
+
+    /// Steps and references; every step is a template, checked like a
+    /// diagnosis (`captures` are the rule's, `None` for a category or a
+    /// provider). References are kept as written.
+    fn advice(
+        &mut self,
+        a: &ast::Advice,
+        captures: Option<&[(String, crate::ir::LazyRegex)]>,
+    ) -> Advice {
+        let mut steps = |v: &[ast::Str], what: &str| {
             v.iter()
-                .map(|s| std::sync::Arc::from(s.value.as_str()))
+                .map(|s| {
+                    if s.value.contains(['{', '}']) {
+                        self.template(s, what, captures);
+                    }
+                    std::sync::Arc::from(s.value.as_str())
+                })
                 .collect::<Vec<_>>()
         };
         Advice {
-            fix: strs(&a.fix),
-            prevent: strs(&a.prevent),
-            escalate: strs(&a.escalate),
-            refs: strs(&a.refs),
+            fix: steps(&a.fix, "a `fix` step"),
+            prevent: steps(&a.prevent, "a `prevent` step"),
+            escalate: steps(&a.escalate, "an `escalate` step"),
+            refs: a
+                .refs
+                .iter()
+                .map(|s| std::sync::Arc::from(s.value.as_str()))
+                .collect(),
+            only: crate::ast::Only {
+                fix: a.only.fix.is_some(),
+                prevent: a.only.prevent.is_some(),
+                escalate: a.only.escalate.is_some(),
+            },
         }
     }
 
@@ -455,7 +496,10 @@ impl<'a> Lower<'a, '_> {
             title: c.title.as_ref().map_or("", |t| t.value.as_str()).into(),
             description: c.description.as_ref().map(|d| d.value.clone()),
             reason,
-            advice: self.advice(&c.advice),
+            advice: {
+                self.only_outside_rule(&c.advice, "category");
+                self.advice(&c.advice, None)
+            },
         }
     }
 
@@ -504,7 +548,10 @@ impl<'a> Lower<'a, '_> {
                 .map(|t| t.value.clone())
                 .unwrap_or_else(|| p.name.name.clone()),
             when,
-            advice: self.advice(&p.advice),
+            advice: {
+                self.only_outside_rule(&p.advice, "provider");
+                self.advice(&p.advice, None)
+            },
         }
     }
 
@@ -575,7 +622,7 @@ impl<'a> Lower<'a, '_> {
         let captures = self.captures(r);
         let before = self.diags.len();
         let diagnosis = match &r.diagnosis {
-            Some(d) => self.template(d, &captures),
+            Some(d) => self.template(d, "a diagnosis", Some(&captures)),
             None if ast::written_as(&r.unknown, "diagnosis") => Vec::new(),
             None => {
                 self.missing(
@@ -588,6 +635,8 @@ impl<'a> Lower<'a, '_> {
                 Vec::new()
             }
         };
+        let checks = r.checks.iter().map(|c| self.check_call(c)).collect();
+        let advice = self.advice(&r.advice, Some(&captures));
         // A `capture` that did not parse defined a name nobody can know:
         // placeholders are not judged against the captures that remain.
         if r.unknown
@@ -603,7 +652,6 @@ impl<'a> Lower<'a, '_> {
                 }
             }
         }
-        let checks = r.checks.iter().map(|c| self.check_call(c)).collect();
         RuleIr {
             id: format!("{}/{}", self.packs[pi].name, r.name.name).into(),
             name: r.name.name.clone(),
@@ -617,7 +665,7 @@ impl<'a> Lower<'a, '_> {
             captures,
             diagnosis,
             checks,
-            advice: self.advice(&r.advice),
+            advice,
             examples: r.examples.iter().map(|s| s.value.clone()).collect(),
             counterexamples: r.counterexamples.iter().map(|s| s.value.clone()).collect(),
             location: (self.location)(r.name.span),
@@ -1266,15 +1314,19 @@ impl<'a> Lower<'a, '_> {
         out
     }
 
+    /// Checks a template (a diagnosis or a step) and splits it into parts:
+    /// every `{placeholder}` must be closed and name a capture of the rule
+    /// (`captures`; `None` outside a rule) or a fact.
     fn template(
         &mut self,
         s: &ast::Str,
-        captures: &[(String, crate::ir::LazyRegex)],
+        what: &str,
+        captures: Option<&[(String, crate::ir::LazyRegex)]>,
     ) -> Vec<TemplatePart> {
         match parse_template(&s.value) {
             Err(at) => {
                 self.diags.push(
-                    Diagnostic::error("E0105", "unclosed `{` in a diagnosis")
+                    Diagnostic::error("E0105", format!("unclosed `{{` in {what}"))
                         .at(
                             s.span,
                             format!("the `{{` at character {} is never closed", at + 1),
@@ -1284,8 +1336,10 @@ impl<'a> Lower<'a, '_> {
                 Vec::new()
             }
             Ok(parts) => {
+                let in_rule = captures.is_some();
+                let captures = captures.unwrap_or(&[]);
                 for p in &parts {
-                    if let TemplatePart::Slot(name) = p {
+                    if let TemplatePart::Slot { name, .. } = p {
                         let known = captures.iter().any(|(n, _)| n == name)
                             || Field::from_name(name).is_some()
                             || vocab::TEMPLATE_FACTS.contains(&name.as_str());
@@ -1297,17 +1351,23 @@ impl<'a> Lower<'a, '_> {
                             self.diags.push(
                                 Diagnostic::error(
                                     "E0105",
-                                    format!("unknown placeholder `{{{name}}}` in a diagnosis"),
+                                    format!("unknown placeholder `{{{name}}}` in {what}"),
                                 )
                                 .at(
                                     s.span,
-                                    format!(
-                                        "`{name}` is neither a capture of this rule nor a fact"
-                                    ),
+                                    if in_rule {
+                                        format!("`{name}` is neither a capture of this rule nor a fact")
+                                    } else {
+                                        format!("`{name}` is not a fact (a category's or a provider's steps cannot use a rule's captures)")
+                                    },
                                 )
                                 .help(
                                     vocab::suggest(name, candidates, "placeholder")
-                                        + "; define it with `capture NAME = /(...)/`",
+                                        + if in_rule {
+                                            "; define it with `capture NAME = /(...)/`"
+                                        } else {
+                                            ""
+                                        },
                                 ),
                             );
                         }
@@ -1493,8 +1553,9 @@ pub fn parse_status(text: &str) -> Result<StatusParts, (String, String)> {
     Ok((class, subject, detail))
 }
 
-/// Splits a diagnosis template into text and `{slot}`s; `Err(offset)` for an
-/// unclosed brace. `{{` and `}}` are literal braces.
+/// Splits a template into text and `{slot}`s; `Err(offset)` for an unclosed
+/// brace. `{{` and `}}` are literal braces; `{name|wording}` gives the
+/// wording to use when the input lacks `name` (up to the first `|`).
 pub fn parse_template(s: &str) -> Result<Vec<TemplatePart>, usize> {
     let mut parts = Vec::new();
     let mut text = String::new();
@@ -1514,11 +1575,18 @@ pub fn parse_template(s: &str) -> Result<Vec<TemplatePart>, usize> {
                 let Some(end) = rest.find('}') else {
                     return Err(i);
                 };
-                let name = rest[..end].trim();
+                let inside = &rest[..end];
+                let (name, fallback) = match inside.split_once('|') {
+                    Some((n, f)) => (n.trim(), Some(f.trim().to_string())),
+                    None => (inside.trim(), None),
+                };
                 if !text.is_empty() {
                     parts.push(TemplatePart::Text(std::mem::take(&mut text)));
                 }
-                parts.push(TemplatePart::Slot(name.to_string()));
+                parts.push(TemplatePart::Slot {
+                    name: name.to_string(),
+                    fallback,
+                });
                 for _ in 0..rest[..end + 1].chars().count() {
                     chars.next();
                 }
@@ -1660,8 +1728,26 @@ mod tests {
             parse_template("ip {client_ip} on {{x}}"),
             Ok(vec![
                 TemplatePart::Text("ip ".into()),
-                TemplatePart::Slot("client_ip".into()),
+                TemplatePart::Slot {
+                    name: "client_ip".into(),
+                    fallback: None
+                },
                 TemplatePart::Text(" on {x}".into()),
+            ])
+        );
+        assert_eq!(
+            parse_template("from {client_ip | your sending IP}, {list|}"),
+            Ok(vec![
+                TemplatePart::Text("from ".into()),
+                TemplatePart::Slot {
+                    name: "client_ip".into(),
+                    fallback: Some("your sending IP".into())
+                },
+                TemplatePart::Text(", ".into()),
+                TemplatePart::Slot {
+                    name: "list".into(),
+                    fallback: Some(String::new())
+                },
             ])
         );
         assert_eq!(parse_template("oops {x"), Err(5));

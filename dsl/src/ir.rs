@@ -333,6 +333,8 @@ pub struct Advice {
     pub prevent: Vec<std::sync::Arc<str>>,
     pub escalate: Vec<std::sync::Arc<str>>,
     pub refs: Vec<std::sync::Arc<str>>,
+    /// Which of a rule's step lists replace its category's (`fix only`).
+    pub only: crate::ast::Only<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -356,12 +358,17 @@ pub struct ProviderIr {
     pub advice: Advice,
 }
 
-/// A piece of a diagnosis template.
+/// A piece of a template (a diagnosis or a step).
 #[derive(Debug, Clone, PartialEq)]
 pub enum TemplatePart {
     Text(String),
-    /// `{name}`: a capture or a fact.
-    Slot(String),
+    /// `{name}` or `{name|wording}`: a capture or a fact, and what to write
+    /// instead when the input lacks it (`{client_ip|your sending IP}`; an
+    /// empty wording, `{client_ip|}`, leaves the placeholder out).
+    Slot {
+        name: String,
+        fallback: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]

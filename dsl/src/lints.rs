@@ -5,8 +5,11 @@
 //! written; they never stop a ruleset from compiling.
 
 use crate::ast::{self, Cond, Item, Phrase, Span};
+use crate::compile::parse_template;
 use crate::diagnostics::Diagnostic;
+use crate::ir::TemplatePart;
 use crate::patterns::normalize;
+use crate::vocab;
 use std::collections::{HashMap, HashSet};
 
 /// Every lint id with a one-line summary.
@@ -38,7 +41,7 @@ pub const LINTS: &[(&str, &str)] = &[
         "missing_example",
         "a rule with no `example` to prove it fires",
     ),
-    ("unused_capture", "a capture that the diagnosis never uses"),
+    ("unused_capture", "a capture that neither the diagnosis nor a step uses"),
     ("double_negation", "`not not x`, which is just `x`"),
     (
         "common_trigger",
@@ -47,6 +50,14 @@ pub const LINTS: &[(&str, &str)] = &[
     (
         "trigger_in_two_categories",
         "the same literal is a positive trigger of rules of two different categories",
+    ),
+    (
+        "placeholder_may_be_absent",
+        "a `{placeholder}` the input may lack, with no wording for when it does (`{client_ip|your sending IP}`)",
+    ),
+    (
+        "retry_contradicts_class",
+        "a step that says to retry on a permanent reply, or not to retry on a temporary one",
     ),
     (
         "shadowed_rule",
@@ -105,6 +116,7 @@ pub const COMMON_WORDS: &[&str] = &[
 pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
     let mut used_sets: HashSet<&str> = HashSet::new();
     let mut category_has_fix: HashMap<&str, bool> = HashMap::new();
+    let mut categories: HashMap<&str, &ast::Category> = HashMap::new();
     for (_, items) in packs {
         for item in items.iter() {
             match item {
@@ -120,6 +132,7 @@ pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
                 }
                 Item::Category(c) => {
                     category_has_fix.insert(&c.name.name, !c.advice.fix.is_empty());
+                    categories.insert(&c.name.name, c);
                 }
                 _ => {}
             }
@@ -145,10 +158,35 @@ pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
                     }
                     phrases(&ps.phrases, diags);
                 }
-                Item::Rule(r) => rule(r, &category_has_fix, diags),
+                Item::Rule(r) => {
+                    rule(r, &category_has_fix, diags);
+                    rule_placeholders(r, diags);
+                    let category = r
+                        .category
+                        .as_ref()
+                        .and_then(|c| categories.get(c.name.as_str()).copied());
+                    retry_advice(r, category, diags);
+                }
                 Item::Provider(p) => {
                     if let Some(c) = &p.when {
                         cond(c, diags);
+                    }
+                    let mut known = vec!["text", "provider"];
+                    if let Some(c) = &p.when {
+                        known.extend(
+                            vocab::FIELDS
+                                .iter()
+                                .map(|(n, _)| *n)
+                                .filter(|n| guarantees(c, n, &[])),
+                        );
+                    }
+                    for s in steps(&p.advice) {
+                        placeholders(s, &[], &|n| known.contains(&n), diags);
+                    }
+                }
+                Item::Category(c) => {
+                    for s in steps(&c.advice) {
+                        placeholders(s, &[], &|n| n == "text", diags);
                     }
                 }
                 _ => {}
@@ -287,25 +325,34 @@ fn rule(r: &ast::Rule, category_has_fix: &HashMap<&str, bool>, diags: &mut Vec<D
             .help("add `example \"550 5.7.1 ...\"` with a real reply it must diagnose"),
         );
     }
-    if let Some(d) = &r.diagnosis {
+    if r.diagnosis.is_some() {
+        let used: HashSet<String> = r
+            .diagnosis
+            .iter()
+            .chain(steps(&r.advice))
+            .filter_map(|s| parse_template(&s.value).ok())
+            .flatten()
+            .filter_map(|p| match p {
+                TemplatePart::Slot { name, .. } => Some(name),
+                TemplatePart::Text(_) => None,
+            })
+            .collect();
         for c in &r.captures {
             // `{ipp}` for capture `ip` is a misspelt use (E0105 says so),
             // not an unused capture.
-            let misspelt = d.value.split('{').skip(1).any(|p| {
-                p.split_once('}').is_some_and(|(name, _)| {
-                    name != c.name.name
-                        && crate::vocab::did_you_mean(name, [c.name.name.as_str()]).is_some()
-                })
+            let misspelt = used.iter().any(|name| {
+                *name != c.name.name
+                    && crate::vocab::did_you_mean(name, [c.name.name.as_str()]).is_some()
             });
-            if !misspelt && !d.value.contains(&format!("{{{}}}", c.name.name)) {
+            if !misspelt && !used.contains(&c.name.name) {
                 diags.push(
                     Diagnostic::warning(
                         "unused_capture",
                         format!("capture `{}` is never used", c.name.name),
                     )
-                    .at(c.name.span, "not in the diagnosis")
+                    .at(c.name.span, "not in the diagnosis or a step")
                     .help(format!(
-                        "write `{{{}}}` in the diagnosis, or remove the capture",
+                        "write `{{{}}}` in the diagnosis or a step, or remove the capture",
                         c.name.name
                     )),
                 );
@@ -470,5 +517,271 @@ fn tests_a_check(c: &crate::ast::Cond) -> bool {
         Cond::Check { .. } => true,
         Cond::And(v, _) | Cond::Or(v, _) => v.iter().any(tests_a_check),
         _ => false,
+    }
+}
+
+/// The steps of a block: `fix`, `prevent` and `escalate` (references are
+/// not templates).
+fn steps(a: &ast::Advice) -> impl Iterator<Item = &ast::Str> {
+    a.fix.iter().chain(&a.prevent).chain(&a.escalate)
+}
+
+/// Whether a condition that holds guarantees a value for the placeholder
+/// `name`: a test of that fact (`client_ip exists`, `code 550`, `status
+/// 5.7.*`, `stage rcpt`, `provider gmail`) or, for a capture, `text
+/// matches` with the capture's own regex, in every way the condition can
+/// hold.
+fn guarantees(c: &Cond, name: &str, captures: &[ast::Capture]) -> bool {
+    match c {
+        Cond::And(v, _) => v.iter().any(|x| guarantees(x, name, captures)),
+        Cond::Or(v, _) => v.iter().all(|x| guarantees(x, name, captures)),
+        Cond::Code(..) => name == "code",
+        Cond::Status(..) => name == "status",
+        Cond::Stage(..) => name == "stage",
+        Cond::Provider(..) => name == "provider",
+        Cond::Field { field, .. } => field.name == name,
+        Cond::TextMatches(r, _) => captures
+            .iter()
+            .any(|c| c.name.name == name && ungrouped(&c.regex.source) == ungrouped(&r.source)),
+        _ => false,
+    }
+}
+
+/// A regex without its groups' brackets: `AUP#(IPBL[01]{4})` and
+/// `AUP#IPBL[01]{4}` match where the other does, so a `text matches` with
+/// the one guarantees a capture with the other.
+fn ungrouped(re: &str) -> String {
+    re.replace("(?:", "").replace(['(', ')'], "")
+}
+
+/// `placeholder_may_be_absent` for one template: every `{name}` without a
+/// wording of its own (`{name|...}`) that `present` does not vouch for.
+fn placeholders(
+    s: &ast::Str,
+    captures: &[&str],
+    present: &dyn Fn(&str) -> bool,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Ok(parts) = parse_template(&s.value) else {
+        return; // E0105
+    };
+    for p in parts {
+        if let TemplatePart::Slot {
+            name,
+            fallback: None,
+        } = p
+        {
+            let fact = crate::ir::Field::from_name(&name).is_some()
+                || vocab::TEMPLATE_FACTS.contains(&name.as_str());
+            if present(&name) || !(fact || captures.contains(&name.as_str())) {
+                continue; // certain, or unknown (E0105)
+            }
+            diags.push(
+                Diagnostic::warning(
+                    "placeholder_may_be_absent",
+                    format!("`{{{name}}}` may be absent from the input"),
+                )
+                .at(s.span, format!("without `{name}` this reads \"{}\"", without(&s.value, &name)))
+                .help(format!(
+                    "give the wording to use without it, e.g. `{{{name}|{}}}`, or `{{{name}|}}` to leave it out",
+                    vocab::default_wording(&name)
+                )),
+            );
+        }
+    }
+}
+
+/// A template as it reads when `name` is absent and has no wording.
+fn without(template: &str, name: &str) -> String {
+    let Ok(parts) = parse_template(template) else {
+        return template.to_string();
+    };
+    parts
+        .iter()
+        .map(|p| {
+            match p {
+                TemplatePart::Text(t) => t.as_str(),
+                TemplatePart::Slot { name: n, fallback } if n == name => {
+                    fallback.as_deref().unwrap_or(vocab::default_wording(n))
+                }
+                TemplatePart::Slot { name: n, .. } => return format!("{{{n}}}"),
+            }
+            .to_string()
+        })
+        .collect()
+}
+
+fn rule_placeholders(r: &ast::Rule, diags: &mut Vec<Diagnostic>) {
+    let present = |name: &str| {
+        name == "text"
+            || (name == "provider" && r.provider.is_some())
+            || r.when
+                .as_ref()
+                .is_some_and(|c| guarantees(c, name, &r.captures))
+    };
+    let captures: Vec<&str> = r.captures.iter().map(|c| c.name.name.as_str()).collect();
+    for s in r.diagnosis.iter().chain(steps(&r.advice)) {
+        placeholders(s, &captures, &present, diags);
+    }
+}
+
+/// Whether a step tells the sender to resend as things are: "retry later",
+/// "try again later", "wait and retry".
+pub fn says_retry(step: &str) -> bool {
+    let s = step.to_lowercase();
+    if says_no_retry(&s) {
+        return false;
+    }
+    [
+        "retry later",
+        "try again later",
+        "wait and retry",
+        "wait, then retry",
+        "and try again",
+        "retry in ",
+        "retry with backoff",
+        "retries with backoff",
+        "retry with back-off",
+        "let the sending mta retry",
+        "the next retry",
+        "resend later",
+        "send again later",
+    ]
+    .iter()
+    .any(|p| s.contains(p))
+        || s.starts_with("retry")
+            && !s.starts_with("retry once")
+            && !s.starts_with("retry only")
+            && !s.starts_with("retry after")
+}
+
+/// Whether a step tells the sender not to resend.
+pub fn says_no_retry(step: &str) -> bool {
+    let s = step.to_lowercase();
+    [
+        "do not retry",
+        "don't retry",
+        "never retry",
+        "no retry",
+        "not be retried",
+        "retrying will not help",
+        "retrying does not help",
+        "retrying will fail",
+    ]
+    .iter()
+    .any(|p| s.contains(p))
+}
+
+/// The class (4 or 5) a rule's replies have: pinned by its `when` (a
+/// `code`, `status` or `class` every way it holds), else shared by all its
+/// examples.
+fn rule_class(r: &ast::Rule) -> Option<(u8, Span)> {
+    fn pinned(c: &Cond) -> Option<(u8, Span)> {
+        match c {
+            Cond::And(v, _) => v.iter().find_map(pinned),
+            Cond::Or(v, _) => {
+                let all: Vec<(u8, Span)> = v.iter().map(pinned).collect::<Option<_>>()?;
+                let first = *all.first()?;
+                all.iter().all(|x| x.0 == first.0).then_some(first)
+            }
+            other => class_of(other),
+        }
+    }
+    if let Some(c) = r.when.as_ref().and_then(pinned) {
+        return Some(c);
+    }
+    let classes: Vec<u8> = r
+        .examples
+        .iter()
+        .filter_map(|e| {
+            let t = e.value.trim_start();
+            let b = t.as_bytes();
+            (b.len() >= 3
+                && matches!(b[0], b'4' | b'5')
+                && b[1].is_ascii_digit()
+                && b[2].is_ascii_digit()
+                && b.get(3).is_none_or(|c| !c.is_ascii_digit()))
+            .then(|| b[0] - b'0')
+        })
+        .collect();
+    let first = *classes.first()?;
+    (classes.len() == r.examples.len() && classes.iter().all(|&c| c == first))
+        .then_some((first, r.examples[0].span))
+}
+
+/// `retry_contradicts_class`: the answer's retry line follows the reply's
+/// class (5xx: do not retry unchanged; 4xx: the MTA retries with backoff;
+/// a full mailbox: retry later over days), and a step must not say the
+/// opposite.
+fn retry_advice(r: &ast::Rule, category: Option<&ast::Category>, diags: &mut Vec<Diagnostic>) {
+    let Some((class, class_span)) = rule_class(r) else {
+        return;
+    };
+    let reason = r.reason.as_ref().map(|x| x.name.as_str()).or_else(|| {
+        category
+            .and_then(|c| c.reason.as_ref())
+            .map(|x| x.name.as_str())
+    });
+    let later = reason.is_some_and(|x| vocab::RETRY_LATER_REASONS.contains(&x));
+    let mut all: Vec<(&ast::Str, bool)> = steps(&r.advice).map(|s| (s, true)).collect();
+    if let Some(c) = category {
+        let o = &r.advice.only;
+        fn pick(own: Option<Span>, list: &[ast::Str]) -> &[ast::Str] {
+            if own.is_some() {
+                &[]
+            } else {
+                list
+            }
+        }
+        for s in pick(o.fix, &c.advice.fix)
+            .iter()
+            .chain(pick(o.prevent, &c.advice.prevent))
+            .chain(pick(o.escalate, &c.advice.escalate))
+        {
+            all.push((s, false));
+        }
+    }
+    for (s, own) in all {
+        let (bad, says, verdict) = if class == 5 && !later {
+            (
+                says_retry(&s.value),
+                "to retry",
+                "a permanent (5xx) reply: the answer says not to retry unchanged",
+            )
+        } else {
+            (
+                says_no_retry(&s.value),
+                "not to retry",
+                if class == 4 {
+                    "a temporary (4xx) reply: the answer says the MTA retries with backoff"
+                } else {
+                    "a cause that usually clears: the answer says to retry later"
+                },
+            )
+        };
+        if !bad {
+            continue;
+        }
+        let d = Diagnostic::warning(
+            "retry_contradicts_class",
+            format!(
+                "rule `{}` says {says}, against its reply's class",
+                r.name.name
+            ),
+        );
+        let d = if own {
+            d.at(s.span, format!("this step says {says}"))
+        } else {
+            d.at(r.name.span, "this rule's answer lists its category's steps")
+                .note(s.span, format!("this step of the category says {says}"))
+        }
+        .note(class_span, format!("but this is {verdict}"));
+        diags.push(d.help(if own {
+            "reword the step so it agrees with the retry line, or narrow the rule to the class it means"
+                .to_string()
+        } else {
+            let field = if r.advice.only.fix.is_none() { "fix" } else { "prevent` or `escalate" };
+            format!("give the rule its own steps with `{field} only \"...\"`, which replace the category's")
+        }));
     }
 }

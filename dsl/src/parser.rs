@@ -513,6 +513,7 @@ pub fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::kw_override | Rule::override_item => "`override`",
         Rule::kw_disable | Rule::disable_field => "`disable`",
         Rule::kw_unless | Rule::unless_field => "`unless`",
+        Rule::kw_only => "`only`",
         Rule::kw_category | Rule::category_ref => "`category`",
         Rule::kw_provider | Rule::provider_ref | Rule::provider_cond => "`provider`",
         Rule::kw_and => "`and`",
@@ -687,15 +688,21 @@ impl Builder<'_> {
     }
 
     fn advice<'i>(&mut self, f: Pair<'i, Rule>, advice: &mut Advice) -> Option<Pair<'i, Rule>> {
-        let target = match f.as_rule() {
-            Rule::fix_field => &mut advice.fix,
-            Rule::prevent_field => &mut advice.prevent,
-            Rule::escalate_field => &mut advice.escalate,
-            Rule::refs_field => &mut advice.refs,
+        let mut never = None;
+        let (target, only) = match f.as_rule() {
+            Rule::fix_field => (&mut advice.fix, &mut advice.only.fix),
+            Rule::prevent_field => (&mut advice.prevent, &mut advice.only.prevent),
+            Rule::escalate_field => (&mut advice.escalate, &mut advice.only.escalate),
+            Rule::refs_field => (&mut advice.refs, &mut never),
             _ => return Some(f),
         };
-        let strings = self.strings(f);
-        target.extend(strings);
+        for p in f.into_inner().skip(1) {
+            if p.as_rule() == Rule::kw_only {
+                *only = Some(self.span(&p));
+            } else {
+                target.push(self.string(p));
+            }
+        }
         None
     }
 

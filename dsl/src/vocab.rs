@@ -74,6 +74,36 @@ pub const FIELDS: &[(&str, &str)] = &[
 /// Extra placeholders a diagnosis template may use besides fields and captures.
 pub const TEMPLATE_FACTS: &[&str] = &["code", "status", "provider", "stage", "text"];
 
+/// Reasons whose cause usually clears by itself even when the reply is
+/// permanent (5xx): the answer says to retry later, over days, rather than
+/// not to retry unchanged. A full mailbox is "persistent transient" in RFC
+/// 3463 (X.2.2) whatever the reply code.
+pub const RETRY_LATER_REASONS: &[&str] = &["mailboxfull"];
+
+/// The wording for a placeholder the input lacks when its template gives
+/// none: a noun phrase that reads where the value would ("from your sending
+/// IP"). `placeholder_may_be_absent` asks authors for a wording of their own.
+pub fn default_wording(name: &str) -> &'static str {
+    match name {
+        "client_ip" => "your sending IP",
+        "remote_ip" | "host" => "the receiving server",
+        "recipient" => "the recipient's address",
+        "domain" => "the recipient's domain",
+        "sender" => "your sending address",
+        "sender_domain" => "your sending domain",
+        "provider" => "the receiver",
+        "list" => "a blocklist",
+        "code" => "the reply code",
+        "status" => "the enhanced status",
+        "stage" => "the SMTP stage",
+        "mta" => "the reporting system",
+        "esp" => "the sending service",
+        "token" => "the receiver's code",
+        "url" => "the receiver's page",
+        _ => "what the reply names",
+    }
+}
+
 /// Confidence words and the number each stands for.
 pub const CONFIDENCE_WORDS: &[(&str, f32)] = &[
     ("certain", 0.99),

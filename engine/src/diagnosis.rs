@@ -9,7 +9,7 @@
 use crate::facts::{Facts, Status};
 use crate::matcher::{self, Fired};
 use crate::status;
-use bouncedx_dsl::ir::{RuleIr, Ruleset, TemplatePart};
+use bouncedx_dsl::ir::{LazyRegex, RuleIr, Ruleset, TemplatePart};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -41,6 +41,9 @@ pub enum Retry {
     NoFixFirst,
     /// 4xx: retry later, with backoff.
     Backoff,
+    /// 5xx, but the cause usually clears by itself (a full mailbox, X.2.2
+    /// "persistent transient" in RFC 3463): retry later, over days.
+    Later,
     /// neither code nor status says.
     Unknown,
 }
@@ -50,6 +53,7 @@ impl Retry {
         match self {
             Retry::NoFixFirst => "permanent failure: do not retry unchanged; fix the cause first",
             Retry::Backoff => "temporary failure: the sending MTA retries with backoff; if it persists for hours, treat it as the cause below",
+            Retry::Later => "refused now, but the cause usually clears (RFC 3463 calls a full mailbox persistent transient): retry later, spaced over days; stop after repeated failures",
             Retry::Unknown => "no reply class given: treat as permanent until you know more",
         }
     }
@@ -151,6 +155,15 @@ impl Diagnosis {
     fn shell(facts: &Facts) -> Diagnosis {
         let permanent = facts.permanent();
         let retry = match permanent {
+            // X.2.2, mailbox full, is "persistent transient" (RFC 3463)
+            // even under a 5xx code
+            Some(true)
+                if facts
+                    .status
+                    .is_some_and(|s| s.subject == 2 && s.detail == 2) =>
+            {
+                Retry::Later
+            }
             Some(true) => Retry::NoFixFirst,
             Some(false) => Retry::Backoff,
             None => Retry::Unknown,
@@ -218,14 +231,34 @@ fn evidence(text: &str, spans: &[(u32, u32)]) -> Vec<Evidence> {
         .collect()
 }
 
+/// A step as merging compares it: letters and digits only, lower case, so
+/// "Retry later." and "retry later" are one step.
+fn step_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Adds the steps of `from` that `into` does not have yet (the same words,
+/// whatever the case and punctuation).
 fn push_unique(into: &mut Vec<Arc<str>>, from: &[Arc<str>]) {
     into.reserve(from.len());
     for s in from {
         // the same shared string is the common case: compare pointers first
-        if !into.iter().any(|x| Arc::ptr_eq(x, s) || x == s) {
+        if into.iter().any(|x| Arc::ptr_eq(x, s) || x == s) {
+            continue;
+        }
+        let key = step_key(s);
+        if !into.iter().any(|x| step_key(x) == key) {
             into.push(s.clone());
         }
     }
+}
+
+/// Steps with their `{placeholders}` filled.
+fn filled(steps: &[Arc<str>], fill: &dyn Fn(&Arc<str>) -> Arc<str>) -> Vec<Arc<str>> {
+    steps.iter().map(fill).collect()
 }
 
 /// Assembles the diagnosis from the ranked rules that fired.
@@ -249,22 +282,40 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             d.category = cat.name.clone();
             d.category_title = cat.title.clone();
             d.confidence = rule.confidence;
-            d.diagnosis = render_template(rule, facts, prov.map(|p| p.title.as_str()));
+            let prov_title = prov.map(|p| p.title.as_str());
+            d.diagnosis = render_template(rule, facts, prov_title);
+            // The rule's reason decides between "do not retry unchanged" and
+            // "retry later" for a permanent reply (5.2.2 also stands for a
+            // sender's submission quota, which is not a full mailbox).
+            let later = bouncedx_dsl::vocab::RETRY_LATER_REASONS.contains(&&*rule.reason);
+            match d.retry {
+                Retry::NoFixFirst if later => d.retry = Retry::Later,
+                Retry::Later if !later => d.retry = Retry::NoFixFirst,
+                _ => {}
+            }
             d.evidence = evidence(&facts.text, &top.evidence);
-            let filled: Vec<Arc<str>> = rule
-                .advice
-                .fix
-                .iter()
-                .map(|f| fill(f, rule, facts))
-                .collect();
-            push_unique(&mut d.fix, &filled);
-            push_unique(&mut d.fix, &cat.advice.fix);
-            push_unique(&mut d.prevent, &rule.advice.prevent);
-            push_unique(&mut d.prevent, &cat.advice.prevent);
-            push_unique(&mut d.escalate, &rule.advice.escalate);
-            push_unique(&mut d.escalate, &cat.advice.escalate);
-            push_unique(&mut d.refs, &rule.advice.refs);
-            push_unique(&mut d.refs, &cat.advice.refs);
+            let fill = |s: &Arc<str>| fill(s, &rule.captures, facts, prov_title);
+            let (ra, ca) = (&rule.advice, &cat.advice);
+            push_unique(&mut d.fix, &filled(&ra.fix, &fill));
+            if !ra.only.fix {
+                push_unique(&mut d.fix, &filled(&ca.fix, &fill));
+            }
+            push_unique(&mut d.prevent, &filled(&ra.prevent, &fill));
+            if !ra.only.prevent {
+                push_unique(&mut d.prevent, &filled(&ca.prevent, &fill));
+            }
+            push_unique(&mut d.escalate, &filled(&ra.escalate, &fill));
+            if !ra.only.escalate {
+                push_unique(&mut d.escalate, &filled(&ca.escalate, &fill));
+            }
+            push_unique(&mut d.refs, &ra.refs);
+            push_unique(&mut d.refs, &ca.refs);
+            if let Some(p) = prov {
+                push_unique(&mut d.fix, &filled(&p.advice.fix, &fill));
+                push_unique(&mut d.prevent, &filled(&p.advice.prevent, &fill));
+                push_unique(&mut d.escalate, &filled(&p.advice.escalate, &fill));
+                push_unique(&mut d.refs, &p.advice.refs);
+            }
             d.fired = fired
                 .iter()
                 .map(|f| rs.rules[f.rule as usize].id.clone())
@@ -317,81 +368,116 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
                 "Follow the vague-rejection workflow: check blocklists, verify SPF/DKIM/DMARC, check reputation dashboards, review content".into(),
             ];
             d.escalate = vec!["Ask the receiving postmaster for the specific reason, quoting the full reply and the time".into()];
+            if let Some(p) = prov {
+                let fill = |s: &Arc<str>| fill(s, &[], facts, Some(p.title.as_str()));
+                push_unique(&mut d.fix, &filled(&p.advice.fix, &fill));
+                push_unique(&mut d.prevent, &filled(&p.advice.prevent, &fill));
+                push_unique(&mut d.escalate, &filled(&p.advice.escalate, &fill));
+                push_unique(&mut d.refs, &p.advice.refs);
+            }
         }
-    }
-    if let Some(p) = prov {
-        push_unique(&mut d.fix, &p.advice.fix);
-        push_unique(&mut d.prevent, &p.advice.prevent);
-        push_unique(&mut d.escalate, &p.advice.escalate);
-        push_unique(&mut d.refs, &p.advice.refs);
     }
     d
 }
 
 /// Fills a diagnosis template from the rule's captures and the facts.
 pub fn render_template(rule: &RuleIr, facts: &Facts, provider: Option<&str>) -> String {
-    render_parts(&rule.diagnosis, rule, facts, provider)
+    render_parts(&rule.diagnosis, &rule.captures, facts, provider)
 }
 
-/// Fills template parts from the rule's captures and the facts.
-fn render_parts(
+/// The value of a placeholder: a capture of the rule that matched, the
+/// provider's title, or a fact.
+fn slot_value(
+    name: &str,
+    captures: &[(String, LazyRegex)],
+    facts: &Facts,
+    provider: Option<&str>,
+) -> Option<String> {
+    captures
+        .iter()
+        .find(|(n, _)| n == name)
+        .and_then(|(_, re)| re.get()?.captures(&facts.text))
+        .and_then(|c| c.get(1).map(|m| m.as_str().to_string()))
+        .or_else(|| {
+            if name == "provider" {
+                provider.map(str::to_string)
+            } else {
+                None
+            }
+        })
+        .or_else(|| facts.get(name))
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// Fills template parts from the captures and the facts. A placeholder the
+/// input lacks takes its own wording (`{client_ip|your sending IP}`), else
+/// a neutral default; an empty wording leaves it out with the space before it.
+pub fn render_parts(
     parts: &[TemplatePart],
-    rule: &RuleIr,
+    captures: &[(String, LazyRegex)],
     facts: &Facts,
     provider: Option<&str>,
 ) -> String {
     let mut out = String::new();
+    let mut dropped = false;
     for part in parts {
         match part {
-            TemplatePart::Text(t) => out.push_str(t),
-            TemplatePart::Slot(name) => {
-                let captured = rule
-                    .captures
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .and_then(|(_, re)| re.get()?.captures(&facts.text))
-                    .and_then(|c| c.get(1).map(|m| m.as_str().to_string()));
-                let value = captured
-                    .or_else(|| {
-                        if name == "provider" {
-                            provider.map(str::to_string)
-                        } else {
-                            None
+            TemplatePart::Text(t) if dropped => {
+                dropped = false;
+                let rest = t.trim_start_matches(' ');
+                let open = out.rfind('(').filter(|&i| !out[i..].contains(')'));
+                match (rest.strip_prefix(')'), open) {
+                    // `(code {ofr|})` and `({rp|})` go whole
+                    (Some(after), Some(i)) => {
+                        out.truncate(i);
+                        out.truncate(out.trim_end().len());
+                        out.push_str(after);
+                    }
+                    // `the IP {client_ip|} to` → `the IP to`; `{x|}, y` → `, y`
+                    _ if out.is_empty() => out.push_str(rest),
+                    _ if out.ends_with(' ') => {
+                        if rest.starts_with([',', '.', ';', ':', ')']) {
+                            out.pop();
                         }
-                    })
-                    .or_else(|| facts.get(name));
-                match value {
+                        out.push_str(rest);
+                    }
+                    _ => out.push_str(t),
+                }
+            }
+            TemplatePart::Text(t) => out.push_str(t),
+            TemplatePart::Slot { name, fallback } => {
+                match slot_value(name, captures, facts, provider) {
                     Some(v) => out.push_str(&v),
-                    None => out.push_str(missing_slot(name)),
+                    None => {
+                        let wording = fallback
+                            .as_deref()
+                            .unwrap_or_else(|| bouncedx_dsl::vocab::default_wording(name));
+                        out.push_str(wording);
+                        dropped = wording.is_empty();
+                    }
                 }
             }
         }
+    }
+    if dropped {
+        out.truncate(out.trim_end().len());
     }
     out
 }
 
 /// Fills `{placeholders}` in a step the same way as the diagnosis.
-fn fill(step: &Arc<str>, rule: &RuleIr, facts: &Facts) -> Arc<str> {
-    if !step.contains('{') {
+fn fill(
+    step: &Arc<str>,
+    captures: &[(String, LazyRegex)],
+    facts: &Facts,
+    provider: Option<&str>,
+) -> Arc<str> {
+    if !step.contains(['{', '}']) {
         return step.clone();
     }
     match bouncedx_dsl::compile::parse_template(step) {
-        Ok(parts) => render_parts(&parts, rule, facts, None).into(),
+        Ok(parts) => render_parts(&parts, captures, facts, provider).into(),
         Err(_) => step.clone(),
-    }
-}
-
-/// What to say when a template names a fact the input lacks.
-fn missing_slot(name: &str) -> &'static str {
-    match name {
-        "client_ip" => "your sending IP",
-        "remote_ip" | "host" => "the receiving server",
-        "recipient" => "the recipient",
-        "domain" => "the recipient's domain",
-        "sender" | "sender_domain" => "your sending domain",
-        "provider" => "the receiver",
-        "list" => "a blocklist",
-        _ => "(not stated in the reply)",
     }
 }
 
@@ -449,4 +535,162 @@ pub fn not_a_bounce(what: NotABounce, facts: &Facts) -> Diagnosis {
     d.fix = fix.iter().map(|s| Arc::from(*s)).collect();
     d.refs = vec![refs.into()];
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bouncedx_dsl::compile::parse_template;
+
+    fn render(template: &str, facts: &Facts) -> String {
+        render_parts(&parse_template(template).unwrap(), &[], facts, None)
+    }
+
+    #[test]
+    fn absent_placeholders_take_their_wording() {
+        let none = Facts::default();
+        let some = Facts {
+            client_ip: Some("192.0.2.7".into()),
+            ..Facts::default()
+        };
+        let t = "Gmail limits mail from {client_ip|your sending IP}";
+        assert_eq!(render(t, &some), "Gmail limits mail from 192.0.2.7");
+        assert_eq!(render(t, &none), "Gmail limits mail from your sending IP");
+        // an empty wording takes the space before it, or its parentheses
+        let cases = [
+            (
+                "Add the sending IP {client_ip|} to SPF",
+                "Add the sending IP to SPF",
+            ),
+            (
+                "The address {recipient|} does not exist",
+                "The address does not exist",
+            ),
+            ("Blocked (code {client_ip|}): the IP", "Blocked: the IP"),
+            (
+                "Rate-limited ({client_ip|}): slow down",
+                "Rate-limited: slow down",
+            ),
+            ("Listed on {client_ip|}, sadly", "Listed on, sadly"),
+            ("Listed on {client_ip|}", "Listed on"),
+        ];
+        for (t, want) in cases {
+            assert_eq!(render(t, &none), want, "{t}");
+        }
+        assert_eq!(
+            render("Add the sending IP {client_ip|} to SPF", &some),
+            "Add the sending IP 192.0.2.7 to SPF"
+        );
+    }
+
+    #[test]
+    fn merged_steps_have_no_near_duplicates() {
+        let mut into: Vec<Arc<str>> = vec!["Request delisting.".into()];
+        push_unique(
+            &mut into,
+            &["request delisting".into(), "Check SNDS".into()],
+        );
+        assert_eq!(
+            into,
+            vec![Arc::from("Request delisting."), Arc::from("Check SNDS")]
+        );
+    }
+
+    const PACK: &str = r#"
+category recipient {
+  title  "Mailbox"
+  reason userunknown
+  fix    "Check the address for typos"
+  escalate "Ask the receiver"
+}
+
+provider acme {
+  title "Acme Mail"
+  when  text has "acme-mx"
+  fix   "Read Acme's postmaster page"
+  escalate "Quote the code {code|of the reply} to {provider}"
+}
+
+rule full {
+  category  recipient
+  reason    mailboxfull
+  when      status *.2.2
+  diagnosis "The mailbox {recipient|} is full"
+  fix       only "Retry later, spaced over days." "retry later, spaced over days"
+}
+
+rule acme_unknown {
+  provider  acme
+  category  recipient
+  when      status 5.1.1
+  diagnosis "Acme has no mailbox {recipient|}"
+  fix       "Check the address for typos." "Remove {recipient|the address}"
+}
+
+rule dmarc {
+  category  recipient
+  when      text has "dmarc"
+  capture   fromdomain = /sending domain \[?([a-z0-9.-]+[a-z0-9])\]?/
+  diagnosis "DMARC failed for the From domain {fromdomain|}, which asks for rejection"
+}
+"#;
+
+    fn answer(reply: &str) -> Diagnosis {
+        let c = bouncedx_dsl::compile_str("test.bdx", PACK);
+        let rs = c.ruleset.expect("the test pack compiles");
+        diagnose(&rs, &crate::intake::reply::parse_reply(reply))
+    }
+
+    #[test]
+    fn only_replaces_the_category_steps_and_duplicates_merge() {
+        let d = answer("552 5.2.2 mailbox over quota");
+        assert_eq!(d.retry, Retry::Later);
+        assert_eq!(d.fix, vec![Arc::from("Retry later, spaced over days.")]);
+        assert_eq!(d.escalate, vec![Arc::from("Ask the receiver")]);
+        assert_eq!(d.diagnosis, "The mailbox is full");
+        // the category's step, written again by the rule, is listed once;
+        // the provider's follows
+        let d = answer("550 5.1.1 <bob@example.com> no such user (acme-mx)");
+        assert_eq!(
+            d.fix,
+            vec![
+                Arc::from("Check the address for typos."),
+                Arc::from("Remove bob@example.com"),
+                Arc::from("Read Acme's postmaster page"),
+            ]
+        );
+        // steps of every kind are filled, the provider's too
+        assert_eq!(
+            d.escalate,
+            vec![
+                Arc::from("Ask the receiver"),
+                Arc::from("Quote the code 550 to Acme Mail"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_rule_fired_on_the_status_alone_quotes_it_and_the_provider_words() {
+        let d = answer("552 5.2.2 mailbox over quota");
+        let quoted: Vec<&str> = d.evidence.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(quoted, ["5.2.2"]);
+        assert_eq!(d.evidence[0].span, [4, 9]);
+        let d = answer("550 5.1.1 no such user (acme-mx)");
+        let quoted: Vec<&str> = d.evidence.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(quoted, ["5.1.1", "acme-mx"]);
+    }
+
+    #[test]
+    fn the_dmarc_domain_is_named_when_the_reply_names_it() {
+        let d = answer("550 5.7.509 sending domain [example.com] does not pass DMARC");
+        assert_eq!(
+            d.diagnosis,
+            "DMARC failed for the From domain example.com, which asks for rejection"
+        );
+        let d = answer("550 5.7.1 DMARC policy violation");
+        assert_eq!(
+            d.diagnosis,
+            "DMARC failed for the From domain, which asks for rejection"
+        );
+    }
 }

@@ -342,8 +342,62 @@ pub fn run(rs: &Ruleset, facts: &Facts) -> (Option<ProviderIdx>, Vec<Fired>) {
         provider,
         verdicts: &facts.verdicts,
     };
-    let fired = fire(rs, &inp);
+    let mut fired = fire(rs, &inp);
+    quote_what_is_implied(rs, &inp, &mut fired);
     (provider, fired)
+}
+
+/// A rule that fired on no words of the reply (on its status, code or a
+/// fact alone) still quotes something: the enhanced status (else the reply
+/// code) where the text shows it, and, for a provider's rule, the words
+/// that named the provider.
+pub fn quote_what_is_implied(rs: &Ruleset, inp: &Input, fired: &mut [Fired]) {
+    let mut provider_words: Option<Vec<(u32, u32)>> = None;
+    for f in fired.iter_mut().filter(|f| f.evidence.is_empty()) {
+        let code = inp.facts.code.map(|c| c.to_string());
+        let status = inp.facts.status.map(|s| s.to_string());
+        if let Some(span) = [status, code]
+            .iter()
+            .flatten()
+            .find_map(|needle| find_token(&inp.facts.text, needle))
+        {
+            f.evidence.push(span);
+        }
+        let rule = &rs.rules[f.rule as usize];
+        if let (Some(p), Some(_)) = (rule.provider, inp.provider) {
+            let words = provider_words.get_or_insert_with(|| {
+                let mut w = Vec::new();
+                eval(rs, &rs.providers[p as usize].when, inp, &mut w, true);
+                w.sort_unstable();
+                w.dedup();
+                w
+            });
+            f.evidence.extend_from_slice(words);
+            f.evidence.sort_unstable();
+            f.evidence.dedup();
+        }
+    }
+}
+
+/// Where `needle` (a reply code or a status) stands in `text` as a whole
+/// token, not inside a longer number or status.
+pub fn find_token(text: &str, needle: &str) -> Option<(u32, u32)> {
+    let b = text.as_bytes();
+    let number_char = |c: u8| c.is_ascii_digit() || c == b'.';
+    let mut from = 0;
+    while let Some(i) = text[from..].find(needle) {
+        let at = from + i;
+        let end = at + needle.len();
+        let before = at == 0 || !number_char(b[at - 1]);
+        let after = end == b.len()
+            || !(b[end].is_ascii_digit()
+                || b[end] == b'.' && b.get(end + 1).is_some_and(u8::is_ascii_digit));
+        if before && after {
+            return Some((at as u32, end as u32));
+        }
+        from = at + 1;
+    }
+    None
 }
 
 #[cfg(test)]

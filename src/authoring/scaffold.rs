@@ -16,7 +16,7 @@ rule example_block_code {
   confidence certain
   when       text matches /\bEXM-1\d\d\b/
   capture    code = /\b(EXM-1\d\d)\b/
-  diagnosis  "Example Mail blocks {client_ip} (its code {code}): the IP is on Example Mail's own block list"
+  diagnosis  "Example Mail blocks {client_ip|your sending IP} (its code {code}): the IP is on Example Mail's own block list"
   fix        "Ask Example Mail's postmaster to lift the block, quoting the code and the IP"
   refs       "https://www.rfc-editor.org/rfc/rfc3463#section-3.8"
   example    "554 5.7.1 [EXM-101] 192.0.2.7 is blocked by Example Mail policy"

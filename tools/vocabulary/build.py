@@ -35,7 +35,7 @@ BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target", "debug"
 
 # reason -> (category, diagnosis)
 REASONS = {
-    "userunknown": ("recipient", "The receiver says the address {recipient} does not exist"),
+    "userunknown": ("recipient", "The receiver says the address {recipient|} does not exist"),
     "hostunknown": ("recipient", "The recipient's domain does not exist or has no mail server"),
     "hasmoved": ("recipient", "The recipient's address has moved; the reply may name the new one"),
     "suspend": ("recipient", "The recipient's mailbox is disabled or suspended"),
