@@ -225,9 +225,11 @@ fn section<'r>(report: &'r str, headings: &[&str], ends: &[&str]) -> Option<Vec<
 
 /// The first address of each line of `lines` that stands in a recipient
 /// position ([`in_recipient_position`](super::recipients::in_recipient_position)),
-/// lower case, in order, once each; never one that is no recipient
-/// ([`is_never_recipient`](super::recipients::is_never_recipient)).
-fn positioned_addresses(bounce: &Bounce, lines: &[&str]) -> Vec<String> {
+/// lower case, in order, once each; never a system mailbox or a list's own
+/// address ([`is_never_recipient`](super::recipients::is_never_recipient)).
+/// The bounce's own `To` may be one: a sender testing with its own address
+/// gets its own bounce, and the writer's recipient line says so.
+fn positioned_addresses(lines: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for line in lines {
         let Some((addr, at)) = crate::intake::scan::emails(line).into_iter().next() else {
@@ -235,7 +237,7 @@ fn positioned_addresses(bounce: &Bounce, lines: &[&str]) -> Vec<String> {
         };
         let a = addr.to_ascii_lowercase();
         if super::recipients::in_recipient_position(line, at)
-            && !super::recipients::is_never_recipient(&a, &bounce.excluded)
+            && !super::recipients::is_never_recipient(&a, &[])
             && !out.contains(&a)
         {
             out.push(a);
@@ -265,10 +267,7 @@ fn angle_bracket_lines(bounce: &Bounce) -> Vec<String> {
         let is_address = crate::intake::scan::emails(&a)
             .first()
             .is_some_and(|(found, _)| found.len() == a.len());
-        if is_address
-            && !super::recipients::is_never_recipient(&a, &bounce.excluded)
-            && !out.contains(&a)
-        {
+        if is_address && !super::recipients::is_never_recipient(&a, &[]) && !out.contains(&a) {
             out.push(a);
         }
     }

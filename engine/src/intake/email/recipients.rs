@@ -109,18 +109,26 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
             starts.push((a, i));
         }
     }
-    if which == Mentions::InPosition {
-        mentions.retain(|(_, a)| positioned.contains(a));
-        starts.retain(|(a, _)| positioned.contains(a));
-    }
     // Exchange's "Your message To: <list> ... did not reach the following
     // recipient(s):" names the original message's addressees first; the
     // failed recipients are the ones after the phrase.
-    if let Some(marker) = lines.iter().position(|l| {
+    let marker = lines.iter().position(|l| {
         FAILED_LIST_MARKERS
             .iter()
             .any(|m| crate::intake::reply::find_ci(l, m).is_some())
-    }) {
+    });
+    if which == Mentions::InPosition {
+        // what the phrase introduces is in a recipient position
+        let after_marker: Vec<String> = mentions
+            .iter()
+            .filter(|(line, _)| marker.is_some_and(|m| *line > m))
+            .map(|(_, a)| a.clone())
+            .collect();
+        let keep = |a: &String| positioned.contains(a) || after_marker.contains(a);
+        mentions.retain(|(_, a)| keep(a));
+        starts.retain(|(a, _)| keep(a));
+    }
+    if let Some(marker) = marker {
         if mentions.iter().any(|(line, _)| *line > marker) {
             mentions.retain(|(line, _)| *line > marker);
             starts.retain(|(_, line)| *line > marker);
@@ -247,6 +255,20 @@ const RECIPIENT_CUES: &[&str] = &[
     "for:",
     "failed:",
     "rfc822;",
+    // an X.400 address's SMTP part (`c=US;a= ;p=ORG;dda:SMTP=ann@example.org;`)
+    "smtp=",
+];
+
+/// Words of a clause that, ended by a colon, introduces failed recipients.
+const CLAUSE_WORDS: &[&str] = &[
+    "recipient",
+    "address",
+    "user",
+    "mailbox",
+    "account",
+    "failed",
+    "deliver",
+    "undeliverable",
 ];
 
 /// Words that, said shortly before an address, make it someone to write to
@@ -305,6 +327,14 @@ pub(super) fn in_recipient_position(line: &str, at: std::ops::Range<usize>) -> b
     }
     if RECIPIENT_CUES.iter().any(|c| ends_with_word(&before, c)) {
         return true;
+    }
+    // "The following recipients returned permanent errors: a@b": a
+    // sentence about recipients, then a colon and the address
+    if before.ends_with(':') {
+        let clause = before.rsplit(['.', '!', '?']).next().unwrap_or("");
+        if CLAUSE_WORDS.iter().any(|w| clause.contains(w)) {
+            return true;
+        }
     }
     // `550 5.1.1 <a@b>... User unknown`: the reply refusing the address
     let last = before.rsplit(' ').next().unwrap_or("");

@@ -65,6 +65,7 @@ const FAILURE_SUBJECTS: &[&str] = &[
     "not delivered",
     "rejected",
     "bounce",
+    "error",
 ];
 
 /// RFC 3834 and its common imitations.
@@ -75,10 +76,12 @@ fn is_auto_reply(bounce: &Bounce) -> bool {
     {
         return false;
     }
-    let from_daemon = bounce.from().is_some_and(|f| {
+    // the raw header: `From: mailer-daemon` has no address to parse
+    let from_daemon = bounce.header("From").any(|f| {
+        let f = f.to_ascii_lowercase();
         ["mailer-daemon", "postmaster", "mail-daemon"]
             .iter()
-            .any(|d| f.starts_with(d))
+            .any(|d| f.contains(d))
     });
     let auto_replied = bounce
         .header("Auto-Submitted")

@@ -29,7 +29,7 @@ pub(super) const READER: Reader = Reader {
 
 fn read(bounce: &Bounce) -> Option<Reading> {
     let listed = section(bounce.report(), &["was not delivered to:"], &["because:"])
-        .map(|lines| positioned_addresses(bounce, &lines))
+        .map(|lines| positioned_addresses(&lines))
         .unwrap_or_default();
     let mut reading = records_for(bounce, &listed)?;
     // the reason is said once, after the list: every recipient gets it

@@ -23,13 +23,16 @@ pub(super) const READER: Reader = Reader {
     picks: |b| {
         b.header("X-Failed-Recipients").next().is_some()
             || b.family == Some("exim")
-            || crate::intake::reply::find_ci(b.report(), "following address(es) failed").is_some()
+            || HEADINGS
+                .iter()
+                .any(|h| crate::intake::reply::find_ci(b.report(), h).is_some())
     },
     read,
 };
 
-/// Headings of Exim's list of failed addresses.
-const HEADINGS: &[&str] = &["following address(es) failed", "address(es) deferred"];
+/// Headings of Exim's list of failed addresses ("The following
+/// address(es) failed:", wrapped anywhere; "... address(es) deferred").
+const HEADINGS: &[&str] = &["following address(es)", "address(es) deferred"];
 
 fn read(bounce: &Bounce) -> Option<Reading> {
     let failed: Vec<String> = bounce
@@ -47,7 +50,7 @@ fn read(bounce: &Bounce) -> Option<Reading> {
         });
     if failed.is_empty() {
         let listed = section(bounce.report(), HEADINGS, &["-----"])
-            .map(|lines| positioned_addresses(bounce, &lines))
+            .map(|lines| listed_addresses(&lines))
             .unwrap_or_default();
         return records_for(bounce, &listed);
     }
@@ -66,4 +69,30 @@ fn read(bounce: &Bounce) -> Option<Reading> {
         })
         .collect();
     Some(Reading::bounce(super::records_of(report, blocks)))
+}
+
+/// The addresses Exim lists, each first on its line; an entry that is no
+/// address ("an undisclosed address") is named by the address it was
+/// generated from, the one the sender wrote:
+///
+/// ```text
+///   an undisclosed address
+///     (generated from ann@example.org)
+/// ```
+fn listed_addresses(lines: &[&str]) -> Vec<String> {
+    let mut out = positioned_addresses(lines);
+    for pair in lines.windows(2) {
+        let [entry, next] = pair else { continue };
+        let entry_is_address = entry.contains('@');
+        let generated = crate::intake::reply::find_ci(next, "(generated from ");
+        if let (false, Some(at)) = (entry_is_address || entry.trim().is_empty(), generated) {
+            if let Some((a, _)) = crate::intake::scan::emails(&next[at..]).into_iter().next() {
+                let a = a.to_ascii_lowercase();
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+        }
+    }
+    out
 }

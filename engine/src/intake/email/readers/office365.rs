@@ -87,15 +87,12 @@ fn read(bounce: &Bounce) -> Option<Reading> {
     }
     for heading in LISTS {
         if let Some(list) = section(report, &[heading], LIST_ENDS) {
-            found.extend(positioned_addresses(bounce, &list));
+            found.extend(positioned_addresses(&list));
         }
     }
     let mut recipients: Vec<String> = Vec::new();
     for a in found {
-        if !sender.contains(&a)
-            && !is_never_recipient(&a, &bounce.excluded)
-            && !recipients.contains(&a)
-        {
+        if !sender.contains(&a) && !is_never_recipient(&a, &[]) && !recipients.contains(&a) {
             recipients.push(a);
         }
     }

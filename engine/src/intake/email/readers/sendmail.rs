@@ -32,7 +32,7 @@ const HEADINGS: &[&str] = &[
 
 fn read(bounce: &Bounce) -> Option<Reading> {
     let listed = section(bounce.report(), HEADINGS, &["-----"])
-        .map(|lines| positioned_addresses(bounce, &lines))
+        .map(|lines| positioned_addresses(&lines))
         .unwrap_or_default();
     records_for(bounce, &listed)
 }
