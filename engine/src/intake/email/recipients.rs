@@ -18,10 +18,10 @@ use super::report::{truncate_at_char, MAX_CONTEXT_BYTES};
 use crate::intake::scan;
 
 /// Mailing-list infrastructure (`list-bounces`, `list-request`,
-/// `owner-list`, `list-admin`): the list's own addresses, mentioned in a
+/// `owner-list`, `list-admin`, FML's `list-ctl`): the list's own addresses, mentioned in a
 /// bounce of a list message, never the failed recipient.
 pub(super) fn is_list_address(local: &str) -> bool {
-    ["-bounces", "-admin", "-request", "-owner"]
+    ["-bounces", "-admin", "-request", "-owner", "-ctl"]
         .iter()
         .any(|s| local.ends_with(s))
         || local.starts_with("owner-")

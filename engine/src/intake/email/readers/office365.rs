@@ -62,6 +62,7 @@ fn read(bounce: &Bounce) -> Option<Reading> {
     let mut found: Vec<String> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         // a label's value: on its line, else on the next line with text
+        // (the title's link, a table's next cell)
         let value = |label: &str| -> Option<String> {
             let at = find_ci(line, label)?;
             let same = &line[at + label.len()..];
@@ -78,11 +79,8 @@ fn read(bounce: &Bounce) -> Option<Reading> {
         if let Some(a) = value("recipient address:") {
             found.push(a);
         }
-        if let Some(at) = find_ci(line, "your message to") {
-            let rest = &line[at..];
-            if let Some((a, _)) = scan::emails(rest).into_iter().next() {
-                found.push(a.to_ascii_lowercase());
-            }
+        if let Some(a) = value("your message to") {
+            found.push(a);
         }
     }
     for heading in LISTS {
