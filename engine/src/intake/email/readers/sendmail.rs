@@ -12,6 +12,9 @@
 //! >>> RCPT To:<ann@example.org>
 //! <<< 550 5.1.1 <ann@example.org>... User unknown
 //! ```
+//!
+//! An alias target is followed by the address it was `(expanded from: ...)`:
+//! both are read, the second being the one the sender wrote.
 
 use super::{positioned_addresses, records_for, section, Bounce, Reader, Reading};
 
@@ -32,7 +35,31 @@ const HEADINGS: &[&str] = &[
 
 fn read(bounce: &Bounce) -> Option<Reading> {
     let listed = section(bounce.report(), HEADINGS, &["-----"])
-        .map(|lines| positioned_addresses(&lines))
+        .map(|lines| listed_addresses(&lines))
         .unwrap_or_default();
     records_for(bounce, &listed)
+}
+
+/// The addresses listed, and after each alias target the address it was
+/// expanded from, the one the sender wrote (a list knows its subscriber by
+/// it):
+///
+/// ```text
+/// <box17@mail.example.org>
+///     (expanded from: <ann@example.org>)
+/// ```
+fn listed_addresses(lines: &[&str]) -> Vec<String> {
+    let mut out = positioned_addresses(lines);
+    for line in lines {
+        let Some(at) = crate::intake::reply::find_ci(line, "expanded from") else {
+            continue;
+        };
+        if let Some((a, _)) = crate::intake::scan::emails(&line[at..]).into_iter().next() {
+            let a = a.to_ascii_lowercase();
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+    }
+    out
 }
