@@ -257,6 +257,21 @@ const RECIPIENT_CUES: &[&str] = &[
     "rfc822;",
     // an X.400 address's SMTP part (`c=US;a= ;p=ORG;dda:SMTP=ann@example.org;`)
     "smtp=",
+    // "to" and "recipient" in the languages bounces are written in: "Die
+    // Nachricht an <ann@...>", "votre message à", "el mensaje a", "para",
+    // "aan", "till", "til", "do"
+    "an",
+    "à",
+    "a",
+    "para",
+    "aan",
+    "till",
+    "til",
+    "do",
+    "empfänger:",
+    "destinataire:",
+    "destinatario:",
+    "destinatário:",
 ];
 
 /// Words of a clause that, ended by a colon, introduces failed recipients.

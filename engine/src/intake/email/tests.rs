@@ -279,3 +279,16 @@ fn recipient_positions() {
     ));
     assert!(!at("desk@example.org for help", "desk@example.org"));
 }
+
+#[test]
+fn recipient_positions_in_other_languages() {
+    use super::recipients::in_recipient_position;
+    for line in [
+        "Die Nachricht an <ann@example.de> konnte nicht zugestellt werden",
+        "Votre message à ann@example.de n'a pas pu être remis",
+        "Empfänger: ann@example.de",
+    ] {
+        let s = line.find("ann@").unwrap();
+        assert!(in_recipient_position(line, s..s + 14), "{line}");
+    }
+}
