@@ -262,9 +262,10 @@ impl Engine {
             .iter()
             .map(|a| (a.check.to_string(), a.verdict.to_string()))
             .collect();
-        if r.recipient.is_some() {
-            set_recipient(&mut facts, r.recipient.clone());
-        }
+        // The recipient is the record's, read from a recipient position:
+        // an address the words happen to contain ("please contact
+        // helpdesk@...") is none, even when the record names nobody.
+        set_recipient(&mut facts, r.recipient.clone());
         // The DSN's Status is authoritative unless the reply is more precise.
         match (facts.status, r.status) {
             (None, Some(s)) => facts.status = Some(s),

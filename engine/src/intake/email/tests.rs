@@ -146,3 +146,149 @@ fn a_report_without_its_boundary_keeps_its_dsn() {
         std::borrow::Cow::Borrowed(_)
     ));
 }
+
+/// What a snapshot shows of a read e-mail: its kind, writer and reader,
+/// then per record the recipient, action, status, reply and the first
+/// lines of its words.
+fn summary(email: &Email) -> String {
+    let mut out = format!(
+        "kind: {:?}\nmta: {}\nreader: {}\n",
+        email.kind,
+        email.mta.unwrap_or("-"),
+        email.reader
+    );
+    for r in &email.records {
+        out.push_str(&format!(
+            "- recipient: {}\n  action: {}\n  status: {}\n  diagnostic: {}\n  context:\n",
+            r.recipient.as_deref().unwrap_or("-"),
+            r.action.as_deref().unwrap_or("-"),
+            r.status.map_or_else(|| "-".to_string(), |s| s.to_string()),
+            r.diagnostic.as_deref().unwrap_or("-"),
+        ));
+        // the first lines with text: what the rules read first
+        for line in r
+            .context
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .take(4)
+        {
+            out.push_str(&format!("    | {line}\n"));
+        }
+    }
+    out
+}
+
+/// One small bounce per reader and per hard case, written for this
+/// repository (`engine/tests/fixtures/email/`), read into records.
+#[test]
+fn fixtures_are_read_into_records() {
+    insta::glob!("../../../tests/fixtures/email", "*.eml", |path| {
+        let bytes = std::fs::read(path).expect("fixture");
+        let email = read_email(&bytes).expect("an e-mail");
+        insta::assert_snapshot!(summary(&email));
+    });
+}
+
+/// An address met only in a sentence ("please contact helpdesk@...") is
+/// never a record; the returned message's addressee is.
+#[test]
+fn an_address_in_prose_is_not_a_recipient() {
+    let email = read_email(include_bytes!(
+        "../../../tests/fixtures/email/prose-contact-only.eml"
+    ))
+    .unwrap();
+    let recipients: Vec<_> = email
+        .records
+        .iter()
+        .map(|r| r.recipient.as_deref())
+        .collect();
+    assert_eq!(recipients, [Some("jon@example.net")]);
+    let email = read_email(include_bytes!(
+        "../../../tests/fixtures/email/prose-with-contact-address.eml"
+    ))
+    .unwrap();
+    let recipients: Vec<_> = email
+        .records
+        .iter()
+        .map(|r| r.recipient.as_deref())
+        .collect();
+    assert_eq!(recipients, [Some("ivy@example.net")]);
+}
+
+/// Office 365's sender line ("Sender Address:" with the address in the next
+/// table cell) is never the failed recipient.
+#[test]
+fn the_office365_sender_line_is_not_a_recipient() {
+    for fixture in [
+        &include_bytes!("../../../tests/fixtures/email/o365-html-ndr.eml")[..],
+        &include_bytes!("../../../tests/fixtures/email/o365-sender-line-only.eml")[..],
+    ] {
+        let email = read_email(fixture).unwrap();
+        assert_eq!(email.reader, "office365");
+        assert!(email.records.iter().all(|r| !r
+            .recipient
+            .as_deref()
+            .unwrap_or("")
+            .contains("editor@")
+            && !r.recipient.as_deref().unwrap_or("").contains("chair@")));
+    }
+}
+
+/// An automatic reply is a vacation notice even when it carries the
+/// Authentication-Results that make a test message.
+#[test]
+fn auto_replies_are_vacation() {
+    for fixture in [
+        &include_bytes!("../../../tests/fixtures/email/auto-reply-with-auth-results.eml")[..],
+        &include_bytes!("../../../tests/fixtures/email/auto-reply-rfc3834-only.eml")[..],
+    ] {
+        assert_eq!(read_email(fixture).unwrap().kind, Kind::Vacation);
+    }
+}
+
+#[test]
+fn recipient_positions() {
+    use super::recipients::in_recipient_position;
+    let at = |line: &str, addr: &str| {
+        let s = line.find(addr).unwrap();
+        in_recipient_position(line, s..s + addr.len())
+    };
+    assert!(at("<ann@example.org>:", "ann@example.org"));
+    assert!(at("  * ann@example.org", "ann@example.org"));
+    assert!(at(
+        "Your message to ann@example.org couldn't be delivered.",
+        "ann@example.org"
+    ));
+    assert!(at("Recipient Address: ann@example.org", "ann@example.org"));
+    assert!(at(
+        "<<< 550 5.1.1 <ann@example.org>... User unknown",
+        "ann@example.org"
+    ));
+    assert!(!at(
+        "please contact helpdesk@example.org for help",
+        "helpdesk@example.org"
+    ));
+    assert!(!at(
+        "mail from the sender ed@example.com was refused",
+        "ed@example.com"
+    ));
+    assert!(!at(
+        "questions? write to desk@example.org",
+        "desk@example.org"
+    ));
+    assert!(!at("desk@example.org for help", "desk@example.org"));
+}
+
+#[test]
+fn recipient_positions_in_other_languages() {
+    use super::recipients::in_recipient_position;
+    for line in [
+        "Die Nachricht an <ann@example.de> konnte nicht zugestellt werden",
+        "Votre message à ann@example.de n'a pas pu être remis",
+        "Empfänger: ann@example.de",
+    ] {
+        let s = line.find("ann@").unwrap();
+        assert!(in_recipient_position(line, s..s + 14), "{line}");
+    }
+}

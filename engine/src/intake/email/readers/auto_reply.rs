@@ -1,0 +1,98 @@
+//! Automatic replies: out-of-office and vacation messages, answered
+//! `vacation`, never `delivered` and never a failure.
+//!
+//! RFC 3834 asks an automatic responder to say what it is with
+//! `Auto-Submitted: auto-replied`; many also or only write `X-Autoreply`,
+//! `X-Autorespond` or `Precedence: auto_reply`, and many say it in the
+//! subject alone ("Automatic reply:", "Out of Office:", "Abwesenheitsnotiz",
+//! "Réponse automatique"). Bounces are automatic too, and Exim marks its
+//! bounces `Auto-Submitted: auto-replied`: a message from a mailer daemon,
+//! with a failure subject or with failed recipients, is no auto-reply. The
+//! record's recipient is the one who replied (the message's `From`).
+
+use super::{Bounce, Reader, Reading};
+use crate::intake::email::{Kind, Record};
+
+pub(super) const READER: Reader = Reader {
+    name: "auto_reply",
+    picks: is_auto_reply,
+    read,
+};
+
+fn read(bounce: &Bounce) -> Option<Reading> {
+    let record = Record {
+        recipient: bounce.from(),
+        context: bounce.report().to_string(),
+        ..Record::default()
+    };
+    Some(Reading::of(Kind::Vacation, vec![record]))
+}
+
+/// Subject words of automatic replies, lower case, in the languages seen.
+const AUTO_REPLY_SUBJECTS: &[&str] = &[
+    "auto reply",
+    "auto-reply",
+    "autoreply",
+    "auto response",
+    "auto-response",
+    "automatic reply",
+    "automatic response",
+    "autorespons",
+    "out of office",
+    "out of the office",
+    "out-of-office",
+    "away until",
+    "away from my mail",
+    "on vacation",
+    "on leave",
+    "abwesenheit",
+    "automatische antwort",
+    "automatisch antwoord",
+    "réponse automatique",
+    "risposta automatica",
+    "respuesta automática",
+    "resposta automática",
+    "autosvar",
+];
+
+/// Subject words of a failure report, which no auto-reply carries.
+const FAILURE_SUBJECTS: &[&str] = &[
+    "undeliver",
+    "failure",
+    "failed",
+    "returned",
+    "delivery status",
+    "not delivered",
+    "rejected",
+    "bounce",
+    "error",
+];
+
+/// RFC 3834 and its common imitations.
+fn is_auto_reply(bounce: &Bounce) -> bool {
+    let subject = bounce.subject();
+    if FAILURE_SUBJECTS.iter().any(|s| subject.contains(s))
+        || bounce.header("X-Failed-Recipients").next().is_some()
+    {
+        return false;
+    }
+    // the raw header: `From: mailer-daemon` has no address to parse
+    let from_daemon = bounce.header("From").any(|f| {
+        let f = f.to_ascii_lowercase();
+        ["mailer-daemon", "postmaster", "mail-daemon"]
+            .iter()
+            .any(|d| f.contains(d))
+    });
+    let auto_replied = bounce
+        .header("Auto-Submitted")
+        .any(|v| v.trim().to_ascii_lowercase().starts_with("auto-replied"));
+    let marked = bounce.header("X-Autoreply").next().is_some()
+        || bounce.header("X-Autorespond").next().is_some()
+        || bounce.header("X-Autoresponder").next().is_some()
+        || bounce
+            .header("Precedence")
+            .any(|v| v.trim().eq_ignore_ascii_case("auto_reply"));
+    let subject_says =
+        AUTO_REPLY_SUBJECTS.iter().any(|s| subject.contains(s)) || subject.starts_with("auto:");
+    subject_says || marked || (auto_replied && !from_daemon)
+}

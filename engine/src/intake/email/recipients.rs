@@ -1,0 +1,363 @@
+//! Where a prose bounce names its recipients.
+//!
+//! A bounce's text holds many addresses: the failed recipients, but also the
+//! sender, the list it came from, a help desk to write to, the postmaster.
+//! Only an address in a *recipient position* is a failed recipient: on a
+//! line of its own or at a line's start (`<ann@example.org>:`,
+//! `  ann@example.org`, `* ann@example.org`), after words that name a
+//! recipient (`Your message to`, `Recipient Address:`, `RCPT TO:<`,
+//! `unknown user:`), or right after the reply code of the reply that
+//! refused it (`550 5.1.1 <ann@example.org>... User unknown`). An address
+//! inside a sentence ("please contact helpdesk@example.org", "the sender
+//! editor@example.org was ...") is prose: it never becomes a record.
+//!
+//! [`recipient_blocks`] finds the recipients and gives each the lines from
+//! its mention to the next recipient's: that block is what the rules read.
+
+use super::report::{truncate_at_char, MAX_CONTEXT_BYTES};
+use crate::intake::scan;
+
+/// Mailing-list infrastructure (`list-bounces`, `list-request`,
+/// `owner-list`, `list-admin`, FML's `list-ctl`): the list's own addresses, mentioned in a
+/// bounce of a list message, never the failed recipient.
+pub(super) fn is_list_address(local: &str) -> bool {
+    ["-bounces", "-admin", "-request", "-owner", "-ctl"]
+        .iter()
+        .any(|s| local.ends_with(s))
+        || local.starts_with("owner-")
+        || local.contains("-bounces+")
+}
+
+/// Local parts that are never the failed recipient.
+pub(super) const SYSTEM_LOCAL_PARTS: &[&str] = &[
+    "mailer-daemon",
+    "postmaster",
+    "double-bounce",
+    "bounce",
+    "bounces",
+    "noreply",
+    "no-reply",
+];
+
+/// Whether an address (lower case) is never a failed recipient: the
+/// bounce's own sender or addressee, the returned message's sender
+/// (`excluded`), a system mailbox (`postmaster@`) or a list's own address.
+pub(super) fn is_never_recipient(address: &str, excluded: &[String]) -> bool {
+    let local = address.split('@').next().unwrap_or("");
+    excluded.iter().any(|e| e == address)
+        || SYSTEM_LOCAL_PARTS.contains(&local)
+        || is_list_address(local)
+}
+
+/// Whether a text holds an SMTP reply code or an enhanced status.
+pub(super) fn has_reply(text: &str) -> bool {
+    scan::find_status(text).is_some() || scan::find_code(text).is_some()
+}
+
+/// One recipient and the lines of the report about it.
+pub(super) type Block = (String, String);
+
+/// Which mentions of an address make it a recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mentions {
+    /// Any mention: the recipients are already known (from DSN fields, say)
+    /// and the blocks are only their words.
+    Any,
+    /// At least one mention in a recipient position
+    /// ([`in_recipient_position`]).
+    InPosition,
+}
+
+/// The recipients the report text names, in order of first appearance,
+/// each with the lines from that appearance to the next recipient's.
+pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mentions) -> Vec<Block> {
+    let lines: Vec<&str> = crate::intake::lines(report).collect();
+    let mut starts: Vec<(String, usize)> = Vec::new();
+    // Every line naming a recipient, first mention or not.
+    let mut mentions: Vec<(usize, String)> = Vec::new();
+    // The addresses seen in a recipient position at least once.
+    let mut positioned: Vec<String> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !line.contains('@') {
+            continue;
+        }
+        if names_other_party(&line.to_ascii_lowercase()) {
+            continue;
+        }
+        for (addr, at) in scan::emails(line) {
+            let a = addr.to_ascii_lowercase();
+            let local = a.split('@').next().unwrap_or("");
+            // "... because they are not accepting mail from <sender>:"
+            // names the sender, not a recipient that failed.
+            if excluded.contains(&a)
+                || crate::intake::reply::is_sender_address(line, at.clone())
+                || SYSTEM_LOCAL_PARTS.contains(&local)
+                || is_list_address(local)
+            {
+                continue;
+            }
+            if which == Mentions::InPosition
+                && !positioned.contains(&a)
+                && in_recipient_position(line, at)
+            {
+                positioned.push(a.clone());
+            }
+            mentions.push((i, a.clone()));
+            if starts.iter().any(|(s, _)| *s == a) {
+                continue;
+            }
+            starts.push((a, i));
+        }
+    }
+    // Exchange's "Your message To: <list> ... did not reach the following
+    // recipient(s):" names the original message's addressees first; the
+    // failed recipients are the ones after the phrase.
+    let marker = lines.iter().position(|l| {
+        FAILED_LIST_MARKERS
+            .iter()
+            .any(|m| crate::intake::reply::find_ci(l, m).is_some())
+    });
+    if which == Mentions::InPosition {
+        // what the phrase introduces is in a recipient position
+        let after_marker: Vec<String> = mentions
+            .iter()
+            .filter(|(line, _)| marker.is_some_and(|m| *line > m))
+            .map(|(_, a)| a.clone())
+            .collect();
+        let keep = |a: &String| positioned.contains(a) || after_marker.contains(a);
+        mentions.retain(|(_, a)| keep(a));
+        starts.retain(|(a, _)| keep(a));
+    }
+    if let Some(marker) = marker {
+        if mentions.iter().any(|(line, _)| *line > marker) {
+            mentions.retain(|(line, _)| *line > marker);
+            starts.retain(|(_, line)| *line > marker);
+        }
+    }
+    let mut out = Vec::new();
+    for (addr, start) in &starts {
+        // The block starts on the address's line and runs to the next line
+        // naming another recipient (exclusive; a report that lists the
+        // recipients twice, in two languages say, names them again) or the
+        // end.
+        let end = mentions
+            .iter()
+            .find(|(line, a)| line > start && a != addr)
+            .map(|(line, _)| *line)
+            .unwrap_or(lines.len());
+        let mut block = lines[*start..end.max(start + 1)].join("\n");
+        truncate_at_char(&mut block, MAX_CONTEXT_BYTES);
+        out.push((addr.clone(), block));
+    }
+    out
+}
+
+/// Phrases after which a prose bounce lists the failed recipients, where
+/// addresses before them belong to the original message's headers.
+pub(super) const FAILED_LIST_MARKERS: &[&str] = &["did not reach the following recipient"];
+
+/// Whether a (lower-case) line names a party other than a recipient: the
+/// sender, a reply address, the reporting MTA, a message id.
+pub(super) fn names_other_party(lower: &str) -> bool {
+    let trimmed = lower.trim_start();
+    trimmed.starts_with("from:")
+        || trimmed.starts_with("reply-to:")
+        || trimmed.starts_with("return-path:")
+        || trimmed.starts_with("message-id:")
+        || trimmed.starts_with("reporting-mta:")
+        || trimmed.starts_with("sender:")
+        || trimmed.contains("mail from:")
+        || trimmed.contains("envelope-from")
+        || trimmed.contains("generated from")
+        || trimmed.contains("expanded from")
+}
+
+/// The lines before the first recipient, when they say something about the
+/// failure (some bounces state the reason once, above the address list).
+pub(super) fn preamble(report: &str, blocks: &[Block]) -> String {
+    let Some((first, _)) = blocks.first() else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for line in crate::intake::lines(report) {
+        let lower = line.to_ascii_lowercase();
+        if lower.contains(first.as_str()) {
+            break;
+        }
+        // `MAIL FROM: a@b` in a list of message details says who sent, not
+        // why it failed; kept, it would read as a refused sender.
+        if lower.contains('@') && names_other_party(&lower) {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Each of `recipients` with every stretch of the report about it: from
+/// each line that names it to the next line naming another of them. A
+/// report that lists the recipients, then gives each one's reply further
+/// down (Exchange's "Diagnostic information for administrators"), gives
+/// both to each. A recipient the text never names gets the whole report.
+pub(super) fn blocks_of(report: &str, recipients: &[String]) -> Vec<Block> {
+    let lines: Vec<&str> = crate::intake::lines(report).collect();
+    let lower: Vec<String> = lines.iter().map(|l| l.to_ascii_lowercase()).collect();
+    let names = |i: usize, r: &str| lower[i].contains(r);
+    recipients
+        .iter()
+        .map(|r| {
+            let mut block = String::new();
+            let mut i = 0;
+            while i < lines.len() {
+                if !names(i, r) {
+                    i += 1;
+                    continue;
+                }
+                let end = (i + 1..lines.len())
+                    .find(|&j| recipients.iter().any(|o| o != r && names(j, o)) && !names(j, r))
+                    .unwrap_or(lines.len());
+                for line in &lines[i..end] {
+                    block.push_str(line);
+                    block.push('\n');
+                }
+                i = end;
+            }
+            if block.is_empty() {
+                block = report.to_string();
+            }
+            truncate_at_char(&mut block, MAX_CONTEXT_BYTES);
+            (r.clone(), block.trim_end().to_string())
+        })
+        .collect()
+}
+
+/// Words after which an address is the recipient: "Your message to",
+/// "Recipient Address:", "RCPT TO:<", "unknown user:", "mailbox".
+const RECIPIENT_CUES: &[&str] = &[
+    "to",
+    "to:",
+    "rcpt to:",
+    "recipient",
+    "recipient:",
+    "recipients:",
+    "recipient address:",
+    "address:",
+    "addressee:",
+    "addressed to",
+    "user",
+    "user:",
+    "mailbox",
+    "mailbox:",
+    "account",
+    "account:",
+    "for",
+    "for:",
+    "failed:",
+    "rfc822;",
+    // an X.400 address's SMTP part (`c=US;a= ;p=ORG;dda:SMTP=ann@example.org;`)
+    "smtp=",
+    // "to" and "recipient" in the languages bounces are written in: "Die
+    // Nachricht an <ann@...>", "votre message à", "el mensaje a", "para",
+    // "aan", "till", "til", "do"
+    "an",
+    "à",
+    "a",
+    "para",
+    "aan",
+    "till",
+    "til",
+    "do",
+    "empfänger:",
+    "destinataire:",
+    "destinatario:",
+    "destinatário:",
+];
+
+/// Words of a clause that, ended by a colon, introduces failed recipients.
+const CLAUSE_WORDS: &[&str] = &[
+    "recipient",
+    "address",
+    "user",
+    "mailbox",
+    "account",
+    "failed",
+    "deliver",
+    "undeliverable",
+];
+
+/// Words that, said shortly before an address, make it someone to write to
+/// or someone who wrote: never a recipient that failed.
+const PROSE_CUES: &[&str] = &[
+    "contact",
+    "write to",
+    "send mail to",
+    "email us",
+    "e-mail us",
+    "reply to",
+    "please",
+    "questions",
+    "help",
+    "sender",
+    "sent by",
+    "written by",
+];
+
+/// Words that, right after an address at a line's start, show the line is
+/// a sentence wrapped onto it ("helpdesk@example.org for help").
+const PROSE_CONTINUATIONS: &[&str] = &["for", "if", "and", "or", "with", "regarding", "about"];
+
+/// Whether the address at `at` in `line` stands where a bounce names a
+/// failed recipient: first on its line (after bullets, list numbers, quote
+/// marks and brackets), after words that name a recipient, or after the
+/// reply code of the reply that refused it.
+pub(super) fn in_recipient_position(line: &str, at: std::ops::Range<usize>) -> bool {
+    let before = line[..at.start]
+        .trim_end_matches(['<', '"', '\'', '[', '(', ' ', '\t'])
+        .to_ascii_lowercase();
+    let after = line[at.end..]
+        .trim_start_matches(['>', '"', '\'', ']', ')'])
+        .trim_start()
+        .to_ascii_lowercase();
+    let first_word = after
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or("");
+    let tail = |n: usize| {
+        let mut from = before.len().saturating_sub(n);
+        while !before.is_char_boundary(from) {
+            from -= 1;
+        }
+        &before[from..]
+    };
+    if PROSE_CUES.iter().any(|c| tail(32).contains(c)) {
+        return false;
+    }
+    let leading = before
+        .trim()
+        .chars()
+        .all(|c| matches!(c, '*' | '-' | '•' | '>' | '.' | ')' | ':' | '#') || c.is_ascii_digit());
+    if leading {
+        return !PROSE_CONTINUATIONS.contains(&first_word);
+    }
+    if RECIPIENT_CUES.iter().any(|c| ends_with_word(&before, c)) {
+        return true;
+    }
+    // "The following recipients returned permanent errors: a@b": a
+    // sentence about recipients, then a colon and the address
+    if before.ends_with(':') {
+        let clause = before.rsplit(['.', '!', '?']).next().unwrap_or("");
+        if CLAUSE_WORDS.iter().any(|w| clause.contains(w)) {
+            return true;
+        }
+    }
+    // `550 5.1.1 <a@b>... User unknown`: the reply refusing the address
+    let last = before.rsplit(' ').next().unwrap_or("");
+    scan::find_status(last).is_some() || (last.len() == 3 && scan::find_code(last).is_some())
+}
+
+/// Whether `text` ends with `word` standing as a word of its own.
+fn ends_with_word(text: &str, word: &str) -> bool {
+    text.strip_suffix(word)
+        .is_some_and(|rest| rest.is_empty() || rest.ends_with(|c: char| !c.is_alphanumeric()))
+}
