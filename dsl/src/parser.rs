@@ -267,39 +267,32 @@ fn prelex(file: FileId, chunk: &str, offset: usize) -> Option<Diagnostic> {
         let c = bytes[i];
         match c {
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
+                i = recovery::comment_end(bytes, i);
                 prev_ident = false;
                 continue;
             }
             b'"' | b'/' if !(c == b'/' && prev_ident) => {
                 let start = i;
-                i += 1;
-                loop {
-                    match bytes.get(i) {
-                        None | Some(b'\n') => {
-                            let (code, what, help) = if c == b'"' {
-                                ("E0002", "string", "close the string with `\"` on the same line; write a newline as `\\n`")
-                            } else {
-                                (
-                                    "E0003",
-                                    "regex",
-                                    "close the regex with `/`; write a slash inside it as `\\/`",
+                match recovery::literal_end(bytes, i) {
+                    Ok(end) => i = end,
+                    Err(cut) => {
+                        let (code, what, help) = if c == b'"' {
+                            ("E0002", "string", "close the string with `\"` on the same line; write a newline as `\\n`")
+                        } else {
+                            (
+                                "E0003",
+                                "regex",
+                                "close the regex with `/`; write a slash inside it as `\\/`",
+                            )
+                        };
+                        return Some(
+                            Diagnostic::error(code, format!("unterminated {what}"))
+                                .at(
+                                    Span::new(file, offset + start, offset + cut),
+                                    format!("this {what} is never closed"),
                                 )
-                            };
-                            return Some(
-                                Diagnostic::error(code, format!("unterminated {what}"))
-                                    .at(
-                                        Span::new(file, offset + start, offset + i),
-                                        format!("this {what} is never closed"),
-                                    )
-                                    .help(help),
-                            );
-                        }
-                        Some(b'\\') => i += 2,
-                        Some(&b) if b == c => break,
-                        Some(_) => i += 1,
+                                .help(help),
+                        );
                     }
                 }
                 prev_ident = false;

@@ -37,6 +37,32 @@ pub(super) struct Braces {
     pub last: usize,
 }
 
+/// Where the string or regex opened at `start` (its `"` or `/`) ends: `Ok`
+/// with the index of its closing delimiter, or `Err` with the index of the
+/// newline (or the end of the text) that cuts it off. Shared by the
+/// pre-lexer, which reports the cut, and [`braces`], which skips it.
+pub(super) fn literal_end(bytes: &[u8], start: usize) -> Result<usize, usize> {
+    let delimiter = bytes[start];
+    let mut i = start + 1;
+    loop {
+        match bytes.get(i) {
+            None | Some(b'\n') => return Err(i.min(bytes.len())),
+            Some(b'\\') => i += 2,
+            Some(&b) if b == delimiter => return Ok(i),
+            Some(_) => i += 1,
+        }
+    }
+}
+
+/// The end of the comment that starts at `start` (its `#`): the newline,
+/// or the end of the text.
+pub(super) fn comment_end(bytes: &[u8], start: usize) -> usize {
+    bytes[start..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |n| start + n)
+}
+
 /// Lexes `chunk` for braces outside strings, regexes and comments.
 pub(super) fn braces(chunk: &str) -> Braces {
     let bytes = chunk.as_bytes();
@@ -52,17 +78,12 @@ pub(super) fn braces(chunk: &str) -> Braces {
         let c = bytes[i];
         match c {
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
+                i = comment_end(bytes, i);
                 prev_ident = false;
                 continue;
             }
             b'"' | b'/' if !(c == b'/' && prev_ident) => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != c && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
+                i = literal_end(bytes, i).unwrap_or_else(|cut| cut);
                 prev_ident = false;
             }
             b'{' => {
