@@ -131,6 +131,22 @@ fn every_template_reads_well_without_its_placeholders() {
             problems.push(format!("{who} {field}: {f}\n    {template}\n    → {text}"));
         }
     };
+    // every fix, prevent and escalate step of one rule, category or provider
+    let check_steps = |problems: &mut Vec<String>,
+                       who: &str,
+                       a: &bouncedx_dsl::ir::Advice,
+                       captures: &[(String, bouncedx_dsl::ir::LazyRegex)],
+                       provider: Option<&str>| {
+        for (field, list) in [
+            ("fix", &a.fix),
+            ("prevent", &a.prevent),
+            ("escalate", &a.escalate),
+        ] {
+            for step in list {
+                check(problems, who, field, step, captures, provider);
+            }
+        }
+    };
     for rule in &rs.rules {
         let provider = rule
             .provider
@@ -140,61 +156,31 @@ fn every_template_reads_well_without_its_placeholders() {
         for f in faults(&text).into_iter().chain(joins(&parts)) {
             problems.push(format!("{} diagnosis: {f}\n    → {text}", rule.id));
         }
-        let a = &rule.advice;
-        for (field, list) in [
-            ("fix", &a.fix),
-            ("prevent", &a.prevent),
-            ("escalate", &a.escalate),
-        ] {
-            for step in list {
-                check(
-                    &mut problems,
-                    &rule.id,
-                    field,
-                    step,
-                    &rule.captures,
-                    provider,
-                );
-            }
-        }
+        check_steps(
+            &mut problems,
+            &rule.id,
+            &rule.advice,
+            &rule.captures,
+            provider,
+        );
     }
     for c in &rs.categories {
-        let a = &c.advice;
-        for (field, list) in [
-            ("fix", &a.fix),
-            ("prevent", &a.prevent),
-            ("escalate", &a.escalate),
-        ] {
-            for step in list {
-                check(
-                    &mut problems,
-                    &format!("category {}", c.name),
-                    field,
-                    step,
-                    &[],
-                    None,
-                );
-            }
-        }
+        check_steps(
+            &mut problems,
+            &format!("category {}", c.name),
+            &c.advice,
+            &[],
+            None,
+        );
     }
     for p in &rs.providers {
-        let a = &p.advice;
-        for (field, list) in [
-            ("fix", &a.fix),
-            ("prevent", &a.prevent),
-            ("escalate", &a.escalate),
-        ] {
-            for step in list {
-                check(
-                    &mut problems,
-                    &format!("provider {}", p.name),
-                    field,
-                    step,
-                    &[],
-                    Some(&p.title),
-                );
-            }
-        }
+        check_steps(
+            &mut problems,
+            &format!("provider {}", p.name),
+            &p.advice,
+            &[],
+            Some(&p.title),
+        );
     }
     assert!(
         problems.is_empty(),
