@@ -405,16 +405,17 @@ pub(super) fn meant(file: FileId, field: &str, at: usize, error: usize) -> Optio
                 )
             }),
             shape(
-                r"\btext\s+(?:has|matches)\s+(?P<v>[0-9][0-9xX*]*(?:\.[0-9*]+){0,2})",
+                r"\btext\s+(?P<verb>has|matches)\s+(?P<v>[0-9][0-9xX*]*(?:\.[0-9*]+){0,2})",
                 |c, _| {
                     let v = &c["v"];
+                    let verb = &c["verb"];
                     let test = if v.contains('.') {
                         format!("status {v}")
                     } else {
                         format!("code {v}")
                     };
                     (
-                    format!("`text has` looks for words, and `{v}` is not quoted"),
+                    format!("`text {verb}` looks for words, and `{v}` is not quoted"),
                     "a code, not a phrase".into(),
                     format!("to test the reply write `{test}`; to look for these characters in the text write `text has \"{v}\"`"),
                 )

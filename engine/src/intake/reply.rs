@@ -359,6 +359,9 @@ fn unfold(input: &str) -> String {
 fn drop_inline_continuations(text: &str) -> Option<String> {
     let t = text.trim_start();
     let (code, rest) = reply_prefix(t)?;
+    // Most replies never repeat their code: they cost one search, and
+    // nothing is built for them.
+    memchr::memmem::find(rest.as_bytes(), code.as_bytes())?;
     let status = rest.split_whitespace().next().filter(|tok| {
         scan::find_status(tok).is_some_and(|(_, r)| r.start == 0 && r.end == tok.len())
     });
