@@ -7,6 +7,30 @@
 use bouncedx_engine::intake::reply::parse_reply;
 use bouncedx_engine::{explain, matcher};
 
+/// A run loads the packs as the build compiled them
+/// (`bouncedx_dsl::prebuilt`). They must be exactly what compiling the
+/// text gives now: a stale or misread pre-built form would answer with
+/// other rules than the files say.
+#[test]
+fn the_prebuilt_packs_are_the_packs_compiled_now() {
+    use bouncedx_dsl::prebuilt::to_bytes;
+    let loaded = bouncedx::rules::prebuilt_builtins().expect("the build pre-built the packs");
+    let now = bouncedx::rules::compile_builtins_now();
+    assert!(!now.report.has_errors(), "the built-in packs have errors");
+    let (a, b) = (to_bytes(&loaded).unwrap(), to_bytes(&now).unwrap());
+    let first_difference = a.iter().zip(&b).position(|(x, y)| x != y);
+    assert!(
+        a == b,
+        "pre-built and compiled-now rulesets differ: {} vs {} bytes, first at byte {first_difference:?}",
+        a.len(),
+        b.len()
+    );
+    assert_eq!(
+        loaded.ruleset.unwrap().rules.len(),
+        now.ruleset.unwrap().rules.len()
+    );
+}
+
 #[test]
 fn examples_fire_and_counterexamples_do_not() {
     let engine = bouncedx::default_engine();

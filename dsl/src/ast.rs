@@ -10,13 +10,13 @@
 //! status patterns are kept as written (with their spans) and validated by the
 //! checker, which can give a precise message for each mistake.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The index of a source file in a [`crate::SourceMap`].
 pub type FileId = u32;
 
 /// A byte range in one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Span {
     pub file: FileId,
     pub start: u32,
@@ -194,7 +194,7 @@ pub struct Advice {
 }
 
 /// One flag per step list: `fix only`, `prevent only`, `escalate only`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Only<T> {
     pub fix: T,
     pub prevent: T,

@@ -17,6 +17,7 @@
 
 use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexSet};
+use serde::{Deserialize, Serialize};
 
 /// Index of a trigger: literals first, then regexes.
 pub type PatternId = u32;
@@ -24,8 +25,14 @@ pub type RuleIdx = u32;
 pub type ProviderIdx = u32;
 pub type CategoryIdx = u32;
 
-/// Every text trigger of the ruleset, compiled for one pass.
-#[derive(Debug, Clone)]
+/// Every text trigger of the ruleset, compiled for one pass. Serialised as
+/// its sources (see [`crate::prebuilt`]): the automaton is built again on
+/// load, the regexes on first use.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(
+    into = "crate::prebuilt::PatternsData",
+    try_from = "crate::prebuilt::PatternsData"
+)]
 pub struct Patterns {
     /// Literals, normalised: lower case, runs of white space folded to one space.
     pub literals: Vec<String>,
@@ -64,10 +71,26 @@ pub struct Patterns {
 /// start cost an eighth of a one-reply run. The compiler has checked its
 /// syntax and its group (and, for a checked pack, built it once with the
 /// engine's limits); one that still cannot be built captures nothing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
 pub struct LazyRegex {
     pub source: String,
     compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl From<String> for LazyRegex {
+    fn from(source: String) -> LazyRegex {
+        LazyRegex {
+            source,
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl From<LazyRegex> for String {
+    fn from(lazy: LazyRegex) -> String {
+        lazy.source
+    }
 }
 
 impl LazyRegex {
@@ -180,7 +203,7 @@ impl Patterns {
 }
 
 /// A fact of the input that conditions can test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Field {
     Host,
     RemoteIp,
@@ -246,7 +269,7 @@ impl Field {
 }
 
 /// The SMTP stage a reply answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     Connect,
@@ -283,18 +306,18 @@ impl Stage {
 }
 
 /// A comparison of a field against values.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum FieldMatch {
     Is(Vec<String>),
     EndsWith(Vec<String>),
     StartsWith(Vec<String>),
     Contains(Vec<String>),
-    Matches(Vec<Regex>),
+    Matches(#[serde(with = "crate::prebuilt::regex_list")] Vec<Regex>),
     Exists,
 }
 
 /// A compiled condition.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Expr {
     True,
     And(Vec<Expr>),
@@ -326,7 +349,7 @@ pub enum Expr {
 }
 
 /// Fix, prevention and escalation steps, and references.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Advice {
     /// Shared strings: a diagnosis lists them without copying them.
     pub fix: Vec<std::sync::Arc<str>>,
@@ -337,7 +360,7 @@ pub struct Advice {
     pub only: crate::ast::Only<bool>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CategoryIr {
     /// Names are shared with every diagnosis (`Arc<str>`: cloning one is a
     /// reference count, not a copy).
@@ -349,7 +372,7 @@ pub struct CategoryIr {
     pub advice: Advice,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProviderIr {
     pub name: std::sync::Arc<str>,
     pub pack: String,
@@ -359,7 +382,7 @@ pub struct ProviderIr {
 }
 
 /// A piece of a template (a diagnosis or a step).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TemplatePart {
     Text(String),
     /// `{name}` or `{name|wording}`: a capture or a fact, and what to write
@@ -371,20 +394,20 @@ pub enum TemplatePart {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckIr {
     pub check: String,
     /// Argument name and either a literal or a fact name.
     pub args: Vec<(String, CheckArgIr)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum CheckArgIr {
     Literal(String),
     Fact(String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleIr {
     /// `pack/name`, shared with every diagnosis.
     pub id: std::sync::Arc<str>,
@@ -411,14 +434,14 @@ pub struct RuleIr {
     pub location: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PackInfo {
     pub name: String,
     pub files: Vec<String>,
 }
 
 /// A whole compiled ruleset, ready to run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ruleset {
     pub packs: Vec<PackInfo>,
     pub categories: Vec<CategoryIr>,
@@ -471,7 +494,7 @@ pub const SUFFIX_KEY: usize = 6;
 /// under the triggers it contains, its status, its stage, its code, its
 /// facts with a value, and the members with no gate; the work is in
 /// proportion to what the input has, not to the number of rules.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GateIndex {
     /// How many members there are (rules or providers, disabled included).
     pub members: usize,
@@ -491,6 +514,7 @@ pub struct GateIndex {
     pub by_field: Vec<Vec<u32>>,
     /// The members a value opens by its last [`SUFFIX_KEY`] bytes
     /// (lower-cased), for the fields in `suffix_fields`.
+    #[serde(with = "crate::prebuilt::sorted_map")]
     pub by_suffix: std::collections::HashMap<(Field, [u8; SUFFIX_KEY]), Vec<u32>>,
     /// The fields `by_suffix` has keys for.
     pub suffix_fields: Vec<Field>,
@@ -555,7 +579,7 @@ impl GateIndex {
 }
 
 /// An enhanced status with wildcards (`*.7.26`, `5.1.*`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusPattern {
     pub class: Option<u16>,
     pub subject: Option<u16>,

@@ -44,6 +44,7 @@ pub mod ir;
 pub mod lints;
 pub mod parser;
 pub mod patterns;
+pub mod prebuilt;
 pub mod source;
 pub mod vocab;
 

@@ -81,24 +81,50 @@ impl PatternBuilder {
                 None => ungated.push(i as u32),
             }
         }
-        let automaton = automaton(&searched, AhoCorasickKind::ContiguousNFA)
-            .or_else(|_| AhoCorasick::builder().build(&searched))
-            .map_err(|e| e.to_string())?;
-        Ok(Patterns {
+        Patterns::assemble(crate::prebuilt::PatternsData {
             literals: self.literals,
-            automaton,
-            dfa: std::sync::Arc::new(crate::ir::LazyDfa::new(searched)),
+            searched,
             regex_sources: self.regexes,
-            regex_set: std::sync::OnceLock::new(),
             ungated,
             gates,
-            regexes: sources.iter().map(|_| std::sync::OnceLock::new()).collect(),
             compiled_sources: sources,
         })
     }
 
     pub fn literal_count(&self) -> u32 {
         self.literals.len() as u32
+    }
+}
+
+impl Patterns {
+    /// The matchers built from their sources: the automaton over the
+    /// searched literals now, the regexes (and their set) on first use.
+    pub(crate) fn assemble(data: crate::prebuilt::PatternsData) -> Result<Patterns, String> {
+        let crate::prebuilt::PatternsData {
+            literals,
+            searched,
+            regex_sources,
+            ungated,
+            gates,
+            compiled_sources,
+        } = data;
+        let automaton = automaton(&searched, AhoCorasickKind::ContiguousNFA)
+            .or_else(|_| AhoCorasick::builder().build(&searched))
+            .map_err(|e| e.to_string())?;
+        Ok(Patterns {
+            literals,
+            automaton,
+            dfa: std::sync::Arc::new(crate::ir::LazyDfa::new(searched)),
+            regex_sources,
+            regex_set: std::sync::OnceLock::new(),
+            ungated,
+            gates,
+            regexes: compiled_sources
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+            compiled_sources,
+        })
     }
 }
 
