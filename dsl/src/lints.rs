@@ -612,8 +612,21 @@ fn without(template: &str, name: &str) -> String {
 }
 
 fn rule_placeholders(r: &ast::Rule, diags: &mut Vec<Diagnostic>) {
+    // A capture whose regex does not parse or has no group is an error of
+    // its own (E0209, E0213): its placeholders are not also reported.
+    let broken: Vec<&str> = r
+        .captures
+        .iter()
+        .filter(|c| {
+            regex_syntax::parse(&c.regex.source)
+                .map(|h| h.properties().explicit_captures_len() == 0)
+                .unwrap_or(true)
+        })
+        .map(|c| c.name.name.as_str())
+        .collect();
     let present = |name: &str| {
         name == "text"
+            || broken.contains(&name)
             || (name == "provider" && r.provider.is_some())
             || r.when
                 .as_ref()
