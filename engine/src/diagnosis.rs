@@ -233,26 +233,59 @@ fn evidence(text: &str, spans: &[(u32, u32)]) -> Vec<Evidence> {
 
 /// A step as merging compares it: letters and digits only, lower case, so
 /// "Retry later." and "retry later" are one step.
-fn step_key(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+/// A step's words, whatever the case and punctuation, as a hash: two
+/// steps with the same key say the same thing. FNV-1a over the lower-cased
+/// letters and digits (ASCII a byte at a time): it runs over every step of
+/// every diagnosis.
+fn step_key(s: &str) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |b: u8| {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(PRIME);
+    };
+    for c in s.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                eat(c.to_ascii_lowercase() as u8);
+            }
+        } else if c.is_alphanumeric() {
+            for l in c.to_lowercase() {
+                let mut buf = [0u8; 4];
+                l.encode_utf8(&mut buf).bytes().for_each(&mut eat);
+            }
+        }
+    }
+    h
 }
 
-/// Adds the steps of `from` that `into` does not have yet (the same words,
-/// whatever the case and punctuation).
-fn push_unique(into: &mut Vec<Arc<str>>, from: &[Arc<str>]) {
+/// Adds the steps of `from` that `into` does not have yet: the same string,
+/// or (with `near`) the same words whatever the case and punctuation.
+/// Runs for every diagnosis, so each step's key is worked out once,
+/// without building a string.
+fn push_unique(into: &mut Vec<Arc<str>>, from: &[Arc<str>], near: bool) {
+    if from.is_empty() {
+        return;
+    }
     into.reserve(from.len());
+    let mut keys: Vec<u64> = if near {
+        into.iter().map(|x| step_key(x)).collect()
+    } else {
+        Vec::new()
+    };
     for s in from {
         // the same shared string is the common case: compare pointers first
         if into.iter().any(|x| Arc::ptr_eq(x, s) || x == s) {
             continue;
         }
-        let key = step_key(s);
-        if !into.iter().any(|x| step_key(x) == key) {
-            into.push(s.clone());
+        if near {
+            let key = step_key(s);
+            if keys.contains(&key) {
+                continue;
+            }
+            keys.push(key);
         }
+        into.push(s.clone());
     }
 }
 
@@ -296,25 +329,25 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             d.evidence = evidence(&facts.text, &top.evidence);
             let fill = |s: &Arc<str>| fill(s, &rule.captures, facts, prov_title);
             let (ra, ca) = (&rule.advice, &cat.advice);
-            push_unique(&mut d.fix, &filled(&ra.fix, &fill));
+            push_unique(&mut d.fix, &filled(&ra.fix, &fill), true);
             if !ra.only.fix {
-                push_unique(&mut d.fix, &filled(&ca.fix, &fill));
+                push_unique(&mut d.fix, &filled(&ca.fix, &fill), true);
             }
-            push_unique(&mut d.prevent, &filled(&ra.prevent, &fill));
+            push_unique(&mut d.prevent, &filled(&ra.prevent, &fill), true);
             if !ra.only.prevent {
-                push_unique(&mut d.prevent, &filled(&ca.prevent, &fill));
+                push_unique(&mut d.prevent, &filled(&ca.prevent, &fill), true);
             }
-            push_unique(&mut d.escalate, &filled(&ra.escalate, &fill));
+            push_unique(&mut d.escalate, &filled(&ra.escalate, &fill), true);
             if !ra.only.escalate {
-                push_unique(&mut d.escalate, &filled(&ca.escalate, &fill));
+                push_unique(&mut d.escalate, &filled(&ca.escalate, &fill), true);
             }
-            push_unique(&mut d.refs, &ra.refs);
-            push_unique(&mut d.refs, &ca.refs);
+            push_unique(&mut d.refs, &ra.refs, false);
+            push_unique(&mut d.refs, &ca.refs, false);
             if let Some(p) = prov {
-                push_unique(&mut d.fix, &filled(&p.advice.fix, &fill));
-                push_unique(&mut d.prevent, &filled(&p.advice.prevent, &fill));
-                push_unique(&mut d.escalate, &filled(&p.advice.escalate, &fill));
-                push_unique(&mut d.refs, &p.advice.refs);
+                push_unique(&mut d.fix, &filled(&p.advice.fix, &fill), true);
+                push_unique(&mut d.prevent, &filled(&p.advice.prevent, &fill), true);
+                push_unique(&mut d.escalate, &filled(&p.advice.escalate, &fill), true);
+                push_unique(&mut d.refs, &p.advice.refs, false);
             }
             d.fired = fired
                 .iter()
@@ -370,10 +403,10 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             d.escalate = vec!["Ask the receiving postmaster for the specific reason, quoting the full reply and the time".into()];
             if let Some(p) = prov {
                 let fill = |s: &Arc<str>| fill(s, &[], facts, Some(p.title.as_str()));
-                push_unique(&mut d.fix, &filled(&p.advice.fix, &fill));
-                push_unique(&mut d.prevent, &filled(&p.advice.prevent, &fill));
-                push_unique(&mut d.escalate, &filled(&p.advice.escalate, &fill));
-                push_unique(&mut d.refs, &p.advice.refs);
+                push_unique(&mut d.fix, &filled(&p.advice.fix, &fill), true);
+                push_unique(&mut d.prevent, &filled(&p.advice.prevent, &fill), true);
+                push_unique(&mut d.escalate, &filled(&p.advice.escalate, &fill), true);
+                push_unique(&mut d.refs, &p.advice.refs, false);
             }
         }
     }
@@ -589,11 +622,24 @@ mod tests {
         push_unique(
             &mut into,
             &["request delisting".into(), "Check SNDS".into()],
+            true,
         );
         assert_eq!(
             into,
             vec![Arc::from("Request delisting."), Arc::from("Check SNDS")]
         );
+        // references are compared as written
+        let mut refs: Vec<Arc<str>> = vec!["https://a.example/X".into()];
+        push_unique(&mut refs, &["https://a.example/x".into()], false);
+        assert_eq!(refs.len(), 2);
+        // non-ASCII words are compared lower-cased too
+        let mut into: Vec<Arc<str>> = vec!["Écrire à l'hôte".into()];
+        push_unique(
+            &mut into,
+            &["écrire a l'hôte".into(), "ÉCRIRE À L’HÔTE".into()],
+            true,
+        );
+        assert_eq!(into.len(), 2, "{into:?}");
     }
 
     const PACK: &str = r#"

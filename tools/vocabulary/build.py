@@ -3,8 +3,10 @@
 
 phrases.tsv holds, per standard bounce reason, the words by which MTAs and
 filters say it, each row with its source (Sisimai's reason and MTA tables,
-BSD-2; KumoMTA's bounce classifier, Apache-2.0; Postfix's smtpd_check.c;
-qmail's sources; the RFCs) and a note: `explicit` (the words name the
+BSD-2; KumoMTA's bounce classifier, Apache-2.0; the reject and bounce
+strings of Postfix, qmail, Exim, Sendmail, OpenSMTPD, Courier, Haraka,
+the common filters and greylisters, and the mailbox servers, read in their
+sources; the RFCs) and a note: `explicit` (the words name the
 cause), `ambiguous: ...`, `generic`, `status rule`. Only explicit rows are
 used: one phrase set and one rule per reason, at `medium` confidence and a
 low priority, so a rule of the pack that knows more (a provider's code, a
@@ -77,8 +79,14 @@ HEADER = """\
 # Sources: Sisimai's reason and MTA tables (lib/Sisimai/Reason/*.pm,
 # lib/Sisimai/Lhost/*.pm; BSD-2-Clause, Copyright (C) 2014-2026
 # azumakuniyuki and sisimai development team), KumoMTA's bounce classifier
-# (assets/community/bounces.toml; Apache-2.0, KumoCorp), Postfix's
-# smtpd_check.c, qmail's qmail-remote.c/qmail-local.c/qmail-smtpd.c, and
+# (assets/community/bounces.toml; Apache-2.0, KumoCorp); the strings the
+# software itself emits, read in its source: Postfix (smtpd_check.c,
+# postscreen, cleanup, local, virtual), qmail, Exim 4.96 (smtp_in.c, acl.c,
+# verify.c, deliver.c, appendfile.c, configure.default), Sendmail 8.17,
+# OpenSMTPD 6.8, Courier, Haraka 3.3 and its plugins, Rspamd, Amavis,
+# policyd-weight, pypolicyd-spf, OpenDKIM, OpenDMARC, MIMEDefang,
+# spamass-milter, ClamSMTP, postgrey, sqlgrey, milter-greylist, Dovecot,
+# Cyrus, Zimbra, procmail, maildrop, Exchange Server's NDR list; and
 # RFC 5321, 3463, 7372, 7504, 7505, 4954.
 #
 # Each rule is `medium` and ranks low (priority -10): the words are
@@ -129,12 +137,19 @@ def render(rows, examples, dropped):
             else:
                 items.append('"' + esc(phrase) + '"')
         out.append(f"phrases vocab_{reason} = [\n  " + ",\n  ".join(items) + ",\n]\n")
-        refs = []
+        # one reference per source project (repository or site), in the
+        # order the rows name them, so every project a phrase came from is
+        # cited; at most eight
+        refs, projects = [], set()
         for _, _, src in phrases:
             u = short_source(src)
-            if u and u not in refs:
+            if not u:
+                continue
+            project = "/".join(u.split("/")[:5]) if "github.com/" in u else u.split("/")[2]
+            if project not in projects:
+                projects.add(project)
                 refs.append(u)
-        refs = refs[:4]
+        refs = refs[:8]
         out.append(
             f"rule vocabulary_{reason} {{\n"
             f"  category   {category}\n"
