@@ -259,33 +259,40 @@ fn step_key(s: &str) -> u64 {
     h
 }
 
-/// Adds the steps of `from` that `into` does not have yet: the same string,
-/// or (with `near`) the same words whatever the case and punctuation.
-/// Runs for every diagnosis, so each step's key is worked out once,
-/// without building a string.
-fn push_unique(into: &mut Vec<Arc<str>>, from: &[Arc<str>], near: bool) {
-    if from.is_empty() {
-        return;
-    }
+/// Adds the strings of `from` that `into` does not have yet, compared as
+/// written (references: URLs differ in case only when they differ).
+fn push_unique(into: &mut Vec<Arc<str>>, from: &[Arc<str>]) {
     into.reserve(from.len());
-    let mut keys: Vec<u64> = if near {
-        into.iter().map(|x| step_key(x)).collect()
-    } else {
-        Vec::new()
-    };
     for s in from {
         // the same shared string is the common case: compare pointers first
-        if into.iter().any(|x| Arc::ptr_eq(x, s) || x == s) {
-            continue;
+        if !into.iter().any(|x| Arc::ptr_eq(x, s) || x == s) {
+            into.push(s.clone());
         }
-        if near {
+    }
+}
+
+/// One list of steps being merged from a rule, its category and its
+/// provider: a step is added unless the list says the same words already
+/// (whatever the case and punctuation). Each step's key is worked out once.
+struct Steps {
+    items: Vec<Arc<str>>,
+    keys: Vec<u64>,
+}
+
+impl Steps {
+    fn new(items: Vec<Arc<str>>) -> Steps {
+        let keys = items.iter().map(|x| step_key(x)).collect();
+        Steps { items, keys }
+    }
+
+    fn add(&mut self, from: &[Arc<str>]) {
+        for s in from {
             let key = step_key(s);
-            if keys.contains(&key) {
-                continue;
+            if !self.keys.contains(&key) {
+                self.keys.push(key);
+                self.items.push(s.clone());
             }
-            keys.push(key);
         }
-        into.push(s.clone());
     }
 }
 
@@ -329,26 +336,30 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             d.evidence = evidence(&facts.text, &top.evidence);
             let fill = |s: &Arc<str>| fill(s, &rule.captures, facts, prov_title);
             let (ra, ca) = (&rule.advice, &cat.advice);
-            push_unique(&mut d.fix, &filled(&ra.fix, &fill), true);
+            let mut fix = Steps::new(std::mem::take(&mut d.fix));
+            let mut prevent = Steps::new(std::mem::take(&mut d.prevent));
+            let mut escalate = Steps::new(std::mem::take(&mut d.escalate));
+            fix.add(&filled(&ra.fix, &fill));
             if !ra.only.fix {
-                push_unique(&mut d.fix, &filled(&ca.fix, &fill), true);
+                fix.add(&filled(&ca.fix, &fill));
             }
-            push_unique(&mut d.prevent, &filled(&ra.prevent, &fill), true);
+            prevent.add(&filled(&ra.prevent, &fill));
             if !ra.only.prevent {
-                push_unique(&mut d.prevent, &filled(&ca.prevent, &fill), true);
+                prevent.add(&filled(&ca.prevent, &fill));
             }
-            push_unique(&mut d.escalate, &filled(&ra.escalate, &fill), true);
+            escalate.add(&filled(&ra.escalate, &fill));
             if !ra.only.escalate {
-                push_unique(&mut d.escalate, &filled(&ca.escalate, &fill), true);
+                escalate.add(&filled(&ca.escalate, &fill));
             }
-            push_unique(&mut d.refs, &ra.refs, false);
-            push_unique(&mut d.refs, &ca.refs, false);
+            push_unique(&mut d.refs, &ra.refs);
+            push_unique(&mut d.refs, &ca.refs);
             if let Some(p) = prov {
-                push_unique(&mut d.fix, &filled(&p.advice.fix, &fill), true);
-                push_unique(&mut d.prevent, &filled(&p.advice.prevent, &fill), true);
-                push_unique(&mut d.escalate, &filled(&p.advice.escalate, &fill), true);
-                push_unique(&mut d.refs, &p.advice.refs, false);
+                fix.add(&filled(&p.advice.fix, &fill));
+                prevent.add(&filled(&p.advice.prevent, &fill));
+                escalate.add(&filled(&p.advice.escalate, &fill));
+                push_unique(&mut d.refs, &p.advice.refs);
             }
+            (d.fix, d.prevent, d.escalate) = (fix.items, prevent.items, escalate.items);
             d.fired = fired
                 .iter()
                 .map(|f| rs.rules[f.rule as usize].id.clone())
@@ -403,10 +414,16 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             d.escalate = vec!["Ask the receiving postmaster for the specific reason, quoting the full reply and the time".into()];
             if let Some(p) = prov {
                 let fill = |s: &Arc<str>| fill(s, &[], facts, Some(p.title.as_str()));
-                push_unique(&mut d.fix, &filled(&p.advice.fix, &fill), true);
-                push_unique(&mut d.prevent, &filled(&p.advice.prevent, &fill), true);
-                push_unique(&mut d.escalate, &filled(&p.advice.escalate, &fill), true);
-                push_unique(&mut d.refs, &p.advice.refs, false);
+                for (list, from) in [
+                    (&mut d.fix, &p.advice.fix),
+                    (&mut d.prevent, &p.advice.prevent),
+                    (&mut d.escalate, &p.advice.escalate),
+                ] {
+                    let mut steps = Steps::new(std::mem::take(list));
+                    steps.add(&filled(from, &fill));
+                    *list = steps.items;
+                }
+                push_unique(&mut d.refs, &p.advice.refs);
             }
         }
     }
@@ -618,28 +635,20 @@ mod tests {
 
     #[test]
     fn merged_steps_have_no_near_duplicates() {
-        let mut into: Vec<Arc<str>> = vec!["Request delisting.".into()];
-        push_unique(
-            &mut into,
-            &["request delisting".into(), "Check SNDS".into()],
-            true,
-        );
+        let mut steps = Steps::new(vec!["Request delisting.".into()]);
+        steps.add(&["request delisting".into(), "Check SNDS".into()]);
         assert_eq!(
-            into,
+            steps.items,
             vec![Arc::from("Request delisting."), Arc::from("Check SNDS")]
         );
         // references are compared as written
         let mut refs: Vec<Arc<str>> = vec!["https://a.example/X".into()];
-        push_unique(&mut refs, &["https://a.example/x".into()], false);
+        push_unique(&mut refs, &["https://a.example/x".into()]);
         assert_eq!(refs.len(), 2);
         // non-ASCII words are compared lower-cased too
-        let mut into: Vec<Arc<str>> = vec!["Écrire à l'hôte".into()];
-        push_unique(
-            &mut into,
-            &["écrire a l'hôte".into(), "ÉCRIRE À L’HÔTE".into()],
-            true,
-        );
-        assert_eq!(into.len(), 2, "{into:?}");
+        let mut steps = Steps::new(vec!["Écrire à l'hôte".into()]);
+        steps.add(&["écrire a l'hôte".into(), "ÉCRIRE À L’HÔTE".into()]);
+        assert_eq!(steps.items.len(), 2, "{:?}", steps.items);
     }
 
     const PACK: &str = r#"
