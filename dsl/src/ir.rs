@@ -56,7 +56,8 @@ pub struct Patterns {
     pub ungated: Vec<u32>,
     /// For automaton pattern `literals.len() + k`, the regex that the `k`th
     /// gate literal opens: a regex every match of which starts with one of
-    /// its gate literals runs only when the automaton saw one of them.
+    /// its gate literals (or contains its one gate literal) runs only when
+    /// the automaton saw one of them.
     pub gates: Vec<u32>,
     /// The same regexes one by one, to find where a matched one matched;
     /// each is compiled the first time the set reports it (most never

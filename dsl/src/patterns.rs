@@ -136,10 +136,97 @@ impl Patterns {
 /// text a case-insensitive match differs from a case-sensitive one only in
 /// ASCII case, which the automaton ignores. (On other text, where Unicode
 /// case folding could match `ſ` for `s`, every regex runs.)
+///
+/// A short prefix (`is\s+in\s+an\s.*?rbl`, `[45]\.\d\.\d+ szn;`,
+/// `mail\s+score\s+\(`) opens the regex on most texts; when every match
+/// also contains a longer literal somewhere (`rbl`, ` szn;`, `score`), that
+/// literal is the gate instead (the longer, the rarer): a gate only has to
+/// be present for the regex to have a chance.
 fn gate_literals(src: &str) -> Option<Vec<String>> {
     use regex_syntax::hir::literal::ExtractKind;
     let hir = regex_syntax::parse(src).ok()?;
-    literals_of(&hir, ExtractKind::Prefix).or_else(|| literals_of(&hir, ExtractKind::Suffix))
+    let ends =
+        literals_of(&hir, ExtractKind::Prefix).or_else(|| literals_of(&hir, ExtractKind::Suffix));
+    let shortest = ends
+        .as_ref()
+        .and_then(|ls| ls.iter().map(String::len).min())
+        .unwrap_or(0);
+    let weak = ends
+        .as_ref()
+        .is_none_or(|ls| ls.iter().any(|l| l.len() < 4 || is_boilerplate(l)));
+    match required_literal(&hir) {
+        Some(inner)
+            if inner.len() >= 3 && (inner.len() > shortest || (weak && is_word_like(&inner))) =>
+        {
+            Some(vec![inner])
+        }
+        _ => ends,
+    }
+}
+
+/// Words in nearly every bounce: as a gate they open the regex on most
+/// texts.
+const BOILERPLATE: &[&str] = &[
+    "mail",
+    "email",
+    "message",
+    "messages",
+    "reject",
+    "rejected",
+    "host",
+    "error",
+    "this",
+    "user",
+    "sender",
+    "recipient",
+    "address",
+    "delivery",
+    "server",
+    "smtp",
+    "from",
+    "said:",
+    "domain",
+    "the",
+    "your",
+    "for",
+    "and",
+    "not",
+    "was",
+    "has",
+    "been",
+    "you",
+];
+
+fn is_boilerplate(literal: &str) -> bool {
+    BOILERPLATE.contains(&literal.trim())
+}
+
+/// A literal rare enough to gate a regex whose own prefix is weak: four
+/// letters or digits or more, a letter among them, not boilerplate (not
+/// ` - `, not `421`).
+fn is_word_like(literal: &str) -> bool {
+    let alnum = literal.bytes().filter(u8::is_ascii_alphanumeric).count();
+    alnum >= 4 && literal.bytes().any(|b| b.is_ascii_alphabetic()) && !is_boilerplate(literal)
+}
+
+/// The longest literal that every match of `hir` contains, lower-cased
+/// (ASCII only): a literal, or the longest required part of a sequence.
+/// Of several, the rarest: a word that is not boilerplate, then the longest.
+fn required_literal(hir: &regex_syntax::hir::Hir) -> Option<String> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Literal(l) => std::str::from_utf8(&l.0)
+            .ok()
+            .filter(|s| s.is_ascii())
+            .map(str::to_ascii_lowercase),
+        HirKind::Capture(c) => required_literal(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required_literal(&r.sub),
+        HirKind::Concat(parts) => parts
+            .iter()
+            .filter_map(required_literal)
+            .max_by_key(|l| (!is_boilerplate(l), l.len())),
+        _ => None,
+    }
 }
 
 /// The literals every match starts with (`Prefix`) or ends with (`Suffix`).
@@ -224,6 +311,29 @@ mod tests {
         // neither: runs on every text
         assert_eq!(g(r"x+"), None);
         assert_eq!(g(r"\d{3}"), None);
+        // a short prefix gives way to a longer literal every match contains
+        assert_eq!(
+            g(r"is\s+in\s+an\s.*?rbl\s+on\s"),
+            Some(vec!["rbl".to_string()])
+        );
+        assert_eq!(g(r"\b[45]\.\d\.\d+ szn;"), Some(vec![" szn;".to_string()]));
+        assert_eq!(
+            g(r"ip\s.*?\sis\s+blocked\s+by\s+(Earthlink)"),
+            Some(vec!["earthlink".to_string()])
+        );
+        // an optional part is not required
+        // a boilerplate prefix gives way to a rarer word
+        assert_eq!(
+            g(r"message\s+size\s+\(\d+\)\s+exceeds\s+fixed"),
+            Some(vec!["exceeds".to_string()])
+        );
+        // not for punctuation or a bare number
+        assert_eq!(
+            g(r"\bIP=\S+ - .*\((NOWL|BL)\)"),
+            Some(vec!["ip=".to_string()])
+        );
+        let optional = g(r"ab(?:longword)?").unwrap();
+        assert!(optional.contains(&"ab".to_string()), "{optional:?}");
     }
 
     #[test]

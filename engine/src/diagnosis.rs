@@ -233,30 +233,29 @@ fn evidence(text: &str, spans: &[(u32, u32)]) -> Vec<Evidence> {
 
 /// A step as merging compares it: letters and digits only, lower case, so
 /// "Retry later." and "retry later" are one step.
-/// A step's words, whatever the case and punctuation, as a hash: two
-/// steps with the same key say the same thing. FNV-1a over the lower-cased
-/// letters and digits (ASCII a byte at a time): it runs over every step of
-/// every diagnosis.
-fn step_key(s: &str) -> u64 {
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |b: u8| {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(PRIME);
-    };
-    for c in s.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                eat(c.to_ascii_lowercase() as u8);
-            }
-        } else if c.is_alphanumeric() {
-            for l in c.to_lowercase() {
-                let mut buf = [0u8; 4];
-                l.encode_utf8(&mut buf).bytes().for_each(&mut eat);
+/// Whether two steps say the same words, whatever the case and
+/// punctuation. Runs for every pair of steps of every diagnosis: most pairs
+/// differ within their first letters, so ASCII text is compared a byte at a
+/// time and stops at the first difference.
+fn same_words(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        let mut x = a.bytes().filter(u8::is_ascii_alphanumeric);
+        let mut y = b.bytes().filter(u8::is_ascii_alphanumeric);
+        loop {
+            match (x.next(), y.next()) {
+                (None, None) => return true,
+                (Some(p), Some(q)) if p.eq_ignore_ascii_case(&q) => {}
+                _ => return false,
             }
         }
     }
-    h
+    let words = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect::<Vec<char>>()
+    };
+    words(a) == words(b)
 }
 
 /// Adds the strings of `from` that `into` does not have yet, compared as
@@ -273,23 +272,19 @@ fn push_unique(into: &mut Vec<Arc<str>>, from: &[Arc<str>]) {
 
 /// One list of steps being merged from a rule, its category and its
 /// provider: a step is added unless the list says the same words already
-/// (whatever the case and punctuation). Each step's key is worked out once.
+/// (whatever the case and punctuation).
 struct Steps {
     items: Vec<Arc<str>>,
-    keys: Vec<u64>,
 }
 
 impl Steps {
     fn new(items: Vec<Arc<str>>) -> Steps {
-        let keys = items.iter().map(|x| step_key(x)).collect();
-        Steps { items, keys }
+        Steps { items }
     }
 
     fn add(&mut self, from: &[Arc<str>]) {
         for s in from {
-            let key = step_key(s);
-            if !self.keys.contains(&key) {
-                self.keys.push(key);
+            if !self.items.iter().any(|x| same_words(x, s)) {
                 self.items.push(s.clone());
             }
         }
