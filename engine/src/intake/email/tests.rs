@@ -82,12 +82,7 @@ fn the_sender_and_the_originals_addressees_are_not_failed_recipients() {
         Original message details:\r\n\r\n\
         \t* From: editor@example.org\r\n\t* To: carol@example.com\r\n";
     let email = read_email(bounce).expect("an e-mail");
-    let recipients: Vec<_> = email
-        .records
-        .iter()
-        .map(|r| r.recipient.as_deref())
-        .collect();
-    assert_eq!(recipients, [Some("bob@example.net")]);
+    assert_eq!(recipients(&email), [Some("bob@example.net")]);
     assert!(!email.records[0].context.contains("carol@"));
 }
 
@@ -150,6 +145,15 @@ fn a_report_without_its_boundary_keeps_its_dsn() {
 /// What a snapshot shows of a read e-mail: its kind, writer and reader,
 /// then per record the recipient, action, status, reply and the first
 /// lines of its words.
+/// The failed recipient of each record, in order.
+fn recipients(email: &Email) -> Vec<Option<&str>> {
+    email
+        .records
+        .iter()
+        .map(|r| r.recipient.as_deref())
+        .collect()
+}
+
 fn summary(email: &Email) -> String {
     let mut out = format!(
         "kind: {:?}\nmta: {}\nreader: {}\n",
@@ -194,26 +198,19 @@ fn fixtures_are_read_into_records() {
 /// never a record; the returned message's addressee is.
 #[test]
 fn an_address_in_prose_is_not_a_recipient() {
-    let email = read_email(include_bytes!(
-        "../../../tests/fixtures/email/prose-contact-only.eml"
-    ))
-    .unwrap();
-    let recipients: Vec<_> = email
-        .records
-        .iter()
-        .map(|r| r.recipient.as_deref())
-        .collect();
-    assert_eq!(recipients, [Some("jon@example.net")]);
-    let email = read_email(include_bytes!(
-        "../../../tests/fixtures/email/prose-with-contact-address.eml"
-    ))
-    .unwrap();
-    let recipients: Vec<_> = email
-        .records
-        .iter()
-        .map(|r| r.recipient.as_deref())
-        .collect();
-    assert_eq!(recipients, [Some("ivy@example.net")]);
+    for (fixture, addressee) in [
+        (
+            &include_bytes!("../../../tests/fixtures/email/prose-contact-only.eml")[..],
+            "jon@example.net",
+        ),
+        (
+            &include_bytes!("../../../tests/fixtures/email/prose-with-contact-address.eml")[..],
+            "ivy@example.net",
+        ),
+    ] {
+        let email = read_email(fixture).unwrap();
+        assert_eq!(recipients(&email), [Some(addressee)]);
+    }
 }
 
 /// Office 365's sender line ("Sender Address:" with the address in the next
@@ -226,12 +223,10 @@ fn the_office365_sender_line_is_not_a_recipient() {
     ] {
         let email = read_email(fixture).unwrap();
         assert_eq!(email.reader, "office365");
-        assert!(email.records.iter().all(|r| !r
-            .recipient
-            .as_deref()
-            .unwrap_or("")
-            .contains("editor@")
-            && !r.recipient.as_deref().unwrap_or("").contains("chair@")));
+        assert!(recipients(&email)
+            .into_iter()
+            .flatten()
+            .all(|r| !r.contains("editor@") && !r.contains("chair@")));
     }
 }
 
