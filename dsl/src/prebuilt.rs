@@ -24,6 +24,7 @@
 use crate::ir::{Patterns, Ruleset};
 use crate::{Compilation, Report, SourceMap};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// First bytes of every pre-built ruleset.
 const MAGIC: &[u8; 17] = b"bouncedx-ruleset\0";
@@ -32,34 +33,27 @@ const FORMAT: u32 = 1;
 
 /// What is embedded: the crate version that wrote it, the files the
 /// compilation read (by name, in [`SourceMap`] order) and the ruleset.
+/// Written from borrowed parts, read back as owned ones.
 #[derive(Serialize, Deserialize)]
-struct Prebuilt {
+struct Prebuilt<'a> {
     format: u32,
-    version: String,
-    files: Vec<String>,
-    ruleset: Ruleset,
+    version: Cow<'a, str>,
+    files: Vec<Cow<'a, str>>,
+    ruleset: Cow<'a, Ruleset>,
 }
 
 /// The pre-built form of a compilation, or `None` when it has errors (it
 /// then has no ruleset: a run compiles the text and shows them).
 pub fn to_bytes(c: &Compilation) -> Option<Vec<u8>> {
-    let ruleset = c.ruleset.as_ref()?;
-    to_bytes_of(ruleset, &c.sources)
-}
-
-fn to_bytes_of(ruleset: &Ruleset, sources: &SourceMap) -> Option<Vec<u8>> {
-    #[derive(Serialize)]
-    struct PrebuiltRef<'a> {
-        format: u32,
-        version: &'a str,
-        files: Vec<&'a str>,
-        ruleset: &'a Ruleset,
-    }
-    let body = PrebuiltRef {
+    let body = Prebuilt {
         format: FORMAT,
-        version: env!("CARGO_PKG_VERSION"),
-        files: sources.files().map(|(_, f)| f.name.as_str()).collect(),
-        ruleset,
+        version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
+        files: c
+            .sources
+            .files()
+            .map(|(_, f)| Cow::Borrowed(f.name.as_str()))
+            .collect(),
+        ruleset: Cow::Borrowed(c.ruleset.as_ref()?),
     };
     let mut out = MAGIC.to_vec();
     out.extend(postcard::to_allocvec(&body).ok()?);
@@ -91,12 +85,12 @@ pub fn from_bytes(
     for name in &prebuilt.files {
         let text = text_of(name)
             .ok_or_else(|| format!("pre-built ruleset names `{name}`, which is not embedded"))?;
-        sources.add(name.as_str(), text);
+        sources.add(name.as_ref(), text);
     }
     Ok(Compilation {
         sources,
         report: Report::default(),
-        ruleset: Some(prebuilt.ruleset),
+        ruleset: Some(prebuilt.ruleset.into_owned()),
     })
 }
 
