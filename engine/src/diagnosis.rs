@@ -270,23 +270,13 @@ fn push_unique(into: &mut Vec<Arc<str>>, from: &[Arc<str>]) {
     }
 }
 
-/// One list of steps being merged from a rule, its category and its
-/// provider: a step is added unless the list says the same words already
-/// (whatever the case and punctuation).
-struct Steps {
-    items: Vec<Arc<str>>,
-}
-
-impl Steps {
-    fn new(items: Vec<Arc<str>>) -> Steps {
-        Steps { items }
-    }
-
-    fn add(&mut self, from: &[Arc<str>]) {
-        for s in from {
-            if !self.items.iter().any(|x| same_words(x, s)) {
-                self.items.push(s.clone());
-            }
+/// Adds the steps of `from` that `into` does not say already: the same
+/// words, whatever the case and punctuation (steps merged from a rule, its
+/// category and its provider).
+fn push_new_steps(into: &mut Vec<Arc<str>>, from: &[Arc<str>]) {
+    for s in from {
+        if !into.iter().any(|x| same_words(x, s)) {
+            into.push(s.clone());
         }
     }
 }
@@ -331,30 +321,26 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             d.evidence = evidence(&facts.text, &top.evidence);
             let fill = |s: &Arc<str>| fill(s, &rule.captures, facts, prov_title);
             let (ra, ca) = (&rule.advice, &cat.advice);
-            let mut fix = Steps::new(std::mem::take(&mut d.fix));
-            let mut prevent = Steps::new(std::mem::take(&mut d.prevent));
-            let mut escalate = Steps::new(std::mem::take(&mut d.escalate));
-            fix.add(&filled(&ra.fix, &fill));
+            push_new_steps(&mut d.fix, &filled(&ra.fix, &fill));
             if !ra.only.fix {
-                fix.add(&filled(&ca.fix, &fill));
+                push_new_steps(&mut d.fix, &filled(&ca.fix, &fill));
             }
-            prevent.add(&filled(&ra.prevent, &fill));
+            push_new_steps(&mut d.prevent, &filled(&ra.prevent, &fill));
             if !ra.only.prevent {
-                prevent.add(&filled(&ca.prevent, &fill));
+                push_new_steps(&mut d.prevent, &filled(&ca.prevent, &fill));
             }
-            escalate.add(&filled(&ra.escalate, &fill));
+            push_new_steps(&mut d.escalate, &filled(&ra.escalate, &fill));
             if !ra.only.escalate {
-                escalate.add(&filled(&ca.escalate, &fill));
+                push_new_steps(&mut d.escalate, &filled(&ca.escalate, &fill));
             }
             push_unique(&mut d.refs, &ra.refs);
             push_unique(&mut d.refs, &ca.refs);
             if let Some(p) = prov {
-                fix.add(&filled(&p.advice.fix, &fill));
-                prevent.add(&filled(&p.advice.prevent, &fill));
-                escalate.add(&filled(&p.advice.escalate, &fill));
+                push_new_steps(&mut d.fix, &filled(&p.advice.fix, &fill));
+                push_new_steps(&mut d.prevent, &filled(&p.advice.prevent, &fill));
+                push_new_steps(&mut d.escalate, &filled(&p.advice.escalate, &fill));
                 push_unique(&mut d.refs, &p.advice.refs);
             }
-            (d.fix, d.prevent, d.escalate) = (fix.items, prevent.items, escalate.items);
             d.fired = fired
                 .iter()
                 .map(|f| rs.rules[f.rule as usize].id.clone())
@@ -409,15 +395,9 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             d.escalate = vec!["Ask the receiving postmaster for the specific reason, quoting the full reply and the time".into()];
             if let Some(p) = prov {
                 let fill = |s: &Arc<str>| fill(s, &[], facts, Some(p.title.as_str()));
-                for (list, from) in [
-                    (&mut d.fix, &p.advice.fix),
-                    (&mut d.prevent, &p.advice.prevent),
-                    (&mut d.escalate, &p.advice.escalate),
-                ] {
-                    let mut steps = Steps::new(std::mem::take(list));
-                    steps.add(&filled(from, &fill));
-                    *list = steps.items;
-                }
+                push_new_steps(&mut d.fix, &filled(&p.advice.fix, &fill));
+                push_new_steps(&mut d.prevent, &filled(&p.advice.prevent, &fill));
+                push_new_steps(&mut d.escalate, &filled(&p.advice.escalate, &fill));
                 push_unique(&mut d.refs, &p.advice.refs);
             }
         }
@@ -630,10 +610,13 @@ mod tests {
 
     #[test]
     fn merged_steps_have_no_near_duplicates() {
-        let mut steps = Steps::new(vec!["Request delisting.".into()]);
-        steps.add(&["request delisting".into(), "Check SNDS".into()]);
+        let mut steps: Vec<Arc<str>> = vec!["Request delisting.".into()];
+        push_new_steps(
+            &mut steps,
+            &["request delisting".into(), "Check SNDS".into()],
+        );
         assert_eq!(
-            steps.items,
+            steps,
             vec![Arc::from("Request delisting."), Arc::from("Check SNDS")]
         );
         // references are compared as written
@@ -641,9 +624,12 @@ mod tests {
         push_unique(&mut refs, &["https://a.example/x".into()]);
         assert_eq!(refs.len(), 2);
         // non-ASCII words are compared lower-cased too
-        let mut steps = Steps::new(vec!["Écrire à l'hôte".into()]);
-        steps.add(&["écrire a l'hôte".into(), "ÉCRIRE À L’HÔTE".into()]);
-        assert_eq!(steps.items.len(), 2, "{:?}", steps.items);
+        let mut steps: Vec<Arc<str>> = vec!["Écrire à l'hôte".into()];
+        push_new_steps(
+            &mut steps,
+            &["écrire a l'hôte".into(), "ÉCRIRE À L’HÔTE".into()],
+        );
+        assert_eq!(steps.len(), 2, "{steps:?}");
     }
 
     const PACK: &str = r#"
