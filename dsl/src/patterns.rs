@@ -164,41 +164,15 @@ fn gate_literals(src: &str) -> Option<Vec<String>> {
     }
 }
 
-/// Words in nearly every bounce: as a gate they open the regex on most
-/// texts.
-const BOILERPLATE: &[&str] = &[
-    "mail",
-    "email",
-    "message",
-    "messages",
-    "reject",
-    "rejected",
-    "host",
-    "error",
-    "this",
-    "user",
-    "sender",
-    "recipient",
-    "address",
-    "delivery",
-    "server",
-    "smtp",
-    "from",
-    "said:",
-    "domain",
-    "the",
-    "your",
-    "for",
-    "and",
-    "not",
-    "was",
-    "has",
-    "been",
-    "you",
-];
+/// Words in nearly every bounce, as a gate, open the regex on most texts:
+/// the lints' list of words too common to be a trigger
+/// ([`COMMON_WORDS`](crate::lints::COMMON_WORDS)), and the words of
+/// rejections themselves.
+const GATE_BOILERPLATE: &[&str] = &["messages", "reject", "rejected", "said:"];
 
 fn is_boilerplate(literal: &str) -> bool {
-    BOILERPLATE.contains(&literal.trim())
+    let word = literal.trim();
+    crate::lints::COMMON_WORDS.contains(&word) || GATE_BOILERPLATE.contains(&word)
 }
 
 /// A literal rare enough to gate a regex whose own prefix is weak: four
