@@ -21,6 +21,15 @@ pub fn builtin_packs() -> Vec<PackSource> {
     packs
 }
 
+/// The text of a file of the binary's copy, by the path it was embedded
+/// under (`rulesets/core/recipient.bdx`).
+fn embedded_text(path: &str) -> Option<&'static str> {
+    EMBEDDED
+        .iter()
+        .find(|(_, p, _)| *p == path)
+        .map(|(_, _, text)| *text)
+}
+
 /// The built-in pack a file of the binary's copy belongs to (by the path
 /// it was embedded under).
 pub fn embedded_pack_of(path: &str) -> Option<&'static str> {
@@ -38,12 +47,7 @@ pub fn prebuilt_builtins() -> Result<Compilation, String> {
     if PREBUILT.is_empty() {
         return Err("the built-in packs did not compile at build time".into());
     }
-    let text_of = |name: &str| {
-        EMBEDDED
-            .iter()
-            .find(|(_, p, _)| *p == name)
-            .map(|(_, _, text)| text.to_string())
-    };
+    let text_of = |name: &str| embedded_text(name).map(str::to_string);
     bouncedx_dsl::prebuilt::from_bytes(PREBUILT, &text_of)
 }
 
@@ -431,11 +435,6 @@ pub fn compile_packs(packs: Vec<PackSource>) -> Compilation {
 /// symbolic link could lead out of the pack), and no more than the parser's
 /// size limit is read, whatever the file claims.
 fn read_file(path: &str) -> std::io::Result<String> {
-    bouncedx_dsl::read_rule_file(Path::new(path)).or_else(|e| {
-        EMBEDDED
-            .iter()
-            .find(|(_, p, _)| *p == path)
-            .map(|(_, _, text)| text.to_string())
-            .ok_or(e)
-    })
+    bouncedx_dsl::read_rule_file(Path::new(path))
+        .or_else(|e| embedded_text(path).map(str::to_string).ok_or(e))
 }
