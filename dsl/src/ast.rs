@@ -286,6 +286,9 @@ pub struct Rule {
     pub reason: Option<Ident>,
     pub confidence: Option<ConfidenceLit>,
     pub priority: Option<(i64, Span)>,
+    /// `retry later` or `retry by_class`: whether resending can help, when
+    /// the reply's class alone would say otherwise.
+    pub retry: Option<Ident>,
     pub when: Option<Cond>,
     pub captures: Vec<Capture>,
     pub diagnosis: Option<Str>,

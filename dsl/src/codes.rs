@@ -30,6 +30,7 @@ pub const ERRORS: &[(&str, &str)] = &[
     ("E0119", "check verdict tested but check never run"),
     ("E0120", "included file cannot be read"),
     ("E0121", "include outside the pack"),
+    ("E0122", "unknown retry word"),
     ("E0201", "duplicate category"),
     ("E0202", "duplicate phrase set"),
     ("E0203", "duplicate rule"),

@@ -565,6 +565,7 @@ impl<'a> Lower<'a, '_> {
                 "reason",
                 "confidence",
                 "priority",
+                "retry",
                 "when",
                 "capture",
                 "diagnosis",
@@ -601,6 +602,10 @@ impl<'a> Lower<'a, '_> {
         let confidence = match &r.confidence {
             None => 0.7,
             Some(c) => self.confidence(c),
+        };
+        let retry_later = match &r.retry {
+            None => vocab::retries_later(&reason),
+            Some(v) => self.retry(v, &reason),
         };
         let mut when = match &r.when {
             Some(c) => self.cond(pi, c, Context::Rule(r)),
@@ -661,6 +666,7 @@ impl<'a> Lower<'a, '_> {
             reason: reason.into(),
             confidence,
             priority: r.priority.map(|p| p.0 as i32).unwrap_or(0),
+            retry_later,
             when,
             captures,
             diagnosis,
@@ -675,6 +681,25 @@ impl<'a> Lower<'a, '_> {
     }
 
     /// A confidence word or number, checked.
+    /// A rule's `retry` word: `later` or `by_class`.
+    fn retry(&mut self, v: &ast::Ident, reason: &str) -> bool {
+        match vocab::RETRY_WORDS.iter().find(|(n, _)| *n == v.name) {
+            Some((_, later)) => *later,
+            None => {
+                self.diags.push(
+                    Diagnostic::error("E0122", format!("unknown retry word `{}`", v.name))
+                        .at(v.span, "not a retry word")
+                        .help(format!(
+                            "{}`retry` takes `later` (the cause clears by itself, like a quota that resets) or `by_class` (the reply's class decides)",
+                            vocab::did_you_mean(&v.name, vocab::RETRY_WORDS.iter().map(|(n, _)| *n))
+                                .map(|c| format!("did you mean `{c}`? "))
+                                .unwrap_or_default()
+                        )),                );
+                vocab::retries_later(reason)
+            }
+        }
+    }
+
     fn confidence(&mut self, c: &ast::ConfidenceLit) -> f32 {
         match c {
             ast::ConfidenceLit::Word(w) => {

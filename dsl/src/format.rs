@@ -34,6 +34,7 @@ const FIELD_KEYWORDS: &[&str] = &[
     "when",
     "confidence",
     "priority",
+    "retry",
     "capture",
     "diagnosis",
     "check",

@@ -419,6 +419,9 @@ pub struct RuleIr {
     pub reason: std::sync::Arc<str>,
     pub confidence: f32,
     pub priority: i32,
+    /// Whether resending later can help even after a permanent (5xx) reply:
+    /// the rule's `retry later`, or its reason's default (a full mailbox).
+    pub retry_later: bool,
     /// The full condition, including the implied `provider` test.
     pub when: Expr,
     pub captures: Vec<(String, LazyRegex)>,

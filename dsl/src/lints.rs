@@ -724,8 +724,8 @@ fn rule_class(r: &ast::Rule) -> Option<(u8, Span)> {
 
 /// `retry_contradicts_class`: the answer's retry line follows the reply's
 /// class (5xx: do not retry unchanged; 4xx: the MTA retries with backoff;
-/// a full mailbox: retry later over days), and a step must not say the
-/// opposite.
+/// a full mailbox or a rule's `retry later`: retry later over hours or
+/// days), and a step must not say the opposite.
 fn retry_advice(r: &ast::Rule, category: Option<&ast::Category>, diags: &mut Vec<Diagnostic>) {
     let Some((class, class_span)) = rule_class(r) else {
         return;
@@ -735,7 +735,10 @@ fn retry_advice(r: &ast::Rule, category: Option<&ast::Category>, diags: &mut Vec
             .and_then(|c| c.reason.as_ref())
             .map(|x| x.name.as_str())
     });
-    let later = reason.is_some_and(|x| vocab::RETRY_LATER_REASONS.contains(&x));
+    let later = match r.retry.as_ref().map(|w| w.name.as_str()) {
+        Some(w) => vocab::RETRY_WORDS.contains(&(w, true)),
+        None => reason.is_some_and(vocab::retries_later),
+    };
     let mut all: Vec<(&ast::Str, bool)> = steps(&r.advice).map(|s| (s, true)).collect();
     if let Some(c) = category {
         let o = &r.advice.only;

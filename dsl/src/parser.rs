@@ -216,6 +216,7 @@ fn keyword_start(text: &str, pos: usize) -> Option<usize> {
             | "when"
             | "confidence"
             | "priority"
+            | "retry"
             | "capture"
             | "diagnosis"
             | "check"
@@ -498,6 +499,7 @@ pub fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::kw_when | Rule::when_field => "`when`",
         Rule::kw_confidence | Rule::confidence_field => "`confidence`",
         Rule::kw_priority | Rule::priority_field => "`priority`",
+        Rule::kw_retry | Rule::retry_field => "`retry`",
         Rule::kw_capture | Rule::capture_field => "`capture`",
         Rule::kw_diagnosis | Rule::diagnosis_field => "`diagnosis`",
         Rule::kw_check | Rule::check_field | Rule::check_cond => "`check`",
@@ -855,6 +857,7 @@ impl Builder<'_> {
             reason: None,
             confidence: None,
             priority: None,
+            retry: None,
             when: None,
             captures: Vec::new(),
             diagnosis: None,
@@ -890,6 +893,10 @@ impl Builder<'_> {
                 Rule::priority_field => {
                     let v = self.priority_value(parts.next().expect("value"));
                     self.once(&mut r.priority, v, &f);
+                }
+                Rule::retry_field => {
+                    let v = self.ident(parts.next().expect("value"));
+                    self.once(&mut r.retry, v, &f);
                 }
                 Rule::when_field => {
                     let v = self.condition(parts.next().expect("condition"));

@@ -80,6 +80,19 @@ pub const TEMPLATE_FACTS: &[&str] = &["code", "status", "provider", "stage", "te
 /// 3463 (X.2.2) whatever the reply code.
 pub const RETRY_LATER_REASONS: &[&str] = &["mailboxfull"];
 
+/// The words of a rule's `retry` field, and whether each says to retry
+/// later: `later` for a cause that clears by itself whatever the reply's
+/// class (a sending quota that resets, a recipient flooded for an hour),
+/// `by_class` to let the reply's class decide even for a reason in
+/// [`RETRY_LATER_REASONS`].
+pub const RETRY_WORDS: &[(&str, bool)] = &[("later", true), ("by_class", false)];
+
+/// Whether a rule of this reason, with no `retry` field, says to retry
+/// later after a permanent reply.
+pub fn retries_later(reason: &str) -> bool {
+    RETRY_LATER_REASONS.contains(&reason)
+}
+
 /// The wording for a placeholder the input lacks when its template gives
 /// none: a noun phrase that reads where the value would ("from your sending
 /// IP"). `placeholder_may_be_absent` asks authors for a wording of their own.

@@ -41,8 +41,9 @@ pub enum Retry {
     NoFixFirst,
     /// 4xx: retry later, with backoff.
     Backoff,
-    /// 5xx, but the cause usually clears by itself (a full mailbox, X.2.2
-    /// "persistent transient" in RFC 3463): retry later, over days.
+    /// 5xx, but the cause clears by itself (a full mailbox, X.2.2
+    /// "persistent transient" in RFC 3463; a sending quota that resets):
+    /// retry later, over hours or days.
     Later,
     /// neither code nor status says.
     Unknown,
@@ -53,7 +54,7 @@ impl Retry {
         match self {
             Retry::NoFixFirst => "permanent failure: do not retry unchanged; fix the cause first",
             Retry::Backoff => "temporary failure: the sending MTA retries with backoff; if it persists for hours, treat it as the cause below",
-            Retry::Later => "refused now, but the cause usually clears (RFC 3463 calls a full mailbox persistent transient): retry later, spaced over days; stop after repeated failures",
+            Retry::Later => "refused now, but the cause clears by itself (a full mailbox, a quota or limit that resets): retry later, spaced over hours or days; stop after repeated failures",
             Retry::Unknown => "no reply class given: treat as permanent until you know more",
         }
     }
@@ -309,10 +310,11 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             d.confidence = rule.confidence;
             let prov_title = prov.map(|p| p.title.as_str());
             d.diagnosis = render_template(rule, facts, prov_title);
-            // The rule's reason decides between "do not retry unchanged" and
-            // "retry later" for a permanent reply (5.2.2 also stands for a
-            // sender's submission quota, which is not a full mailbox).
-            let later = bouncedx_dsl::vocab::RETRY_LATER_REASONS.contains(&&*rule.reason);
+            // The rule decides between "do not retry unchanged" and "retry
+            // later" for a permanent reply: its `retry` field, else its
+            // reason (5.2.2 also stands for a sender's submission quota,
+            // which is not a full mailbox).
+            let later = rule.retry_later;
             match d.retry {
                 Retry::NoFixFirst if later => d.retry = Retry::Later,
                 Retry::Later if !later => d.retry = Retry::NoFixFirst,
@@ -663,6 +665,29 @@ rule acme_unknown {
   fix       "Check the address for typos." "Remove {recipient|the address}"
 }
 
+rule daily_quota {
+  category  recipient
+  reason    ratelimited
+  retry     later
+  when      text has "daily sending quota"
+  diagnosis "Your daily sending quota is used up"
+}
+
+rule too_many_recipients {
+  category  recipient
+  reason    ratelimited
+  when      text has "too many recipients"
+  diagnosis "The message has too many recipients"
+}
+
+rule full_for_good {
+  category  recipient
+  reason    mailboxfull
+  retry     by_class
+  when      text has "full and abandoned"
+  diagnosis "The mailbox is full and nobody empties it"
+}
+
 rule dmarc {
   category  recipient
   when      text has "dmarc"
@@ -703,6 +728,30 @@ rule dmarc {
                 Arc::from("Quote the code 550 to Acme Mail"),
             ]
         );
+    }
+
+    #[test]
+    fn a_rule_says_whether_a_permanent_reply_is_worth_retrying_later() {
+        // `retry later`: the cause clears by itself, whatever the class
+        assert_eq!(
+            answer("550 5.4.5 daily sending quota exceeded").retry,
+            Retry::Later
+        );
+        assert_eq!(
+            answer("451 4.4.5 daily sending quota exceeded").retry,
+            Retry::Backoff
+        );
+        // no field: the reason decides (ratelimited: by the class)
+        assert_eq!(
+            answer("550 5.5.3 too many recipients").retry,
+            Retry::NoFixFirst
+        );
+        // `retry by_class` overrides the reason's default (mailboxfull)
+        assert_eq!(
+            answer("550 5.2.0 full and abandoned").retry,
+            Retry::NoFixFirst
+        );
+        assert_eq!(answer("552 5.2.2 mailbox over quota").retry, Retry::Later);
     }
 
     #[test]
