@@ -2,13 +2,18 @@
 //! `vacation`, never `delivered` and never a failure.
 //!
 //! RFC 3834 asks an automatic responder to say what it is with
-//! `Auto-Submitted: auto-replied`; many also or only write `X-Autoreply`,
-//! `X-Autorespond` or `Precedence: auto_reply`, and many say it in the
-//! subject alone ("Automatic reply:", "Out of Office:", "Abwesenheitsnotiz",
-//! "Réponse automatique"). Bounces are automatic too, and Exim marks its
-//! bounces `Auto-Submitted: auto-replied`: a message from a mailer daemon,
-//! with a failure subject or with failed recipients, is no auto-reply. The
-//! record's recipient is the one who replied (the message's `From`).
+//! `Auto-Submitted: auto-replied` (IANA's registry of the field's keywords
+//! adds `auto-generated` and `auto-notified`, RFC 5436); many also or only
+//! write `X-Autoreply`, `X-Autorespond`, `Precedence: auto_reply` or, at
+//! Apple, `X-Apple-Action: vacation`, and many say it in the subject alone
+//! ("Automatic reply:", "Out of Office:", "Abwesenheitsnotiz", "Réponse
+//! automatique"). Bounces are automatic too, and Exim marks its bounces
+//! `Auto-Submitted: auto-replied`: a message from a mailer daemon (or from
+//! `root`, as sudo's security mails are), with a failure subject or with
+//! failed recipients, is no auto-reply; the `Auto-Submitted` keywords count
+//! only outside those. Sisimai's RFC 3834 detector (BSD-2) reads the same
+//! signs. The record's recipient is the one who replied (the message's
+//! `From`).
 
 use super::{Bounce, Reader, Reading};
 use crate::intake::email::{Kind, Record};
@@ -66,6 +71,7 @@ const FAILURE_SUBJECTS: &[&str] = &[
     "rejected",
     "bounce",
     "error",
+    "security information for",
 ];
 
 /// RFC 3834 and its common imitations.
@@ -79,19 +85,25 @@ fn is_auto_reply(bounce: &Bounce) -> bool {
     // the raw header: `From: mailer-daemon` has no address to parse
     let from_daemon = bounce.header("From").any(|f| {
         let f = f.to_ascii_lowercase();
-        ["mailer-daemon", "postmaster", "mail-daemon"]
+        ["mailer-daemon", "postmaster", "mail-daemon", "root@"]
             .iter()
             .any(|d| f.contains(d))
     });
-    let auto_replied = bounce
-        .header("Auto-Submitted")
-        .any(|v| v.trim().to_ascii_lowercase().starts_with("auto-replied"));
+    let auto_replied = bounce.header("Auto-Submitted").any(|v| {
+        let v = v.trim().to_ascii_lowercase();
+        ["auto-replied", "auto-generated", "auto-notified"]
+            .iter()
+            .any(|k| v.starts_with(k))
+    });
     let marked = bounce.header("X-Autoreply").next().is_some()
         || bounce.header("X-Autorespond").next().is_some()
         || bounce.header("X-Autoresponder").next().is_some()
         || bounce
             .header("Precedence")
-            .any(|v| v.trim().eq_ignore_ascii_case("auto_reply"));
+            .any(|v| v.trim().eq_ignore_ascii_case("auto_reply"))
+        || bounce
+            .header("X-Apple-Action")
+            .any(|v| v.trim().eq_ignore_ascii_case("vacation"));
     let subject_says =
         AUTO_REPLY_SUBJECTS.iter().any(|s| subject.contains(s)) || subject.starts_with("auto:");
     subject_says || marked || (auto_replied && !from_daemon)
