@@ -237,9 +237,14 @@ fn auto_replies_are_vacation() {
     for fixture in [
         &include_bytes!("../../../tests/fixtures/email/auto-reply-with-auth-results.eml")[..],
         &include_bytes!("../../../tests/fixtures/email/auto-reply-rfc3834-only.eml")[..],
+        &include_bytes!("../../../tests/fixtures/email/auto-reply-apple-vacation.eml")[..],
+        &include_bytes!("../../../tests/fixtures/email/auto-notified-from-a-person.eml")[..],
     ] {
         assert_eq!(read_email(fixture).unwrap().kind, Kind::Vacation);
     }
+    // sudo's mail to root is auto-generated, but no reply to anyone
+    let sudo = include_bytes!("../../../tests/fixtures/email/sudo-security-mail.eml");
+    assert_ne!(read_email(sudo).unwrap().kind, Kind::Vacation);
 }
 
 #[test]
