@@ -47,6 +47,9 @@ pub enum Retry {
     Later,
     /// neither code nor status says.
     Unknown,
+    /// Not a failure (an automatic reply, a delivery notice, a complaint):
+    /// nothing was refused, so nothing is to be resent.
+    NothingToRetry,
 }
 
 impl Retry {
@@ -56,6 +59,7 @@ impl Retry {
             Retry::Backoff => "temporary failure: the sending MTA retries with backoff; if it persists for hours, treat it as the cause below",
             Retry::Later => "refused now, but the cause clears by itself (a full mailbox, a quota or limit that resets): retry later, spaced over hours or days; stop after repeated failures",
             Retry::Unknown => "no reply class given: treat as permanent until you know more",
+            Retry::NothingToRetry => "not a failure: nothing was refused, nothing to resend",
         }
     }
 }
@@ -551,7 +555,7 @@ pub fn not_a_bounce(what: NotABounce, facts: &Facts) -> Diagnosis {
     let mut d = Diagnosis::from_facts(facts);
     // Not a failure: neither permanent nor transient, nothing to retry.
     d.permanent = None;
-    d.retry = Retry::Unknown;
+    d.retry = Retry::NothingToRetry;
     d.stage = None;
     d.tokens = Vec::new();
     d.reason = reason.into();
