@@ -185,6 +185,21 @@ pub fn is_binary(bytes: &[u8]) -> bool {
     controls * 100 > head.len()
 }
 
+/// The message without the blank lines (or lines of spaces) before its
+/// first header, as a message pasted or saved with a leading empty line
+/// has: no header block starts with one, and the MIME parser would read it
+/// as an empty header block and the headers as body.
+fn skip_blank_lines(bytes: &[u8]) -> &[u8] {
+    let mut rest = bytes;
+    while let Some(nl) = memchr::memchr(b'\n', rest) {
+        if !rest[..nl].iter().all(u8::is_ascii_whitespace) {
+            break;
+        }
+        rest = &rest[nl + 1..];
+    }
+    rest
+}
+
 /// Reads one e-mail.
 pub fn read_email(bytes: &[u8]) -> Result<Email, EmailError> {
     let mut email = read_one(bytes)?;
@@ -302,6 +317,7 @@ fn read_one_inner(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(EmailError::Empty);
     }
+    let bytes = skip_blank_lines(bytes);
     if is_binary(bytes) {
         return Err(EmailError::Binary);
     }

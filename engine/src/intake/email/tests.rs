@@ -292,3 +292,14 @@ fn recipient_positions_in_other_languages() {
         assert!(in_recipient_position(line, s..s + 14), "{line}");
     }
 }
+
+/// A message saved or pasted with a line of spaces before its headers is
+/// still read as the message it is, not as a body without headers.
+#[test]
+fn blank_lines_before_the_headers_are_skipped() {
+    let dsn = "From: MAILER-DAEMON@mx.example.org\r\nTo: news@example.com\r\nSubject: Undelivered Mail Returned to Sender\r\nContent-Type: text/plain\r\n\r\n<ann@example.org>: host mx.example.org said: 550 5.1.1 <ann@example.org>: Recipient address rejected: User unknown\r\n";
+    for lead in ["", "\r\n", "      \r\n", "\n \t\n"] {
+        let email = read_email(format!("{lead}{dsn}").as_bytes()).unwrap();
+        assert_eq!(recipients(&email), [Some("ann@example.org")], "{lead:?}");
+    }
+}
