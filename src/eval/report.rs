@@ -188,6 +188,21 @@ pub fn band_of(confidence: f32) -> &'static str {
         .map_or("below 0.4", |(name, _)| name)
 }
 
+/// Agreement (on everything labelled) per confidence band, of some rows.
+fn bands_of<'a>(rows: impl Iterator<Item = &'a Scored>) -> Vec<(String, Tally)> {
+    let mut bands: Vec<(String, Tally)> = BANDS
+        .iter()
+        .map(|(n, _)| (n.to_string(), Tally::default()))
+        .collect();
+    for r in rows {
+        let b = band_of(r.confidence);
+        if let Some((_, t)) = bands.iter_mut().find(|(n, _)| n == b) {
+            t.add(Some(r.ok()));
+        }
+    }
+    bands
+}
+
 /// Everything `eval` reports on one labelled set.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
@@ -197,6 +212,10 @@ pub struct Report {
     pub validate: Figures,
     /// Agreement (on everything labelled) per confidence band.
     pub bands: Vec<(String, Tally)>,
+    /// The same, in each half: a band calibrated on the tune half keeps
+    /// its promise only if the validate half agrees.
+    pub tune_bands: Vec<(String, Tally)>,
+    pub validate_bands: Vec<(String, Tally)>,
     /// (expected, got) -> rows, on the category when labelled, else the reason.
     pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
     pub misses: Vec<Scored>,
@@ -204,16 +223,8 @@ pub struct Report {
 
 impl Report {
     pub fn new(set: &str, scored: &[Scored]) -> Report {
-        let mut bands: Vec<(String, Tally)> = BANDS
-            .iter()
-            .map(|(n, _)| (n.to_string(), Tally::default()))
-            .collect();
         let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
         for r in scored {
-            let b = band_of(r.confidence);
-            if let Some((_, t)) = bands.iter_mut().find(|(n, _)| n == b) {
-                t.add(Some(r.ok()));
-            }
             let (expected, got) = match &r.expected_category {
                 Some(e) => (e.clone(), r.category.clone()),
                 None => (
@@ -237,7 +248,9 @@ impl Report {
             all: Figures::of(scored.iter()),
             tune: Figures::of(scored.iter().filter(|r| r.half == Half::Tune)),
             validate: Figures::of(scored.iter().filter(|r| r.half == Half::Validate)),
-            bands,
+            bands: bands_of(scored.iter()),
+            tune_bands: bands_of(scored.iter().filter(|r| r.half == Half::Tune)),
+            validate_bands: bands_of(scored.iter().filter(|r| r.half == Half::Validate)),
             confusion,
             misses: scored.iter().filter(|r| !r.ok()).cloned().collect(),
         }
@@ -286,8 +299,23 @@ impl Report {
         o.push_str(
             "\nagreement by confidence (the promise: 0.9 and up right 95%, 0.7 to 0.9 right 75%)\n",
         );
-        for (name, t) in &self.bands {
-            o.push_str(&format!("  {:<12} {}\n", name, pct(t)));
+        o.push_str(&format!(
+            "  {:<12} {:>16}  {:>16}  {:>16}\n",
+            "band", "tune", "validate", "all"
+        ));
+        for (((name, t), (_, tune)), (_, validate)) in self
+            .bands
+            .iter()
+            .zip(&self.tune_bands)
+            .zip(&self.validate_bands)
+        {
+            o.push_str(&format!(
+                "  {:<12} {}  {}  {}\n",
+                name,
+                pct(tune),
+                pct(validate),
+                pct(t)
+            ));
         }
         o.push_str("\nconfusion (expected -> what bouncedx said: rows)\n");
         for (expected, got) in &self.confusion {
