@@ -349,6 +349,21 @@ pub enum Expr {
     },
 }
 
+impl Expr {
+    /// Whether the condition looks at the reply's code, status or class
+    /// anywhere (a rule that fired on those alone quotes them as its
+    /// evidence; one that fired on a fact such as the ESP's verdict does
+    /// not).
+    pub fn reads_reply_code(&self) -> bool {
+        match self {
+            Expr::Code { .. } | Expr::Status { .. } | Expr::Permanent(_) => true,
+            Expr::And(v) | Expr::Or(v) => v.iter().any(Expr::reads_reply_code),
+            Expr::Not(e) => e.reads_reply_code(),
+            _ => false,
+        }
+    }
+}
+
 /// Fix, prevention and escalation steps, and references.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Advice {

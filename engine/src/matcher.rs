@@ -349,21 +349,23 @@ pub fn run(rs: &Ruleset, facts: &Facts) -> (Option<ProviderIdx>, Vec<Fired>) {
 
 /// A rule that fired on no words of the reply (on its status, code or a
 /// fact alone) still quotes something: the enhanced status (else the reply
-/// code) where the text shows it, and, for a provider's rule, the words
-/// that named the provider.
+/// code) where the text shows it, when its condition reads them (a rule
+/// that fired on the ESP's verdict alone quotes nothing of the reply), and,
+/// for a provider's rule, the words that named the provider.
 pub fn quote_what_is_implied(rs: &Ruleset, inp: &Input, fired: &mut [Fired]) {
     let mut provider_words: Option<Vec<(u32, u32)>> = None;
     for f in fired.iter_mut().filter(|f| f.evidence.is_empty()) {
+        let rule = &rs.rules[f.rule as usize];
         let code = inp.facts.code.map(|c| c.to_string());
         let status = inp.facts.status.map(|s| s.to_string());
         if let Some(span) = [status, code]
             .iter()
             .flatten()
             .find_map(|needle| find_token(&inp.facts.text, needle))
+            .filter(|_| rule.when.reads_reply_code())
         {
             f.evidence.push(span);
         }
-        let rule = &rs.rules[f.rule as usize];
         if let (Some(p), Some(_)) = (rule.provider, inp.provider) {
             let words = provider_words.get_or_insert_with(|| {
                 let mut w = Vec::new();
