@@ -172,6 +172,10 @@ impl Figures {
     }
 }
 
+/// The fewest rows a half needs before the gap between the halves is a
+/// finding: below it one row moves a half by more than 3 points.
+pub const MIN_HALF_ROWS: usize = 34;
+
 /// The confidence bands, high to low: (name, lower bound).
 pub const BANDS: &[(&str, f32)] = &[
     ("0.9 and up", 0.9),
@@ -287,12 +291,15 @@ impl Report {
         }
         if let (Some(t), Some(v)) = (self.tune.overall.share(), self.validate.overall.share()) {
             let gap = (t - v).abs() * 100.0;
+            let fewest = self.tune.rows.min(self.validate.rows);
             o.push_str(&format!(
                 "  gap between the halves: {gap:.1} points{}\n",
-                if gap > 3.0 {
-                    " (more than 3: rules fit the tune half, not the field)"
+                if fewest < MIN_HALF_ROWS {
+                    format!(" (a half of {fewest} rows: one row moves it {:.0} points, too few to judge)", 100.0 / fewest.max(1) as f64)
+                } else if gap > 3.0 {
+                    " (more than 3: rules fit the tune half, not the field)".to_string()
                 } else {
-                    ""
+                    String::new()
                 }
             ));
         }
@@ -369,6 +376,47 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rows of one half, `right` of them agreeing.
+    fn rows(half: Half, n: usize, right: usize) -> Vec<Scored> {
+        (0..n)
+            .map(|i| Scored {
+                line: i + 1,
+                half,
+                input: format!("row {i}"),
+                expected_category: Some("recipient".into()),
+                expected_reason: None,
+                category: "recipient".into(),
+                reason: "userunknown".into(),
+                rule: None,
+                confidence: 0.9,
+                category_ok: Some(i < right),
+                reason_ok: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_gap_is_a_finding_only_when_the_halves_can_show_one() {
+        let gap_line = |tune: Vec<Scored>, validate: Vec<Scored>| {
+            let all: Vec<Scored> = tune.into_iter().chain(validate).collect();
+            Report::new("set", &all)
+                .human(0)
+                .lines()
+                .find(|l| l.contains("gap between the halves"))
+                .unwrap()
+                .to_string()
+        };
+        // 40 rows a half: 100% against 90% is a finding
+        let l = gap_line(rows(Half::Tune, 40, 40), rows(Half::Validate, 40, 36));
+        assert!(l.contains("10.0 points (more than 3"), "{l}");
+        // 7 rows a half: one row is 14 points, too few to judge
+        let l = gap_line(rows(Half::Tune, 7, 7), rows(Half::Validate, 7, 6));
+        assert!(l.contains("too few to judge"), "{l}");
+        // within 3 points: no remark
+        let l = gap_line(rows(Half::Tune, 40, 40), rows(Half::Validate, 40, 39));
+        assert!(l.ends_with("2.5 points"), "{l}");
+    }
 
     #[test]
     fn bands_cover_every_confidence() {
