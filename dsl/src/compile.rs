@@ -683,21 +683,21 @@ impl<'a> Lower<'a, '_> {
     /// A confidence word or number, checked.
     /// A rule's `retry` word: `later` or `by_class`.
     fn retry(&mut self, v: &ast::Ident, reason: &str) -> bool {
-        match vocab::RETRY_WORDS.iter().find(|(n, _)| *n == v.name) {
-            Some((_, later)) => *later,
-            None => {
-                self.diags.push(
-                    Diagnostic::error("E0122", format!("unknown retry word `{}`", v.name))
-                        .at(v.span, "not a retry word")
-                        .help(format!(
-                            "{}`retry` takes `later` (the cause clears by itself, like a quota that resets) or `by_class` (the reply's class decides)",
-                            vocab::did_you_mean(&v.name, vocab::RETRY_WORDS.iter().map(|(n, _)| *n))
-                                .map(|c| format!("did you mean `{c}`? "))
-                                .unwrap_or_default()
-                        )),                );
-                vocab::retries_later(reason)
-            }
+        if let Some(later) = vocab::retry_word(&v.name) {
+            return later;
         }
+        let words = vocab::RETRY_WORDS.iter().map(|(n, _)| *n);
+        let guess = vocab::did_you_mean(&v.name, words)
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
+        self.diags.push(
+            Diagnostic::error("E0122", format!("unknown retry word `{}`", v.name))
+                .at(v.span, "not a retry word")
+                .help(format!(
+                    "{guess}`retry` takes `later` (the cause clears by itself, like a quota that resets) or `by_class` (the reply's class decides)"
+                )),
+        );
+        vocab::retries_later(reason)
     }
 
     fn confidence(&mut self, c: &ast::ConfidenceLit) -> f32 {

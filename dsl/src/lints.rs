@@ -735,10 +735,13 @@ fn retry_advice(r: &ast::Rule, category: Option<&ast::Category>, diags: &mut Vec
             .and_then(|c| c.reason.as_ref())
             .map(|x| x.name.as_str())
     });
-    let later = match r.retry.as_ref().map(|w| w.name.as_str()) {
-        Some(w) => vocab::RETRY_WORDS.contains(&(w, true)),
-        None => reason.is_some_and(vocab::retries_later),
-    };
+    // as the compiler reads it: the rule's word, else (no word, or one it
+    // refuses with E0122) the reason's default
+    let later = r
+        .retry
+        .as_ref()
+        .and_then(|w| vocab::retry_word(&w.name))
+        .unwrap_or_else(|| reason.is_some_and(vocab::retries_later));
     let mut all: Vec<(&ast::Str, bool)> = steps(&r.advice).map(|s| (s, true)).collect();
     if let Some(c) = category {
         let o = &r.advice.only;

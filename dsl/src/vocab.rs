@@ -87,6 +87,15 @@ pub const RETRY_LATER_REASONS: &[&str] = &["mailboxfull"];
 /// [`RETRY_LATER_REASONS`].
 pub const RETRY_WORDS: &[(&str, bool)] = &[("later", true), ("by_class", false)];
 
+/// What a `retry` word says (`Some(true)`: retry later), `None` for a word
+/// that is not one.
+pub fn retry_word(word: &str) -> Option<bool> {
+    RETRY_WORDS
+        .iter()
+        .find(|(n, _)| *n == word)
+        .map(|(_, later)| *later)
+}
+
 /// Whether a rule of this reason, with no `retry` field, says to retry
 /// later after a permanent reply.
 pub fn retries_later(reason: &str) -> bool {
