@@ -90,6 +90,9 @@ pub fn human(d: &Diagnosis, color: bool) -> String {
         st.label("confidence"),
         st.paint(sev, &format!("{:.2}", d.confidence))
     );
+    if let Some(note) = &d.confidence_note {
+        let _ = writeln!(o, "  {}{note}", st.label(""));
+    }
     let mut where_ = Vec::new();
     if let Some(p) = &d.provider {
         where_.push(format!("provider {p}"));
