@@ -28,8 +28,8 @@ FAMILIES = [
      ["orange", "laposte", "free", "sfr", "gmx", "tonline", "ionos", "ovh", "seznam", "libero"]),
     ("asia-russia", "Russia and Asia: Mail.ru, Yandex, QQ, NetEase, Sina, Naver",
      ["mailru", "yandex", "qq", "netease", "sina", "naver"]),
-    ("hosting", "Hosted mail: GoDaddy, Zoho, Fastmail, Rackspace",
-     ["godaddy", "zoho", "fastmail", "rackspace"]),
+    ("hosting", "Hosted mail: GoDaddy, Zoho, Fastmail, Proton, Rackspace",
+     ["godaddy", "zoho", "fastmail", "proton", "rackspace"]),
     ("filters", "Filters and gateways: Proofpoint, Mimecast, Barracuda, Cisco, Trend Micro, Sophos, SpamExperts, Symantec/Broadcom, Hornetsecurity, Forcepoint",
      ["proofpoint", "mimecast", "barracuda", "cisco", "trendmicro", "sophos", "spamexperts", "messagelabs", "hornetsecurity", "forcepoint"]),
 ]
