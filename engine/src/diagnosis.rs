@@ -154,6 +154,19 @@ fn contested_by<'a>(rs: &'a Ruleset, top: &RuleIr, fired: &[Fired]) -> Option<&'
         .find(|r| top.provider.is_none() || r.provider.is_some())
 }
 
+/// Whether a rule's evidence is single words only: each quoted span one
+/// word of letters (no space, no digit), such as "unavailable" or
+/// "rejected". A rule that fired on a status code or on a phrase is not.
+fn only_single_words(text: &str, evidence: &[(u32, u32)]) -> bool {
+    !evidence.is_empty()
+        && evidence.iter().all(|&(s, e)| {
+            text.get(s as usize..e as usize).is_some_and(|w| {
+                w.chars()
+                    .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+            })
+        })
+}
+
 /// How many alternatives a diagnosis lists at most.
 pub const MAX_ALTERNATIVES: usize = 5;
 
@@ -392,14 +405,21 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             // it is not listed as an alternative.
             // Nor is a rule that says the same thing (same category and
             // reason) in other words: an alternative is another reading.
+            // Nor, beside an answer at the `high` level, a weaker rule that
+            // fired on single words only ("unavailable" in "554 5.7.1
+            // Service unavailable; Client host blocked using ..."): one
+            // generic word is incidental there, not another reading.
             let named = rule.confidence >= 0.7;
+            let high = rule.confidence >= HIGH;
             d.alternatives = fired[1..]
                 .iter()
                 .filter(|f| {
                     let r = &rs.rules[f.rule as usize];
                     let catch_all = named && r.confidence < 0.5;
                     let same_answer = r.category == rule.category && r.reason == rule.reason;
-                    !catch_all && !same_answer
+                    let incidental =
+                        high && r.confidence < HIGH && only_single_words(&facts.text, &f.evidence);
+                    !catch_all && !same_answer && !incidental
                 })
                 .take(MAX_ALTERNATIVES)
                 .map(|f| {
@@ -769,6 +789,13 @@ rule spammy_maybe {
   diagnosis  "Perhaps spam"
 }
 
+rule bulk_mail {
+  category   content
+  confidence medium
+  when       text has "bulk mail"
+  diagnosis  "Perhaps bulk mail"
+}
+
 rule dmarc {
   category  recipient
   when      text has "dmarc"
@@ -852,6 +879,29 @@ rule dmarc {
         assert_eq!(
             d.confidence_note.as_deref(),
             Some("lowered from 0.99: test/looks_like_spam reads it as content (spamdetected) at 0.90")
+        );
+    }
+
+    #[test]
+    fn a_single_generic_word_beside_a_high_answer_is_not_another_reading() {
+        let alternatives = |reply: &str| -> Vec<String> {
+            answer(reply)
+                .alternatives
+                .iter()
+                .map(|a| a.rule.to_string())
+                .collect()
+        };
+        // "spammy" (one word, medium) beside a certain answer: incidental
+        assert!(alternatives("550 no such mailbox, spammy").is_empty());
+        // a phrase at medium is another reading, and is listed
+        assert_eq!(
+            alternatives("550 no such mailbox, bulk mail"),
+            ["test/bulk_mail"]
+        );
+        // a second `high` reading is listed (and contests the answer)
+        assert_eq!(
+            alternatives("550 no such mailbox; looks like spam"),
+            ["test/looks_like_spam"]
         );
     }
 
