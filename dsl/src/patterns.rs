@@ -108,7 +108,7 @@ impl Patterns {
             gates,
             compiled_sources,
         } = data;
-        let automaton = automaton(&searched, AhoCorasickKind::ContiguousNFA)
+        let automaton = automaton(&searched, AhoCorasickKind::NoncontiguousNFA)
             .or_else(|_| AhoCorasick::builder().build(&searched))
             .map_err(|e| e.to_string())?;
         Ok(Patterns {
