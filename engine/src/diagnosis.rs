@@ -133,7 +133,7 @@ pub struct Diagnosis {
 /// better-ranked rule, but at 0.8, below the `high` band. (Measured on the
 /// shared sets with the test of [`contested_by`]: on the provider texts it
 /// moved 6 answers out of the band, 3 of them wrong, against 7 wrong in
-/// the 213 left; on the corpus 4, all right. A looser test, any second
+/// the 212 left; on the corpus 4, all right. A looser test, any second
 /// reading at 0.7, moved 62 provider-text answers, 56 of them right.)
 pub const CONTESTED_CONFIDENCE: f32 = 0.8;
 
