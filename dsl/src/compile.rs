@@ -600,7 +600,7 @@ impl<'a> Lower<'a, '_> {
                 .unwrap_or_else(|| "undefined".into()),
         };
         let confidence = match &r.confidence {
-            None => 0.7,
+            None => vocab::MEDIUM,
             Some(c) => self.confidence(c),
         };
         let retry_later = match &r.retry {

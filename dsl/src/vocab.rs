@@ -126,12 +126,23 @@ pub fn default_wording(name: &str) -> &'static str {
     }
 }
 
+/// `certain`: the receiver's own code or exact wording, one cause.
+pub const CERTAIN: f32 = 0.99;
+/// `high`: the level from which a rule promises to be right 95% of the time
+/// (the engine's contest test and `eval`'s top band start here).
+pub const HIGH: f32 = 0.9;
+/// `medium`, and a rule's confidence when it names none: right 75% of the
+/// time (the level from which a rule names a cause).
+pub const MEDIUM: f32 = 0.7;
+/// `low`: a hint, not an answer.
+pub const LOW: f32 = 0.4;
+
 /// Confidence words and the number each stands for.
 pub const CONFIDENCE_WORDS: &[(&str, f32)] = &[
-    ("certain", 0.99),
-    ("high", 0.9),
-    ("medium", 0.7),
-    ("low", 0.4),
+    ("certain", CERTAIN),
+    ("high", HIGH),
+    ("medium", MEDIUM),
+    ("low", LOW),
 ];
 
 /// Verdicts a check can return.

@@ -10,6 +10,7 @@ use crate::facts::{Facts, Status};
 use crate::matcher::{self, Fired};
 use crate::status;
 use bouncedx_dsl::ir::{LazyRegex, RuleIr, Ruleset, TemplatePart};
+use bouncedx_dsl::vocab::{HIGH, MEDIUM};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -136,9 +137,6 @@ pub struct Diagnosis {
 /// the 212 left; on the corpus 4, all right. A looser test, any second
 /// reading at 0.7, moved 62 provider-text answers, 56 of them right.)
 pub const CONTESTED_CONFIDENCE: f32 = 0.8;
-
-/// The level from which a rule promises to be right 95% of the time.
-const HIGH: f32 = 0.9;
 
 /// The rule that contradicts the answer `top`, if any: another category,
 /// claimed at the `high` level too, by a rule at least as specific (a
@@ -410,7 +408,7 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             // fired on single words only ("unavailable" in "554 5.7.1
             // Service unavailable; Client host blocked using ..."): one
             // generic word is incidental there, not another reading.
-            let named = rule.confidence >= 0.7;
+            let named = rule.confidence >= MEDIUM;
             let high = rule.confidence >= HIGH;
             d.alternatives = fired[1..]
                 .iter()

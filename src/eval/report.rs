@@ -2,6 +2,7 @@
 //! confidence band, a confusion table, and the misses.
 
 use super::{category_agrees, half_of, Case, Half, Input};
+use bouncedx_dsl::vocab::{HIGH, LOW, MEDIUM};
 use bouncedx_engine::intake::log::{read_log_line, LogLine};
 use bouncedx_engine::Engine;
 use std::collections::BTreeMap;
@@ -178,9 +179,9 @@ pub const MIN_HALF_ROWS: usize = 34;
 
 /// The confidence bands, high to low: (name, lower bound).
 pub const BANDS: &[(&str, f32)] = &[
-    ("0.9 and up", 0.9),
-    ("0.7 to 0.9", 0.7),
-    ("0.4 to 0.7", 0.4),
+    ("0.9 and up", HIGH),
+    ("0.7 to 0.9", MEDIUM),
+    ("0.4 to 0.7", LOW),
     ("below 0.4", f32::MIN),
 ];
 
@@ -207,6 +208,52 @@ fn bands_of<'a>(rows: impl Iterator<Item = &'a Scored>) -> Vec<(String, Tally)> 
     bands
 }
 
+/// How one rule kept its promise: the rows it answered, per half.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleFigures {
+    pub rule: String,
+    /// The highest confidence it answered with (a contested answer is lower).
+    pub confidence: f32,
+    pub tune: Tally,
+    pub validate: Tally,
+    pub all: Tally,
+}
+
+/// Per rule that answered, its agreement per half: a rule's confidence is
+/// a promise, and this is where a team sees which rule breaks it, sets it
+/// on the tune half and checks it on the validate half. Rules with the
+/// most misses first.
+fn rules_of(rows: &[Scored]) -> Vec<RuleFigures> {
+    let mut by_rule: BTreeMap<&str, RuleFigures> = BTreeMap::new();
+    for r in rows {
+        let Some(rule) = r.rule.as_deref() else {
+            continue;
+        };
+        let f = by_rule.entry(rule).or_insert_with(|| RuleFigures {
+            rule: rule.to_string(),
+            confidence: r.confidence,
+            tune: Tally::default(),
+            validate: Tally::default(),
+            all: Tally::default(),
+        });
+        f.confidence = f.confidence.max(r.confidence);
+        let ok = Some(r.ok());
+        match r.half {
+            Half::Tune => f.tune.add(ok),
+            Half::Validate => f.validate.add(ok),
+        }
+        f.all.add(ok);
+    }
+    let mut out: Vec<RuleFigures> = by_rule.into_values().collect();
+    out.sort_by(|a, b| {
+        (b.all.rows - b.all.agree)
+            .cmp(&(a.all.rows - a.all.agree))
+            .then(b.all.rows.cmp(&a.all.rows))
+            .then(a.rule.cmp(&b.rule))
+    });
+    out
+}
+
 /// Everything `eval` reports on one labelled set.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
@@ -222,6 +269,8 @@ pub struct Report {
     pub validate_bands: Vec<(String, Tally)>,
     /// (expected, got) -> rows, on the category when labelled, else the reason.
     pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Per rule that answered: its agreement per half.
+    pub rules: Vec<RuleFigures>,
     pub misses: Vec<Scored>,
 }
 
@@ -256,6 +305,7 @@ impl Report {
             tune_bands: bands_of(scored.iter().filter(|r| r.half == Half::Tune)),
             validate_bands: bands_of(scored.iter().filter(|r| r.half == Half::Validate)),
             confusion,
+            rules: rules_of(scored),
             misses: scored.iter().filter(|r| !r.ok()).cloned().collect(),
         }
     }
@@ -323,6 +373,37 @@ impl Report {
                 pct(validate),
                 pct(t)
             ));
+        }
+        let broken: Vec<&RuleFigures> = self
+            .rules
+            .iter()
+            .filter(|r| r.confidence >= HIGH && r.all.agree < r.all.rows)
+            .collect();
+        if !broken.is_empty() {
+            o.push_str(&format!(
+                "\nrules at 0.9 and up with misses ({} of {} such rules; most misses first)\n",
+                broken.len(),
+                self.rules.iter().filter(|r| r.confidence >= HIGH).count()
+            ));
+            o.push_str(&format!(
+                "  {:<44} {:>16}  {:>16}  {:>16}\n",
+                "rule (confidence)", "tune", "validate", "all"
+            ));
+            for r in broken.iter().take(12) {
+                o.push_str(&format!(
+                    "  {:<44} {}  {}  {}\n",
+                    format!("{} ({:.2})", r.rule, r.confidence),
+                    pct(&r.tune),
+                    pct(&r.validate),
+                    pct(&r.all)
+                ));
+            }
+            if broken.len() > 12 {
+                o.push_str(&format!(
+                    "  ... {} more (--format json lists every rule)\n",
+                    broken.len() - 12
+                ));
+            }
         }
         o.push_str("\nconfusion (expected -> what bouncedx said: rows)\n");
         for (expected, got) in &self.confusion {
@@ -416,6 +497,32 @@ mod tests {
         // within 3 points: no remark
         let l = gap_line(rows(Half::Tune, 40, 40), rows(Half::Validate, 40, 39));
         assert!(l.ends_with("2.5 points"), "{l}");
+    }
+
+    #[test]
+    fn rules_that_break_their_promise_are_named_per_half() {
+        let mut all = rows(Half::Tune, 20, 18);
+        all.extend(rows(Half::Validate, 10, 10));
+        for r in all.iter_mut() {
+            r.rule = Some("core/user_unknown".into());
+        }
+        let mut other = rows(Half::Tune, 3, 3);
+        for r in other.iter_mut() {
+            r.rule = Some("core/mailbox_full".into());
+        }
+        all.extend(other);
+        let report = Report::new("set", &all);
+        let f = &report.rules[0];
+        assert_eq!(f.rule, "core/user_unknown");
+        assert_eq!((f.tune.agree, f.tune.rows), (18, 20));
+        assert_eq!((f.validate.agree, f.validate.rows), (10, 10));
+        let human = report.human(0);
+        assert!(
+            human.contains("rules at 0.9 and up with misses (1 of 2"),
+            "{human}"
+        );
+        assert!(human.contains("core/user_unknown (0.90)"), "{human}");
+        assert!(!human.contains("core/mailbox_full (0.90)"), "{human}");
     }
 
     #[test]
