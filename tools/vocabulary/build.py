@@ -35,6 +35,10 @@ TSV = os.path.join(ROOT, "tools", "vocabulary", "phrases.tsv")
 OUT = os.path.join(ROOT, "rulesets", "core", "vocabulary.bdx")
 BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target", "debug", "bouncedx")
 
+# reasons about the recipient's address or mailbox: their rules skip replies
+# that name the sender's side (core's `sender_side` phrases)
+RECIPIENT_SIDE = {"userunknown", "hostunknown", "suspend", "mailboxfull", "notaccept"}
+
 # reason -> (category, diagnosis)
 REASONS = {
     "userunknown": ("recipient", "The receiver says the address {recipient|} does not exist"),
@@ -150,13 +154,17 @@ def render(rows, examples, dropped):
                 projects.add(project)
                 refs.append(u)
         refs = refs[:8]
+        # a reason about the recipient's address does not read a reply
+        # that is about the sender's ("Sender address rejected: Domain not
+        # found"): core's sender_side words (transport.bdx) keep it away
+        exclusion = " and not text has sender_side" if reason in RECIPIENT_SIDE else ""
         out.append(
             f"rule vocabulary_{reason} {{\n"
             f"  category   {category}\n"
             f"  reason     {reason}\n"
             f"  confidence medium\n"
             f"  priority   -10\n"
-            f"  when       text has vocab_{reason}\n"
+            f"  when       text has vocab_{reason}{exclusion}\n"
             f'  diagnosis  "{esc(diagnosis)}"\n'
             f"  refs       " + " ".join(f'"{esc(r)}"' for r in refs) + "\n"
             f'  example    "{esc(examples[reason])}"\n'
