@@ -28,8 +28,8 @@ FAMILIES = [
      ["orange", "laposte", "free", "sfr", "gmx", "tonline", "ionos", "ovh", "seznam", "libero", "iua"]),
     ("asia-russia", "Russia and Asia: Mail.ru, Yandex, Rambler, QQ, NetEase, Sina, Naver, NTT docomo",
      ["mailru", "yandex", "rambler", "qq", "netease", "sina", "naver", "docomo"]),
-    ("hosting", "Hosted mail: GoDaddy, Zoho, Fastmail, Proton, Rackspace, Titan, ImprovMX, MXroute, Infomaniak, Hostpoint",
-     ["godaddy", "zoho", "fastmail", "proton", "rackspace", "titan", "improvmx", "mxroute", "infomaniak", "hostpoint"]),
+    ("hosting", "Hosted mail and forwarding: GoDaddy, Zoho, Fastmail, Proton, Rackspace, Titan, ImprovMX, MXroute, Infomaniak, Hostpoint, Cloudflare Email Routing",
+     ["godaddy", "zoho", "fastmail", "proton", "rackspace", "titan", "improvmx", "mxroute", "infomaniak", "hostpoint", "cloudflare"]),
     ("filters", "Filters and gateways: Proofpoint, Mimecast, Barracuda, Cisco, Trend Micro, Sophos, SpamExperts, Symantec/Broadcom, Hornetsecurity, Forcepoint",
      ["proofpoint", "mimecast", "barracuda", "cisco", "trendmicro", "sophos", "spamexperts", "messagelabs", "hornetsecurity", "forcepoint"]),
 ]
