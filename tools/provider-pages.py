@@ -32,6 +32,8 @@ FAMILIES = [
      ["godaddy", "zoho", "fastmail", "proton", "rackspace", "titan", "improvmx", "mxroute", "infomaniak", "hostpoint", "cloudflare"]),
     ("filters", "Filters and gateways: Proofpoint, Mimecast, Barracuda, Cisco, Trend Micro, Sophos, SpamExperts, Symantec/Broadcom, Hornetsecurity, Forcepoint",
      ["proofpoint", "mimecast", "barracuda", "cisco", "trendmicro", "sophos", "spamexperts", "messagelabs", "hornetsecurity", "forcepoint"]),
+    ("esps", "Sending services: Amazon SES, SendGrid, Mailgun, Postmark, SparkPost, Mailchimp Transactional, Mailjet, Brevo, SMTP2GO, Elastic Email, Resend, MailerSend, ZeptoMail, SocketLabs, Mailtrap",
+     ["ses", "sendgrid", "mailgun", "postmark", "sparkpost", "mandrill", "mailjet", "brevo", "smtp2go", "elasticemail", "resend", "mailersend", "zeptomail", "socketlabs", "mailtrap"]),
 ]
 
 CONFIDENCE = {"certain": "certain", "high": "high", "medium": "medium", "low": "low"}
@@ -193,10 +195,14 @@ def page(slug, title, names, providers, rules, categories):
 
 def index(providers, rules):
     o = ["# Receivers and filters\n",
-         "The `providers` pack knows each large receiver and mail filter by its hosts, tokens and wording, and "
-         "holds its published codes and messages: what each means, what to do, and where that is written. "
-         "A provider's rule outranks a generic one of the same confidence, and its steps (dashboards, delisting "
-         "forms, postmaster contacts) are added to the diagnosis.\n",
+         "The `providers` pack knows each large receiver, mail filter and sending service by its hosts, tokens "
+         "and wording, and holds its published codes and messages: what each means, what to do, and where that "
+         "is written. A provider's rule outranks a generic one of the same confidence, and its steps (dashboards, "
+         "delisting forms, postmaster contacts) are added to the diagnosis.\n",
+         "The provider is recognised in two steps. First the input's own fields: the host that replied (from the "
+         "log line, the DSN's `Remote-MTA`, the reply's `host ... said:`). Only when no field names a provider is "
+         "the text read, providers in file order. So a sending service's reply that quotes an address at gmail.com "
+         "stays the service's, and Gmail's text token is the word `gmail`, not any `@gmail.com` address.\n",
          "Every rule was written from a published source named in its `refs`: the receiver's own postmaster or "
          "error-code pages, and openly licensed tables (Sisimai's `Rhost` modules, BSD-2; KumoMTA's bounce "
          "classifier, Apache-2.0). None was written from test bounces: those are what the rules are measured with "

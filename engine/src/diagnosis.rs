@@ -364,10 +364,12 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             // The rule decides between "do not retry unchanged" and "retry
             // later" for a permanent reply: its `retry` field, else its
             // reason (5.2.2 also stands for a sender's submission quota,
-            // which is not a full mailbox).
+            // which is not a full mailbox). With no reply class at all (an
+            // API's error body), a rule that knows its cause clears by
+            // itself still says so.
             let later = rule.retry_later;
             match d.retry {
-                Retry::NoFixFirst if later => d.retry = Retry::Later,
+                Retry::NoFixFirst | Retry::Unknown if later => d.retry = Retry::Later,
                 Retry::Later if !later => d.retry = Retry::NoFixFirst,
                 _ => {}
             }

@@ -217,8 +217,21 @@ pub fn field_matches(values: &[String], m: &FieldMatch) -> bool {
     })
 }
 
-/// The provider that answered: the first whose `when` holds.
+/// The provider that answered.
+///
+/// Two passes. First the providers recognised by the input's own fields
+/// (the host that replied, ...) with the text left out: a reply that came
+/// from `smtp.zeptomail.com` is ZeptoMail's even when it quotes an address
+/// at gmail.com, and a text token such as `gmail` must not outrank the
+/// host. Only when no field names a provider is the text read, and then
+/// the first provider whose `when` holds answers.
 pub fn recognise_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<ProviderIdx> {
+    let no_text = Found::default();
+    first_provider(rs, facts, &no_text).or_else(|| first_provider(rs, facts, found))
+}
+
+/// The first provider, in file order, whose `when` holds on `found`.
+fn first_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<ProviderIdx> {
     let inp = Input {
         facts,
         found,

@@ -86,7 +86,7 @@ pub fn find_code(s: &str) -> Option<(u16, Range<usize>)> {
                     b' ' | b'-' | b'\t' | b';' | b',' | b')' | b']' | b'"' | b'\''
                 ),
             };
-            if ok_after {
+            if ok_after && !is_http_status_value(b, i) {
                 let code = (b[i] - b'0') as u16 * 100
                     + (b[i + 1] - b'0') as u16 * 10
                     + (b[i + 2] - b'0') as u16;
@@ -96,6 +96,38 @@ pub fn find_code(s: &str) -> Option<(u16, Range<usize>)> {
         i += 1;
     }
     None
+}
+
+/// Whether the number at `i` is the value of a JSON key that holds an HTTP
+/// status (`"statusCode": 403`, `"StatusCode":429`, `"http_status": 422`).
+/// Sending services answer their APIs with such bodies; an HTTP 403 is not
+/// SMTP's 403, and reading it as one would give the wrong retry advice.
+fn is_http_status_value(b: &[u8], i: usize) -> bool {
+    let mut j = i;
+    while j > 0 && matches!(b[j - 1], b' ' | b'\t' | b'"') {
+        j -= 1;
+    }
+    if j == 0 || b[j - 1] != b':' {
+        return false;
+    }
+    j -= 1;
+    while j > 0 && matches!(b[j - 1], b' ' | b'\t') {
+        j -= 1;
+    }
+    if j == 0 || !matches!(b[j - 1], b'"' | b'\'') {
+        return false;
+    }
+    let end = j - 1;
+    let start = b[..end]
+        .iter()
+        .rposition(|c| !(c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-'))
+        .map_or(0, |p| p + 1);
+    let key: String = b[start..end]
+        .iter()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase() as char)
+        .collect();
+    key.starts_with("http") || key.ends_with("statuscode")
 }
 
 /// Every IPv4 address, and every bracketed IPv6 address, in order.
@@ -341,6 +373,23 @@ mod tests {
         assert_eq!(code("smtp.c:421: connection lost"), None);
         assert_eq!(code("at 10:450:12 done"), None);
         assert_eq!(code("error 450:ok"), None);
+    }
+
+    #[test]
+    fn an_http_status_in_an_api_body_is_not_a_reply_code() {
+        let code = |s: &str| find_code(s).map(|c| c.0);
+        assert_eq!(
+            code(r#"{"statusCode":403,"name":"validation_error"}"#),
+            None
+        );
+        assert_eq!(code(r#"{"StatusCode": 429, "ErrorMessage": "x"}"#), None);
+        assert_eq!(code(r#"{"http_status":"422"}"#), None);
+        // an SMTP code under another key, or in the message, is still one
+        assert_eq!(code(r#"{"code":550,"message":"no"}"#), Some(550));
+        assert_eq!(
+            code(r#"{"statusCode":403,"message":"550 5.1.1 unknown"}"#),
+            Some(550)
+        );
     }
 
     #[test]
