@@ -143,10 +143,53 @@ impl Patterns {
 /// literal is the gate instead (the longer, the rarer): a gate only has to
 /// be present for the regex to have a chance.
 fn gate_literals(src: &str) -> Option<Vec<String>> {
-    use regex_syntax::hir::literal::ExtractKind;
     let hir = regex_syntax::parse(src).ok()?;
+    gate_of(&hir)
+}
+
+/// The most literals a gate may hold: past this, a regex is opened by so
+/// many words that it may as well run everywhere.
+const GATE_MAX: usize = 64;
+
+/// The gate of `hir`: the gate of the regex taken whole if it has one;
+/// else, for an alternation (`a|b|c`), the union of its branches' gates,
+/// and for a sequence, the gate of one part every match must contain (an
+/// alternation between word boundaries: `\b(?:a|b)(?:x)?\b`). So a regex
+/// listing many codes is not left to run over every text because the
+/// prefixes of all its branches together are too many for one extraction.
+fn gate_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
+    use regex_syntax::hir::HirKind;
+    if let Some(whole) = gate_of_sequence(hir) {
+        return Some(whole);
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => gate_of(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => gate_of(&r.sub),
+        HirKind::Alternation(branches) => {
+            let mut union: Vec<String> = Vec::new();
+            for branch in branches {
+                for l in gate_of(branch)? {
+                    if !union.contains(&l) {
+                        union.push(l);
+                    }
+                }
+            }
+            (union.len() <= GATE_MAX).then_some(union)
+        }
+        HirKind::Concat(parts) => parts
+            .iter()
+            .filter(|p| p.properties().minimum_len().is_some_and(|n| n > 0))
+            .find_map(gate_of),
+        _ => None,
+    }
+}
+
+/// The gate of a regex taken whole: its prefixes (or suffixes), or a
+/// longer literal every match contains when those are weak.
+fn gate_of_sequence(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::ExtractKind;
     let ends =
-        literals_of(&hir, ExtractKind::Prefix).or_else(|| literals_of(&hir, ExtractKind::Suffix));
+        literals_of(hir, ExtractKind::Prefix).or_else(|| literals_of(hir, ExtractKind::Suffix));
     let shortest = ends
         .as_ref()
         .and_then(|ls| ls.iter().map(String::len).min())
@@ -154,7 +197,7 @@ fn gate_literals(src: &str) -> Option<Vec<String>> {
     let weak = ends
         .as_ref()
         .is_none_or(|ls| ls.iter().any(|l| l.len() < 4 || is_boilerplate(l)));
-    match required_literal(&hir) {
+    match required_literal(hir) {
         Some(inner)
             if inner.len() >= 3 && (inner.len() > shortest || (weak && is_word_like(&inner))) =>
         {
@@ -308,6 +351,28 @@ mod tests {
         );
         let optional = g(r"ab(?:longword)?").unwrap();
         assert!(optional.contains(&"ab".to_string()), "{optional:?}");
+    }
+
+    #[test]
+    fn an_alternation_too_wide_for_one_extraction_is_gated_by_its_branches() {
+        let g = |r: &str| gate_literals(&ascii_word_boundaries(r));
+        // Yahoo's codes: the prefixes of all branches together are hundreds
+        let codes =
+            g(r"\bVS\d{1,2}-(?:IP|MF)\d?\b|\(AU01\)|\b(?:RTR:(?:BB|BG|BL)|HVU:B\d|MFF:[A-Z]?\d)\b")
+                .expect("gated");
+        assert!(codes.contains(&"(au01)".to_string()), "{codes:?}");
+        assert!(codes.contains(&"rtr:bb".to_string()), "{codes:?}");
+        assert!(codes.iter().any(|l| l.starts_with("mff:")), "{codes:?}");
+        assert!(codes.iter().any(|l| l.starts_with("vs")), "{codes:?}");
+        // exception names, each optionally suffixed
+        let names = g(r"\b(?:AccountSendingPaused|SendingPaused|AccountSuspended|AccountThrottled|A1|B2|C3|D4|E5)(?:Exception)?\b|\bInvalidSendingPoolName\b")
+            .expect("gated");
+        assert!(
+            names.contains(&"invalidsendingpoolname".to_string()),
+            "{names:?}"
+        );
+        // a branch with no gate leaves the whole ungated
+        assert_eq!(g(r"\bfoo\b|\d{3}"), None);
     }
 
     #[test]
