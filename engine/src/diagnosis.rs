@@ -142,15 +142,17 @@ pub const CONTESTED_CONFIDENCE: f32 = 0.8;
 /// claimed at the `high` level too, by a rule at least as specific (a
 /// generic rule does not contest a provider's own table, which was written
 /// for exactly that provider's wording).
-fn contested_by<'a>(rs: &'a Ruleset, top: &RuleIr, fired: &[Fired]) -> Option<&'a RuleIr> {
-    if top.confidence <= CONTESTED_CONFIDENCE {
+fn contested_by<'a>(rs: &'a Ruleset, top: &Fired, fired: &[Fired]) -> Option<&'a RuleIr> {
+    let rule = &rs.rules[top.rule as usize];
+    if top.confidence(rs) <= CONTESTED_CONFIDENCE {
         return None;
     }
     fired
         .iter()
+        .filter(|f| f.confidence(rs) >= HIGH)
         .map(|f| &rs.rules[f.rule as usize])
-        .filter(|r| r.category != top.category && r.reason != top.reason && r.confidence >= HIGH)
-        .find(|r| top.provider.is_none() || r.provider.is_some())
+        .filter(|r| r.category != rule.category && r.reason != rule.reason)
+        .find(|r| rule.provider.is_none() || r.provider.is_some())
 }
 
 /// Whether a rule's evidence is single words only: each quoted span one
@@ -358,7 +360,7 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             d.reason = rule.reason.clone();
             d.category = cat.name.clone();
             d.category_title = cat.title.clone();
-            d.confidence = rule.confidence;
+            d.confidence = top.confidence(rs);
             let prov_title = prov.map(|p| p.title.as_str());
             d.diagnosis = render_template(rule, facts, prov_title);
             // The rule decides between "do not retry unchanged" and "retry
@@ -410,8 +412,8 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             // fired on single words only ("unavailable" in "554 5.7.1
             // Service unavailable; Client host blocked using ..."): one
             // generic word is incidental there, not another reading.
-            let named = rule.confidence >= MEDIUM;
-            let high = rule.confidence >= HIGH;
+            let named = d.confidence >= MEDIUM;
+            let high = d.confidence >= HIGH;
             d.alternatives = fired[1..]
                 .iter()
                 .filter(|f| {
@@ -429,12 +431,12 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
                         rule: r.id.clone(),
                         reason: r.reason.clone(),
                         category: rs.categories[r.category as usize].name.clone(),
-                        confidence: r.confidence,
+                        confidence: f.confidence(rs),
                         evidence: evidence(&facts.text, &f.evidence),
                     }
                 })
                 .collect();
-            let note = contested_by(rs, rule, &fired[1..]).map(|r| {
+            let note = contested_by(rs, top, &fired[1..]).map(|r| {
                 format!(
                     "lowered from {:.2}: {} reads it as {} ({}) at {:.2}",
                     rule.confidence,
@@ -797,6 +799,14 @@ rule bulk_mail {
   diagnosis  "Perhaps bulk mail"
 }
 
+rule bad_sequence {
+  category   content
+  reason     syntaxerror
+  confidence high
+  when       status *.5.4 or text has "bad sequence"
+  diagnosis  "A command was out of order"
+}
+
 rule dmarc {
   category  recipient
   when      text has "dmarc"
@@ -881,6 +891,28 @@ rule dmarc {
             d.confidence_note.as_deref(),
             Some("lowered from 0.99: test/looks_like_spam reads it as content (spamdetected) at 0.90")
         );
+    }
+
+    #[test]
+    fn words_that_name_another_cause_overrule_a_code_alone() {
+        // the words: the rule's own confidence
+        let d = answer("503 5.5.1 bad sequence of commands");
+        assert_eq!(
+            (d.rule.as_deref(), d.confidence),
+            (Some("test/bad_sequence"), 0.9)
+        );
+        // the code alone, and nothing else said: the code is all there is
+        let d = answer("554 5.5.4 rejected");
+        assert_eq!(
+            (d.rule.as_deref(), d.confidence),
+            (Some("test/bad_sequence"), 0.9)
+        );
+        // words at `medium` that name another cause outrank the code alone,
+        // which drops to `medium` among the alternatives
+        let d = answer("554 5.5.4 spammy");
+        assert_eq!(d.rule.as_deref(), Some("test/spammy_maybe"));
+        assert_eq!(d.alternatives[0].rule.as_ref(), "test/bad_sequence");
+        assert_eq!(d.alternatives[0].confidence, MEDIUM);
     }
 
     #[test]

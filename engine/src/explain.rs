@@ -53,23 +53,30 @@ pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
         provider,
         verdicts: &facts.verdicts,
     };
+    // Fired rules in the matcher's ranking (confidence, words over a status
+    // alone, provider-specific first, priority, definition order), then the
+    // others by confidence. A rule that fired on the status alone shows the
+    // confidence it answers with (at most `medium`).
+    let ranked = matcher::fire(rs, &inp);
     let mut rules: Vec<RuleTrace> = rs
         .rules
         .iter()
-        .filter(|r| !r.disabled)
-        .map(|r| {
+        .enumerate()
+        .filter(|(_, r)| !r.disabled)
+        .map(|(i, r)| {
             let condition = trace(rs, &r.when, &inp, &found);
+            let confidence = ranked
+                .iter()
+                .find(|f| f.rule as usize == i)
+                .map_or(r.confidence, |f| f.confidence(rs));
             RuleTrace {
                 rule: r.id.to_string(),
                 fired: condition.value,
-                confidence: r.confidence,
+                confidence,
                 condition,
             }
         })
         .collect();
-    // Fired rules in the matcher's ranking (confidence, provider-specific
-    // first, priority, definition order), then the others by confidence.
-    let ranked = matcher::fire(rs, &inp);
     let rank = |t: &RuleTrace| {
         ranked
             .iter()

@@ -10,6 +10,7 @@ use crate::facts::Facts;
 use bouncedx_dsl::ir::{
     suffix_key, Expr, Field, FieldMatch, GateIndex, ProviderIdx, RuleIdx, Ruleset,
 };
+use bouncedx_dsl::vocab::MEDIUM;
 
 /// The triggers found in a text: `(id, start, end)`, the first occurrence of
 /// each, sorted by id.
@@ -225,9 +226,65 @@ pub fn field_matches(values: &[String], m: &FieldMatch) -> bool {
 /// at gmail.com, and a text token such as `gmail` must not outrank the
 /// host. Only when no field names a provider is the text read, and then
 /// the first provider whose `when` holds answers.
+///
+/// The text pass reads no e-mail address but the recipient's and those
+/// the reply gives to write to: the recipient's mailbox is where the
+/// refusing server usually is (a reply to `RCPT TO:<bob@icloud.com>` is
+/// Apple's), and a contact address is the replier's own (`contact us at
+/// contact@brevo.com`), while any other address names someone else: the
+/// sender (`<joe@hotmail.com>: Sender address rejected` is not
+/// Microsoft's refusal), a forwarder. So a provider's word (`hotmail`,
+/// `yahoo`, `aol.com`) counts in those addresses and outside addresses
+/// only. When a trigger was
+/// found inside another address, the text is searched again with those
+/// addresses blanked out (rare: most texts quote none, or no provider's
+/// domain).
 pub fn recognise_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<ProviderIdx> {
     let no_text = Found::default();
-    first_provider(rs, facts, &no_text).or_else(|| first_provider(rs, facts, found))
+    if let Some(p) = first_provider(rs, facts, &no_text) {
+        return Some(p);
+    }
+    let addresses = addresses_not_naming_the_replier(facts);
+    let in_address = |&(_, start, end): &(u32, u32, u32)| {
+        addresses
+            .iter()
+            .any(|&(a, b)| start as usize >= a && end as usize <= b)
+    };
+    if !found.hits.iter().any(in_address) {
+        return first_provider(rs, facts, found);
+    }
+    let mut blanked = facts.text.clone().into_bytes();
+    for &(a, b) in &addresses {
+        blanked[a..b].fill(b' ');
+    }
+    // Only ASCII bytes of addresses were replaced, by ASCII spaces.
+    let blanked = String::from_utf8(blanked).unwrap_or_default();
+    first_provider(rs, facts, &find_triggers(rs, &blanked))
+}
+
+/// The spans of the addresses in the reply that say nothing of who wrote
+/// it: all but the recipient's and those the reply asks the reader to
+/// write to (`contact us at support@brevo.com` names the service that
+/// answered).
+pub fn addresses_not_naming_the_replier(facts: &Facts) -> Vec<(usize, usize)> {
+    let text = &facts.text;
+    let recipient = facts.recipient.as_deref().unwrap_or_default();
+    address_spans(text)
+        .into_iter()
+        .filter(|&(a, b)| {
+            !text[a..b].eq_ignore_ascii_case(recipient)
+                && !crate::intake::reply::is_contact_address(text, a..b)
+        })
+        .collect()
+}
+
+/// The byte spans of the e-mail addresses in `text`, as the intake finds
+/// them (`joe.b+x@mail.example.com`; see [`crate::intake::scan::emails`]).
+pub fn address_spans(text: &str) -> Vec<(usize, usize)> {
+    crate::intake::scan::emails(text)
+        .into_iter()
+        .map(|(_, at)| (at.start, at.end))
+        .collect()
 }
 
 /// The first provider, in file order, whose `when` holds on `found`.
@@ -257,6 +314,85 @@ fn first_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<Provider
 pub struct Fired {
     pub rule: RuleIdx,
     pub evidence: Vec<(u32, u32)>,
+    /// A generic rule that fired on the reply code or status alone while
+    /// words of the reply name another cause (see [`mark_overruled`]).
+    pub overruled: bool,
+}
+
+impl Fired {
+    /// What the answer is worth: the rule's confidence, at most `medium`
+    /// when words of the reply overrule it.
+    pub fn confidence(&self, rs: &Ruleset) -> f32 {
+        let c = rs.rules[self.rule as usize].confidence;
+        if self.overruled {
+            c.min(MEDIUM)
+        } else {
+            c
+        }
+    }
+}
+
+/// Whether a rule fired on the reply code or enhanced status alone: a
+/// generic rule (not a provider's) whose condition reads the code and
+/// whose evidence holds no word of the reply. A condition that also reads
+/// another fact (the stage of the conversation, a field, a check's
+/// verdict) did not fire on the code alone: a 554 at connection time is
+/// the client refused, whatever words follow.
+pub fn status_alone(rs: &Ruleset, rule: RuleIdx, evidence: &[(u32, u32)]) -> bool {
+    let r = &rs.rules[rule as usize];
+    r.provider.is_none() && evidence.is_empty() && {
+        let (code, other) = what_fires(rs, &r.when);
+        code && !other
+    }
+}
+
+/// Marks the rules that fired on the status alone while a rule that fired
+/// on words names another cause (another category or reason) at `medium`
+/// or more. Mail systems use RFC 3463's codes loosely (5.5.x for policy
+/// refusals, 5.2.2 for quotas of every kind, 5.4.6 for a domain's hourly
+/// limit), so where the words say something else the code is a `medium`
+/// promise at most, and the words outrank it. Where no words name a
+/// cause, the code is all there is and keeps the rule's confidence (a bare
+/// `550 5.1.1` is an unknown user). A provider's own table is not
+/// overruled: its codes mean what the provider publishes. Run on the
+/// evidence as conditions found it, before [`quote_what_is_implied`].
+pub fn mark_overruled(rs: &Ruleset, fired: &mut [Fired]) {
+    let alone: Vec<bool> = fired
+        .iter()
+        .map(|f| status_alone(rs, f.rule, &f.evidence))
+        .collect();
+    let words: Vec<(u32, &str)> = fired
+        .iter()
+        .zip(&alone)
+        .filter(|(f, a)| !**a && rs.rules[f.rule as usize].confidence >= MEDIUM)
+        .map(|(f, _)| {
+            let r = &rs.rules[f.rule as usize];
+            (r.category, &*r.reason)
+        })
+        .collect();
+    for (f, a) in fired.iter_mut().zip(alone) {
+        let r = &rs.rules[f.rule as usize];
+        f.overruled = a
+            && words
+                .iter()
+                .any(|&(c, why)| c != r.category || why != &*r.reason);
+    }
+}
+
+/// What the positive part of a condition (outside `not`) reads: the reply
+/// code or status, and any other fact (stage, field, check verdict,
+/// provider).
+fn what_fires(rs: &Ruleset, e: &Expr) -> (bool, bool) {
+    match e {
+        Expr::Code { .. } | Expr::Status { .. } | Expr::Permanent(_) => (true, false),
+        Expr::Stage(_) | Expr::Field(..) | Expr::Check { .. } | Expr::Provider(_) => (false, true),
+        Expr::And(v) | Expr::Or(v) => v.iter().fold((false, false), |(c, o), x| {
+            let (xc, xo) = what_fires(rs, x);
+            (c || xc, o || xo)
+        }),
+        Expr::Rule(r) => what_fires(rs, &rs.rules[*r as usize].when),
+        Expr::Not(_) | Expr::True | Expr::Text(_) => (false, false),
+    }
 }
 
 /// The rules that may fire: those needing nothing in particular and those
@@ -322,8 +458,7 @@ fn open_gates(ix: &GateIndex, facts: &Facts, found: &Found) -> Vec<u32> {
     out
 }
 
-/// Every rule that fires, ranked: confidence, then provider-specific over
-/// generic, then priority, then order of definition.
+/// Every rule that fires, ranked (see [`rank`]).
 pub fn fire(rs: &Ruleset, inp: &Input) -> Vec<Fired> {
     let mut fired = Vec::new();
     for r in candidates(rs, inp.facts, inp.found) {
@@ -331,18 +466,31 @@ pub fn fire(rs: &Ruleset, inp: &Input) -> Vec<Fired> {
         if eval(rs, &rs.rules[r as usize].when, inp, &mut evidence, true) {
             evidence.sort_unstable();
             evidence.dedup();
-            fired.push(Fired { rule: r, evidence });
+            fired.push(Fired {
+                rule: r,
+                evidence,
+                overruled: false,
+            });
         }
     }
+    mark_overruled(rs, &mut fired);
+    rank(rs, &mut fired);
+    fired
+}
+
+/// Ranks rules that fired: confidence (at most `medium` for one that words
+/// overrule, see [`mark_overruled`]), then words over an overruled code, then
+/// provider-specific over generic, then priority, then order of definition.
+pub fn rank(rs: &Ruleset, fired: &mut [Fired]) {
     fired.sort_by(|a, b| {
         let (ra, rb) = (&rs.rules[a.rule as usize], &rs.rules[b.rule as usize]);
-        rb.confidence
-            .total_cmp(&ra.confidence)
+        b.confidence(rs)
+            .total_cmp(&a.confidence(rs))
+            .then(a.overruled.cmp(&b.overruled))
             .then(rb.provider.is_some().cmp(&ra.provider.is_some()))
             .then(rb.priority.cmp(&ra.priority))
             .then(a.rule.cmp(&b.rule))
     });
-    fired
 }
 
 /// The whole matching step for one input: triggers, provider, ranked rules.
@@ -426,6 +574,17 @@ mod tests {
             present[i as usize / 64] |= 1 << (i % 64);
         }
         Found { hits, present }
+    }
+
+    #[test]
+    fn address_spans_cover_whole_addresses_only() {
+        let text = "550 5.1.1 <joe.b+x@mail.yahoo.com>: unknown; see help.yahoo.com or ask a@b.";
+        let spans: Vec<&str> = address_spans(text)
+            .into_iter()
+            .map(|(a, b)| &text[a..b])
+            .collect();
+        assert_eq!(spans, ["joe.b+x@mail.yahoo.com"]);
+        assert!(address_spans("user@localhost and @ alone").is_empty());
     }
 
     #[test]

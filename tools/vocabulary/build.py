@@ -69,7 +69,8 @@ REASONS = {
     "networkerror": ("network", "The receiver could not be reached over the network"),
     "expired": ("expired", "Delivery was retried until the message expired in the queue"),
     "syntaxerror": ("protocol", "The receiver rejected an SMTP command's syntax"),
-    "notcompliantrfc": ("protocol", "The message does not comply with the mail standards (RFC 5322)"),
+    # reasons.tsv files notcompliantrfc under content: the message's form
+    "notcompliantrfc": ("content", "The message does not comply with the mail standards (RFC 5322)"),
     "failedstarttls": ("tls", "The TLS session (STARTTLS) could not be established"),
 }
 

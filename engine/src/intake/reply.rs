@@ -184,12 +184,14 @@ pub fn parse_reply(input: &str) -> Facts {
     }
     // An address the text calls the sender (`for sender x@y`, `MAIL
     // FROM:<x@y>`, `<x@y>: Sender address rejected`) is the sender; the
-    // first other address is the recipient.
+    // first other address is the recipient, unless the prose names it as
+    // someone to write to (`contact us at support@...`) or a link carries
+    // it (`...?id=x@y`).
     let mut sender = None;
     for (addr, at) in scan::emails(t) {
-        if is_sender_address(t, at) {
+        if is_sender_address(t, at.clone()) {
             sender.get_or_insert(addr);
-        } else if facts.recipient.is_none() {
+        } else if facts.recipient.is_none() && !is_contact_address(t, at) {
             facts.recipient = Some(addr);
         }
     }
@@ -307,6 +309,42 @@ pub(crate) fn is_sender_address(t: &str, at: std::ops::Range<usize>) -> bool {
         || before.trim_end().ends_with("from <")
         || after.starts_with("sender address rejected")
         || after.starts_with("sender rejected")
+}
+
+/// Whether the address at `at` is one the reply tells the reader to
+/// write to (`please contact postmaster@example.com`, `mailto:`), or part
+/// of a link (`http://...?s=mfrom;id=joe@example.com`): not the recipient.
+pub fn is_contact_address(t: &str, at: std::ops::Range<usize>) -> bool {
+    let b = t.as_bytes();
+    if at.start > 0 && matches!(b[at.start - 1], b'=' | b'/' | b'?' | b'&' | b';') {
+        return true;
+    }
+    let mut from = at.start.saturating_sub(32);
+    while !t.is_char_boundary(from) {
+        from -= 1;
+    }
+    let before = t[from..at.start].to_ascii_lowercase();
+    let before = before.trim_end_matches(['<', ' ', '(', '"']);
+    before.ends_with("mailto:")
+        || [
+            "contact",
+            "contact us at",
+            "contact us via",
+            "e-mail us at",
+            "email us at",
+            "write to",
+            "send an email to",
+            "send an e-mail to",
+            "please email",
+            "please e-mail",
+            "reach us at",
+            "questions to",
+            "report it to",
+            "forward it to",
+        ]
+        .iter()
+        .any(|w| before.ends_with(w) || before.ends_with(&format!("{w} us")))
+        || (before.ends_with(" at") && before.contains("contact"))
 }
 
 /// Joins the lines of a multi-line reply. Continuation lines `550-5.7.1 text`
@@ -700,6 +738,28 @@ fn rfind_ci(hay: &str, needle: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_to_write_to_or_in_a_link_is_not_the_recipient() {
+        let recipient = |reply: &str| parse_reply(reply).recipient;
+        assert_eq!(
+            recipient("502 5.7.0 Your SMTP account is not yet activated. Please contact us at contact@sendinblue.com to request activation."),
+            None
+        );
+        assert_eq!(
+            recipient("550 5.7.1 SPF fail. Please see http://www.openspf.net/Why?s=mfrom;id=joe@example.com;ip=192.0.2.7"),
+            None
+        );
+        assert_eq!(
+            recipient("550 5.7.1 Rejected, write to <postmaster@example.org> or see mailto:abuse@example.org"),
+            None
+        );
+        // the address the reply is about stays the recipient
+        assert_eq!(
+            recipient("550 5.1.1 <bob@example.org>: Recipient address rejected; contact postmaster@example.org").as_deref(),
+            Some("bob@example.org")
+        );
+    }
 
     #[test]
     fn continuation_prefixes_joined_onto_one_line_are_dropped() {
