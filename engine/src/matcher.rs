@@ -253,13 +253,21 @@ pub fn recognise_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<
     if !found.hits.iter().any(in_address) {
         return first_provider(rs, facts, found);
     }
-    let mut blanked = facts.text.clone().into_bytes();
-    for &(a, b) in &addresses {
-        blanked[a..b].fill(b' ');
+    first_provider(
+        rs,
+        facts,
+        &find_triggers(rs, &blanked(&facts.text, &addresses)),
+    )
+}
+
+/// `text` with the byte spans `spans` (addresses: ASCII only) replaced by
+/// spaces, so that nothing inside them is found and offsets stay put.
+pub fn blanked(text: &str, spans: &[(usize, usize)]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for &(a, b) in spans {
+        bytes[a..b].fill(b' ');
     }
-    // Only ASCII bytes of addresses were replaced, by ASCII spaces.
-    let blanked = String::from_utf8(blanked).unwrap_or_default();
-    first_provider(rs, facts, &find_triggers(rs, &blanked))
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// The spans of the addresses in the reply that say nothing of who wrote
@@ -269,20 +277,12 @@ pub fn recognise_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<
 pub fn addresses_not_naming_the_replier(facts: &Facts) -> Vec<(usize, usize)> {
     let text = &facts.text;
     let recipient = facts.recipient.as_deref().unwrap_or_default();
-    address_spans(text)
-        .into_iter()
-        .filter(|&(a, b)| {
-            !text[a..b].eq_ignore_ascii_case(recipient)
-                && !crate::intake::reply::is_contact_address(text, a..b)
-        })
-        .collect()
-}
-
-/// The byte spans of the e-mail addresses in `text`, as the intake finds
-/// them (`joe.b+x@mail.example.com`; see [`crate::intake::scan::emails`]).
-pub fn address_spans(text: &str) -> Vec<(usize, usize)> {
     crate::intake::scan::emails(text)
         .into_iter()
+        .filter(|(address, at)| {
+            !address.eq_ignore_ascii_case(recipient)
+                && !crate::intake::reply::is_contact_address(text, at.clone())
+        })
         .map(|(_, at)| (at.start, at.end))
         .collect()
 }
@@ -338,7 +338,7 @@ impl Fired {
 /// another fact (the stage of the conversation, a field, a check's
 /// verdict) did not fire on the code alone: a 554 at connection time is
 /// the client refused, whatever words follow.
-pub fn status_alone(rs: &Ruleset, rule: RuleIdx, evidence: &[(u32, u32)]) -> bool {
+fn status_alone(rs: &Ruleset, rule: RuleIdx, evidence: &[(u32, u32)]) -> bool {
     let r = &rs.rules[rule as usize];
     r.provider.is_none() && evidence.is_empty() && {
         let (code, other) = what_fires(rs, &r.when);
@@ -577,14 +577,16 @@ mod tests {
     }
 
     #[test]
-    fn address_spans_cover_whole_addresses_only() {
-        let text = "550 5.1.1 <joe.b+x@mail.yahoo.com>: unknown; see help.yahoo.com or ask a@b.";
-        let spans: Vec<&str> = address_spans(text)
-            .into_iter()
-            .map(|(a, b)| &text[a..b])
-            .collect();
-        assert_eq!(spans, ["joe.b+x@mail.yahoo.com"]);
-        assert!(address_spans("user@localhost and @ alone").is_empty());
+    fn only_addresses_that_do_not_name_the_replier_are_blanked() {
+        let facts = crate::intake::reply::parse_reply(
+            "550 5.1.1 <bob@icloud.com>: unknown; sender joe.b+x@mail.yahoo.com; contact us at help@aol.com",
+        );
+        let spans = addresses_not_naming_the_replier(&facts);
+        let words: Vec<&str> = spans.iter().map(|&(a, b)| &facts.text[a..b]).collect();
+        assert_eq!(words, ["joe.b+x@mail.yahoo.com"]);
+        let blank = blanked(&facts.text, &spans);
+        assert_eq!(blank.len(), facts.text.len());
+        assert!(!blank.contains("yahoo") && blank.contains("icloud") && blank.contains("aol"));
     }
 
     #[test]

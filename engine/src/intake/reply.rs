@@ -325,10 +325,11 @@ pub fn is_contact_address(t: &str, at: std::ops::Range<usize>) -> bool {
     }
     let before = t[from..at.start].to_ascii_lowercase();
     let before = before.trim_end_matches(['<', ' ', '(', '"']);
+    // "contact" or "write to", also as "contact us" or "write to us"
+    let unus = before.strip_suffix(" us").unwrap_or(before);
     before.ends_with("mailto:")
         || [
             "contact",
-            "contact us at",
             "contact us via",
             "e-mail us at",
             "email us at",
@@ -343,7 +344,7 @@ pub fn is_contact_address(t: &str, at: std::ops::Range<usize>) -> bool {
             "forward it to",
         ]
         .iter()
-        .any(|w| before.ends_with(w) || before.ends_with(&format!("{w} us")))
+        .any(|w| before.ends_with(w) || unus.ends_with(w))
         || (before.ends_with(" at") && before.contains("contact"))
 }
 
