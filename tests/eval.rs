@@ -50,6 +50,30 @@ fn a_folder_of_emails_and_json_for_dashboards() {
 }
 
 #[test]
+fn a_repeated_index_is_told_apart_by_its_status() {
+    // a label file that gives index 1 twice: the second row's status (5.7.1)
+    // is that of the e-mail's second recipient, so it scores that one
+    let dir = std::env::temp_dir().join(format!("bouncedx-eval-rep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval/bounces/emails");
+    std::fs::copy(
+        fixtures.join("postfix-dsn-two-recipients.eml"),
+        dir.join("two.eml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("expected.tsv"),
+        "file\trcpt_index\tstatus\treason\ntwo.eml\t1\t5.1.1\tuserunknown\ntwo.eml\t1\t5.7.1\tblocked\n",
+    )
+    .unwrap();
+    let (code, out, err) = bouncedx(&["eval", "--format", "json", dir.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v[0]["all"]["reason"]["agree"], 2, "{v}");
+}
+
+#[test]
 fn min_fails_ci_below_the_share() {
     let (code, _, err) = bouncedx(&["eval", "--min", "0.99", "--misses", "0", "labelled.tsv"]);
     assert_eq!(code, 1);

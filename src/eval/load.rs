@@ -23,6 +23,10 @@ pub enum Input {
     Email {
         file: PathBuf,
         index: usize,
+        /// Set only on a row that repeats an index already labelled for the
+        /// same file: the status it gives (`5.1.1`) says which recipient it
+        /// means, when the one at `index` has another status.
+        status: Option<String>,
     },
 }
 
@@ -207,6 +211,7 @@ fn load_folder(dir: &Path) -> Result<Vec<Case>, LoadError> {
         )));
     };
     let (category, reason) = (col(&["category"]), col(&["reason"]));
+    let status = col(&["status"]);
     if category.is_none() && reason.is_none() {
         return Err(LoadError(format!(
             "{origin}:1: the header names no `category` or `reason` column"
@@ -218,6 +223,7 @@ fn load_folder(dir: &Path) -> Result<Vec<Case>, LoadError> {
         dir.to_path_buf()
     };
     let mut cases = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (n, cells) in data_rows(lines) {
         let name = cells.get(file).map(|c| c.trim()).unwrap_or_default();
         let at: usize = cells
@@ -237,12 +243,22 @@ fn load_folder(dir: &Path) -> Result<Vec<Case>, LoadError> {
                 emails.display()
             )));
         }
+        // a second row for the same index (an e-mail with two failures for
+        // one recipient position in the label file) is told apart by its
+        // status, when the file has one
+        let repeated = !seen.insert((name.to_string(), at));
+        let status = status
+            .and_then(|c| cells.get(c))
+            .map(|s| s.trim())
+            .filter(|s| repeated && !s.is_empty())
+            .map(str::to_string);
         cases.push(Case {
             key: format!("{name}#{at}"),
             line: n,
             input: Input::Email {
                 file: path,
                 index: at,
+                status,
             },
             category: category.and_then(|c| label(cells.get(c))),
             reason: reason.and_then(|c| label(cells.get(c))),

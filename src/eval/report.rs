@@ -65,6 +65,23 @@ pub fn as_postfix_line(reply: &str) -> String {
     )
 }
 
+/// The recipient a row means: the one at `index`, unless the row repeats
+/// an index and gives a status that another recipient has and this one
+/// has not.
+fn pick_recipient<'a>(
+    ds: &'a [bouncedx_engine::Diagnosis],
+    index: usize,
+    status: Option<&str>,
+) -> Option<&'a bouncedx_engine::Diagnosis> {
+    let at = ds.get(index.checked_sub(1)?);
+    let Some(status) = status else { return at };
+    let has = |d: &bouncedx_engine::Diagnosis| d.status.is_some_and(|s| s.to_string() == status);
+    if at.is_some_and(has) {
+        return at;
+    }
+    ds.iter().find(|d| has(d)).or(at)
+}
+
 /// Diagnoses every case with `engine` (replies as Postfix log lines when
 /// `as_log`) and scores it.
 pub fn score(engine: &Engine, cases: &[Case], as_log: bool) -> Vec<Scored> {
@@ -88,15 +105,18 @@ pub fn score(engine: &Engine, cases: &[Case], as_log: bool) -> Vec<Scored> {
                     reply.clone(),
                 )
             }
-            Input::Email { file, index } => {
+            Input::Email {
+                file,
+                index,
+                status,
+            } => {
                 let all = emails.entry(file.clone()).or_insert_with(|| {
                     std::fs::read(file)
                         .map_err(|e| format!("cannot read: {e}"))
                         .and_then(|b| engine.diagnose_email(&b).map_err(|e| e.to_string()))
                 });
                 let d = match all {
-                    Ok(ds) => ds
-                        .get(index - 1)
+                    Ok(ds) => pick_recipient(ds, *index, status.as_deref())
                         .cloned()
                         .ok_or_else(|| format!("no recipient {index} (found {})", ds.len())),
                     Err(e) => Err(e.clone()),
