@@ -445,3 +445,50 @@ fn check_tells_the_truth() {
     assert!(out.contains("3 |   oops: ["), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn packs_tested_together_import_each_other_not_the_built_in_ones() {
+    // beta imports acme: tested alone it cannot find acme; tested beside
+    // it, beta's rules see the acme given (as `bouncedx test rulesets/core
+    // rulesets/providers` tests the providers against the core being edited)
+    let dir = scaffolded("together");
+    let (code, out) = bouncedx(&dir, &["new", "pack", "beta"]);
+    assert_eq!(code, 0, "{out}");
+    let manifest = dir.join("beta/pack.yaml");
+    let m = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        m.replace("imports:\n", "imports:\n  acme: \">=0.1\"\n"),
+    )
+    .unwrap();
+    // beta's own rule, on acme's; its scaffolded rule and case go
+    let rules = dir.join("beta/rules.bdx");
+    let text = String::from("import core\nimport acme\n")
+        + r#"
+rule beta_on_acme_block {
+  category   blacklist
+  confidence certain
+  priority   5
+  when       rule acme/example_block_code and text has "beta relay"
+  diagnosis  "Beta's relay passed on Example Mail's block"
+  refs       "https://www.rfc-editor.org/rfc/rfc3463#section-3.8"
+  example    "554 5.7.1 [EXM-101] 192.0.2.7 is blocked by Example Mail policy (beta relay)"
+}
+"#;
+    std::fs::write(&rules, text).unwrap();
+    std::fs::write(
+        dir.join("beta/tests/cases.yaml"),
+        "cases:\n  - name: beta relays the block\n    reply: \"554 5.7.1 [EXM-101] 192.0.2.7 is blocked by Example Mail policy (beta relay)\"\n    expect: beta/beta_on_acme_block\n",
+    )
+    .unwrap();
+    let _ = std::fs::remove_dir_all(dir.join("beta/tests/snapshots"));
+    let (code, out) = bouncedx(&dir, &["test", "beta"]);
+    assert_ne!(code, 0, "beta alone has no acme to import: {out}");
+    let (code, out) = bouncedx(&dir, &["test", "--accept", "acme", "beta"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("case examples::beta_on_acme_block example 1 ... ok"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

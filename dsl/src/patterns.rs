@@ -160,7 +160,17 @@ const GATE_MAX: usize = 64;
 fn gate_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
     use regex_syntax::hir::HirKind;
     if let Some(whole) = gate_of_sequence(hir) {
-        return Some(whole);
+        // a required part rarer than the regex's own ends gates it instead:
+        // `\b(?:users?|mailbox)\b.{0,40}?(?:disabled|suspended)\b` opens on
+        // the states, not on every "user"
+        let part = match hir.kind() {
+            HirKind::Concat(parts) => best_part_gate(parts),
+            _ => None,
+        };
+        return Some(match part {
+            Some(p) if gate_strength(&p) > gate_strength(&whole) => p,
+            _ => whole,
+        });
     }
     match hir.kind() {
         HirKind::Capture(c) => gate_of(&c.sub),
@@ -176,12 +186,28 @@ fn gate_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
             }
             (union.len() <= GATE_MAX).then_some(union)
         }
-        HirKind::Concat(parts) => parts
-            .iter()
-            .filter(|p| p.properties().minimum_len().is_some_and(|n| n > 0))
-            .find_map(gate_of),
+        HirKind::Concat(parts) => best_part_gate(parts),
         _ => None,
     }
+}
+
+/// Of the parts of a sequence that every match contains, the one whose gate
+/// is rarest ([`gate_strength`]).
+fn best_part_gate(parts: &[regex_syntax::hir::Hir]) -> Option<Vec<String>> {
+    parts
+        .iter()
+        .filter(|p| p.properties().minimum_len().is_some_and(|n| n > 0))
+        .filter_map(gate_of)
+        .max_by_key(|g| gate_strength(g))
+}
+
+/// How rarely a gate opens, roughly: no boilerplate among its literals
+/// first, then the length of its shortest literal (the longer, the rarer).
+fn gate_strength(gate: &[String]) -> (bool, usize) {
+    (
+        gate.iter().all(|l| !is_boilerplate(l)),
+        gate.iter().map(String::len).min().unwrap_or(0),
+    )
 }
 
 /// The gate of a regex taken whole: its prefixes (or suffixes), or a
@@ -234,7 +260,7 @@ fn required_literal(hir: &regex_syntax::hir::Hir) -> Option<String> {
     match hir.kind() {
         HirKind::Literal(l) => std::str::from_utf8(&l.0)
             .ok()
-            .filter(|s| s.is_ascii())
+            .filter(|s| gate_safe(s))
             .map(str::to_ascii_lowercase),
         HirKind::Capture(c) => required_literal(&c.sub),
         HirKind::Repetition(r) if r.min >= 1 => required_literal(&r.sub),
@@ -244,6 +270,15 @@ fn required_literal(hir: &regex_syntax::hir::Hir) -> Option<String> {
             .max_by_key(|l| (!is_boilerplate(l), l.len())),
         _ => None,
     }
+}
+
+/// Whether a literal can gate a regex: ASCII (whose case the automaton
+/// ignores), or characters without case (Chinese, Japanese, Korean), which
+/// `(?i)` leaves as they are. A regex that needs one of those characters
+/// cannot match ASCII text, and on other text every regex runs anyway.
+fn gate_safe(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii() || (!c.is_lowercase() && !c.is_uppercase() && c.is_alphanumeric()))
 }
 
 /// The literals every match starts with (`Prefix`) or ends with (`Suffix`).
@@ -258,7 +293,7 @@ fn literals_of(
     for l in seq.literals()? {
         let s = std::str::from_utf8(l.as_bytes()).ok()?;
         // Short prefixes would open the gate on most texts.
-        if !s.is_ascii() || s.len() < 2 {
+        if !gate_safe(s) || s.len() < 2 {
             return None;
         }
         let s = s.to_ascii_lowercase();
@@ -349,8 +384,20 @@ mod tests {
             g(r"\bIP=\S+ - .*\((NOWL|BL)\)"),
             Some(vec!["ip=".to_string()])
         );
+        // characters without case gate too (Chinese has no case to fold)
+        let mut full = g(r"收件人(?:邮|郵)箱已(?:满|滿)").unwrap();
+        full.sort();
+        assert_eq!(full.len(), 4, "{full:?}");
+        assert!(full.contains(&"收件人邮箱已满".to_string()), "{full:?}");
+        // but not a letter with case outside ASCII
+        assert_eq!(g(r"(?:ü|ue)bersch"), Some(vec!["bersch".to_string()]));
         let optional = g(r"ab(?:longword)?").unwrap();
         assert!(optional.contains(&"ab".to_string()), "{optional:?}");
+        // a subject word opens less often than the state that follows it
+        let mut states =
+            g(r"\b(?:users?|mailbox)\b[^.]{0,40}?\b(?:is )?(?:disabled|suspended)\b").unwrap();
+        states.sort();
+        assert_eq!(states, vec!["disabled", "suspended"]);
     }
 
     #[test]

@@ -8,7 +8,10 @@ use std::process::ExitCode;
 ///
 /// Each PACK is a folder with `pack.yaml`, `.bdx` rule files and
 /// `tests/*.yaml` case files. Every case is diagnosed with the built-in
-/// packs plus PACK (which replaces a built-in pack of its name); its
+/// packs plus every PACK given (each replaces a built-in pack of its name,
+/// for the other packs too: `bouncedx test rulesets/core rulesets/providers`
+/// tests the providers against the core being edited, not the built-in
+/// one); its
 /// expectations are checked (`expect`: the rule that must answer;
 /// `expect_not`: rules that must not fire; `todo`: a known miss, reported but
 /// not failed), then its full diagnosis is compared with the snapshot in
@@ -43,7 +46,7 @@ pub struct Totals {
 pub fn run(a: Args) -> Result<ExitCode, String> {
     let mut totals = Totals::default();
     for pack in &a.packs {
-        test_pack_with(pack, a.accept, a.review, &mut totals)?;
+        test_pack_with(pack, &a.packs, a.accept, a.review, &mut totals)?;
     }
     let status = if totals.failed == 0 { "ok" } else { "FAILED" };
     println!(
@@ -59,7 +62,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
 
 /// Runs one pack's cases, adding to `totals`.
 pub fn test_pack(pack: &Path, accept: bool, totals: &mut Totals) -> Result<(), String> {
-    test_pack_with(pack, accept, false, totals)
+    test_pack_with(pack, &[pack.to_path_buf()], accept, false, totals)
 }
 
 /// Asks what to do with one changed snapshot; `None` at the end of input.
@@ -74,14 +77,21 @@ fn ask(label: &str) -> Option<char> {
     }
 }
 
+/// `together`: the packs compiled with it (itself among them), so that a
+/// pack it imports is the one given, not the built-in one of that name.
 fn test_pack_with(
     pack: &Path,
+    together: &[PathBuf],
     accept: bool,
     review: bool,
     totals: &mut Totals,
 ) -> Result<(), String> {
     let m = manifest::load(pack)?;
-    let c = bouncedx::rules::compile(&[pack.to_path_buf()], false)?;
+    let mut packs = together.to_vec();
+    if !packs.iter().any(|p| p == pack) {
+        packs.push(pack.to_path_buf());
+    }
+    let c = bouncedx::rules::compile(&packs, false)?;
     if c.report.has_errors() {
         eprint!(
             "{}",

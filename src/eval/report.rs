@@ -68,7 +68,7 @@ pub fn as_postfix_line(reply: &str) -> String {
 /// The recipient a row means: the one at `index`, unless the row repeats
 /// an index and gives a status that another recipient has and this one
 /// has not.
-fn pick_recipient<'a>(
+pub fn pick_recipient<'a>(
     ds: &'a [bouncedx_engine::Diagnosis],
     index: usize,
     status: Option<&str>,
