@@ -492,3 +492,22 @@ rule beta_on_acme_block {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn snapshots_no_case_writes_are_listed_and_accept_removes_them() {
+    let dir = scaffolded("orphans");
+    let stale = dir.join("acme/tests/snapshots/examples__a_removed_rule_example_1.snap");
+    std::fs::write(&stale, "---\nsource: examples.yaml\n---\n{}\n").unwrap();
+    let (code, out) = bouncedx(&dir, &["test", "acme"]);
+    assert_eq!(code, 0, "a stale snapshot is a warning, not a failure: {out}");
+    assert!(
+        out.contains("1 snapshot(s) belong to no case") && out.contains("a_removed_rule"),
+        "{out}"
+    );
+    let (code, out) = bouncedx(&dir, &["test", "--accept", "acme"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!stale.exists(), "--accept removes it: {out}");
+    let (_, out) = bouncedx(&dir, &["test", "acme"]);
+    assert!(!out.contains("belong to no case"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

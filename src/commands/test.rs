@@ -16,7 +16,8 @@ use std::process::ExitCode;
 /// `expect_not`: rules that must not fire; `todo`: a known miss, reported but
 /// not failed), then its full diagnosis is compared with the snapshot in
 /// `tests/snapshots/`. A difference writes `.snap.new` beside it and prints
-/// a diff; `--accept` keeps the new diagnosis as the snapshot.
+/// a diff; `--accept` keeps the new diagnosis as the snapshot. Snapshots no
+/// case writes any more are listed, and `--accept` removes them.
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  bouncedx new pack acme && bouncedx test acme\n  bouncedx test --accept acme      # after reviewing the diff\n\nExit codes: 0 all cases passed (todo cases do not fail); 1 a case failed or a snapshot changed; 2 a pack or case file could not be read."
@@ -130,6 +131,13 @@ fn test_pack_with(
         }
         runs.push((file.clone(), cases::load(&file)?));
     }
+    let mut expected_snapshots = std::collections::BTreeSet::new();
+    for (file, cf) in &runs {
+        for case in &cf.cases {
+            expected_snapshots.insert(cases::snapshot_path(file, case));
+        }
+    }
+    report_orphan_snapshots(pack, &expected_snapshots, accept);
     for (file, cf) in runs {
         for case in &cf.cases {
             let label = format!(
@@ -188,4 +196,40 @@ fn test_pack_with(
         }
     }
     Ok(())
+}
+
+/// Snapshots in the pack's `tests/snapshots/` that no case of this run
+/// writes: a rule, an example or a case was renamed or removed. They are
+/// listed (they would otherwise pass unnoticed); `--accept` removes them.
+fn report_orphan_snapshots(
+    pack: &Path,
+    expected: &std::collections::BTreeSet<PathBuf>,
+    accept: bool,
+) {
+    let dir = pack.join("tests").join("snapshots");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut orphans: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "snap") && !expected.contains(p))
+        .collect();
+    if orphans.is_empty() {
+        return;
+    }
+    orphans.sort();
+    let verb = if accept { "removed" } else { "kept" };
+    println!(
+        "warning: {} snapshot(s) belong to no case (a rule, example or case was renamed or removed); {verb}:",
+        orphans.len()
+    );
+    for o in &orphans {
+        println!("    {}", o.display());
+        if accept {
+            let _ = std::fs::remove_file(o);
+        }
+    }
+    if !accept {
+        println!("    `bouncedx test --accept {}` removes them", pack.display());
+    }
 }
