@@ -499,7 +499,10 @@ fn snapshots_no_case_writes_are_listed_and_accept_removes_them() {
     let stale = dir.join("acme/tests/snapshots/examples__a_removed_rule_example_1.snap");
     std::fs::write(&stale, "---\nsource: examples.yaml\n---\n{}\n").unwrap();
     let (code, out) = bouncedx(&dir, &["test", "acme"]);
-    assert_eq!(code, 0, "a stale snapshot is a warning, not a failure: {out}");
+    assert_eq!(
+        code, 0,
+        "a stale snapshot is a warning, not a failure: {out}"
+    );
     assert!(
         out.contains("1 snapshot(s) belong to no case") && out.contains("a_removed_rule"),
         "{out}"

@@ -230,6 +230,9 @@ fn report_orphan_snapshots(
         }
     }
     if !accept {
-        println!("    `bouncedx test --accept {}` removes them", pack.display());
+        println!(
+            "    `bouncedx test --accept {}` removes them",
+            pack.display()
+        );
     }
 }

@@ -168,6 +168,8 @@ pub fn parse_reply(input: &str) -> Facts {
             });
         }
     }
+    // A code like Openwave's "(1.5.6.1)" or "policy (3.2.1.1)" reads as an
+    // address too: it is not the client's
     for (ip, at) in scan::ips(t) {
         if names_remote_host(t, at.clone()) {
             // `host mx.example.com [192.0.2.1]`, `192.0.2.1 does not like
@@ -178,6 +180,7 @@ pub fn parse_reply(input: &str) -> Facts {
         if facts.remote_ip.as_deref() != Some(ip.as_str())
             && facts.client_ip.is_none()
             && !is_private(&ip)
+            && !is_code_like(t, at)
         {
             facts.client_ip = Some(ip);
         }
@@ -594,6 +597,15 @@ fn split_host_ip(s: &str) -> (Option<String>, Option<String>) {
     }
 }
 
+/// Whether the address at `at` is a dotted code in parentheses, every part
+/// one digit (`(1.5.6.1)`, Openwave/Synchronoss's reply codes), rather than
+/// an address the text gives.
+fn is_code_like(text: &str, at: std::ops::Range<usize>) -> bool {
+    let b = text.as_bytes();
+    let inside = at.start > 0 && b[at.start - 1] == b'(' && b.get(at.end) == Some(&b')');
+    inside && text[at].split('.').all(|p| p.len() == 1)
+}
+
 /// Whether the IP at `at` is the receiving server's, by the words around
 /// it: Exim's `host NAME [IP]`, Postfix's `NAME[IP]:25`, qmail's `IP does
 /// not like recipient` and `Connected to IP but`, `IP said`.
@@ -872,6 +884,14 @@ mod tests {
             Some(16)
         );
         assert_eq!(find_ci("abc", ""), None);
+    }
+
+    #[test]
+    fn a_dotted_code_in_parentheses_is_not_the_client_ip() {
+        let f = parse_reply("421 Too many messages (1.5.6.1) from 192.0.2.7");
+        assert_eq!(f.client_ip.as_deref(), Some("192.0.2.7"));
+        let f = parse_reply("554 policy (3.2.1.1) - Your message looks like SPAM");
+        assert_eq!(f.client_ip, None);
     }
 
     #[test]
