@@ -245,10 +245,12 @@ pub fn recognise_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<
         return Some(p);
     }
     let addresses = addresses_not_naming_the_replier(facts);
+    // a hit that overlaps a span (a regex's match may take the character
+    // before the word: `[^@.\w]gmail\b` in "[GMAIL.COM]") may come from it
     let in_address = |&(_, start, end): &(u32, u32, u32)| {
         addresses
             .iter()
-            .any(|&(a, b)| start as usize >= a && end as usize <= b)
+            .any(|&(a, b)| (start as usize) < b && (end as usize) > a)
     };
     if !found.hits.iter().any(in_address) {
         return first_provider(rs, facts, found);
@@ -273,17 +275,44 @@ pub fn blanked(text: &str, spans: &[(usize, usize)]) -> String {
 /// The spans of the addresses in the reply that say nothing of who wrote
 /// it: all but the recipient's and those the reply asks the reader to
 /// write to (`contact us at support@brevo.com` names the service that
-/// answered).
+/// answered); and the domains it names as the sender's, which any receiver
+/// echoes in an SPF or DMARC refusal (OpenDMARC's "rejected by DMARC policy
+/// for gmail.com", Exim's "is not allowed to send mail from gmail.com",
+/// Microsoft's "sending domain [GMAIL.COM] does not pass DMARC").
 pub fn addresses_not_naming_the_replier(facts: &Facts) -> Vec<(usize, usize)> {
     let text = &facts.text;
     let recipient = facts.recipient.as_deref().unwrap_or_default();
-    crate::intake::scan::emails(text)
+    let mut spans: Vec<(usize, usize)> = crate::intake::scan::emails(text)
         .into_iter()
         .filter(|(address, at)| {
             !address.eq_ignore_ascii_case(recipient)
                 && !crate::intake::reply::is_contact_address(text, at.clone())
         })
         .map(|(_, at)| (at.start, at.end))
+        .collect();
+    spans.extend(sender_domains(text));
+    spans
+}
+
+/// The spans of the domains `text` names as the sender's: after "DMARC
+/// policy for", "not allowed to send (mail) from", "sending domain", "domain
+/// of", "from domain".
+fn sender_domains(text: &str) -> Vec<(usize, usize)> {
+    static SENDER_DOMAIN: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let Some(re) = SENDER_DOMAIN
+        .get_or_init(|| {
+            regex::Regex::new(
+                r"(?i)(?:dmarc policy (?:for|of)|not (?:allowed|permitted|authorized) to send (?:mail |email )?(?:from|for)|sending domain|domain of|from domain)[ :\[]*([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)",
+            )
+            .ok()
+        })
+        .as_ref()
+    else {
+        return Vec::new();
+    };
+    re.captures_iter(text)
+        .filter_map(|c| c.get(1))
+        .map(|m| (m.start(), m.end()))
         .collect()
 }
 
@@ -574,6 +603,27 @@ mod tests {
             present[i as usize / 64] |= 1 << (i % 64);
         }
         Found { hits, present }
+    }
+
+    #[test]
+    fn the_senders_domain_in_an_spf_or_dmarc_refusal_is_blanked() {
+        for (reply, domain) in [
+            ("550 5.7.1 rejected by DMARC policy for comcast.net", "comcast.net"),
+            ("550 [SPF] 192.0.2.10 is not allowed to send mail from gmail.com.", "gmail.com"),
+            (
+                "550 5.7.509 Access denied, sending domain [GMAIL.COM] does not pass DMARC verification",
+                "GMAIL.COM",
+            ),
+        ] {
+            let facts = crate::intake::reply::parse_reply(reply);
+            let spans = addresses_not_naming_the_replier(&facts);
+            let words: Vec<&str> = spans.iter().map(|&(a, b)| &facts.text[a..b]).collect();
+            assert_eq!(words, [domain], "{reply}");
+        }
+        // a domain the reply does not name as the sender's stays
+        let facts =
+            crate::intake::reply::parse_reply("550 5.7.1 see https://postmaster.comcast.net/");
+        assert!(addresses_not_naming_the_replier(&facts).is_empty());
     }
 
     #[test]
