@@ -132,10 +132,11 @@ impl Patterns {
 /// that, ends with), lower-cased, or `None` when there is no short, finite
 /// list of them (`\d+` alone, say): such a regex runs over every text.
 ///
-/// They are worked out from the regex as written, without `(?i)`: on ASCII
-/// text a case-insensitive match differs from a case-sensitive one only in
-/// ASCII case, which the automaton ignores. (On other text, where Unicode
-/// case folding could match `ſ` for `s`, every regex runs.)
+/// They are worked out from the regex as written, without `(?i)`: a
+/// case-insensitive match differs from a case-sensitive one only in ASCII
+/// case, which the automaton ignores, unless the text has one of the two
+/// letters Unicode folds to ASCII (`ſ` to `s`, the Kelvin sign to `k`): on
+/// such a text every regex runs (the engine's `gates_are_exact`).
 ///
 /// A short prefix (`is\s+in\s+an\s.*?rbl`, `[45]\.\d\.\d+ szn;`,
 /// `mail\s+score\s+\(`) opens the regex on most texts; when every match

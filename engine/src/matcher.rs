@@ -64,6 +64,17 @@ impl Found {
     }
 }
 
+/// Whether a regex's gate (literals every match contains, compared without
+/// regard to ASCII case) decides for `text` whether the regex can match.
+/// The regexes are case-insensitive by Unicode's simple case folding, which
+/// takes only two non-ASCII characters to ASCII letters: `ſ` (U+017F) to
+/// `s` and the Kelvin sign `K` (U+212A) to `k`. On any text without them,
+/// ASCII or not (Chinese, German, a bounce with a non-ASCII name), a gate
+/// that is absent means the regex cannot match.
+fn gates_are_exact(text: &str) -> bool {
+    text.is_ascii() || !text.contains(['\u{17F}', '\u{212A}'])
+}
+
 /// Finds every trigger of the ruleset in `text`.
 pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
     let mut hits: Vec<(u32, u32, u32)> = Vec::new();
@@ -81,12 +92,13 @@ pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
             hits.push((id, m.start() as u32, m.end() as u32));
         }
     }
-    if text.is_ascii() {
+    if gates_are_exact(text) {
         opened.sort_unstable();
         opened.dedup();
         opened.extend_from_slice(&pats.ungated);
     } else if !pats.regexes.is_empty() {
-        // Gates are exact only on ASCII text (see `gate_literals`).
+        // A text where case folding can turn a non-ASCII letter into an
+        // ASCII one: every regex, in one set (see `gates_are_exact`).
         opened.clear();
         match pats.regex_set() {
             Some(set) => opened.extend(set.matches(text).iter().map(|i| i as u32)),
@@ -603,6 +615,14 @@ mod tests {
             present[i as usize / 64] |= 1 << (i % 64);
         }
         Found { hits, present }
+    }
+
+    #[test]
+    fn gates_hold_on_text_without_letters_that_fold_to_ascii() {
+        assert!(gates_are_exact("550 5.1.1 user unknown"));
+        assert!(gates_are_exact("550 Empfänger unbekannt 收件人不存在"));
+        assert!(!gates_are_exact("550 mailbox unavailable: Meſſage"));
+        assert!(!gates_are_exact("550 \u{212A}elvin"));
     }
 
     #[test]
