@@ -46,8 +46,11 @@ pub struct Totals {
 
 pub fn run(a: Args) -> Result<ExitCode, String> {
     let mut totals = Totals::default();
+    // Compiled once, together: a pack that imports another given here
+    // is tested against the one being edited, not the built-in one.
+    let engine = compile_together(&a.packs)?;
     for pack in &a.packs {
-        test_pack_with(pack, &a.packs, a.accept, a.review, &mut totals)?;
+        test_pack_with(pack, &engine, a.accept, a.review, &mut totals)?;
     }
     let status = if totals.failed == 0 { "ok" } else { "FAILED" };
     println!(
@@ -63,7 +66,28 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
 
 /// Runs one pack's cases, adding to `totals`.
 pub fn test_pack(pack: &Path, accept: bool, totals: &mut Totals) -> Result<(), String> {
-    test_pack_with(pack, &[pack.to_path_buf()], accept, false, totals)
+    let engine = compile_together(&[pack.to_path_buf()])?;
+    test_pack_with(pack, &engine, accept, false, totals)
+}
+
+/// Compiles the packs given into one engine, or says which does not
+/// compile, with the compiler's report on stderr.
+fn compile_together(packs: &[PathBuf]) -> Result<bouncedx_engine::Engine, String> {
+    let c = bouncedx::rules::compile(packs, false)?;
+    if c.report.has_errors() {
+        eprint!(
+            "{}",
+            c.report.render(&c.sources, crate::output::color_stderr())
+        );
+        let names: Vec<String> = packs.iter().map(|p| p.display().to_string()).collect();
+        return Err(format!(
+            "the packs do not compile; run `bouncedx check {}`",
+            names.join(" ")
+        ));
+    }
+    Ok(bouncedx_engine::Engine::new(
+        c.ruleset.expect("no errors, so a ruleset"),
+    ))
 }
 
 /// Asks what to do with one changed snapshot; `None` at the end of input.
@@ -78,33 +102,15 @@ fn ask(label: &str) -> Option<char> {
     }
 }
 
-/// `together`: the packs compiled with it (itself among them), so that a
-/// pack it imports is the one given, not the built-in one of that name.
+/// `engine`: the packs compiled together (this one among them).
 fn test_pack_with(
     pack: &Path,
-    together: &[PathBuf],
+    engine: &bouncedx_engine::Engine,
     accept: bool,
     review: bool,
     totals: &mut Totals,
 ) -> Result<(), String> {
     let m = manifest::load(pack)?;
-    let mut packs = together.to_vec();
-    if !packs.iter().any(|p| p == pack) {
-        packs.push(pack.to_path_buf());
-    }
-    let c = bouncedx::rules::compile(&packs, false)?;
-    if c.report.has_errors() {
-        eprint!(
-            "{}",
-            c.report.render(&c.sources, crate::output::color_stderr())
-        );
-        return Err(format!(
-            "pack `{}` does not compile; run `bouncedx check {}`",
-            m.name,
-            pack.display()
-        ));
-    }
-    let engine = bouncedx_engine::Engine::new(c.ruleset.expect("no errors, so a ruleset"));
     let files = cases::case_files(pack);
     let examples = cases::example_cases(&engine.ruleset, &m.name);
     let count: usize = examples.len()
@@ -145,7 +151,7 @@ fn test_pack_with(
                 file.file_stem().unwrap_or_default().to_string_lossy(),
                 case.name
             );
-            match cases::run_case(&engine, &file, case, accept) {
+            match cases::run_case(engine, &file, case, accept) {
                 cases::Outcome::Passed => {
                     totals.passed += 1;
                     println!("case {label} ... ok");
