@@ -22,8 +22,13 @@ const BAR: f64 = 0.96;
 /// Japanese "not in the directory" line came to be read as userunknown, as
 /// Sisimai's own Notes table reads it, where the corpus label says onhold):
 /// lhost-qmail-25's second recipient, labelled with index 1 again, is
-/// scored by its status.
-const FLOOR: f64 = 412.0 / 442.0;
+/// scored by its status. 410/442 since the field set's review (2026-12-04,
+/// bench/field): a 421 or an X.3 status alone no longer answers "the
+/// receiver's system" at `medium`, so two rows now read as their words say
+/// where the corpus keeps Sisimai's systemerror: lhost-sendmail-13
+/// ("maildrop: maildir over quota", a full mailbox) and rfc3464-04 (a
+/// procmail pipe that exited 75, a mailer error).
+const FLOOR: f64 = 410.0 / 442.0;
 
 #[test]
 fn reasons_agree_with_sisimai_expectations() {

@@ -397,32 +397,65 @@ fn unfold(input: &str) -> String {
 /// repeated `550-5.7.26` prefixes, which would otherwise sit inside the
 /// words a rule looks for. Only the reply's own code (and its own status,
 /// when it has one) is dropped, and `550 ` only when that status follows.
-/// `None` when there is nothing to drop.
+/// Clients that keep each line's status but not its code (Python's
+/// smtplib, some webmail and ESP logs: `5.7.0 This message ... potential
+/// 5.7.0 security issue`) leave the bare status inside the words; it is
+/// dropped too, when it is the reply's own leading status standing alone
+/// between spaces. `None` when there is nothing to drop.
 fn drop_inline_continuations(text: &str) -> Option<String> {
     let t = text.trim_start();
-    let (code, rest) = reply_prefix(t)?;
-    // Most replies never repeat their code: they cost one search, and
-    // nothing is built for them.
-    memchr::memmem::find(rest.as_bytes(), code.as_bytes())?;
-    let status = rest.split_whitespace().next().filter(|tok| {
+    let (code, rest, rest_at) = match reply_prefix(t) {
+        Some((c, r)) => (Some(c), r, 4),
+        None => (None, t, 0),
+    };
+    let lead = rest.trim_start();
+    let status = lead.split_whitespace().next().filter(|tok| {
         scan::find_status(tok).is_some_and(|(_, r)| r.start == 0 && r.end == tok.len())
     });
-    let dash = format!(" {code}-");
-    let finder = memchr::memmem::Finder::new(dash.as_bytes());
-    let spaced = status.map(|st| format!(" {code} {st} "));
+    // where the search starts: after the code and the leading status
+    let first = rest_at + (rest.len() - lead.len()) + status.map_or(0, str::len);
+    // Most replies never repeat their code or status: they cost a search
+    // or two, and nothing is built for them.
+    let repeats_code =
+        code.is_some_and(|c| memchr::memmem::find(rest.as_bytes(), c.as_bytes()).is_some());
+    let bare = status.map(|st| format!(" {st} "));
+    let repeats_status = bare.as_ref().is_some_and(|b| {
+        t.get(first..)
+            .is_some_and(|after| memchr::memmem::find(after.as_bytes(), b.as_bytes()).is_some())
+    });
+    if !repeats_code && !repeats_status {
+        return None;
+    }
+    let dash = code.map(|c| format!(" {c}-"));
+    let spaced = code.zip(status).map(|(c, st)| format!(" {c} {st} "));
     let mut cuts: Vec<(usize, usize)> = Vec::new();
-    let mut at = 4;
+    let mut at = first.max(rest_at);
     while at < t.len() {
-        let next_dash = finder
-            .find(&t.as_bytes()[at..])
-            .map(|i| (at + i, dash.len()));
+        let after = &t.as_bytes()[at..];
+        let next_dash = dash
+            .as_ref()
+            .and_then(|d| memchr::memmem::find(after, d.as_bytes()).map(|i| (at + i, d.len())));
         let next_spaced = spaced.as_ref().and_then(|sp| {
-            memchr::memmem::find(&t.as_bytes()[at..], sp.as_bytes())
-                .map(|i| (at + i, 1 + code.len() + 1))
+            memchr::memmem::find(after, sp.as_bytes())
+                .map(|i| (at + i, 2 + code.map_or(0, str::len)))
         });
-        let Some((start, len)) = [next_dash, next_spaced].into_iter().flatten().min() else {
+        let next_bare = bare
+            .as_ref()
+            .and_then(|b| memchr::memmem::find(after, b.as_bytes()).map(|i| (at + i, b.len())));
+        let Some((start, len)) = [next_dash, next_spaced, next_bare]
+            .into_iter()
+            .flatten()
+            .min()
+        else {
             break;
         };
+        // a bare status right after another reply's code (`said: 450
+        // 4.1.1 ...`) is that reply's, and stays
+        let is_bare = next_bare == Some((start, len)) && next_dash.map(|d| d.0) != Some(start);
+        if is_bare && follows_code(t, start) {
+            at = start + 1;
+            continue;
+        }
         let mut end = start + len;
         if let Some(st) = status {
             if t[end..].starts_with(st) && t[end + st.len()..].starts_with([' ', '\t']) {
@@ -443,6 +476,14 @@ fn drop_inline_continuations(text: &str) -> Option<String> {
     }
     out.push_str(&t[from..]);
     Some(out)
+}
+
+/// Whether a reply code (three digits standing alone) ends at `at`.
+fn follows_code(t: &str, at: usize) -> bool {
+    let b = t.as_bytes();
+    at >= 3
+        && b[at - 3..at].iter().all(u8::is_ascii_digit)
+        && (at == 3 || !b[at - 4].is_ascii_alphanumeric())
 }
 
 /// `550-rest` or `550 rest` → (550, rest).
@@ -790,6 +831,26 @@ mod tests {
         // a reply without a status loses its `421-` prefixes
         let f = parse_reply("421-mx.example.com busy 421-try again later");
         assert_eq!(f.text, "421-mx.example.com busy try again later");
+        // a client that kept each line's status but not its code
+        let f = parse_reply("552 5.7.0 This message was blocked because its content presents a potential 5.7.0 security issue. Please visit 5.7.0 https://support.google.com/mail/?p=BlockedMessage");
+        assert_eq!(
+            f.text,
+            "552 5.7.0 This message was blocked because its content presents a potential security issue. Please visit https://support.google.com/mail/?p=BlockedMessage"
+        );
+        let f = parse_reply("5.7.0 This message was blocked because its content presents a potential 5.7.0 security issue.");
+        assert_eq!(
+            f.text,
+            "5.7.0 This message was blocked because its content presents a potential security issue."
+        );
+        // another status inside the words is text
+        let f = parse_reply("550 5.1.1 no such user (was 4.4.1 earlier)");
+        assert_eq!(f.text, "550 5.1.1 no such user (was 4.4.1 earlier)");
+        // the same status after another reply's code belongs to that reply
+        let f = parse_reply("421 4.1.1 <a@example.com>: unverified address: said: 450 4.1.1 <a@example.com>: lost connection");
+        assert_eq!(
+            f.text,
+            "421 4.1.1 <a@example.com>: unverified address: said: 450 4.1.1 <a@example.com>: lost connection"
+        );
     }
 
     #[test]
