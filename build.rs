@@ -7,7 +7,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rulesets");
+    // read when the script runs, not when it is compiled: a build script
+    // binary is reused across checkouts that share a target directory
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR")
+        .expect("cargo sets CARGO_MANIFEST_DIR for build scripts");
+    let root = Path::new(&manifest_dir).join("rulesets");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut packs: Vec<_> = std::fs::read_dir(&root)
         .expect("rulesets/ exists")

@@ -228,6 +228,24 @@ fn bands_of<'a>(rows: impl Iterator<Item = &'a Scored>) -> Vec<(String, Tally)> 
     bands
 }
 
+/// Agreement on the cause alone (the category) per confidence band, of the
+/// rows labelled with one: a set labelled with reasons too is scored on
+/// both above, and a reason convention (blocked or badreputation for the
+/// same refusal) is not a broken promise about the cause.
+fn cause_bands_of<'a>(rows: impl Iterator<Item = &'a Scored>) -> Vec<(String, Tally)> {
+    let mut bands: Vec<(String, Tally)> = BANDS
+        .iter()
+        .map(|(n, _)| (n.to_string(), Tally::default()))
+        .collect();
+    for r in rows.filter(|r| r.category_ok.is_some()) {
+        let b = band_of(r.confidence);
+        if let Some((_, t)) = bands.iter_mut().find(|(n, _)| n == b) {
+            t.add(r.category_ok);
+        }
+    }
+    bands
+}
+
 /// How one rule kept its promise: the rows it answered, per half.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RuleFigures {
@@ -287,6 +305,12 @@ pub struct Report {
     /// its promise only if the validate half agrees.
     pub tune_bands: Vec<(String, Tally)>,
     pub validate_bands: Vec<(String, Tally)>,
+    /// Agreement on the category alone per band (all, tune, validate), when
+    /// some rows are labelled with both a category and a reason; empty
+    /// otherwise (the bands above are then the same figures).
+    pub cause_bands: Vec<(String, Tally)>,
+    pub tune_cause_bands: Vec<(String, Tally)>,
+    pub validate_cause_bands: Vec<(String, Tally)>,
     /// (expected, got) -> rows, on the category when labelled, else the reason.
     pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
     /// Per rule that answered: its agreement per half.
@@ -296,6 +320,9 @@ pub struct Report {
 
 impl Report {
     pub fn new(set: &str, scored: &[Scored]) -> Report {
+        let both = scored
+            .iter()
+            .any(|r| r.category_ok.is_some() && r.reason_ok.is_some());
         let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
         for r in scored {
             let (expected, got) = match &r.expected_category {
@@ -324,6 +351,21 @@ impl Report {
             bands: bands_of(scored.iter()),
             tune_bands: bands_of(scored.iter().filter(|r| r.half == Half::Tune)),
             validate_bands: bands_of(scored.iter().filter(|r| r.half == Half::Validate)),
+            cause_bands: if both {
+                cause_bands_of(scored.iter())
+            } else {
+                Vec::new()
+            },
+            tune_cause_bands: if both {
+                cause_bands_of(scored.iter().filter(|r| r.half == Half::Tune))
+            } else {
+                Vec::new()
+            },
+            validate_cause_bands: if both {
+                cause_bands_of(scored.iter().filter(|r| r.half == Half::Validate))
+            } else {
+                Vec::new()
+            },
             confusion,
             rules: rules_of(scored),
             misses: scored.iter().filter(|r| !r.ok()).cloned().collect(),
@@ -393,6 +435,25 @@ impl Report {
                 pct(validate),
                 pct(t)
             ));
+        }
+        if !self.cause_bands.is_empty() {
+            o.push_str(
+                "  on the cause alone (the category; the rows above also need the reason):\n",
+            );
+            for (((name, t), (_, tune)), (_, validate)) in self
+                .cause_bands
+                .iter()
+                .zip(&self.tune_cause_bands)
+                .zip(&self.validate_cause_bands)
+            {
+                o.push_str(&format!(
+                    "  {:<12} {}  {}  {}\n",
+                    name,
+                    pct(tune),
+                    pct(validate),
+                    pct(t)
+                ));
+            }
         }
         let broken: Vec<&RuleFigures> = self
             .rules
