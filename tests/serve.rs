@@ -403,13 +403,20 @@ fn compressed_bodies_are_capped() {
 
 /// Opens a /v1/scan request with `body` and never reads the answer.
 fn scan_without_reading(addr: &str, body: &[u8]) -> TcpStream {
-    let mut s = TcpStream::connect(addr).unwrap();
+    let s = TcpStream::connect(addr).unwrap();
     let head = format!(
         "POST /v1/scan?input=log HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
+    // The body is written from another thread: a server that stops
+    // reading (its answers unread) blocks the writer, and the deadline
+    // then breaks the pipe; neither may stop the test.
+    let mut writer = s.try_clone().unwrap();
+    let body = body.to_vec();
+    std::thread::spawn(move || {
+        let _ = writer.write_all(head.as_bytes());
+        let _ = writer.write_all(&body);
+    });
     s
 }
 
@@ -418,9 +425,18 @@ fn scan_without_reading(addr: &str, body: &[u8]) -> TcpStream {
 /// deadline, which frees the slots.
 #[test]
 fn scan_streams_hold_their_slots_until_the_deadline() {
-    let s = start(&["--max-scans", "2", "--timeout", "4"]);
+    let s = start(&[
+        "--max-scans",
+        "2",
+        "--timeout",
+        "4",
+        "--max-body",
+        "134217728",
+    ]);
     let line = "Nov 26 10:00:02 mta1 postfix/smtp[4502]: 3F2A1B: to=<ann@example.net>, relay=mx.example.net[192.0.2.10]:25, dsn=5.1.1, status=bounced (host mx.example.net[192.0.2.10] said: 550 5.1.1 <ann@example.net>: User unknown (in reply to RCPT TO command))\n";
-    let log = line.repeat(40_000);
+    // large enough that an optimised build cannot answer all of it into
+    // the socket buffers before the deadline
+    let log = line.repeat(400_000);
     let mut held = vec![scan_without_reading(&s.addr, log.as_bytes())];
     std::thread::sleep(Duration::from_millis(300));
     held.push(scan_without_reading(&s.addr, log.as_bytes()));
