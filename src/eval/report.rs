@@ -213,19 +213,28 @@ pub fn band_of(confidence: f32) -> &'static str {
         .map_or("below 0.4", |(name, _)| name)
 }
 
-/// Agreement (on everything labelled) per confidence band, of some rows.
-fn bands_of<'a>(rows: impl Iterator<Item = &'a Scored>) -> Vec<(String, Tally)> {
+/// Agreement per confidence band of some rows, by `verdict` (`None`: the
+/// row is not counted).
+fn tally_bands<'a>(
+    rows: impl Iterator<Item = &'a Scored>,
+    verdict: impl Fn(&Scored) -> Option<bool>,
+) -> Vec<(String, Tally)> {
     let mut bands: Vec<(String, Tally)> = BANDS
         .iter()
         .map(|(n, _)| (n.to_string(), Tally::default()))
         .collect();
     for r in rows {
         let b = band_of(r.confidence);
-        if let Some((_, t)) = bands.iter_mut().find(|(n, _)| n == b) {
-            t.add(Some(r.ok()));
+        if let (Some(ok), Some((_, t))) = (verdict(r), bands.iter_mut().find(|(n, _)| n == b)) {
+            t.add(Some(ok));
         }
     }
     bands
+}
+
+/// Agreement (on everything labelled) per confidence band, of some rows.
+fn bands_of<'a>(rows: impl Iterator<Item = &'a Scored>) -> Vec<(String, Tally)> {
+    tally_bands(rows, |r| Some(r.ok()))
 }
 
 /// Agreement on the cause alone (the category) per confidence band, of the
@@ -233,17 +242,7 @@ fn bands_of<'a>(rows: impl Iterator<Item = &'a Scored>) -> Vec<(String, Tally)> 
 /// both above, and a reason convention (blocked or badreputation for the
 /// same refusal) is not a broken promise about the cause.
 fn cause_bands_of<'a>(rows: impl Iterator<Item = &'a Scored>) -> Vec<(String, Tally)> {
-    let mut bands: Vec<(String, Tally)> = BANDS
-        .iter()
-        .map(|(n, _)| (n.to_string(), Tally::default()))
-        .collect();
-    for r in rows.filter(|r| r.category_ok.is_some()) {
-        let b = band_of(r.confidence);
-        if let Some((_, t)) = bands.iter_mut().find(|(n, _)| n == b) {
-            t.add(r.category_ok);
-        }
-    }
-    bands
+    tally_bands(rows, |r| r.category_ok)
 }
 
 /// How one rule kept its promise: the rows it answered, per half.
@@ -422,38 +421,31 @@ impl Report {
             "  {:<12} {:>16}  {:>16}  {:>16}\n",
             "band", "tune", "validate", "all"
         ));
-        for (((name, t), (_, tune)), (_, validate)) in self
-            .bands
-            .iter()
-            .zip(&self.tune_bands)
-            .zip(&self.validate_bands)
-        {
-            o.push_str(&format!(
-                "  {:<12} {}  {}  {}\n",
-                name,
-                pct(tune),
-                pct(validate),
-                pct(t)
-            ));
-        }
+        let band_rows = |o: &mut String,
+                         all: &[(String, Tally)],
+                         tune: &[(String, Tally)],
+                         validate: &[(String, Tally)]| {
+            for (((name, t), (_, tu)), (_, va)) in all.iter().zip(tune).zip(validate) {
+                o.push_str(&format!(
+                    "  {:<12} {}  {}  {}\n",
+                    name,
+                    pct(tu),
+                    pct(va),
+                    pct(t)
+                ));
+            }
+        };
+        band_rows(&mut o, &self.bands, &self.tune_bands, &self.validate_bands);
         if !self.cause_bands.is_empty() {
             o.push_str(
                 "  on the cause alone (the category; the rows above also need the reason):\n",
             );
-            for (((name, t), (_, tune)), (_, validate)) in self
-                .cause_bands
-                .iter()
-                .zip(&self.tune_cause_bands)
-                .zip(&self.validate_cause_bands)
-            {
-                o.push_str(&format!(
-                    "  {:<12} {}  {}  {}\n",
-                    name,
-                    pct(tune),
-                    pct(validate),
-                    pct(t)
-                ));
-            }
+            band_rows(
+                &mut o,
+                &self.cause_bands,
+                &self.tune_cause_bands,
+                &self.validate_cause_bands,
+            );
         }
         let broken: Vec<&RuleFigures> = self
             .rules

@@ -817,40 +817,45 @@ mod tests {
 
     #[test]
     fn continuation_prefixes_joined_onto_one_line_are_dropped() {
-        let f = parse_reply("host gmail-smtp-in.l.google.com[142.250.1.26] said: 550-5.7.26 This mail has been blocked because the sender is 550-5.7.26 unauthenticated. Gmail requires all senders to authenticate 550 5.7.26 with either SPF or DKIM. gsmtp (in reply to end of DATA command)");
-        assert_eq!(
-            f.text,
-            "550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM. gsmtp"
-        );
-        // another code, or the same code with another status, is text
-        let f = parse_reply("550 5.1.1 user unknown; earlier 451 4.3.0 and 550 5.7.1 too");
-        assert_eq!(
-            f.text,
-            "550 5.1.1 user unknown; earlier 451 4.3.0 and 550 5.7.1 too"
-        );
-        // a reply without a status loses its `421-` prefixes
-        let f = parse_reply("421-mx.example.com busy 421-try again later");
-        assert_eq!(f.text, "421-mx.example.com busy try again later");
-        // a client that kept each line's status but not its code
-        let f = parse_reply("552 5.7.0 This message was blocked because its content presents a potential 5.7.0 security issue. Please visit 5.7.0 https://support.google.com/mail/?p=BlockedMessage");
-        assert_eq!(
-            f.text,
-            "552 5.7.0 This message was blocked because its content presents a potential security issue. Please visit https://support.google.com/mail/?p=BlockedMessage"
-        );
-        let f = parse_reply("5.7.0 This message was blocked because its content presents a potential 5.7.0 security issue.");
-        assert_eq!(
-            f.text,
-            "5.7.0 This message was blocked because its content presents a potential security issue."
-        );
-        // another status inside the words is text
-        let f = parse_reply("550 5.1.1 no such user (was 4.4.1 earlier)");
-        assert_eq!(f.text, "550 5.1.1 no such user (was 4.4.1 earlier)");
-        // the same status after another reply's code belongs to that reply
-        let f = parse_reply("421 4.1.1 <a@example.com>: unverified address: said: 450 4.1.1 <a@example.com>: lost connection");
-        assert_eq!(
-            f.text,
-            "421 4.1.1 <a@example.com>: unverified address: said: 450 4.1.1 <a@example.com>: lost connection"
-        );
+        // (what was logged, the reply's text)
+        let cases = [
+            (
+                "host gmail-smtp-in.l.google.com[142.250.1.26] said: 550-5.7.26 This mail has been blocked because the sender is 550-5.7.26 unauthenticated. Gmail requires all senders to authenticate 550 5.7.26 with either SPF or DKIM. gsmtp (in reply to end of DATA command)",
+                "550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM. gsmtp",
+            ),
+            // another code, or the same code with another status, is text
+            (
+                "550 5.1.1 user unknown; earlier 451 4.3.0 and 550 5.7.1 too",
+                "550 5.1.1 user unknown; earlier 451 4.3.0 and 550 5.7.1 too",
+            ),
+            // a reply without a status loses its `421-` prefixes
+            (
+                "421-mx.example.com busy 421-try again later",
+                "421-mx.example.com busy try again later",
+            ),
+            // a client that kept each line's status but not its code
+            (
+                "552 5.7.0 This message was blocked because its content presents a potential 5.7.0 security issue. Please visit 5.7.0 https://support.google.com/mail/?p=BlockedMessage",
+                "552 5.7.0 This message was blocked because its content presents a potential security issue. Please visit https://support.google.com/mail/?p=BlockedMessage",
+            ),
+            (
+                "5.7.0 This message was blocked because its content presents a potential 5.7.0 security issue.",
+                "5.7.0 This message was blocked because its content presents a potential security issue.",
+            ),
+            // another status inside the words is text
+            (
+                "550 5.1.1 no such user (was 4.4.1 earlier)",
+                "550 5.1.1 no such user (was 4.4.1 earlier)",
+            ),
+            // the same status after another reply's code belongs to that reply
+            (
+                "421 4.1.1 <a@example.com>: unverified address: said: 450 4.1.1 <a@example.com>: lost connection",
+                "421 4.1.1 <a@example.com>: unverified address: said: 450 4.1.1 <a@example.com>: lost connection",
+            ),
+        ];
+        for (logged, text) in cases {
+            assert_eq!(parse_reply(logged).text, text, "{logged}");
+        }
     }
 
     #[test]
