@@ -319,9 +319,19 @@ pub struct Report {
 
 impl Report {
     pub fn new(set: &str, scored: &[Scored]) -> Report {
+        // the cause bands only say something new when rows carry a reason too
         let both = scored
             .iter()
             .any(|r| r.category_ok.is_some() && r.reason_ok.is_some());
+        let (cause_bands, tune_cause_bands, validate_cause_bands) = if both {
+            (
+                cause_bands_of(scored.iter()),
+                cause_bands_of(scored.iter().filter(|r| r.half == Half::Tune)),
+                cause_bands_of(scored.iter().filter(|r| r.half == Half::Validate)),
+            )
+        } else {
+            Default::default()
+        };
         let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
         for r in scored {
             let (expected, got) = match &r.expected_category {
@@ -350,21 +360,9 @@ impl Report {
             bands: bands_of(scored.iter()),
             tune_bands: bands_of(scored.iter().filter(|r| r.half == Half::Tune)),
             validate_bands: bands_of(scored.iter().filter(|r| r.half == Half::Validate)),
-            cause_bands: if both {
-                cause_bands_of(scored.iter())
-            } else {
-                Vec::new()
-            },
-            tune_cause_bands: if both {
-                cause_bands_of(scored.iter().filter(|r| r.half == Half::Tune))
-            } else {
-                Vec::new()
-            },
-            validate_cause_bands: if both {
-                cause_bands_of(scored.iter().filter(|r| r.half == Half::Validate))
-            } else {
-                Vec::new()
-            },
+            cause_bands,
+            tune_cause_bands,
+            validate_cause_bands,
             confusion,
             rules: rules_of(scored),
             misses: scored.iter().filter(|r| !r.ok()).cloned().collect(),

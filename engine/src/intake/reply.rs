@@ -429,7 +429,7 @@ fn drop_inline_continuations(text: &str) -> Option<String> {
     let dash = code.map(|c| format!(" {c}-"));
     let spaced = code.zip(status).map(|(c, st)| format!(" {c} {st} "));
     let mut cuts: Vec<(usize, usize)> = Vec::new();
-    let mut at = first.max(rest_at);
+    let mut at = first;
     while at < t.len() {
         let after = &t.as_bytes()[at..];
         let next_dash = dash
@@ -450,9 +450,9 @@ fn drop_inline_continuations(text: &str) -> Option<String> {
             break;
         };
         // a bare status right after another reply's code (`said: 450
-        // 4.1.1 ...`) is that reply's, and stays
-        let is_bare = next_bare == Some((start, len)) && next_dash.map(|d| d.0) != Some(start);
-        if is_bare && follows_code(t, start) {
+        // 4.1.1 ...`) is that reply's, and stays (the three patterns
+        // differ after their leading space, so none shares a start)
+        if next_bare == Some((start, len)) && follows_code(t, start) {
             at = start + 1;
             continue;
         }
