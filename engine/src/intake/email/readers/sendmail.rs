@@ -14,9 +14,14 @@
 //! ```
 //!
 //! An alias target is followed by the address it was `(expanded from: ...)`:
-//! both are read, the second being the one the sender wrote.
+//! both are read, the second being the one the sender wrote. They are one
+//! failure, and the transcript names only one of them (the address the
+//! remote server was given, usually the original), so each takes the
+//! other's lines too: a target whose own lines hold no reply still gets the
+//! reason.
 
-use super::{positioned_addresses, records_for, section, Bounce, Reader, Reading};
+use super::super::recipients::{blocks_of, has_reply};
+use super::{positioned_addresses, records_of, section, Bounce, Reader, Reading};
 
 pub(super) const READER: Reader = Reader {
     name: "sendmail",
@@ -34,32 +39,73 @@ const HEADINGS: &[&str] = &[
 ];
 
 fn read(bounce: &Bounce) -> Option<Reading> {
-    let listed = section(bounce.report(), HEADINGS, &["-----"])
+    let (listed, aliases) = section(bounce.report(), HEADINGS, &["-----"])
         .map(|lines| listed_addresses(&lines))
         .unwrap_or_default();
-    records_for(bounce, &listed)
+    if listed.is_empty() {
+        return None;
+    }
+    let report = bounce.report();
+    let mut blocks = blocks_of(report, &listed);
+    for (target, original) in &aliases {
+        let text_of = |who: &str| {
+            blocks
+                .iter()
+                .find(|(r, _)| r == who)
+                .map(|(_, text)| text.clone())
+        };
+        let (Some(t), Some(o)) = (text_of(target), text_of(original)) else {
+            continue;
+        };
+        for (r, text) in blocks.iter_mut() {
+            let other = if r == target {
+                &o
+            } else if r == original {
+                &t
+            } else {
+                continue;
+            };
+            if !has_reply(text) && has_reply(other) {
+                text.push('\n');
+                text.push_str(other);
+            }
+        }
+    }
+    Some(Reading::bounce(records_of(report, blocks)))
 }
 
 /// The addresses listed, and after each alias target the address it was
 /// expanded from, the one the sender wrote (a list knows its subscriber by
-/// it):
+/// it); and the pairs (target, original):
 ///
 /// ```text
 /// <box17@mail.example.org>
 ///     (expanded from: <ann@example.org>)
 /// ```
-fn listed_addresses(lines: &[&str]) -> Vec<String> {
+fn listed_addresses(lines: &[&str]) -> (Vec<String>, Vec<(String, String)>) {
     let mut out = positioned_addresses(lines);
+    let mut aliases = Vec::new();
+    let mut last_target: Option<String> = None;
     for line in lines {
         let Some(at) = crate::intake::reply::find_ci(line, "expanded from") else {
+            // the line of a listed address: the target of any expansion below
+            last_target = positioned_addresses(&[*line])
+                .into_iter()
+                .next()
+                .or(last_target);
             continue;
         };
         if let Some((a, _)) = crate::intake::scan::emails(&line[at..]).into_iter().next() {
             let a = a.to_ascii_lowercase();
+            if let Some(target) = &last_target {
+                if *target != a {
+                    aliases.push((target.clone(), a.clone()));
+                }
+            }
             if !out.contains(&a) {
                 out.push(a);
             }
         }
     }
-    out
+    (out, aliases)
 }
