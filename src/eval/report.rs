@@ -197,6 +197,50 @@ impl Figures {
 /// finding: below it one row moves a half by more than 3 points.
 pub const MIN_HALF_ROWS: usize = 34;
 
+/// The share of random splits below which a gap between the halves is
+/// more than chance: 5%.
+pub const CHANCE: f64 = 0.05;
+
+/// How often chance alone puts two halves of these sizes at least as far
+/// apart as `tune` and `validate` are, when every row has the same chance
+/// to agree: the two-sided p-value of the two-proportion z-test (normal
+/// approximation, pooled share). A gap of 8 points between halves of 50
+/// rows is common (p about 0.2); between halves of 500, it is not.
+pub fn chance_of_gap(tune: &Tally, validate: &Tally) -> Option<f64> {
+    if tune.rows == 0 || validate.rows == 0 {
+        return None;
+    }
+    let (n1, n2) = (tune.rows as f64, validate.rows as f64);
+    let pooled = (tune.agree + validate.agree) as f64 / (n1 + n2);
+    let spread = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt();
+    let gap = (tune.agree as f64 / n1 - validate.agree as f64 / n2).abs();
+    if spread == 0.0 {
+        return Some(if gap == 0.0 { 1.0 } else { 0.0 });
+    }
+    Some(erfc(gap / spread / std::f64::consts::SQRT_2))
+}
+
+/// The complementary error function, to within 1.2e-7 (Numerical Recipes'
+/// `erfcc`, a Chebyshev fit).
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let r = t * poly.exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
+    }
+}
+
 /// The confidence bands, high to low: (name, lower bound).
 pub const BANDS: &[(&str, f32)] = &[
     ("0.9 and up", HIGH),
@@ -314,6 +358,9 @@ pub struct Report {
     pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
     /// Per rule that answered: its agreement per half.
     pub rules: Vec<RuleFigures>,
+    /// How often chance alone splits these rows into halves at least as far
+    /// apart as the tune and validate halves are ([`chance_of_gap`]).
+    pub gap_chance: Option<f64>,
     pub misses: Vec<Scored>,
 }
 
@@ -352,11 +399,14 @@ impl Report {
                 .entry(got)
                 .or_default() += 1;
         }
+        let tune = Figures::of(scored.iter().filter(|r| r.half == Half::Tune));
+        let validate = Figures::of(scored.iter().filter(|r| r.half == Half::Validate));
         Report {
             set: set.to_string(),
             all: Figures::of(scored.iter()),
-            tune: Figures::of(scored.iter().filter(|r| r.half == Half::Tune)),
-            validate: Figures::of(scored.iter().filter(|r| r.half == Half::Validate)),
+            gap_chance: chance_of_gap(&tune.overall, &validate.overall),
+            tune,
+            validate,
             bands: bands_of(scored.iter()),
             tune_bands: bands_of(scored.iter().filter(|r| r.half == Half::Tune)),
             validate_bands: bands_of(scored.iter().filter(|r| r.half == Half::Validate)),
@@ -406,7 +456,15 @@ impl Report {
                 if fewest < MIN_HALF_ROWS {
                     format!(" (a half of {fewest} rows: one row moves it {:.0} points, too few to judge)", 100.0 / fewest.max(1) as f64)
                 } else if gap > 3.0 {
-                    " (more than 3: rules fit the tune half, not the field)".to_string()
+                    match self.gap_chance {
+                        Some(p) if p >= CHANCE => format!(
+                            " (more than 3, but halves of {} and {} rows are this far apart by chance alone in {:.0}% of splits: not yet evidence that rules fit the tune half)",
+                            self.tune.overall.rows,
+                            self.validate.overall.rows,
+                            p * 100.0
+                        ),
+                        _ => " (more than 3, and more than chance gives: rules fit the tune half, or the halves differ in kind)".to_string(),
+                    }
                 } else {
                     String::new()
                 }
@@ -568,6 +626,19 @@ mod tests {
         // within 3 points: no remark
         let l = gap_line(rows(Half::Tune, 40, 40), rows(Half::Validate, 40, 39));
         assert!(l.ends_with("2.5 points"), "{l}");
+        // 50 rows a half, 90% against 82%: chance does that often
+        let l = gap_line(rows(Half::Tune, 50, 45), rows(Half::Validate, 50, 41));
+        assert!(l.contains("by chance alone in 25% of splits"), "{l}");
+    }
+
+    #[test]
+    fn the_chance_of_a_gap_is_the_two_proportion_test() {
+        let t = |rows, agree| Tally { rows, agree };
+        // z = 1.96 gives 5%
+        let p = chance_of_gap(&t(1000, 550), &t(1000, 506)).unwrap();
+        assert!((p - 0.049).abs() < 0.002, "{p}");
+        assert_eq!(chance_of_gap(&t(10, 10), &t(10, 10)), Some(1.0));
+        assert_eq!(chance_of_gap(&t(0, 0), &t(10, 10)), None);
     }
 
     #[test]
