@@ -33,7 +33,11 @@ fn read(bounce: &Bounce) -> Option<Reading> {
     Some(Reading::of(Kind::Vacation, vec![record]))
 }
 
-/// Subject words of automatic replies, lower case, in the languages seen.
+/// Subject words of automatic replies, lower case: "automatic reply" and
+/// "out of office" as mail clients write them in their users' languages
+/// (Outlook puts its localised "Automatic reply:" before the subject).
+/// Matched after the subject is lower-cased, so the non-ASCII ones are
+/// lower case too.
 const AUTO_REPLY_SUBJECTS: &[&str] = &[
     "auto reply",
     "auto-reply",
@@ -58,6 +62,31 @@ const AUTO_REPLY_SUBJECTS: &[&str] = &[
     "respuesta automática",
     "resposta automática",
     "autosvar",
+    "automatisk svar",
+    "odpowiedź automatyczna",
+    "automatyczna odpowiedź",
+    "autoodpowiedź",
+    "automatická odpověď",
+    "automatická odpoveď",
+    "automatikus válasz",
+    "automaattinen vastaus",
+    "otomatik yanıt",
+    "răspuns automat",
+    "automatski odgovor",
+    "samodejni odgovor",
+    "автоматический ответ",
+    "автоответ",
+    "автоматична відповідь",
+    "αυτόματη απάντηση",
+    "自動応答",
+    "自動返信",
+    "自动回复",
+    "自動回覆",
+    "자동 회신",
+    "자동 응답",
+    "fuera de la oficina",
+    "fuori sede",
+    "poza biurem",
 ];
 
 /// Subject words of a failure report, which no auto-reply carries.
@@ -76,7 +105,8 @@ const FAILURE_SUBJECTS: &[&str] = &[
 
 /// RFC 3834 and its common imitations.
 fn is_auto_reply(bounce: &Bounce) -> bool {
-    let subject = bounce.subject();
+    // lower case beyond ASCII too: "Автоматический ответ"
+    let subject = bounce.subject().to_lowercase();
     if FAILURE_SUBJECTS.iter().any(|s| subject.contains(s))
         || bounce.header("X-Failed-Recipients").next().is_some()
     {
