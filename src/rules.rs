@@ -170,6 +170,26 @@ pub fn apply_lint_levels(c: &mut Compilation, paths: &[std::path::PathBuf]) {
     }
 }
 
+/// Rules that did not compile: how many errors, and the compiler's report
+/// rendered for a terminal (or plain, for a service's JSON).
+pub struct Refused {
+    pub errors: usize,
+    pub report: String,
+}
+
+/// The engine a compilation makes, or why it makes none: the step every
+/// command that runs rules takes after [`compile`] or [`compile_to_run`].
+/// Warnings are not printed here (a run shows none; `check` shows them).
+pub fn engine_of(c: Compilation, color: bool) -> Result<bouncedx_engine::Engine, Refused> {
+    match c.ruleset {
+        Some(ruleset) if !c.report.has_errors() => Ok(bouncedx_engine::Engine::new(ruleset)),
+        _ => Err(Refused {
+            errors: c.report.errors(),
+            report: c.report.render(&c.sources, color),
+        }),
+    }
+}
+
 /// Compiles the built-in packs (unless `no_defaults`) with the given ones;
 /// a given pack replaces a built-in pack of the same name.
 pub fn compile(paths: &[std::path::PathBuf], no_defaults: bool) -> Result<Compilation, String> {

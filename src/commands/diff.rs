@@ -33,18 +33,14 @@ pub struct Args {
 
 fn engine(pack: &PathBuf) -> Result<Engine, String> {
     let c = bouncedx::rules::compile(std::slice::from_ref(pack), false)?;
-    if c.report.has_errors() {
-        eprint!(
-            "{}",
-            c.report.render(&c.sources, crate::output::color_stderr())
-        );
-        return Err(format!(
+    bouncedx::rules::engine_of(c, crate::output::color_stderr()).map_err(|refused| {
+        eprint!("{}", refused.report);
+        format!(
             "the rules at `{}` do not compile; run `bouncedx check {}`",
             pack.display(),
             pack.display()
-        ));
-    }
-    Ok(Engine::new(c.ruleset.expect("no errors, so a ruleset")))
+        )
+    })
 }
 
 /// What a reviewer compares.

@@ -39,19 +39,15 @@ impl RuleArgs {
     ) -> Result<Result<bouncedx_engine::Engine, std::process::ExitCode>, String> {
         crate::rules::register_plugin_checks(&self.plugins)?;
         let c = crate::rules::compile_to_run(&self.rules, self.no_default_rules)?;
-        if c.report.has_errors() {
-            eprint!(
-                "{}",
-                c.report.render(&c.sources, crate::output::color_stderr())
-            );
-            eprintln!(
-                "error: the rules have {} error(s); nothing was diagnosed",
-                c.report.errors()
-            );
-            return Ok(Err(std::process::ExitCode::from(1)));
-        }
-        Ok(Ok(bouncedx_engine::Engine::new(
-            c.ruleset.expect("no errors, so a ruleset"),
-        )))
+        Ok(
+            crate::rules::engine_of(c, crate::output::color_stderr()).map_err(|refused| {
+                eprint!("{}", refused.report);
+                eprintln!(
+                    "error: the rules have {} error(s); nothing was diagnosed",
+                    refused.errors
+                );
+                std::process::ExitCode::from(1)
+            }),
+        )
     }
 }

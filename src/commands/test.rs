@@ -74,20 +74,14 @@ pub fn test_pack(pack: &Path, accept: bool, totals: &mut Totals) -> Result<(), S
 /// compile, with the compiler's report on stderr.
 fn compile_together(packs: &[PathBuf]) -> Result<bouncedx_engine::Engine, String> {
     let c = bouncedx::rules::compile(packs, false)?;
-    if c.report.has_errors() {
-        eprint!(
-            "{}",
-            c.report.render(&c.sources, crate::output::color_stderr())
-        );
+    bouncedx::rules::engine_of(c, crate::output::color_stderr()).map_err(|refused| {
+        eprint!("{}", refused.report);
         let names: Vec<String> = packs.iter().map(|p| p.display().to_string()).collect();
-        return Err(format!(
+        format!(
             "the packs do not compile; run `bouncedx check {}`",
             names.join(" ")
-        ));
-    }
-    Ok(bouncedx_engine::Engine::new(
-        c.ruleset.expect("no errors, so a ruleset"),
-    ))
+        )
+    })
 }
 
 /// Asks what to do with one changed snapshot; `None` at the end of input.

@@ -95,10 +95,7 @@ impl Shared {
 /// Compiles the configured packs; the rendered diagnostics on failure.
 pub fn load(config: &Config) -> Result<Engine, String> {
     let c = crate::rules::compile_to_run(&config.rules, config.no_default_rules)?;
-    if c.report.has_errors() {
-        return Err(c.report.render(&c.sources, false));
-    }
-    let engine = Engine::new(c.ruleset.expect("no errors, so a ruleset"));
+    let engine = crate::rules::engine_of(c, false).map_err(|refused| refused.report)?;
     Ok(match &config.checks {
         Some(runner) => engine.with_checks(runner.clone()),
         None => engine,
