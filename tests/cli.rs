@@ -22,7 +22,7 @@ fn diagnose_one_reply_as_json() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["category"], "blacklist");
     assert_eq!(v["reason"], "blocked");
-    assert_eq!(v["rule"], "core/ip_on_blocklist");
+    assert_eq!(v["rule"], "core/dnsbl_spamhaus");
     assert_eq!(v["client_ip"], "192.0.2.7");
     assert_eq!(v["permanent"], true);
     assert_eq!(v["evidence"][0]["text"], "blocked using");

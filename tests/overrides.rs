@@ -42,7 +42,8 @@ fn disable_unless_confidence_priority() {
     )
     .unwrap();
     assert_ne!(diagnose(&site, SPAMHAUS)["rule"], "core/ip_on_blocklist");
-    let other = "554 5.7.1 Client host [192.0.2.7] blocked using bl.spamcop.net";
+    // a list with no rule of its own (core/dnsbls.bdx knows SpamCop)
+    let other = "554 5.7.1 Client host [192.0.2.7] blocked using dnsbl.example.net";
     assert_eq!(diagnose(&site, other)["rule"], "core/ip_on_blocklist");
 
     std::fs::write(
