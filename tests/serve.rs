@@ -437,11 +437,22 @@ fn scan_streams_hold_their_slots_until_the_deadline() {
     // large enough that an optimised build cannot answer all of it into
     // the socket buffers before the deadline
     let log = line.repeat(400_000);
+    let opened = std::time::Instant::now();
     let mut held = vec![scan_without_reading(&s.addr, log.as_bytes())];
     std::thread::sleep(Duration::from_millis(300));
     held.push(scan_without_reading(&s.addr, log.as_bytes()));
+    // A loaded machine may take a while to start the second stream: probe
+    // with a one-line scan (it frees its slot at once when it gets one)
+    // until both slots are held, well within the 4 s deadline.
     std::thread::sleep(Duration::from_millis(500));
-    let (code, body) = http(&s.addr, "POST", "/v1/scan", "text/plain", line.as_bytes());
+    let started = std::time::Instant::now();
+    let (code, body) = loop {
+        let (code, body) = http(&s.addr, "POST", "/v1/scan", "text/plain", line.as_bytes());
+        if code == 503 || started.elapsed() > Duration::from_millis(2000) {
+            break (code, body);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert_eq!(code, 503, "{body}");
     assert!(body.contains("--max-scans"), "{body}");
     let (code, body) = http(
@@ -453,7 +464,11 @@ fn scan_streams_hold_their_slots_until_the_deadline() {
     );
     assert_eq!(code, 200, "{body}");
     // at the deadline the streams are cut: their connections close and the
-    // answers they got are not complete
+    // answers they got are not complete. Read only once the deadline has
+    // passed (4 s after each stream's body arrived; 7 s leaves a loaded
+    // machine 3 s to take the bodies in): a client that reads earlier lets
+    // a fast server finish the whole answer first.
+    std::thread::sleep(Duration::from_secs(7).saturating_sub(opened.elapsed()));
     for mut h in held {
         h.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let mut got = Vec::new();
