@@ -59,7 +59,10 @@ pub fn find_status(s: &str) -> Option<(Status, Range<usize>)> {
 
 /// The first SMTP reply code: three digits from 200 to 559 standing alone
 /// and followed by a space, `-`, `;`, `,` or the end (not by `.`, so IP
-/// address octets and status codes are not taken for codes).
+/// address octets and status codes are not taken for codes). At the very
+/// start of the text a 4xx or 5xx code outside RFC 5321's second digits is
+/// a code too: Verizon answered `571 Email from ... is currently blocked`,
+/// and a reply that opens with such a number has nothing else it could be.
 pub fn find_code(s: &str) -> Option<(u16, Range<usize>)> {
     let b = s.as_bytes();
     let mut i = 0;
@@ -71,7 +74,8 @@ pub fn find_code(s: &str) -> Option<(u16, Range<usize>)> {
             && matches!(b[i], b'2'..=b'5')
             && is_digit(b[i + 1])
             && is_digit(b[i + 2])
-            && b[i + 1] <= b'5'
+            && (b[i + 1] <= b'5'
+                || (i == 0 && matches!(b[i], b'4' | b'5') && b.get(i + 3) == Some(&b' ')))
         {
             let ok_after = match b.get(i + 3) {
                 None => true,
@@ -361,6 +365,19 @@ mod tests {
         assert_eq!(find_code("192.0.2.7 said: 550 no").map(|c| c.0), Some(550));
         assert_eq!(find_code("550-5.7.1").map(|c| c.0), Some(550));
         assert_eq!(find_code("port 25 ok"), None);
+    }
+
+    #[test]
+    fn a_non_standard_code_counts_only_where_the_reply_opens() {
+        let code = |s: &str| find_code(s).map(|c| c.0);
+        assert_eq!(
+            code("571 Email from 192.0.2.7 is currently blocked"),
+            Some(571)
+        );
+        // inside the text, or glued to other characters, it is a number
+        assert_eq!(code("queue 571 messages"), None);
+        assert_eq!(code("571-x"), None);
+        assert_eq!(code("671 no"), None);
     }
 
     #[test]
