@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// (set, causes agreed on, rows): what has been reached so far.
 const FLOORS: &[(&str, usize, usize)] = &[
-    ("replies.tsv", 268, 319),
+    ("replies.tsv", 269, 319),
     ("replies-2.tsv", 159, 188),
     ("replies-3.tsv", 103, 116),
     ("replies-4.tsv", 61, 74),
