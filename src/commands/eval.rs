@@ -16,7 +16,9 @@ use std::process::ExitCode;
 /// content, org_policy, rate_limit, recipient, or `other` (none of them).
 ///
 /// Every row falls in the tune or the validate half by a hash of the row:
-/// write rules from the tune half, and trust the validate half's figure.
+/// write rules from the tune half, and trust the validate half's figure. A
+/// gap of more than 3 points between the halves is flagged, with how often
+/// chance alone puts halves of those sizes that far apart.
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  bouncedx eval labelled.tsv\n  bouncedx eval ../shared/reference/provider_messages.tsv --as-log   # the same texts inside Postfix log lines\n  bouncedx eval ../shared/corpus/sisimai --half validate --min 0.9  # fail CI below 90%\n  bouncedx eval --rules acme/ --format json labelled.tsv > eval.json\n\nExit codes: 0 scored (and at or above --min); 1 below --min; 2 usage or I/O error, or a labelled file that cannot be read."
