@@ -94,9 +94,10 @@ impl<'m> Bounce<'m> {
             .get_or_init(|| cut_original(&unquote(&self.parts.text)))
     }
 
-    /// The bounce's subject, lower case.
+    /// The bounce's subject, lower case beyond ASCII too ("Автоматический
+    /// ответ" is matched as "автоматический ответ").
     pub fn subject(&self) -> String {
-        self.msg.subject().unwrap_or("").to_ascii_lowercase()
+        self.msg.subject().unwrap_or("").to_lowercase()
     }
 
     /// The bounce's `From` address, lower case.

@@ -105,8 +105,7 @@ const FAILURE_SUBJECTS: &[&str] = &[
 
 /// RFC 3834 and its common imitations.
 fn is_auto_reply(bounce: &Bounce) -> bool {
-    // lower case beyond ASCII too: "Автоматический ответ"
-    let subject = bounce.subject().to_lowercase();
+    let subject = bounce.subject();
     if FAILURE_SUBJECTS.iter().any(|s| subject.contains(s))
         || bounce.header("X-Failed-Recipients").next().is_some()
     {

@@ -48,26 +48,17 @@ fn read(bounce: &Bounce) -> Option<Reading> {
     let report = bounce.report();
     let mut blocks = blocks_of(report, &listed);
     for (target, original) in &aliases {
-        let text_of = |who: &str| {
-            blocks
-                .iter()
-                .find(|(r, _)| r == who)
-                .map(|(_, text)| text.clone())
-        };
-        let (Some(t), Some(o)) = (text_of(target), text_of(original)) else {
+        let at = |who: &str| blocks.iter().position(|(r, _)| r == who);
+        let (Some(t), Some(o)) = (at(target), at(original)) else {
             continue;
         };
-        for (r, text) in blocks.iter_mut() {
-            let other = if r == target {
-                &o
-            } else if r == original {
-                &t
-            } else {
-                continue;
-            };
-            if !has_reply(text) && has_reply(other) {
-                text.push('\n');
-                text.push_str(other);
+        // at most one direction applies: the side without a reply takes
+        // the side with one
+        for (to, from) in [(t, o), (o, t)] {
+            if !has_reply(&blocks[to].1) && has_reply(&blocks[from].1) {
+                let other = blocks[from].1.clone();
+                blocks[to].1.push('\n');
+                blocks[to].1.push_str(&other);
             }
         }
     }
