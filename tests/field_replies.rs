@@ -14,8 +14,8 @@ use std::path::Path;
 
 /// (set, causes agreed on, rows): what has been reached so far.
 const FLOORS: &[(&str, usize, usize)] = &[
-    ("replies.tsv", 275, 319),
-    ("replies-2.tsv", 161, 188),
+    ("replies.tsv", 276, 319),
+    ("replies-2.tsv", 162, 188),
     ("replies-3.tsv", 105, 116),
     ("replies-4.tsv", 61, 74),
 ];
