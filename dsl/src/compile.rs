@@ -603,8 +603,8 @@ impl<'a> Lower<'a, '_> {
             None => vocab::MEDIUM,
             Some(c) => self.confidence(c),
         };
-        let retry_later = match &r.retry {
-            None => vocab::retries_later(&reason),
+        let retry = match &r.retry {
+            None => vocab::default_retry(&reason),
             Some(v) => self.retry(v, &reason),
         };
         let mut when = match &r.when {
@@ -666,7 +666,7 @@ impl<'a> Lower<'a, '_> {
             reason: reason.into(),
             confidence,
             priority: r.priority.map(|p| p.0 as i32).unwrap_or(0),
-            retry_later,
+            retry,
             when,
             captures,
             diagnosis,
@@ -681,10 +681,10 @@ impl<'a> Lower<'a, '_> {
     }
 
     /// A confidence word or number, checked.
-    /// A rule's `retry` word: `later` or `by_class`.
-    fn retry(&mut self, v: &ast::Ident, reason: &str) -> bool {
-        if let Some(later) = vocab::retry_word(&v.name) {
-            return later;
+    /// A rule's `retry` word: `later`, `by_class` or `none`.
+    fn retry(&mut self, v: &ast::Ident, reason: &str) -> RuleRetry {
+        if let Some(retry) = vocab::retry_word(&v.name) {
+            return retry;
         }
         let words = vocab::RETRY_WORDS.iter().map(|(n, _)| *n);
         let guess = vocab::did_you_mean(&v.name, words)
@@ -694,10 +694,10 @@ impl<'a> Lower<'a, '_> {
             Diagnostic::error("E0122", format!("unknown retry word `{}`", v.name))
                 .at(v.span, "not a retry word")
                 .help(format!(
-                    "{guess}`retry` takes `later` (the cause clears by itself, like a quota that resets) or `by_class` (the reply's class decides)"
+                    "{guess}`retry` takes `later` (the cause clears by itself, like a quota that resets), `by_class` (the reply's class decides) or `none` (nothing was refused, like a post held for a moderator)"
                 )),
         );
-        vocab::retries_later(reason)
+        vocab::default_retry(reason)
     }
 
     fn confidence(&mut self, c: &ast::ConfidenceLit) -> f32 {

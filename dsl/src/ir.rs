@@ -425,6 +425,19 @@ pub enum CheckArgIr {
     Fact(String),
 }
 
+/// A rule's `retry` word: what its answer says about resending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RuleRetry {
+    /// The reply's class decides: 5xx do not retry unchanged, 4xx back off.
+    ByClass,
+    /// Resending later can help even after a permanent (5xx) reply: the
+    /// cause clears by itself (a full mailbox, a quota that resets).
+    Later,
+    /// Nothing was refused (a post held for a moderator): nothing to
+    /// resend, whatever the reply's class.
+    Nothing,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleIr {
     /// `pack/name`, shared with every diagnosis.
@@ -436,9 +449,9 @@ pub struct RuleIr {
     pub reason: std::sync::Arc<str>,
     pub confidence: f32,
     pub priority: i32,
-    /// Whether resending later can help even after a permanent (5xx) reply:
-    /// the rule's `retry later`, or its reason's default (a full mailbox).
-    pub retry_later: bool,
+    /// What the answer says about resending: the rule's `retry` word, or
+    /// its reason's default (`Later` for a full mailbox, else `ByClass`).
+    pub retry: RuleRetry,
     /// The full condition, including the implied `provider` test.
     pub when: Expr,
     pub captures: Vec<(String, LazyRegex)>,

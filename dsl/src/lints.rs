@@ -741,6 +741,7 @@ fn retry_advice(r: &ast::Rule, category: Option<&ast::Category>, diags: &mut Vec
         .retry
         .as_ref()
         .and_then(|w| vocab::retry_word(&w.name))
+        .map(|w| w == crate::ir::RuleRetry::Later)
         .unwrap_or_else(|| reason.is_some_and(vocab::retries_later));
     let mut all: Vec<(&ast::Str, bool)> = steps(&r.advice).map(|s| (s, true)).collect();
     if let Some(c) = category {

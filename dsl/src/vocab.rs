@@ -2,6 +2,8 @@
 //! reasons, SMTP stages, input fields, confidence words, and the checks the
 //! standard plugins offer.
 
+use crate::ir::RuleRetry;
+
 /// The standard bounce-reason vocabulary (as made common by Sisimai). Every
 /// diagnosis carries one, so figures compare across tools.
 pub const REASONS: &[&str] = &[
@@ -80,26 +82,38 @@ pub const TEMPLATE_FACTS: &[&str] = &["code", "status", "provider", "stage", "te
 /// 3463 (X.2.2) whatever the reply code.
 pub const RETRY_LATER_REASONS: &[&str] = &["mailboxfull"];
 
-/// The words of a rule's `retry` field, and whether each says to retry
-/// later: `later` for a cause that clears by itself whatever the reply's
-/// class (a sending quota that resets, a recipient flooded for an hour),
-/// `by_class` to let the reply's class decide even for a reason in
-/// [`RETRY_LATER_REASONS`].
-pub const RETRY_WORDS: &[(&str, bool)] = &[("later", true), ("by_class", false)];
+/// The words of a rule's `retry` field and what each says: `later` for a
+/// cause that clears by itself whatever the reply's class (a sending quota
+/// that resets, a recipient flooded for an hour), `by_class` to let the
+/// reply's class decide even for a reason in [`RETRY_LATER_REASONS`],
+/// `none` when nothing was refused (a post held for a moderator).
+pub const RETRY_WORDS: &[(&str, RuleRetry)] = &[
+    ("later", RuleRetry::Later),
+    ("by_class", RuleRetry::ByClass),
+    ("none", RuleRetry::Nothing),
+];
 
-/// What a `retry` word says (`Some(true)`: retry later), `None` for a word
-/// that is not one.
-pub fn retry_word(word: &str) -> Option<bool> {
+/// What a `retry` word says, `None` for a word that is not one.
+pub fn retry_word(word: &str) -> Option<RuleRetry> {
     RETRY_WORDS
         .iter()
         .find(|(n, _)| *n == word)
-        .map(|(_, later)| *later)
+        .map(|(_, r)| *r)
 }
 
 /// Whether a rule of this reason, with no `retry` field, says to retry
 /// later after a permanent reply.
 pub fn retries_later(reason: &str) -> bool {
     RETRY_LATER_REASONS.contains(&reason)
+}
+
+/// What a rule of this reason with no `retry` field says about resending.
+pub fn default_retry(reason: &str) -> RuleRetry {
+    if retries_later(reason) {
+        RuleRetry::Later
+    } else {
+        RuleRetry::ByClass
+    }
 }
 
 /// The wording for a placeholder the input lacks when its template gives

@@ -9,7 +9,7 @@
 use crate::facts::{Facts, Status};
 use crate::matcher::{self, Fired};
 use crate::status;
-use bouncedx_dsl::ir::{LazyRegex, RuleIr, Ruleset, TemplatePart};
+use bouncedx_dsl::ir::{LazyRegex, RuleIr, RuleRetry, Ruleset, TemplatePart};
 use bouncedx_dsl::vocab::{HIGH, MEDIUM};
 use serde::Serialize;
 use std::sync::Arc;
@@ -368,11 +368,12 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             // reason (5.2.2 also stands for a sender's submission quota,
             // which is not a full mailbox). With no reply class at all (an
             // API's error body), a rule that knows its cause clears by
-            // itself still says so.
-            let later = rule.retry_later;
-            match d.retry {
-                Retry::NoFixFirst | Retry::Unknown if later => d.retry = Retry::Later,
-                Retry::Later if !later => d.retry = Retry::NoFixFirst,
+            // itself still says so. A rule whose cause refuses nothing (a
+            // post held for a moderator) has nothing to resend.
+            match (rule.retry, d.retry) {
+                (RuleRetry::Nothing, _) => d.retry = Retry::NothingToRetry,
+                (RuleRetry::Later, Retry::NoFixFirst | Retry::Unknown) => d.retry = Retry::Later,
+                (RuleRetry::ByClass, Retry::Later) => d.retry = Retry::NoFixFirst,
                 _ => {}
             }
             d.evidence = evidence(&facts.text, &top.evidence);
