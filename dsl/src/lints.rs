@@ -725,7 +725,8 @@ fn rule_class(r: &ast::Rule) -> Option<(u8, Span)> {
 /// `retry_contradicts_class`: the answer's retry line follows the reply's
 /// class (5xx: do not retry unchanged; 4xx: the MTA retries with backoff;
 /// a full mailbox or a rule's `retry later`: retry later over hours or
-/// days), and a step must not say the opposite.
+/// days; a rule's `retry none`: nothing to resend), and a step must not say
+/// the opposite.
 fn retry_advice(r: &ast::Rule, category: Option<&ast::Category>, diags: &mut Vec<Diagnostic>) {
     let Some((class, class_span)) = rule_class(r) else {
         return;
@@ -737,12 +738,13 @@ fn retry_advice(r: &ast::Rule, category: Option<&ast::Category>, diags: &mut Vec
     });
     // as the compiler reads it: the rule's word, else (no word, or one it
     // refuses with E0122) the reason's default
-    let later = r
-        .retry
-        .as_ref()
-        .and_then(|w| vocab::retry_word(&w.name))
+    let word = r.retry.as_ref().and_then(|w| vocab::retry_word(&w.name));
+    let later = word
         .map(|w| w == crate::ir::RuleRetry::Later)
         .unwrap_or_else(|| reason.is_some_and(vocab::retries_later));
+    // `retry none`: the answer says nothing was refused, whatever the class,
+    // so a step must not tell to retry
+    let nothing = word == Some(crate::ir::RuleRetry::Nothing);
     let mut all: Vec<(&ast::Str, bool)> = steps(&r.advice).map(|s| (s, true)).collect();
     if let Some(c) = category {
         let o = &r.advice.only;
@@ -762,7 +764,13 @@ fn retry_advice(r: &ast::Rule, category: Option<&ast::Category>, diags: &mut Vec
         }
     }
     for (s, own) in all {
-        let (bad, says, verdict) = if class == 5 && !later {
+        let (bad, says, verdict) = if nothing {
+            (
+                says_retry(&s.value),
+                "to retry",
+                "a rule marked `retry none`: the answer says nothing was refused, nothing to resend",
+            )
+        } else if class == 5 && !later {
             (
                 says_retry(&s.value),
                 "to retry",
@@ -785,8 +793,13 @@ fn retry_advice(r: &ast::Rule, category: Option<&ast::Category>, diags: &mut Vec
         let d = Diagnostic::warning(
             "retry_contradicts_class",
             format!(
-                "rule `{}` says {says}, against its reply's class",
-                r.name.name
+                "rule `{}` says {says}, against {}",
+                r.name.name,
+                if nothing {
+                    "its `retry none`"
+                } else {
+                    "its reply's class"
+                }
             ),
         );
         let d = if own {
