@@ -680,7 +680,6 @@ impl<'a> Lower<'a, '_> {
         }
     }
 
-    /// A confidence word or number, checked.
     /// A rule's `retry` word: `later`, `by_class` or `none`.
     fn retry(&mut self, v: &ast::Ident, reason: &str) -> RuleRetry {
         if let Some(retry) = vocab::retry_word(&v.name) {
@@ -700,6 +699,7 @@ impl<'a> Lower<'a, '_> {
         vocab::default_retry(reason)
     }
 
+    /// A confidence word or number, checked.
     fn confidence(&mut self, c: &ast::ConfidenceLit) -> f32 {
         match c {
             ast::ConfidenceLit::Word(w) => {

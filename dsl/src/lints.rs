@@ -738,13 +738,15 @@ fn retry_advice(r: &ast::Rule, category: Option<&ast::Category>, diags: &mut Vec
     });
     // as the compiler reads it: the rule's word, else (no word, or one it
     // refuses with E0122) the reason's default
-    let word = r.retry.as_ref().and_then(|w| vocab::retry_word(&w.name));
-    let later = word
-        .map(|w| w == crate::ir::RuleRetry::Later)
-        .unwrap_or_else(|| reason.is_some_and(vocab::retries_later));
+    let retry = r
+        .retry
+        .as_ref()
+        .and_then(|w| vocab::retry_word(&w.name))
+        .unwrap_or_else(|| vocab::default_retry(reason.unwrap_or_default()));
+    let later = retry == crate::ir::RuleRetry::Later;
     // `retry none`: the answer says nothing was refused, whatever the class,
     // so a step must not tell to retry
-    let nothing = word == Some(crate::ir::RuleRetry::Nothing);
+    let nothing = retry == crate::ir::RuleRetry::Nothing;
     let mut all: Vec<(&ast::Str, bool)> = steps(&r.advice).map(|s| (s, true)).collect();
     if let Some(c) = category {
         let o = &r.advice.only;

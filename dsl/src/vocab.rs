@@ -101,15 +101,10 @@ pub fn retry_word(word: &str) -> Option<RuleRetry> {
         .map(|(_, r)| *r)
 }
 
-/// Whether a rule of this reason, with no `retry` field, says to retry
-/// later after a permanent reply.
-pub fn retries_later(reason: &str) -> bool {
-    RETRY_LATER_REASONS.contains(&reason)
-}
-
-/// What a rule of this reason with no `retry` field says about resending.
+/// What a rule of this reason with no `retry` field says about resending:
+/// `Later` for a reason in [`RETRY_LATER_REASONS`], else `ByClass`.
 pub fn default_retry(reason: &str) -> RuleRetry {
-    if retries_later(reason) {
+    if RETRY_LATER_REASONS.contains(&reason) {
         RuleRetry::Later
     } else {
         RuleRetry::ByClass
