@@ -117,7 +117,15 @@ def load():
             phrase = phrase.strip()
             if not phrase:
                 continue
-            rows.setdefault(reason, []).append((phrase, kind, source))
+            # the same words from a second source are one phrase citing
+            # both (the lint for a phrase listed twice would drop both)
+            known = rows.setdefault(reason, [])
+            same = [i for i, p in enumerate(known) if p[0].lower() == phrase.lower()]
+            if same:
+                p = known[same[0]]
+                known[same[0]] = (p[0], p[1], p[2] + " ; " + source)
+                continue
+            known.append((phrase, kind, source))
     return rows
 
 
