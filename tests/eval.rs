@@ -109,3 +109,13 @@ fn a_bad_set_is_a_clear_error() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn an_exchange_reply_with_a_leading_hash_is_a_row_not_a_comment() {
+    let (code, out, err) = bouncedx(&["eval", "--format", "json", "exchange_hash.tsv"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let all = &report[0]["all"];
+    assert_eq!(all["rows"], 2, "{out}");
+    assert_eq!(all["category"]["agree"], 2, "{out}");
+}

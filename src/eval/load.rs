@@ -96,8 +96,16 @@ fn data_rows<'a>(
     lines: impl Iterator<Item = (usize, &'a str)>,
 ) -> impl Iterator<Item = (usize, Vec<&'a str>)> {
     lines
-        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter(|(_, l)| !l.trim().is_empty() && !is_comment(l))
         .map(|(i, l)| (i + 1, l.split('\t').collect()))
+}
+
+/// A `#` comment line. Exchange writes its NDR replies with a leading `#`
+/// ("#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##"), so a `#` followed
+/// by a digit starts a reply, not a comment.
+fn is_comment(line: &str) -> bool {
+    line.strip_prefix('#')
+        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// A label cell: trimmed, `None` when empty or `-`.
