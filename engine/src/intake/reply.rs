@@ -644,7 +644,19 @@ fn split_host_ip(s: &str) -> (Option<String>, Option<String>) {
 fn is_code_like(text: &str, at: std::ops::Range<usize>) -> bool {
     let b = text.as_bytes();
     let inside = at.start > 0 && b[at.start - 1] == b'(' && b.get(at.end) == Some(&b')');
-    inside && text[at].split('.').all(|p| p.len() == 1)
+    (inside && text[at.clone()].split('.').all(|p| p.len() == 1)) || is_section_number(text, at)
+}
+
+/// Whether the dotted number at `at` is a section of a standard: "See RFC
+/// 2821 4.1.1.1", "RFC5321 section 4.1.4", "§ 4.2.1.1".
+fn is_section_number(text: &str, at: std::ops::Range<usize>) -> bool {
+    let before = text[..at.start].trim_end().to_ascii_lowercase();
+    let mut words = before.rsplit(|c: char| c.is_whitespace() || c == '(');
+    let last = words.next().unwrap_or("");
+    let prev = words.next().unwrap_or("");
+    matches!(last, "section" | "sec." | "§")
+        || last.starts_with("rfc") && last[3..].chars().all(|c| c.is_ascii_digit())
+        || last.chars().all(|c| c.is_ascii_digit()) && !last.is_empty() && prev == "rfc"
 }
 
 /// Whether the IP at `at` is the receiving server's, by the words around
@@ -950,6 +962,15 @@ mod tests {
             Some(16)
         );
         assert_eq!(find_ci("abc", ""), None);
+    }
+
+    #[test]
+    fn a_section_of_an_rfc_is_not_the_client_ip() {
+        let f =
+            parse_reply("550 R1: HELO should be a FQDN or address literal (See RFC 2821 4.1.1.1)");
+        assert_eq!(f.client_ip, None);
+        let f = parse_reply("554 5.7.1 Bad HELO, see RFC5321 section 4.1.4, from 192.0.2.7");
+        assert_eq!(f.client_ip.as_deref(), Some("192.0.2.7"));
     }
 
     #[test]
