@@ -117,8 +117,9 @@ def load():
             phrase = phrase.strip()
             if not phrase:
                 continue
-            # the same words from a second source are one phrase citing
-            # both (the lint for a phrase listed twice would drop both)
+            # the same words from a second source are one phrase (the lint
+            # for a phrase listed twice would drop both copies); the rows
+            # keep their sources in phrases.tsv
             known = rows.setdefault(reason, [])
             same = [i for i, p in enumerate(known) if p[0].lower() == phrase.lower()]
             if same:
