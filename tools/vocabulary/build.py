@@ -12,11 +12,11 @@ used: one phrase set and one rule per reason, at `medium` confidence and a
 low priority, so a rule of the pack that knows more (a provider's code, a
 status) still wins, and a reply with no code at all is still read.
 
-The build drops what the compiler's lints flag (a phrase that is already a
-trigger of another category, a duplicate, a one-word trigger, a regex that
-could be a literal), then picks for each rule an example that the rule
-answers (one of its own phrases, alone); a reason whose phrases never win
-gets no rule. Run it from the repository root after changing phrases.tsv:
+The build counts the same words from two sources once, drops what the
+compiler's lints flag (a phrase that is already a trigger of another
+category, a one-word trigger, a regex that could be a literal), then picks
+for each rule an example that the rule answers (one of its own phrases,
+alone); a reason whose phrases never win gets no rule. Run it from the repository root after changing phrases.tsv:
 
     python3 tools/vocabulary/build.py [path/to/bouncedx]
 
