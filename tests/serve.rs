@@ -441,19 +441,22 @@ fn scan_streams_hold_their_slots_until_the_deadline() {
     let mut held = vec![scan_without_reading(&s.addr, log.as_bytes())];
     std::thread::sleep(Duration::from_millis(300));
     held.push(scan_without_reading(&s.addr, log.as_bytes()));
-    // A loaded machine may take a while to start the second stream: probe
-    // with a one-line scan (it frees its slot at once when it gets one)
-    // until both slots are held, well within the 4 s deadline.
+    // A stream takes its slot once the server has its whole body (90 MB),
+    // which a loaded machine running a debug build may take seconds to
+    // receive: probe with a one-line scan (it frees its slot at once when
+    // it gets one) until both slots are held. The deadline runs from each
+    // stream's start, so both are still held when the probe sees them so.
     std::thread::sleep(Duration::from_millis(500));
     let started = std::time::Instant::now();
     let (code, body) = loop {
         let (code, body) = http(&s.addr, "POST", "/v1/scan", "text/plain", line.as_bytes());
-        if code == 503 || started.elapsed() > Duration::from_millis(2000) {
+        if code == 503 || started.elapsed() > Duration::from_secs(8) {
             break (code, body);
         }
         std::thread::sleep(Duration::from_millis(100));
     };
     assert_eq!(code, 503, "{body}");
+    let both_held = std::time::Instant::now();
     assert!(body.contains("--max-scans"), "{body}");
     let (code, body) = http(
         &s.addr,
@@ -468,7 +471,13 @@ fn scan_streams_hold_their_slots_until_the_deadline() {
     // passed (4 s after each stream's body arrived; 7 s leaves a loaded
     // machine 3 s to take the bodies in): a client that reads earlier lets
     // a fast server finish the whole answer first.
-    std::thread::sleep(Duration::from_secs(7).saturating_sub(opened.elapsed()));
+    // Both streams started before `both_held`, so their 4 s deadlines have
+    // passed 5 s after it.
+    std::thread::sleep(
+        Duration::from_secs(7)
+            .saturating_sub(opened.elapsed())
+            .max(Duration::from_secs(5).saturating_sub(both_held.elapsed())),
+    );
     for mut h in held {
         h.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let mut got = Vec::new();
