@@ -47,6 +47,14 @@ fn floors() -> Vec<Floor> {
         .collect()
 }
 
+/// The lines of `bench/floors.tsv` for one folder of `bench/`.
+fn floors_of(folder: &str) -> Vec<Floor> {
+    floors()
+        .into_iter()
+        .filter(|f| f.folder == folder)
+        .collect()
+}
+
 /// The share of answers at 0.9 or more that must name the right cause
 /// (the promise is 95%; the third set, first run unseen, reads 93.8%).
 const HIGH_BAR: f64 = 0.93;
@@ -79,10 +87,7 @@ fn score_with_floor(folder: &str, set: &str, floor: usize, rows: usize) -> Repor
 
 #[test]
 fn field_replies_keep_their_ground() {
-    let field: Vec<Floor> = floors()
-        .into_iter()
-        .filter(|f| f.folder == "field")
-        .collect();
+    let field = floors_of("field");
     assert_eq!(field.len(), 5, "bench/floors.tsv lists the five field sets");
     for f in &field {
         let report = score_with_floor(&f.folder, &f.set, f.floor, f.rows);
@@ -105,10 +110,7 @@ fn field_replies_keep_their_ground() {
 
 #[test]
 fn source_audits_keep_their_ground() {
-    let audits: Vec<Floor> = floors()
-        .into_iter()
-        .filter(|f| f.folder == "audits")
-        .collect();
+    let audits = floors_of("audits");
     assert!(
         !audits.is_empty(),
         "bench/floors.tsv lists the source audits"
