@@ -4,8 +4,8 @@
 //! written against, so a change that loses ground on them is caught here.
 //!
 //! Each set must keep at least the causes it agrees on today
-//! (`bench/floors.tsv`, counted on the category), and answers at 0.9 or more must name the right
-//! cause at least [`HIGH_BAR`] of the time. The bars are floors, not
+//! (`bench/floors.tsv`, counted on the category), and answers at 0.9 or
+//! more must name the right cause at least [`HIGH_BAR`] of the time. The bars are floors, not
 //! targets: raise them when the packs improve, and say in the commit why
 //! one is lowered.
 //!
@@ -61,7 +61,13 @@ const HIGH_BAR: f64 = 0.93;
 
 /// Scores one labelled set of `bench/<folder>` and holds it to its floor of
 /// causes agreed on; the report goes to stderr for the CI log.
-fn score_with_floor(folder: &str, set: &str, floor: usize, rows: usize) -> Report {
+fn score_with_floor(f: &Floor) -> Report {
+    let Floor {
+        folder,
+        set,
+        floor,
+        rows,
+    } = f;
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("bench")
         .join(folder)
@@ -69,7 +75,7 @@ fn score_with_floor(folder: &str, set: &str, floor: usize, rows: usize) -> Repor
     let cases = eval::load(&path).expect("the set loads");
     assert_eq!(
         cases.len(),
-        rows,
+        *rows,
         "{folder}/{set}: rows added or lost; update its floor"
     );
     let report = Report::new(
@@ -79,7 +85,7 @@ fn score_with_floor(folder: &str, set: &str, floor: usize, rows: usize) -> Repor
     eprintln!("{}", report.human(0));
     let agree = report.all.category.agree;
     assert!(
-        agree >= floor,
+        agree >= *floor,
         "{folder}/{set}: the cause agrees for {agree} of {rows} rows, under the floor of {floor}"
     );
     report
@@ -90,7 +96,7 @@ fn field_replies_keep_their_ground() {
     let field = floors_of("field");
     assert_eq!(field.len(), 5, "bench/floors.tsv lists the five field sets");
     for f in &field {
-        let report = score_with_floor(&f.folder, &f.set, f.floor, f.rows);
+        let report = score_with_floor(f);
         let set = &f.set;
         let high = &report
             .cause_bands
@@ -116,6 +122,6 @@ fn source_audits_keep_their_ground() {
         "bench/floors.tsv lists the source audits"
     );
     for f in &audits {
-        score_with_floor(&f.folder, &f.set, f.floor, f.rows);
+        score_with_floor(f);
     }
 }

@@ -467,12 +467,11 @@ fn scan_streams_hold_their_slots_until_the_deadline() {
     );
     assert_eq!(code, 200, "{body}");
     // at the deadline the streams are cut: their connections close and the
-    // answers they got are not complete. Read only once the deadline has
-    // passed (4 s after each stream's body arrived; 7 s leaves a loaded
-    // machine 3 s to take the bodies in): a client that reads earlier lets
-    // a fast server finish the whole answer first.
-    // Both streams started before `both_held`, so their 4 s deadlines have
-    // passed 5 s after it.
+    // answers they got are not complete. Read only once the deadline (4 s
+    // after each stream's body arrived) has passed: a client that reads
+    // earlier lets a fast server finish the whole answer first. Both
+    // streams started before `both_held`, so 5 s after it is late enough;
+    // never earlier than 7 s after they were opened.
     std::thread::sleep(
         Duration::from_secs(7)
             .saturating_sub(opened.elapsed())
