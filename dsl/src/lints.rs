@@ -224,7 +224,11 @@ fn positive_literals<'a>(
 
 /// `trigger_in_two_categories`: a literal that is a positive trigger of
 /// rules of different categories says two things at once; usually one of
-/// the rules should require more words.
+/// the rules should require more words. Rules are compared within one
+/// scope: the generic rules, or one provider's. A provider's rule reads
+/// that provider's words as its table says and only fires for it (and
+/// ranks above generic rules there), so the same words read otherwise
+/// elsewhere are not two readings of one reply.
 fn two_categories(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
     let mut sets: HashMap<&str, &ast::PhraseSet> = HashMap::new();
     for (_, items) in packs {
@@ -234,29 +238,40 @@ fn two_categories(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
             }
         }
     }
-    // literal -> (category, rule, span) of its first use
-    let mut first: HashMap<String, (String, String, Span)> = HashMap::new();
-    let mut reported: HashSet<(String, String)> = HashSet::new();
+    // (literal, provider) -> (category, rule, span) of its first use
+    let mut first: HashMap<(String, String), (String, String, Span)> = HashMap::new();
+    let mut reported: HashSet<(String, String, String)> = HashSet::new();
     for (_, items) in packs {
         for item in items.iter() {
             let Item::Rule(r) = item else { continue };
             let (Some(cat), Some(when)) = (&r.category, &r.when) else {
                 continue;
             };
+            let scope = r
+                .provider
+                .as_ref()
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
             let mut lits = Vec::new();
             positive_literals(when, &sets, &mut lits);
             for (lit, span) in lits {
-                match first.get(&lit) {
+                let key = (lit, scope.clone());
+                match first.get(&key) {
                     None => {
-                        first.insert(lit, (cat.name.clone(), r.name.name.clone(), span));
+                        first.insert(key, (cat.name.clone(), r.name.name.clone(), span));
                     }
                     Some((c, other, first_span))
-                        if *c != cat.name && reported.insert((lit.clone(), cat.name.clone())) =>
+                        if *c != cat.name
+                            && reported.insert((
+                                key.0.clone(),
+                                key.1.clone(),
+                                cat.name.clone(),
+                            )) =>
                     {
                         diags.push(
                             Diagnostic::warning(
                                 "trigger_in_two_categories",
-                                format!("\"{lit}\" triggers rules of two categories"),
+                                format!("\"{}\" triggers rules of two categories", key.0),
                             )
                             .at(span, format!("here for rule `{}` ({})", r.name.name, cat.name))
                             .note(*first_span, format!("and here for rule `{other}` ({c})"))

@@ -466,11 +466,40 @@ pub fn detect(head: &[u8]) -> Form {
     });
     let blank_line = memchr::memmem::find(head, b"\n\n").is_some()
         || memchr::memmem::find(head, b"\r\n\r\n").is_some();
-    if header_like && (blank_line || head.len() >= 4096) {
+    if header_like && (blank_line || head.len() >= 4096) || opens_a_bounce(trimmed) {
         Form::Email
     } else {
         Form::Log
     }
+}
+
+/// The opening sentences of the bounce templates of common mail systems,
+/// which a bounce saved or pasted without its header block starts with (a
+/// log line never does): Postfix's `bounce` ("This is the mail system at
+/// host"), qmail-send, Exim ("This message was created automatically by
+/// mail delivery software"), Sendmail ("The original message was received
+/// at"), Exchange ("Delivery has failed to these recipients or groups"),
+/// Gmail ("Delivery to the following recipient failed"), Courier, Yahoo,
+/// and the wording many others share. Such a
+/// text is read as an e-mail (its body), not line by line as a log.
+fn opens_a_bounce(head: &[u8]) -> bool {
+    const OPENERS: [&[u8]; 10] = [
+        b"this is the mail system at host",
+        b"this is the qmail-send program",
+        b"this message was created automatically by mail delivery software",
+        b"the original message was received at",
+        b"delivery has failed to these recipients",
+        b"delivery to the following recipient",
+        b"i'm sorry to have to inform you that your message could not",
+        b"i'm afraid i wasn't able to deliver your message",
+        b"this is a delivery status notification",
+        b"sorry, we were unable to deliver your message",
+    ];
+    // within the first lines: a mail client may add a line or two above
+    let start: Vec<u8> = head[..head.len().min(400)].to_ascii_lowercase();
+    OPENERS
+        .iter()
+        .any(|o| memchr::memmem::find(&start, o).is_some())
 }
 
 /// Cuts bytes held in memory (a request body) into jobs, as a file would be.
@@ -1244,6 +1273,16 @@ mod tests {
             Form::Log
         );
         assert_eq!(detect(b"550 5.1.1 user unknown\n"), Form::Log);
+        // a bounce's text saved without its headers is read whole, as a
+        // bounce, not line by line
+        assert_eq!(
+            detect(b"This is the mail system at host mx.example.com.\n\nI'm sorry"),
+            Form::Email
+        );
+        assert_eq!(
+            detect(b"\nHi. This is the qmail-send program at example.com.\n"),
+            Form::Email
+        );
     }
 
     fn jobs(input: &[u8], form: Form) -> Vec<Job> {

@@ -331,12 +331,12 @@ fn read_one_inner(
     // `alternative`); should the plain text turn out empty, the message is
     // parsed again whole, so the result is the same either way.
     let slim = crate::intake::alternative::drop_html_twins(&report_bytes);
-    let mut msg = parser()
+    let Some(mut msg) = parser()
         .parse(slim.as_deref().unwrap_or(&report_bytes))
-        .ok_or(EmailError::NotAnEmail)?;
-    if msg.headers().is_empty() {
-        return Err(EmailError::NotAnEmail);
-    }
+        .filter(|m| !m.headers().is_empty())
+    else {
+        return read_headerless(bytes);
+    };
     let mut parts = Parts::default();
     collect(&msg, &mut parts);
     if slim.is_some() && parts.text.trim().is_empty() {
@@ -377,6 +377,41 @@ fn read_one_inner(
         records: reading.records,
     };
     Ok((email, returned_auth))
+}
+
+/// The text of a bounce without its header block, as a postmaster pastes
+/// it or a bounce tool keeps it ("This is the mail system at host ...",
+/// then the failed recipients and what their servers said): read as the
+/// body of a plain-text message. It is a bounce only if a reader finds a
+/// failed recipient in it, with a status, a reply or the bounce's words
+/// about it; any other text without headers is still not an e-mail.
+fn read_headerless(
+    bytes: &[u8],
+) -> Result<(Email, Vec<crate::intake::auth_results::AuthVerdict>), EmailError> {
+    let mut wrapped = b"Content-Type: text/plain; charset=utf-8\n\n".to_vec();
+    wrapped.extend_from_slice(bytes);
+    let msg = parser().parse(&wrapped).ok_or(EmailError::NotAnEmail)?;
+    let mut parts = Parts::default();
+    collect(&msg, &mut parts);
+    let bounce = readers::Bounce::new(&msg, &parts);
+    let reading = readers::read(&bounce);
+    let said = reading.records.iter().any(|r| {
+        r.recipient.is_some()
+            && (r.status.is_some() || r.diagnostic.is_some() || !r.context.trim().is_empty())
+    });
+    if !said {
+        return Err(EmailError::NotAnEmail);
+    }
+    let email = Email {
+        kind: reading.kind,
+        subject: None,
+        sender: None,
+        reporting_mta: reading.reporting_mta,
+        mta: bounce.family.or(reading.writer),
+        reader: reading.reader,
+        records: reading.records,
+    };
+    Ok((email, Vec::new()))
 }
 
 #[cfg(test)]

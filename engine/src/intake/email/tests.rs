@@ -6,6 +6,32 @@ fn empty_and_binary_inputs_are_errors() {
     assert_eq!(read_email(b"\x00\x01\x02junk"), Err(EmailError::Binary));
 }
 
+/// A bounce's text without its header block (pasted, or kept so by a
+/// bounce tool) is read as the body it is; text that names no failed
+/// recipient is still not an e-mail.
+#[test]
+fn a_bounce_without_its_headers_is_read_as_its_body() {
+    let body: &[u8] = concat!(
+        "This is the mail system at host mailer.example.com.\n\n",
+        "I'm sorry to have to inform you that your message could not\n",
+        "be delivered to one or more recipients. It's attached below.\n\n",
+        "                   The mail system\n\n",
+        "<ann@example.net>: host mx.example.net[192.0.2.10] said: 550 5.1.1\n",
+        "    <ann@example.net>: Recipient address rejected: User unknown (in reply to\n",
+        "    RCPT TO command)\n",
+    )
+    .as_bytes();
+    let email = read_email(body).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(email.records.len(), 1);
+    let r = &email.records[0];
+    assert_eq!(r.recipient.as_deref(), Some("ann@example.net"));
+    assert!(r.context.contains("User unknown"), "{r:?}");
+    assert_eq!(
+        read_email(b"Dear team,\n\nthe meeting moved to Tuesday.\n"),
+        Err(EmailError::NotAnEmail)
+    );
+}
+
 #[test]
 fn html_is_stripped_without_splitting_characters() {
     let text = strip_html("<p>Ü<style>x{}</style>b&amp;c<br>é</p>");
