@@ -150,7 +150,7 @@ impl std::fmt::Display for EmailError {
             EmailError::Empty => "empty input: there is no message to read",
             EmailError::Binary => "binary data, not an e-mail (control bytes in the first 2 KiB)",
             EmailError::NotAnEmail => {
-                "not an e-mail: no header lines (`Name: value`) before the body"
+                "not an e-mail: no header lines (`Name: value`) before the body, and no failed recipient in its text (`scan --input log` reads it line by line)"
             }
             EmailError::TooNested(_) => {
                 "more than 256 multipart parts nested or declared: not a bounce (refused before MIME parsing, which would hold many times the message's size)"
