@@ -30,8 +30,8 @@ FAMILIES = [
      ["mailru", "yandex", "rambler", "qq", "netease", "sina", "naver", "docomo", "kddi", "biglobe", "yahoojp", "aliyun"]),
     ("hosting", "Hosted mail and forwarding: GoDaddy, Zoho, Fastmail, Proton, Rackspace, Titan, ImprovMX, MXroute, Infomaniak, Hostpoint, Cloudflare Email Routing, Gandi, STRATO, Bluehost, ALL-INKL, DreamHost, Runbox",
      ["godaddy", "zoho", "fastmail", "proton", "rackspace", "titan", "improvmx", "mxroute", "infomaniak", "hostpoint", "cloudflare", "gandi", "strato", "bluehost", "allinkl", "dreamhost", "runbox"]),
-    ("filters", "Filters and gateways: Proofpoint, Mimecast, Barracuda, Cisco, Trend Micro, Sophos, SpamExperts, Symantec/Broadcom, Hornetsecurity, Forcepoint, NoSpamProxy, Vade",
-     ["proofpoint", "mimecast", "barracuda", "cisco", "trendmicro", "sophos", "spamexperts", "messagelabs", "hornetsecurity", "forcepoint", "nospamproxy", "vade"]),
+    ("filters", "Filters, gateways and relays: Proofpoint, Mimecast, Barracuda, Cisco, Trend Micro, Sophos, SpamExperts, Symantec/Broadcom, Hornetsecurity, Forcepoint, NoSpamProxy, Vade, MailChannels",
+     ["proofpoint", "mimecast", "barracuda", "cisco", "trendmicro", "sophos", "spamexperts", "messagelabs", "hornetsecurity", "forcepoint", "nospamproxy", "vade", "mailchannels"]),
     ("esps", "Sending services: Amazon SES, SendGrid, Mailgun, Postmark, SparkPost, Mailchimp Transactional, Mailjet, Brevo, SMTP2GO, Elastic Email, Resend, MailerSend, ZeptoMail, SocketLabs, Mailtrap",
      ["ses", "sendgrid", "mailgun", "postmark", "sparkpost", "mandrill", "mailjet", "brevo", "smtp2go", "elasticemail", "resend", "mailersend", "zeptomail", "socketlabs", "mailtrap"]),
 ]
