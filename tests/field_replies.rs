@@ -66,9 +66,10 @@ fn floors_of(folder: &str) -> Vec<Floor> {
 /// (the promise is 95%; the third set, first run unseen, reads 93.8%).
 const HIGH_BAR: f64 = 0.93;
 
-/// Scores one labelled set of `bench/<folder>` and holds it to its floor of
-/// causes agreed on; the report goes to stderr for the CI log.
-fn score_with_floor(f: &Floor) -> Report {
+/// Scores one labelled set of `bench/<folder>` with `engine` and holds it
+/// to its floor of causes agreed on; the report goes to stderr for the CI
+/// log.
+fn score_with_floor(engine: &bouncedx_engine::Engine, f: &Floor) -> Report {
     let Floor {
         folder,
         set,
@@ -86,10 +87,7 @@ fn score_with_floor(f: &Floor) -> Report {
         *rows,
         "{folder}/{set}: rows added or lost; update its floor"
     );
-    let report = Report::new(
-        set,
-        &eval::score(&bouncedx::default_engine(), &cases, false),
-    );
+    let report = Report::new(set, &eval::score(engine, &cases, false));
     eprintln!("{}", report.human(0));
     let agree = report.all.category.agree;
     assert!(
@@ -103,8 +101,9 @@ fn score_with_floor(f: &Floor) -> Report {
 fn field_replies_keep_their_ground() {
     let field = floors_of("field");
     assert_eq!(field.len(), 6, "bench/floors.tsv lists the six field sets");
+    let engine = bouncedx::default_engine();
     for f in &field {
-        let report = score_with_floor(f);
+        let report = score_with_floor(&engine, f);
         let set = &f.set;
         let high = &report
             .cause_bands
@@ -137,7 +136,8 @@ fn source_audits_keep_their_ground() {
         !audits.is_empty(),
         "bench/floors.tsv lists the source audits"
     );
+    let engine = bouncedx::default_engine();
     for f in &audits {
-        score_with_floor(f);
+        score_with_floor(&engine, f);
     }
 }

@@ -496,10 +496,10 @@ fn opens_a_bounce(head: &[u8]) -> bool {
         b"sorry, we were unable to deliver your message",
     ];
     // within the first lines: a mail client may add a line or two above
-    let start: Vec<u8> = head[..head.len().min(400)].to_ascii_lowercase();
+    let start = &head[..head.len().min(400)];
     OPENERS
         .iter()
-        .any(|o| memchr::memmem::find(&start, o).is_some())
+        .any(|o| bouncedx_engine::intake::reply::find_ci_bytes(start, o).is_some())
 }
 
 /// Cuts bytes held in memory (a request body) into jobs, as a file would be.

@@ -357,6 +357,12 @@ fn read_one_inner(
             crate::intake::auth_results::verdicts(values.iter().map(String::as_str))
         })
         .unwrap_or_default();
+    Ok((read_parsed(&msg, &parts), returned_auth))
+}
+
+/// What a parsed message says: its readers' records, with the sender (the
+/// bounce's `To`), the subject and the writer.
+fn read_parsed(msg: &mail_parser::Message, parts: &Parts) -> Email {
     let sender = msg
         .to()
         .and_then(|a| a.first())
@@ -365,9 +371,9 @@ fn read_one_inner(
         .filter(|a| {
             a.contains('@') && !a.starts_with("mailer-daemon@") && !a.starts_with("postmaster@")
         });
-    let bounce = readers::Bounce::new(&msg, &parts);
+    let bounce = readers::Bounce::new(msg, parts);
     let reading = readers::read(&bounce);
-    let email = Email {
+    Email {
         kind: reading.kind,
         subject: msg.subject().map(str::to_string),
         sender,
@@ -375,8 +381,7 @@ fn read_one_inner(
         mta: bounce.family.or(reading.writer),
         reader: reading.reader,
         records: reading.records,
-    };
-    Ok((email, returned_auth))
+    }
 }
 
 /// The text of a bounce without its header block, as a postmaster pastes
@@ -393,24 +398,14 @@ fn read_headerless(
     let msg = parser().parse(&wrapped).ok_or(EmailError::NotAnEmail)?;
     let mut parts = Parts::default();
     collect(&msg, &mut parts);
-    let bounce = readers::Bounce::new(&msg, &parts);
-    let reading = readers::read(&bounce);
-    let said = reading.records.iter().any(|r| {
+    let email = read_parsed(&msg, &parts);
+    let said = email.records.iter().any(|r| {
         r.recipient.is_some()
             && (r.status.is_some() || r.diagnostic.is_some() || !r.context.trim().is_empty())
     });
     if !said {
         return Err(EmailError::NotAnEmail);
     }
-    let email = Email {
-        kind: reading.kind,
-        subject: None,
-        sender: None,
-        reporting_mta: reading.reporting_mta,
-        mta: bounce.family.or(reading.writer),
-        reader: reading.reader,
-        records: reading.records,
-    };
     Ok((email, Vec::new()))
 }
 
