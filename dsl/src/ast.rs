@@ -214,6 +214,9 @@ pub struct Category {
     pub title: Option<Str>,
     pub description: Option<Str>,
     pub reason: Option<Ident>,
+    /// `counts_as org_policy`: the category a diagnosis reports instead of
+    /// this one (this one's title and steps are kept).
+    pub counts_as: Option<Ident>,
     pub advice: Advice,
     pub unknown: Vec<UnknownField>,
     pub span: Span,

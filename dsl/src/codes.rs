@@ -53,4 +53,5 @@ pub const ERRORS: &[(&str, &str)] = &[
     ("E0220", "comparison and value do not fit"),
     ("E0221", "a check tested in an override"),
     ("E0222", "`only` outside a rule"),
+    ("E0223", "`counts_as` a category that counts as another"),
 ];

@@ -461,12 +461,14 @@ impl<'a> Lower<'a, '_> {
                 "title",
                 "description",
                 "reason",
+                "counts_as",
                 "fix",
                 "prevent",
                 "escalate",
                 "refs",
             ],
         );
+        let reported = self.counts_as(c);
         let reason = match &c.reason {
             Some(r) => self.reason(r),
             None if ast::written_as(&c.unknown, "reason") => "undefined".into(),
@@ -492,6 +494,7 @@ impl<'a> Lower<'a, '_> {
         }
         CategoryIr {
             name: c.name.name.as_str().into(),
+            reported,
             pack: self.packs[pi].name.clone(),
             title: c.title.as_ref().map_or("", |t| t.value.as_str()).into(),
             description: c.description.as_ref().map(|d| d.value.clone()),
@@ -501,6 +504,42 @@ impl<'a> Lower<'a, '_> {
                 self.advice(&c.advice, None)
             },
         }
+    }
+
+    /// The name a category reports: its own, or the one its `counts_as`
+    /// names, which must be a category that reports itself (one step, so
+    /// what a diagnosis says never depends on a chain).
+    fn counts_as(&mut self, c: &ast::Category) -> std::sync::Arc<str> {
+        let own: std::sync::Arc<str> = c.name.name.as_str().into();
+        let Some(target) = &c.counts_as else {
+            return own;
+        };
+        let Some(def) = self.symbols.categories.get(target.name.as_str()) else {
+            let names: Vec<&str> = self.symbols.categories.keys().copied().collect();
+            self.diags.push(
+                Diagnostic::error("E0101", format!("unknown category `{}`", target.name))
+                    .at(target.span, "no category of this name")
+                    .help(vocab::suggest(&target.name, names, "category")),
+            );
+            return own;
+        };
+        if target.name == c.name.name || def.node.counts_as.is_some() {
+            let why = if target.name == c.name.name {
+                "a category cannot count as itself".to_string()
+            } else {
+                format!("`{}` itself counts as another category", target.name)
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    "E0223",
+                    format!("`{}` counts as a category that is not a cause", c.name.name),
+                )
+                .at(target.span, why)
+                .help("name the category it finally reports, e.g. `counts_as org_policy`"),
+            );
+            return own;
+        }
+        target.name.as_str().into()
     }
 
     fn missing(&mut self, at: Span, what: &str, name: &str, field: &str, example: &str) {

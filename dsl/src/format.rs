@@ -27,6 +27,7 @@ const FIELD_KEYWORDS: &[&str] = &[
     "title",
     "reason",
     "description",
+    "counts_as",
     "fix",
     "prevent",
     "escalate",

@@ -383,6 +383,10 @@ pub struct CategoryIr {
     /// Names are shared with every diagnosis (`Arc<str>`: cloning one is a
     /// reference count, not a copy).
     pub name: std::sync::Arc<str>,
+    /// The name a diagnosis reports: the category's own, or the one it
+    /// `counts_as` (`relay` reports `org_policy`, with its own title and
+    /// steps).
+    pub reported: std::sync::Arc<str>,
     pub pack: String,
     pub title: std::sync::Arc<str>,
     pub description: Option<String>,

@@ -492,6 +492,7 @@ pub fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::kw_title | Rule::title_field => "`title`",
         Rule::kw_reason | Rule::reason_field => "`reason`",
         Rule::kw_description | Rule::description_field => "`description`",
+        Rule::kw_counts_as | Rule::counts_as_field => "`counts_as`",
         Rule::kw_fix | Rule::fix_field => "`fix`",
         Rule::kw_prevent | Rule::prevent_field => "`prevent`",
         Rule::kw_escalate | Rule::escalate_field => "`escalate`",
@@ -718,6 +719,7 @@ impl Builder<'_> {
             title: None,
             description: None,
             reason: None,
+            counts_as: None,
             advice: Advice::default(),
             unknown: Vec::new(),
             span,
@@ -738,6 +740,10 @@ impl Builder<'_> {
                 Rule::reason_field => {
                     let v = self.ident(f.clone().into_inner().nth(1).expect("reason"));
                     self.once(&mut c.reason, v, &f);
+                }
+                Rule::counts_as_field => {
+                    let v = self.ident(f.clone().into_inner().nth(1).expect("category"));
+                    self.once(&mut c.counts_as, v, &f);
                 }
                 Rule::unknown_field => c.unknown.push(self.unknown(f)),
                 _ => {}

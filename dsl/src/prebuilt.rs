@@ -29,7 +29,7 @@ use std::borrow::Cow;
 /// First bytes of every pre-built ruleset.
 const MAGIC: &[u8; 17] = b"bouncedx-ruleset\0";
 /// Bumped when the layout changes in a way `postcard` cannot notice.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What is embedded: the crate version that wrote it, the files the
 /// compilation read (by name, in [`SourceMap`] order) and the ruleset.

@@ -151,8 +151,14 @@ fn contested_by<'a>(rs: &'a Ruleset, top: &Fired, fired: &[Fired]) -> Option<&'a
         .iter()
         .filter(|f| f.confidence(rs) >= HIGH)
         .map(|f| &rs.rules[f.rule as usize])
-        .filter(|r| r.category != rule.category && r.reason != rule.reason)
+        .filter(|r| reported(rs, r) != reported(rs, rule) && r.reason != rule.reason)
         .find(|r| rule.provider.is_none() || r.provider.is_some())
+}
+
+/// The category a rule's diagnosis reports (its own, or the one its
+/// category `counts_as`).
+fn reported<'a>(rs: &'a Ruleset, r: &RuleIr) -> &'a Arc<str> {
+    &rs.categories[r.category as usize].reported
 }
 
 /// Whether a rule's evidence is single words only: each quoted span one
@@ -358,7 +364,7 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             let cat = &rs.categories[rule.category as usize];
             d.rule = Some(rule.id.clone());
             d.reason = rule.reason.clone();
-            d.category = cat.name.clone();
+            d.category = cat.reported.clone();
             d.category_title = cat.title.clone();
             d.confidence = top.confidence(rs);
             let prov_title = prov.map(|p| p.title.as_str());
@@ -420,7 +426,8 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
                 .filter(|f| {
                     let r = &rs.rules[f.rule as usize];
                     let catch_all = named && r.confidence < 0.5;
-                    let same_answer = r.category == rule.category && r.reason == rule.reason;
+                    let same_answer =
+                        reported(rs, r) == reported(rs, rule) && r.reason == rule.reason;
                     let incidental =
                         high && r.confidence < HIGH && only_single_words(&facts.text, &f.evidence);
                     !catch_all && !same_answer && !incidental
@@ -431,7 +438,7 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
                     Alternative {
                         rule: r.id.clone(),
                         reason: r.reason.clone(),
-                        category: rs.categories[r.category as usize].name.clone(),
+                        category: rs.categories[r.category as usize].reported.clone(),
                         confidence: f.confidence(rs),
                         evidence: evidence(&facts.text, &f.evidence),
                     }
@@ -442,7 +449,7 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
                     "lowered from {:.2}: {} reads it as {} ({}) at {:.2}",
                     rule.confidence,
                     r.id,
-                    rs.categories[r.category as usize].name,
+                    rs.categories[r.category as usize].reported,
                     r.reason,
                     r.confidence
                 )

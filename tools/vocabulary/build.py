@@ -53,7 +53,7 @@ REASONS = {
     "authfailure": ("authentication", "The message failed the receiver's authentication checks (SPF, DKIM or DMARC)"),
     "requireptr": ("authentication", "The receiver requires reverse DNS (a PTR record) for the sending IP"),
     "rejected": ("sender", "The receiver refused the sender address"),
-    "norelaying": ("org_policy", "The server refused to relay: it does not accept mail for that domain from you"),
+    "norelaying": ("relay", "The server refused to relay: it does not accept mail for that domain from you"),
     "ratelimited": ("rate_limit", "The receiver limits how fast or how much you may send"),
     "spamdetected": ("content", "The receiver's filter judged the message to be spam"),
     "virusdetected": ("content", "The receiver found a virus or dangerous content in the message"),
@@ -138,16 +138,6 @@ def short_source(src):
     return None
 
 
-# reasons whose steps replace their category's (a relay refusal is filed
-# under org_policy, but its fix is the relay's, not an allowlist request)
-FIX_ONLY = {
-    "norelaying": [
-        "Send to the recipient domain's own MX, not to a third party's server",
-        "If you relay through your own server, authenticate (SMTP AUTH) or add the client to the allowed networks",
-    ],
-}
-
-
 def render(rows, examples, dropped):
     out = [HEADER]
     for reason, (category, diagnosis) in REASONS.items():
@@ -186,10 +176,6 @@ def render(rows, examples, dropped):
             f"  priority   -10\n"
             f"  when       text has vocab_{reason}{exclusion}\n"
             f'  diagnosis  "{esc(diagnosis)}"\n'
-            + "".join(
-                ("  fix        only   " if i == 0 else "             ") + f'"{esc(step)}"\n'
-                for i, step in enumerate(FIX_ONLY.get(reason, []))
-            )
             + "  refs       " + " ".join(f'"{esc(r)}"' for r in refs) + "\n"
             + f'  example    "{esc(examples[reason])}"\n'
             f"}}\n"
