@@ -323,10 +323,24 @@ pub fn automaton(
         .build(patterns)
 }
 
-/// The text as the automaton searches it: ASCII letters lower-cased, every
-/// byte at the same offset as in `text`.
+/// The text as the automaton searches it: letters lower-cased, every byte
+/// at the same offset as in `text`, so a match's span quotes the text. A
+/// letter whose lower case is longer or shorter in UTF-8 (Turkish `İ`, the
+/// Kelvin sign) stays as it is; literals are lower-cased by [`normalize`],
+/// so "Überschritten" and "ТАКОГО" find "überschritten" and "такого".
 pub fn search_form(text: &str) -> String {
-    text.to_ascii_lowercase()
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let mut lower = c.to_lowercase();
+        match (lower.next(), lower.next()) {
+            (Some(l), None) if l.len_utf8() == c.len_utf8() => out.push(l),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Provisional ids of regexes before remapping.
@@ -344,6 +358,17 @@ pub fn remap(id: PatternId, literal_count: u32) -> PatternId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_search_form_lowers_every_letter_it_can_in_place() {
+        let text = "550 Postfach ÜBERSCHRITTEN; Такого пользователя НЕТ; İstanbul \u{212A}";
+        let lower = search_form(text);
+        assert_eq!(lower.len(), text.len());
+        assert!(lower.contains("überschritten") && lower.contains("такого пользователя нет"));
+        // letters whose lower case changes length stay, so offsets hold
+        assert!(lower.contains("İstanbul") && lower.contains('\u{212A}'));
+        assert_eq!(search_form("550 USER Unknown"), "550 user unknown");
+    }
 
     #[test]
     fn gates_are_the_prefixes_every_match_starts_with() {

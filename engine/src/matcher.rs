@@ -120,17 +120,58 @@ pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
     Found { hits, present }
 }
 
-fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+/// A word character: a letter or digit of any script, or `_`.
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Scripts written without spaces between words (Chinese, Japanese,
+/// Thai, Lao, Khmer, Myanmar) and Korean, whose particles attach to the
+/// word before them: there a word's edge is not marked, so a literal in one
+/// of them, or next to one, needs no boundary on that side ("用户不存在"
+/// inside "收件人用户不存在").
+fn spaceless(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF // Thai, Lao
+        | 0x1000..=0x109F // Myanmar
+        | 0x1100..=0x11FF // Hangul Jamo
+        | 0x1780..=0x17FF // Khmer
+        | 0x2E80..=0x9FFF // CJK radicals, punctuation, kana, ideographs
+        | 0xA960..=0xA97F // Hangul Jamo extended
+        | 0xAC00..=0xD7FF // Hangul syllables
+        | 0xF900..=0xFAFF // CJK compatibility ideographs
+        | 0xFF00..=0xFFEF // full-width and half-width forms
+        | 0x20000..=0x3FFFF // CJK extensions
+    )
+}
+
+/// The character that starts at byte `i` of `text`, and the one that ends
+/// there (`text` is UTF-8 and trigger matches start and end on character
+/// boundaries).
+fn char_at(text: &[u8], i: usize) -> Option<char> {
+    let end = (i + 4).min(text.len());
+    (i + 1..=end).find_map(|j| std::str::from_utf8(&text[i..j]).ok()?.chars().next())
+}
+
+fn char_before(text: &[u8], i: usize) -> Option<char> {
+    let start = i.saturating_sub(4);
+    (start..i)
+        .rev()
+        .find_map(|j| std::str::from_utf8(&text[j..i]).ok()?.chars().next())
 }
 
 /// Literals match whole words: `blocked` is not found in `unblocked`, and
 /// `locked` not in `blocked`. Where a literal starts or ends with a
-/// non-word character (`- spam`, `aup#`), that side needs no boundary.
+/// non-word character (`- spam`, `aup#`), that side needs no boundary; nor
+/// where the literal's edge or its neighbour is in a script written
+/// without spaces ([`spaceless`]).
 pub fn at_word_boundaries(text: &[u8], start: usize, end: usize) -> bool {
-    let left = start == 0 || !is_word(text[start]) || !is_word(text[start - 1]);
-    let right = end == text.len() || !is_word(text[end - 1]) || !is_word(text[end]);
-    left && right
+    let edge_ok = |inner: Option<char>, outer: Option<char>| match (inner, outer) {
+        (Some(i), Some(o)) => !is_word(i) || !is_word(o) || spaceless(i) || spaceless(o),
+        _ => true,
+    };
+    edge_ok(char_at(text, start), char_before(text, start))
+        && edge_ok(char_before(text, end), char_at(text, end))
 }
 
 /// Everything evaluation needs to know about one input.
@@ -615,6 +656,24 @@ mod tests {
             present[i as usize / 64] |= 1 << (i % 64);
         }
         Found { hits, present }
+    }
+
+    #[test]
+    fn literals_match_whole_words_except_in_scripts_without_spaces() {
+        let at = |text: &str, word: &str| {
+            let start = text.find(word).expect("the word is in the text");
+            at_word_boundaries(text.as_bytes(), start, start + word.len())
+        };
+        assert!(!at("550 unblocked", "blocked"));
+        assert!(at("550 Empfänger unbekannt", "unbekannt"));
+        assert!(!at("550 Empfängerunbekannt", "unbekannt"));
+        // a non-letter next to a word is an edge, ASCII or not
+        assert!(at("550 «Benutzer unbekannt»", "Benutzer unbekannt"));
+        // Chinese and Japanese write no spaces; Korean attaches particles
+        assert!(at("550 收件人用户不存在", "用户不存在"));
+        assert!(at("550 宛先のメールアドレスが見つかりません", "見つかりません"));
+        assert!(at("550 수신자의 사용자가 없습니다", "사용자"));
+        assert!(at("550 该邮件被识别为spam", "spam"));
     }
 
     #[test]
