@@ -100,7 +100,11 @@ fn score_with_floor(engine: &bouncedx_engine::Engine, f: &Floor) -> Report {
 #[test]
 fn field_replies_keep_their_ground() {
     let field = floors_of("field");
-    assert_eq!(field.len(), 7, "bench/floors.tsv lists the seven field sets");
+    assert_eq!(
+        field.len(),
+        7,
+        "bench/floors.tsv lists the seven field sets"
+    );
     let engine = bouncedx::default_engine();
     for f in &field {
         let report = score_with_floor(&engine, f);

@@ -671,7 +671,10 @@ mod tests {
         assert!(at("550 «Benutzer unbekannt»", "Benutzer unbekannt"));
         // Chinese and Japanese write no spaces; Korean attaches particles
         assert!(at("550 收件人用户不存在", "用户不存在"));
-        assert!(at("550 宛先のメールアドレスが見つかりません", "見つかりません"));
+        assert!(at(
+            "550 宛先のメールアドレスが見つかりません",
+            "見つかりません"
+        ));
         assert!(at("550 수신자의 사용자가 없습니다", "사용자"));
         assert!(at("550 该邮件被识别为spam", "spam"));
     }
