@@ -256,7 +256,7 @@ pub(super) fn collect(msg: &Message, parts: &mut Parts) {
                     .get_or_insert_with(|| raw_headers(inner));
             }
             (_, "message", "delivery-status" | "global-delivery-status") => {
-                let t = part_text(&part.body);
+                let t = undo_iso2022_jp(&part_text(&part.body)).into_owned();
                 parts
                     .delivery_status
                     .get_or_insert_with(String::new)
@@ -277,7 +277,9 @@ pub(super) fn collect(msg: &Message, parts: &mut Parts) {
                 if !parts.text.is_empty() {
                     parts.text.push('\n');
                 }
-                parts.text.push_str(&redecode_mislabelled(msg, part, t));
+                parts
+                    .text
+                    .push_str(&undo_iso2022_jp(&redecode_mislabelled(msg, part, t)));
             }
             (PartType::Html(h), _, _) => html.push(h),
             _ => {}
@@ -333,6 +335,26 @@ pub(super) fn redecode_mislabelled<'a>(
         .iter()
         .find_map(|e| e.decode_without_bom_handling_and_without_replacement(raw))
         .map_or(Cow::Borrowed(decoded), |t| Cow::Owned(t.into_owned()))
+}
+
+/// Japanese text in ISO-2022-JP that no charset label decoded: Lotus
+/// Domino writes its `Diagnostic-Code` so inside a `message/delivery-status`
+/// part (which has no charset), and some text parts declare none. The
+/// encoding is 7-bit: ASCII, with runs of JIS X 0208 between escape
+/// sequences (`ESC $ B` ... `ESC ( B`), so a text that is ASCII and holds
+/// such an escape is decoded as ISO-2022-JP; any other text is left as it
+/// is.
+pub(super) fn undo_iso2022_jp(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let escaped = ["\x1b$B", "\x1b$@", "\x1b(J", "\x1b(I"]
+        .iter()
+        .any(|e| text.contains(e));
+    if !text.is_ascii() || !escaped {
+        return Cow::Borrowed(text);
+    }
+    encoding_rs::ISO_2022_JP
+        .decode_without_bom_handling_and_without_replacement(text.as_bytes())
+        .map_or(Cow::Borrowed(text), |t| Cow::Owned(t.into_owned()))
 }
 
 pub(super) fn part_text(body: &PartType) -> String {

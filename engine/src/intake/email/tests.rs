@@ -80,6 +80,33 @@ fn mislabelled_charsets_are_read_in_the_charset_of_the_bytes() {
     assert!(bounce("utf-8", "Grüße".as_bytes()).contains("Grüße"));
 }
 
+/// Lotus Domino writes its `Diagnostic-Code` in ISO-2022-JP inside a
+/// delivery-status part, which has no charset: the escapes are decoded, so
+/// the words can be read (and quoted).
+#[test]
+fn iso_2022_jp_in_a_delivery_status_part_is_decoded() {
+    let japanese = "ディレクトリには見つかりません";
+    let (jis, _, _) = encoding_rs::ISO_2022_JP.encode(japanese);
+    let jis = String::from_utf8(jis.into_owned()).expect("ISO-2022-JP is 7-bit");
+    let bounce = format!(
+        "From: Postmaster@example.co.jp\r\nTo: a@example.org\r\nSubject: DELIVERY FAILURE\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nnot delivered\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.co.jp\r\n\r\n\
+         Final-Recipient: rfc822;bob@example.co.jp\r\nAction: failed\r\nStatus: 5.0.0\r\n\
+         Diagnostic-Code: X-Notes; bob Domino {jis}\r\n--b--\r\n"
+    );
+    let email = read_email(bounce.as_bytes()).expect("an e-mail");
+    let diagnostic = email.records[0].diagnostic.as_deref().unwrap_or("");
+    assert!(diagnostic.contains(japanese), "{diagnostic:?}");
+    // ASCII without escapes, and text that is not ASCII, stay as they are
+    assert_eq!(
+        super::mime::undo_iso2022_jp("550 5.1.1 user unknown"),
+        "550 5.1.1 user unknown"
+    );
+    assert_eq!(super::mime::undo_iso2022_jp("Grüße \x1b$B"), "Grüße \x1b$B");
+}
+
 /// Exchange's "Your message To: <list> ... did not reach the following
 /// recipient(s):" names the original addressee (often a mailing list) before
 /// the failed recipient; only the one after the phrase failed.
