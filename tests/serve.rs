@@ -46,6 +46,20 @@ fn start(extra: &[&str]) -> Server {
 }
 
 /// One request; the status and the body.
+/// Asks `probe` every 100 ms until `done` holds for its answer or `within`
+/// has passed, and returns the last answer (the caller asserts on it, so a
+/// timeout fails with what was last seen).
+fn poll_until<T>(within: Duration, mut probe: impl FnMut() -> T, done: impl Fn(&T) -> bool) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        let answer = probe();
+        if done(&answer) || started.elapsed() > within {
+            return answer;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn http(addr: &str, method: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
     let mut s = TcpStream::connect(addr).expect("connects");
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
@@ -294,12 +308,9 @@ fn reload_good_and_bad() {
         .success());
     // a debug build on a loaded machine can take seconds to compile the
     // packs again: wait up to 30 s
-    let waiting = std::time::Instant::now();
-    let mut seen = ask();
-    while seen != "third version" && waiting.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(100));
-        seen = ask();
-    }
+    let seen = poll_until(Duration::from_secs(30), &ask, |seen| {
+        seen == "third version"
+    });
     assert_eq!(seen, "third version");
     let (_, metrics) = http(&s.addr, "GET", "/metrics", "text/plain", b"");
     assert!(
@@ -451,14 +462,11 @@ fn scan_streams_hold_their_slots_until_the_deadline() {
     // it gets one) until both slots are held. The deadline runs from each
     // stream's start, so both are still held when the probe sees them so.
     std::thread::sleep(Duration::from_millis(500));
-    let started = std::time::Instant::now();
-    let (code, body) = loop {
-        let (code, body) = http(&s.addr, "POST", "/v1/scan", "text/plain", line.as_bytes());
-        if code == 503 || started.elapsed() > Duration::from_secs(8) {
-            break (code, body);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let (code, body) = poll_until(
+        Duration::from_secs(8),
+        || http(&s.addr, "POST", "/v1/scan", "text/plain", line.as_bytes()),
+        |(code, _)| *code == 503,
+    );
     if code != 503 {
         // say what the streams got: a 408 means a body took too long to send
         let got: Vec<String> = held
