@@ -26,7 +26,7 @@ fn triggers_slowly(rs: &Ruleset, text: &str) -> Vec<(u32, u32, u32)> {
     let lower = bouncedx_dsl::patterns::search_form(text);
     for m in pats.automaton.find_overlapping_iter(&lower) {
         let id = m.pattern().as_u32();
-        if id < base && matcher::at_word_boundaries(text.as_bytes(), m.start(), m.end()) {
+        if id < base && matcher::at_word_boundaries(text, m.start(), m.end()) {
             hits.push((id, m.start() as u32, m.end() as u32));
         }
     }

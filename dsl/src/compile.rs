@@ -532,7 +532,7 @@ impl<'a> Lower<'a, '_> {
             self.diags.push(
                 Diagnostic::error(
                     "E0223",
-                    format!("`{}` counts as a category that is not a cause", c.name.name),
+                    format!("`{}` cannot count as `{}`", c.name.name, target.name),
                 )
                 .at(target.span, why)
                 .help("name the category it finally reports, e.g. `counts_as org_policy`"),

@@ -78,7 +78,6 @@ fn gates_are_exact(text: &str) -> bool {
 /// Finds every trigger of the ruleset in `text`.
 pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
     let mut hits: Vec<(u32, u32, u32)> = Vec::new();
-    let bytes = text.as_bytes();
     let pats = &rs.patterns;
     let base = pats.literals.len() as u32;
     // Regexes whose gate literal occurs: few, usually none.
@@ -88,7 +87,7 @@ pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
         let id = m.pattern().as_u32();
         if id >= base {
             opened.push(pats.gates[(id - base) as usize]);
-        } else if at_word_boundaries(bytes, m.start(), m.end()) {
+        } else if at_word_boundaries(text, m.start(), m.end()) {
             hits.push((id, m.start() as u32, m.end() as u32));
         }
     }
@@ -145,33 +144,21 @@ fn spaceless(c: char) -> bool {
     )
 }
 
-/// The character that starts at byte `i` of `text`, and the one that ends
-/// there (`text` is UTF-8 and trigger matches start and end on character
-/// boundaries).
-fn char_at(text: &[u8], i: usize) -> Option<char> {
-    let end = (i + 4).min(text.len());
-    (i + 1..=end).find_map(|j| std::str::from_utf8(&text[i..j]).ok()?.chars().next())
-}
-
-fn char_before(text: &[u8], i: usize) -> Option<char> {
-    let start = i.saturating_sub(4);
-    (start..i)
-        .rev()
-        .find_map(|j| std::str::from_utf8(&text[j..i]).ok()?.chars().next())
-}
-
 /// Literals match whole words: `blocked` is not found in `unblocked`, and
 /// `locked` not in `blocked`. Where a literal starts or ends with a
 /// non-word character (`- spam`, `aup#`), that side needs no boundary; nor
 /// where the literal's edge or its neighbour is in a script written
 /// without spaces ([`spaceless`]).
-pub fn at_word_boundaries(text: &[u8], start: usize, end: usize) -> bool {
+/// `start` and `end` are on character boundaries (a UTF-8 literal matched
+/// in UTF-8 text); any other offset counts as an edge.
+pub fn at_word_boundaries(text: &str, start: usize, end: usize) -> bool {
+    let after = |i: usize| text.get(i..).and_then(|t| t.chars().next());
+    let before = |i: usize| text.get(..i).and_then(|t| t.chars().next_back());
     let edge_ok = |inner: Option<char>, outer: Option<char>| match (inner, outer) {
         (Some(i), Some(o)) => !is_word(i) || !is_word(o) || spaceless(i) || spaceless(o),
         _ => true,
     };
-    edge_ok(char_at(text, start), char_before(text, start))
-        && edge_ok(char_before(text, end), char_at(text, end))
+    edge_ok(after(start), before(start)) && edge_ok(before(end), after(end))
 }
 
 /// Everything evaluation needs to know about one input.
@@ -662,7 +649,7 @@ mod tests {
     fn literals_match_whole_words_except_in_scripts_without_spaces() {
         let at = |text: &str, word: &str| {
             let start = text.find(word).expect("the word is in the text");
-            at_word_boundaries(text.as_bytes(), start, start + word.len())
+            at_word_boundaries(text, start, start + word.len())
         };
         assert!(!at("550 unblocked", "blocked"));
         assert!(at("550 Empfänger unbekannt", "unbekannt"));
