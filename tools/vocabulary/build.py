@@ -39,6 +39,13 @@ BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target", "debug"
 # that name the sender's side (core's `sender_side` phrases)
 RECIPIENT_SIDE = {"userunknown", "hostunknown", "suspend", "mailboxfull", "notaccept"}
 
+# words that undo a reason's phrases: a server that "does not accept mail
+# without" something states a condition on the message (Courier: "...
+# without the required MIME headers"), not a domain that takes no mail
+UNLESS = {
+    "notaccept": ["does not accept mail without"],
+}
+
 # reason -> (category, diagnosis)
 REASONS = {
     "userunknown": ("recipient", "The receiver says the address {recipient|} does not exist"),
@@ -168,6 +175,8 @@ def render(rows, examples, dropped):
         # that is about the sender's ("Sender address rejected: Domain not
         # found"): core's sender_side words (transport.bdx) keep it away
         exclusion = " and not text has sender_side" if reason in RECIPIENT_SIDE else ""
+        if reason in UNLESS:
+            exclusion += " and not text has [" + ", ".join(f'"{esc(w)}"' for w in UNLESS[reason]) + "]"
         out.append(
             f"rule vocabulary_{reason} {{\n"
             f"  category   {category}\n"
