@@ -515,12 +515,7 @@ impl<'a> Lower<'a, '_> {
             return own;
         };
         let Some(def) = self.symbols.categories.get(target.name.as_str()) else {
-            let names: Vec<&str> = self.symbols.categories.keys().copied().collect();
-            self.diags.push(
-                Diagnostic::error("E0101", format!("unknown category `{}`", target.name))
-                    .at(target.span, "no category of this name")
-                    .help(vocab::suggest(&target.name, names, "category")),
-            );
+            self.unknown_category(&target.name, &target.name, target.span);
             return own;
         };
         if target.name == c.name.name || def.node.counts_as.is_some() {
@@ -816,13 +811,19 @@ impl<'a> Lower<'a, '_> {
         if let Some(&i) = self.category_idx.get(q.name.as_str()) {
             return Some(i);
         }
+        self.unknown_category(&q.to_string(), &q.name, q.span);
+        None
+    }
+
+    /// E0101 for `written` (as the file writes it), suggesting the defined
+    /// category nearest to its `name`.
+    fn unknown_category(&mut self, written: &str, name: &str, at: Span) {
         let names: Vec<&str> = self.symbols.categories.keys().copied().collect();
         self.diags.push(
-            Diagnostic::error("E0101", format!("unknown category `{q}`"))
-                .at(q.span, "no category of this name")
-                .help(vocab::suggest(&q.name, names, "category")),
+            Diagnostic::error("E0101", format!("unknown category `{written}`"))
+                .at(at, "no category of this name")
+                .help(vocab::suggest(name, names, "category")),
         );
-        None
     }
 
     fn lookup_provider(&mut self, q: &ast::QualifiedName) -> Option<ProviderIdx> {

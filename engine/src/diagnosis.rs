@@ -438,7 +438,7 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
                     Alternative {
                         rule: r.id.clone(),
                         reason: r.reason.clone(),
-                        category: rs.categories[r.category as usize].reported.clone(),
+                        category: reported(rs, r).clone(),
                         confidence: f.confidence(rs),
                         evidence: evidence(&facts.text, &f.evidence),
                     }
@@ -449,7 +449,7 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
                     "lowered from {:.2}: {} reads it as {} ({}) at {:.2}",
                     rule.confidence,
                     r.id,
-                    rs.categories[r.category as usize].reported,
+                    reported(rs, r),
                     r.reason,
                     r.confidence
                 )

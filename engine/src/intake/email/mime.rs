@@ -256,7 +256,8 @@ pub(super) fn collect(msg: &Message, parts: &mut Parts) {
                     .get_or_insert_with(|| raw_headers(inner));
             }
             (_, "message", "delivery-status" | "global-delivery-status") => {
-                let t = undo_iso2022_jp(&part_text(&part.body)).into_owned();
+                let raw = part_text(&part.body);
+                let t = undo_iso2022_jp(&raw);
                 parts
                     .delivery_status
                     .get_or_insert_with(String::new)
