@@ -100,10 +100,11 @@ fn score_with_floor(engine: &bouncedx_engine::Engine, f: &Floor) -> Report {
 #[test]
 fn field_replies_keep_their_ground() {
     let field = floors_of("field");
+    let on_disk = sets_in("field");
+    let listed: Vec<&str> = field.iter().map(|f| f.set.as_str()).collect();
     assert_eq!(
-        field.len(),
-        8,
-        "bench/floors.tsv lists the eight field sets"
+        listed, on_disk,
+        "bench/floors.tsv lists every field set of bench/field, in order"
     );
     let engine = bouncedx::default_engine();
     for f in &field {
@@ -133,12 +134,41 @@ fn field_replies_keep_their_ground() {
     }
 }
 
+/// The labelled sets (`.tsv` files) in a folder of `bench/`, sorted as
+/// `bench/floors.tsv` lists them: by name, `replies.tsv` before
+/// `replies-2.tsv`, numbers in numeric order.
+fn sets_in(folder: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("bench")
+        .join(folder);
+    let mut sets: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the bench folder is readable")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".tsv"))
+        .collect();
+    let key = |name: &String| {
+        let stem = name.trim_end_matches(".tsv");
+        match stem.rsplit_once('-') {
+            Some((base, n)) if n.chars().all(|c| c.is_ascii_digit()) => {
+                (base.to_string(), n.parse::<u32>().unwrap_or(0))
+            }
+            _ => (stem.to_string(), 1),
+        }
+    };
+    sets.sort_by_key(key);
+    sets
+}
+
 #[test]
 fn source_audits_keep_their_ground() {
     let audits = floors_of("audits");
-    assert!(
-        !audits.is_empty(),
-        "bench/floors.tsv lists the source audits"
+    let mut listed: Vec<String> = audits.iter().map(|f| f.set.clone()).collect();
+    listed.sort();
+    let mut on_disk = sets_in("audits");
+    on_disk.sort();
+    assert_eq!(
+        listed, on_disk,
+        "bench/floors.tsv lists every source audit of bench/audits"
     );
     let engine = bouncedx::default_engine();
     for f in &audits {

@@ -68,11 +68,16 @@ pub fn parse_reply(input: &str) -> Facts {
     if let Some(at) = present[4].then(|| find_ci(text, WRAPPERS[4])).flatten() {
         text = text[at + WRAPPERS[4].len()..].trim_start();
     }
-    // Postfix: `host mx.example.net[192.0.2.1] said: ...`
+    // Postfix: `host mx.example.net[192.0.2.1] said: ...`. Not when the
+    // text is itself a reply that quotes another server's: Postfix's
+    // address verification answers `450 4.1.7 <a@b>: Sender address
+    // rejected: undeliverable address: host mx.b[192.0.2.1] said: 550 5.1.1
+    // ...` (smtpd_check.c), and the refusal is the outer reply's.
     let mut owned;
     if let Some(said) = present[0]
         .then(|| find_ci(text, " said: ").or_else(|| find_ci(text, " said:")))
         .flatten()
+        .filter(|&said| !starts_with_reply_code(&text[..said]))
     {
         if let Some((host, ip)) = host_before(&text[..said]) {
             facts.host = host;
@@ -615,6 +620,15 @@ fn stage_from_lower(l: &str) -> Option<Stage> {
     }
 }
 
+/// Whether `text` opens with an SMTP reply code (`450 `, `550-`).
+fn starts_with_reply_code(text: &str) -> bool {
+    let b = text.trim_start().as_bytes();
+    b.len() >= 4
+        && matches!(b[0], b'2'..=b'5')
+        && b[1..3].iter().all(u8::is_ascii_digit)
+        && matches!(b[3], b' ' | b'-')
+}
+
 /// The host and IP Postfix names before its own words about a reply
 /// (`host mx.example.net[192.0.2.1] said:` / `refused to talk to me:`):
 /// what follows the last `host ` in `head`.
@@ -950,6 +964,26 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(stage_in(text), want, "{text}");
         }
+    }
+
+    #[test]
+    fn a_reply_quoting_another_servers_reply_stays_the_refusal() {
+        // Postfix's address verification quotes the probe's answer inside
+        // its own reply; the refusal (of the sender) is the outer reply's
+        let f = parse_reply(
+            "450 4.1.7 <a@example.org>: Sender address rejected: undeliverable address: host mx.example.org[192.0.2.20] said: 550 5.1.1 <a@example.org>: User unknown (in reply to RCPT TO command)",
+        );
+        assert_eq!(f.code, Some(450));
+        assert!(f
+            .text
+            .starts_with("450 4.1.7 <a@example.org>: Sender address rejected"));
+        assert_eq!(f.host, None, "the quoted host is not the one that refused");
+        // a Postfix log's own wrapper is still taken off
+        let f = parse_reply(
+            "host mx.example.org[192.0.2.20] said: 550 5.1.1 <a@example.org>: User unknown (in reply to RCPT TO command)",
+        );
+        assert_eq!(f.code, Some(550));
+        assert_eq!(f.host.as_deref(), Some("mx.example.org"));
     }
 
     #[test]
