@@ -41,9 +41,11 @@ RECIPIENT_SIDE = {"userunknown", "hostunknown", "suspend", "mailboxfull", "notac
 
 # words that undo a reason's phrases: a server that "does not accept mail
 # without" something states a condition on the message (Courier: "...
-# without the required MIME headers"), not a domain that takes no mail
+# without the required MIME headers"), and one that "does not accept mail
+# data" (msmtp's words for a refused DATA) a refused message, not a domain
+# that takes no mail
 UNLESS = {
-    "notaccept": ["does not accept mail without"],
+    "notaccept": ["does not accept mail without", "does not accept mail data"],
 }
 
 # reason -> (category, diagnosis)
