@@ -77,7 +77,7 @@ pub fn parse_reply(input: &str) -> Facts {
     if let Some(said) = present[0]
         .then(|| find_ci(text, " said: ").or_else(|| find_ci(text, " said:")))
         .flatten()
-        .filter(|&said| !starts_with_reply_code(&text[..said]))
+        .filter(|&said| !opens_with_reply_code(&text[..said]))
     {
         if let Some((host, ip)) = host_before(&text[..said]) {
             facts.host = host;
@@ -620,13 +620,11 @@ fn stage_from_lower(l: &str) -> Option<Stage> {
     }
 }
 
-/// Whether `text` opens with an SMTP reply code (`450 `, `550-`).
-fn starts_with_reply_code(text: &str) -> bool {
-    let b = text.trim_start().as_bytes();
-    b.len() >= 4
-        && matches!(b[0], b'2'..=b'5')
-        && b[1..3].iter().all(u8::is_ascii_digit)
-        && matches!(b[3], b' ' | b'-')
+/// Whether `text` opens with an SMTP reply code (`450 `, `550-`): a
+/// [`reply_prefix`] whose class is 2 to 5.
+fn opens_with_reply_code(text: &str) -> bool {
+    reply_prefix(text.trim_start())
+        .is_some_and(|(code, _)| matches!(code.as_bytes()[0], b'2'..=b'5'))
 }
 
 /// The host and IP Postfix names before its own words about a reply
