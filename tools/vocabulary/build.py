@@ -176,7 +176,9 @@ def render(rows, examples, dropped):
         # a reason about the recipient's address does not read a reply
         # that is about the sender's ("Sender address rejected: Domain not
         # found"): core's sender_side words (transport.bdx) keep it away
-        exclusion = " and not text has sender_side" if reason in RECIPIENT_SIDE else ""
+        # nor an SMTP AUTH failure (535, RFC 4954: "535 PLAIN authentication
+        # failed for <user> - no such user" is the client's login)
+        exclusion = " and not text has sender_side and not code 535" if reason in RECIPIENT_SIDE else ""
         if reason in UNLESS:
             exclusion += " and not text has [" + ", ".join(f'"{esc(w)}"' for w in UNLESS[reason]) + "]"
         out.append(
