@@ -33,7 +33,8 @@ pub struct Args {
     #[arg(long, default_value = "all", value_parser = ["all", "tune", "validate"])]
     pub half: String,
     /// Read each reply as the log reader reads it: inside a Postfix log
-    /// line of a bounced (5xx) or deferred (4xx) recipient.
+    /// line of a bounced (5xx) or deferred (4xx) recipient; a reply without
+    /// a code is logged as bounced unless its words say it defers.
     #[arg(long)]
     pub as_log: bool,
     /// `human` or `json`.

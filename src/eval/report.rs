@@ -32,8 +32,25 @@ impl Scored {
     }
 }
 
-/// A reply as a Postfix log line of a bounced recipient, so that a set can
-/// also be measured as the log reader sees it.
+/// Whether a reply that carries no reply code says in words that it defers
+/// ("deferred using ...", "try again later", "temporarily"): Postfix would
+/// have logged it `status=deferred` with a 4.x.x `dsn=`, from the code the
+/// pasted text lost. A reply with a code is read by its code.
+fn reads_as_deferral(reply: &str) -> bool {
+    let t = reply.trim_start();
+    let coded = t.len() >= 3 && t.as_bytes()[..3].iter().all(u8::is_ascii_digit);
+    if coded {
+        return false;
+    }
+    let t = t.to_ascii_lowercase();
+    ["deferred", "try again later", "temporarily", "temporary"]
+        .iter()
+        .any(|w| t.contains(w))
+}
+
+/// A reply as a Postfix log line of a bounced recipient (or a deferred one,
+/// when the reply says so), so that a set can also be measured as the log
+/// reader sees it.
 pub fn as_postfix_line(reply: &str) -> String {
     let status = reply
         .split_whitespace()
@@ -48,7 +65,7 @@ pub fn as_postfix_line(reply: &str) -> String {
         })
         .map(str::to_string)
         .unwrap_or_else(|| {
-            if reply.trim_start().starts_with('4') {
+            if reply.trim_start().starts_with('4') || reads_as_deferral(reply) {
                 "4.0.0".into()
             } else {
                 "5.0.0".into()
@@ -685,6 +702,14 @@ mod tests {
             "{l}"
         );
         let l = as_postfix_line("554 refused");
+        assert!(l.contains("dsn=5.0.0, status=bounced"), "{l}");
+        // no code, but the words defer: logged as Postfix would have
+        let l = as_postfix_line(
+            "Mail from 192.0.2.7 deferred using Trend Micro Email Reputation database",
+        );
+        assert!(l.contains("dsn=4.0.0, status=deferred"), "{l}");
+        // a code decides over the words
+        let l = as_postfix_line("554 temporarily blocked for spam");
         assert!(l.contains("dsn=5.0.0, status=bounced"), "{l}");
     }
 }
