@@ -174,6 +174,15 @@ fn only_single_words(text: &str, evidence: &[(u32, u32)]) -> bool {
         })
 }
 
+/// Whether every span of `inner` lies inside one span of `outer` (and
+/// `inner` quotes something).
+fn within(inner: &[(u32, u32)], outer: &[(u32, u32)]) -> bool {
+    !inner.is_empty()
+        && inner
+            .iter()
+            .all(|&(s, e)| outer.iter().any(|&(os, oe)| os <= s && e <= oe))
+}
+
 /// How many alternatives a diagnosis lists at most.
 pub const MAX_ALTERNATIVES: usize = 5;
 
@@ -419,8 +428,13 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             // fired on single words only ("unavailable" in "554 5.7.1
             // Service unavailable; Client host blocked using ..."): one
             // generic word is incidental there, not another reading.
+            // Nor a less sure rule whose every quoted span lies inside the
+            // answer's own evidence: it read the same words less
+            // specifically ("Sender address rejected" in "Sender address
+            // rejected: not fully qualified"), which is no other reading.
             let named = d.confidence >= MEDIUM;
             let high = d.confidence >= HIGH;
+            let top_confidence = top.confidence(rs);
             d.alternatives = fired[1..]
                 .iter()
                 .filter(|f| {
@@ -430,7 +444,9 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
                         reported(rs, r) == reported(rs, rule) && r.reason == rule.reason;
                     let incidental =
                         high && r.confidence < HIGH && only_single_words(&facts.text, &f.evidence);
-                    !catch_all && !same_answer && !incidental
+                    let read_within =
+                        f.confidence(rs) < top_confidence && within(&f.evidence, &top.evidence);
+                    !catch_all && !same_answer && !incidental && !read_within
                 })
                 .take(MAX_ALTERNATIVES)
                 .map(|f| {
@@ -807,6 +823,14 @@ rule bulk_mail {
   diagnosis  "Perhaps bulk mail"
 }
 
+rule such_mailbox {
+  category   content
+  reason     contenterror
+  confidence medium
+  when       text has "such mailbox"
+  diagnosis  "Two words of the answer's own phrase"
+}
+
 rule bad_sequence {
   category   content
   reason     syntaxerror
@@ -943,6 +967,29 @@ rule dmarc {
         assert_eq!(
             alternatives("550 no such mailbox; looks like spam"),
             ["test/looks_like_spam"]
+        );
+    }
+
+    #[test]
+    fn a_weaker_rule_reading_inside_the_answers_words_is_not_another_reading() {
+        let alternatives = |reply: &str| -> Vec<String> {
+            answer(reply)
+                .alternatives
+                .iter()
+                .map(|a| a.rule.to_string())
+                .collect()
+        };
+        // "such mailbox" lies inside the answer's "no such mailbox"
+        assert!(alternatives("550 no such mailbox").is_empty());
+        // beside an answer that reads other words, they are another reading
+        assert_eq!(
+            alternatives("550 such mailbox; bulk mail"),
+            ["test/such_mailbox"]
+        );
+        // and alone they answer
+        assert_eq!(
+            answer("550 such mailbox").rule.as_deref(),
+            Some("test/such_mailbox")
         );
     }
 
