@@ -286,6 +286,8 @@ def main():
     with open(OUT, "w", encoding="utf-8") as f:
         f.write(text)
     print(f"wrote {OUT}: {len(chosen)} rules; {len(dropped)} phrases dropped by lints")
+    for reason, phrase in sorted(dropped):
+        print(f"  dropped: {reason}: {phrase}")
     for d in left[:20]:
         print(" ", d.get("severity"), d.get("code"), d.get("message"), d.get("file"), d.get("line"))
     missing = [r for r in REASONS if r not in chosen and rows.get(r)]
