@@ -303,6 +303,27 @@ const PROSE_CUES: &[&str] = &[
     "written by",
 ];
 
+/// Verbs that, opening the clause before an address, make the sentence an
+/// instruction to the reader ("or send an e-mail message from another
+/// address to postmaster@..."): the address is someone to write to.
+const INSTRUCTION_VERBS: &[&str] = &["send", "write", "forward", "contact", "reply"];
+
+/// Whether the clause that ends at the address (from the last sentence or
+/// clause mark) opens with an instruction verb, after a conjunction or
+/// "please".
+fn in_instruction(before: &str) -> bool {
+    let clause = before
+        .rsplit(['.', ',', ';', '!', '?', ':'])
+        .next()
+        .unwrap_or("");
+    let mut words = clause.split_whitespace();
+    let mut first = words.next().unwrap_or("");
+    while matches!(first, "or" | "and" | "then" | "please") {
+        first = words.next().unwrap_or("");
+    }
+    INSTRUCTION_VERBS.contains(&first)
+}
+
 /// Words that, right after an address at a line's start, show the line is
 /// a sentence wrapped onto it ("helpdesk@example.org for help").
 const PROSE_CONTINUATIONS: &[&str] = &["for", "if", "and", "or", "with", "regarding", "about"];
@@ -330,7 +351,7 @@ pub(super) fn in_recipient_position(line: &str, at: std::ops::Range<usize>) -> b
         }
         &before[from..]
     };
-    if PROSE_CUES.iter().any(|c| tail(32).contains(c)) {
+    if PROSE_CUES.iter().any(|c| tail(32).contains(c)) || in_instruction(&before) {
         return false;
     }
     let leading = before

@@ -331,6 +331,16 @@ fn recipient_positions() {
         "desk@example.org"
     ));
     assert!(!at("desk@example.org for help", "desk@example.org"));
+    // an instruction to the reader, however long the clause before it
+    assert!(!at(
+        "If you are not a spammer, follow the instructions, or send an e-mail message from another address to dz@example.lv with the blocked sender's name.",
+        "dz@example.lv"
+    ));
+    // a clause that opens otherwise still names the recipient
+    assert!(at(
+        "Hello, the message could not be delivered to ann@example.org",
+        "ann@example.org"
+    ));
 }
 
 #[test]
