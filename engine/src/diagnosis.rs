@@ -853,6 +853,15 @@ rule dmarc {
         diagnose(&rs, &crate::intake::reply::parse_reply(reply))
     }
 
+    /// The rules a reply's diagnosis lists as alternatives.
+    fn alternatives(reply: &str) -> Vec<String> {
+        answer(reply)
+            .alternatives
+            .iter()
+            .map(|a| a.rule.to_string())
+            .collect()
+    }
+
     #[test]
     fn only_replaces_the_category_steps_and_duplicates_merge() {
         let d = answer("552 5.2.2 mailbox over quota");
@@ -949,13 +958,6 @@ rule dmarc {
 
     #[test]
     fn a_single_generic_word_beside_a_high_answer_is_not_another_reading() {
-        let alternatives = |reply: &str| -> Vec<String> {
-            answer(reply)
-                .alternatives
-                .iter()
-                .map(|a| a.rule.to_string())
-                .collect()
-        };
         // "spammy" (one word, medium) beside a certain answer: incidental
         assert!(alternatives("550 no such mailbox, spammy").is_empty());
         // a phrase at medium is another reading, and is listed
@@ -972,13 +974,6 @@ rule dmarc {
 
     #[test]
     fn a_weaker_rule_reading_inside_the_answers_words_is_not_another_reading() {
-        let alternatives = |reply: &str| -> Vec<String> {
-            answer(reply)
-                .alternatives
-                .iter()
-                .map(|a| a.rule.to_string())
-                .collect()
-        };
         // "such mailbox" lies inside the answer's "no such mailbox"
         assert!(alternatives("550 no such mailbox").is_empty());
         // beside an answer that reads other words, they are another reading
