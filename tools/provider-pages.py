@@ -76,7 +76,7 @@ def blocks(text, keyword):
 
 FIELDS = ["provider", "category", "reason", "confidence", "priority", "when", "capture",
           "diagnosis", "check", "fix", "prevent", "escalate", "refs", "example",
-          "counterexample", "title", "description"]
+          "counterexample", "title", "description", "counts_as"]
 
 
 def fields(body):
@@ -140,6 +140,12 @@ def reason_of(rule, categories):
     return cat.get("reason", "").split()[0] if cat.get("reason") else ""
 
 
+def category_cell(name, cat):
+    """The rule's category, and the cause it reports when it `counts_as` one."""
+    counts = (cat.get("counts_as", "").split() or [""])[0]
+    return f"{name} ({counts})" if counts else name
+
+
 def host_words(when):
     hosts = re.findall(r'"(\.[^"]+)"', when or "")
     return hosts
@@ -178,7 +184,12 @@ def page(slug, title, names, providers, rules, categories):
         o.append("| --- | --- | --- | --- | --- | --- |")
         for r in own:
             ex = (strings(r.get("example", "")) or [""])[0]
-            fix = (strings(r.get("fix", "")) or strings(r.get("diagnosis", "")) or [""])[0]
+            rcat = r.get("category", "").split()[0] if r.get("category") else ""
+            cat = categories.get(rcat, {})
+            # the rule's steps, else its category's (a category such as
+            # `helo` carries the steps its rules share), else the diagnosis
+            fix = (strings(r.get("fix", "")) or strings(cat.get("fix", ""))
+                   or strings(r.get("diagnosis", "")) or [""])[0]
             # `{recipient|the address}`: the page names the placeholder, not its wording
             fix = re.sub(r"\{([A-Za-z0-9_]+)\|[^}]*\}", r"{\1}", fix)
             src = (strings(r.get("refs", "")) or [""])[0]
@@ -186,7 +197,7 @@ def page(slug, title, names, providers, rules, categories):
             src_cell = f"[{cell(site)}]({src})" if src else ""
             conf = (r.get("confidence", "").split() or ["-"])[0]
             o.append(
-                f"| `{middle_cut(ex, 110)}` | {cell(r.get('category', '').split()[0])} | {reason_of(r, categories)} "
+                f"| `{middle_cut(ex, 110)}` | {cell(category_cell(rcat, cat))} | {reason_of(r, categories)} "
                 f"| {conf} | {cell(fix, 120)} | {src_cell} |"
             )
         o.append("")
