@@ -133,10 +133,10 @@ def middle_cut(s, limit):
     return s[:head].rstrip() + " … " + s[-(limit - head - 3):].lstrip()
 
 
-def reason_of(rule, categories):
+def reason_of(rule, cat):
+    """The rule's reason, else its category's (`cat`, the category's fields)."""
     if rule.get("reason"):
         return rule["reason"].split()[0]
-    cat = categories.get(rule.get("category", "").split()[0], {})
     return cat.get("reason", "").split()[0] if cat.get("reason") else ""
 
 
@@ -197,7 +197,7 @@ def page(slug, title, names, providers, rules, categories):
             src_cell = f"[{cell(site)}]({src})" if src else ""
             conf = (r.get("confidence", "").split() or ["-"])[0]
             o.append(
-                f"| `{middle_cut(ex, 110)}` | {cell(category_cell(rcat, cat))} | {reason_of(r, categories)} "
+                f"| `{middle_cut(ex, 110)}` | {cell(category_cell(rcat, cat))} | {reason_of(r, cat)} "
                 f"| {conf} | {cell(fix, 120)} | {src_cell} |"
             )
         o.append("")

@@ -434,7 +434,6 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             // rejected: not fully qualified"), which is no other reading.
             let named = d.confidence >= MEDIUM;
             let high = d.confidence >= HIGH;
-            let top_confidence = top.confidence(rs);
             d.alternatives = fired[1..]
                 .iter()
                 .filter(|f| {
@@ -445,7 +444,7 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
                     let incidental =
                         high && r.confidence < HIGH && only_single_words(&facts.text, &f.evidence);
                     let read_within =
-                        f.confidence(rs) < top_confidence && within(&f.evidence, &top.evidence);
+                        f.confidence(rs) < d.confidence && within(&f.evidence, &top.evidence);
                     !catch_all && !same_answer && !incidental && !read_within
                 })
                 .take(MAX_ALTERNATIVES)
