@@ -4,6 +4,7 @@
 use super::{category_agrees, half_of, Case, Half, Input};
 use bouncedx_dsl::vocab::{HIGH, LOW, MEDIUM};
 use bouncedx_engine::intake::log::{read_log_line, LogLine};
+use bouncedx_engine::intake::reply::parse_reply;
 use bouncedx_engine::Engine;
 use std::collections::BTreeMap;
 
@@ -52,25 +53,19 @@ fn reads_as_deferral(reply: &str) -> bool {
 /// when the reply says so), so that a set can also be measured as the log
 /// reader sees it.
 pub fn as_postfix_line(reply: &str) -> String {
-    let status = reply
-        .split_whitespace()
-        .take(3)
-        .find(|w| {
-            let p: Vec<&str> = w.split('.').collect();
-            p.len() == 3
-                && matches!(p[0], "2" | "4" | "5")
-                && p[1..]
-                    .iter()
-                    .all(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()))
-        })
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            if reply.trim_start().starts_with('4') || reads_as_deferral(reply) {
-                "4.0.0".into()
-            } else {
-                "5.0.0".into()
-            }
-        });
+    // The engine's own reading of the reply finds its code and enhanced
+    // status wherever the pasted text put them ("421-4.7.0 ...", a
+    // `Diagnostic-Code:` line); Postfix logs that status as `dsn=`, or the
+    // code's class with 0.0 when the reply has no enhanced status.
+    let facts = parse_reply(reply);
+    let class = facts.code.map(|c| c / 100);
+    let status = match (facts.status, class) {
+        (Some(st), None) => st.to_string(),
+        (Some(st), Some(c)) if st.class == c => st.to_string(),
+        (_, Some(c @ (4 | 5))) => format!("{c}.0.0"),
+        _ if reads_as_deferral(reply) => "4.0.0".into(),
+        _ => "5.0.0".into(),
+    };
     let verdict = if status.starts_with('4') {
         "deferred"
     } else {
@@ -711,5 +706,8 @@ mod tests {
         // a code decides over the words
         let l = as_postfix_line("554 temporarily blocked for spam");
         assert!(l.contains("dsn=5.0.0, status=bounced"), "{l}");
+        // a status joined to the code by a hyphen is still the status
+        let l = as_postfix_line("421-4.7.28 Gmail has detected an unusual rate of mail");
+        assert!(l.contains("dsn=4.7.28, status=deferred"), "{l}");
     }
 }
