@@ -24,6 +24,7 @@ and review the diff of rulesets/core/vocabulary.bdx.
 """
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -48,7 +49,23 @@ UNLESS = {
     "notaccept": ["does not accept mail without", "does not accept mail data"],
 }
 
-# reason -> (category, diagnosis)
+# The `rejected` rows hold two kinds of refused sender: the receiver's
+# policy or lists on the address, and a sender domain without usable DNS
+# (no MX or A records, a null MX, a domain that does not exist), which
+# KumoMTA files as AuthenticationFailed and the collectors' conventions as
+# `authentication` (the receiver cannot verify who sent it, nor return a
+# bounce). Rows whose words name the domain's DNS go to a rule of their own,
+# `vocabulary_sender_domain`, in category authentication with reason
+# rejected, as core/sender_domain_unresolvable answers the same words.
+SENDER_DOMAIN_DNS = re.compile(
+    r"\bmx\b|\bdns\b|dns-|resolv|not exists?\b|must exist|domain not found|unroutable|a, aaaa"
+    r"|dead domain|null ?mx|valid domain|real domain",
+    re.I,
+)
+
+# reason -> (category, diagnosis); a key that is not a reason names the
+# reason it reports in KEY_REASON
+KEY_REASON = {"sender_domain": "rejected"}
 REASONS = {
     "userunknown": ("recipient", "The receiver says the address {recipient|} does not exist"),
     "hostunknown": ("recipient", "The recipient's domain does not exist or has no mail server"),
@@ -62,6 +79,7 @@ REASONS = {
     "authfailure": ("authentication", "The message failed the receiver's authentication checks (SPF, DKIM or DMARC)"),
     "requireptr": ("authentication", "The receiver requires reverse DNS (a PTR record) for the sending IP"),
     "rejected": ("sender", "The receiver refused the sender address"),
+    "sender_domain": ("authentication", "The receiver could not verify the sender's domain: it has no usable DNS records (MX or A), or does not exist"),
     "norelaying": ("relay", "The server refused to relay: it does not accept mail for that domain from you"),
     "ratelimited": ("rate_limit", "The receiver limits how fast or how much you may send"),
     "spamdetected": ("content", "The receiver's filter judged the message to be spam"),
@@ -126,6 +144,9 @@ def load():
             phrase = phrase.strip()
             if not phrase:
                 continue
+            words = phrase.replace("\\s+", " ").replace("\\s", " ")
+            if reason == "rejected" and SENDER_DOMAIN_DNS.search(words):
+                reason = "sender_domain"
             # the same words from a second source are one phrase (the lint
             # for a phrase listed twice would drop both copies); the rows
             # keep their sources in phrases.tsv
@@ -184,7 +205,7 @@ def render(rows, examples, dropped):
         out.append(
             f"rule vocabulary_{reason} {{\n"
             f"  category   {category}\n"
-            f"  reason     {reason}\n"
+            f"  reason     {KEY_REASON.get(reason, reason)}\n"
             f"  confidence medium\n"
             f"  priority   -10\n"
             f"  when       text has vocab_{reason}{exclusion}\n"
