@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes rulesets/core/dnsbl_zones.bdx from tools/dnsbl/zones.tsv.
+"""Writes rulesets/core/dnsbl_zones.bdx from tools/dnsbl/zones.tsv and
+tools/dnsbl/names.tsv.
 
 zones.tsv is one row per public DNS list (zone, printed names, kind, status,
 source, note), read from whole published lists (rspamd's and SpamAssassin's
@@ -11,6 +12,17 @@ is a listed sender or link domain. Allow-lists, and zones whose answers are
 informational or mixed good and bad (country zones, SenderBase, score
 zones), are never read as a block. Defunct lists stay: old bounces name
 them.
+
+names.tsv is one row per list by the names people and reject texts give it
+(name, aliases, zones, kind, operator, source, note), compiled in the
+twenty-ninth session from multirbl.valli.org's list as a public checker
+exports it, rspamd's rbl.conf, SpamAssassin's DNSBL and URIBL rules,
+Haraka's zones, MXToolbox's list names and other checkers' lists. A name is
+a trigger only where it cannot be read as something else: at least five
+characters, not an ordinary word or a bare acronym (the note column marks
+those `UNSAFE-NAME`), not a vendor's or a network's own name (a reply that
+says "Proofpoint" or "Fasthosts" is not a listing), not an allow-list, a
+reputation score or a country zone, and not a word core already reads.
 
     python3 tools/dnsbl/build.py          # then: bouncedx fmt rulesets
     python3 tools/dnsbl/build.py --check  # CI: the .bdx is what the TSV gives
@@ -33,6 +45,24 @@ NOT_A_BLOCK = ("countries.nerd.dk", "geobl.", "senderbase.org", "abuse.spfbl.net
 KNOWN_WORDS = {"dnsbl", "sorbs", "spamcop", "uceprotect", "blacklist", "blocklist", "psbl",
                "mailspike", "spamrats", "hostkarma", "barracudacentral", "surbl", "uribl"}
 
+NAMES = os.path.join(ROOT, "tools", "dnsbl", "names.tsv")
+
+# ordinary words that are also list names (names.tsv's UNSAFE-NAME notes)
+# and names of vendors, networks and services that a reply names for other
+# reasons than a listing
+NOT_A_NAME = set("""zen drop maps rbl dul rss barracuda backscatterer backscatter truncate
+blocklist sender score validity talos forefront dynablock bogons kempt nether pedantic singular
+redhawk orbit karma rats spam dyna black fresh uribl dan tor imp worm schulte zenon proofpoint
+mcafee senderbase cobion mailcleaner scrollout scrolloutf1 interserver fasthosts efnet rizon
+ipstatus darklist anticaptcha dynip spamlookup konstant madavi tiopan technovision gbudb""".split())
+# a digit before a word reads inside a reply code ("5.2.0 Spam"): "0 Spam" is 0spam's
+# name written apart, "gbudb" names Message Sniffer's reputation database too
+NOT_A_NAME |= {"0 spam", "gbudb truncate"}
+NOT_A_NAME_PHRASES = ("reputation", "sender score", "senderscore", "talos", "snds",
+                      "smart network data services", "quick ip lookup", "korea services",
+                      "services.net korea", "x-force", "mcafee", "nerd.dk", "geobl",
+                      "spam lookup", "anticaptcha", "return path", "trend micro")
+
 HEADER = """\
 # core/dnsbl_zones.bdx: the zones of public DNS lists, so that a reply that
 # names one ("refused, see bl.spameatingmonkey.net") is read as the listing
@@ -49,7 +79,10 @@ HEADER = """\
 # left out, and so are zones that hold a word core already reads ("dnsbl",
 # "sorbs", "uribl" ...: every literal costs the automaton); allow-lists
 # (dnswl.org and the like) are `allow_zones`, so that a reply that says it
-# is listed on one alone is not read as a block.
+# is listed on one alone is not read as a block. `dnsbl_list_names` are the
+# lists' own names from tools/dnsbl/names.tsv ("Invaluement", "Abusix Mail
+# Intelligence", "GBUdb", "Nordspam"), only those that cannot be read as
+# something else; ip_on_blocklist reads them too.
 """
 
 
@@ -71,11 +104,12 @@ def main():
             ip.append(z)
         elif kind == "domain" and z not in dom:
             dom.append(z)
+    names = list_names(ip + dom)
     # an allow-list whose zone ends another list's (score.senderscore.com in
     # bl.score.senderscore.com) would hide that list's listings
     allow = [a for a in allow if not any(z != a and z.endswith("." + a) for z in ip + dom)]
     out = [HEADER]
-    for name, zones in (("dnsbl_zones", ip), ("rhsbl_zones", dom), ("allow_zones", allow)):
+    for name, zones in (("dnsbl_zones", ip), ("rhsbl_zones", dom), ("allow_zones", allow), ("dnsbl_list_names", names)):
         out.append(f"phrases {name} = [\n" + "".join(f'  "{z}",\n' for z in zones) + "]\n")
     text = "\n".join(out)
     if "--check" in sys.argv[1:]:
@@ -86,7 +120,30 @@ def main():
         return
     with open(OUT, "w", encoding="utf-8") as f:
         f.write(text)
-    print(f"wrote {OUT}: {len(ip)} IP-list zones, {len(dom)} domain-list zones, {len(allow)} allow-lists")
+    print(f"wrote {OUT}: {len(ip)} IP-list zones, {len(dom)} domain-list zones, {len(allow)} allow-lists, {len(names)} list names")
+
+
+def list_names(zones):
+    """The names of block lists that a reply can quote safely (see above)."""
+    import re
+    with open(NAMES, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    known = KNOWN_WORDS | {"spamhaus", "black list", "block list", "cloudmark"}
+    out = []
+    for row in rows:
+        note = (row.get("note") or "").lower()
+        name = row["name"]
+        if row.get("kind") == "reputation-service" or re.search(r"allow-?list|whitelist", note) \
+                or re.search(r"\b(?:wl|whitelist|allowlist|dnswl)\b", name.lower()):
+            continue
+        for t in [name] + [a.strip() for a in (row.get("aliases") or "").split("|")]:
+            low = t.lower()
+            if len(low) < 5 or any(c in low for c in "<_/\"") or low in NOT_A_NAME \
+                    or re.fullmatch(r"[A-Z0-9]{1,5}", t) or any(k in low for k in known) \
+                    or any(p in low for p in NOT_A_NAME_PHRASES) or low in zones or low in out:
+                continue
+            out.append(low)
+    return out
 
 
 if __name__ == "__main__":
