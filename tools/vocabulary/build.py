@@ -59,13 +59,28 @@ UNLESS = {
 # rejected, as core/sender_domain_unresolvable answers the same words.
 SENDER_DOMAIN_DNS = re.compile(
     r"\bmx\b|\bdns\b|dns-|resolv|not exists?\b|must exist|domain not found|unroutable|a, aaaa"
-    r"|dead domain|null ?mx|valid domain|real domain",
+    r"|dead domain|null ?mx|valid domain|valid sender domain|real domain",
+    re.I,
+)
+
+# The rest of the refused senders split the same way by what their words
+# say: the sender named on a block list ("mailfrom domain is listed in
+# spamhaus", "sender domain listed at") is `blacklist`; a site's rule on
+# which senders it takes (null senders and bounces, "sender not
+# pre-approved", "mail from you is not allowed here", "rejected for policy
+# reasons") is the receiving organisation's policy, `org_policy`, as
+# core/sender_refused_by_policy answers; what is wrong with the address
+# itself (does not verify, bad syntax, unknown) stays the sender's.
+SENDER_LISTED = re.compile(r"\blisted\b|blacklisted|blocked using")
+SENDER_POLICY = re.compile(
+    r"not allowed|not accepted|cannot send mail here|not pre-approved|null senders?|bounces"
+    r"|for policy reasons|policy rejection|not a registered|sender addresses using capital",
     re.I,
 )
 
 # reason -> (category, diagnosis); a key that is not a reason names the
 # reason it reports in KEY_REASON
-KEY_REASON = {"sender_domain": "rejected"}
+KEY_REASON = {"sender_domain": "rejected", "sender_listed": "blocked", "sender_policy": "rejected"}
 REASONS = {
     "userunknown": ("recipient", "The receiver says the address {recipient|} does not exist"),
     "hostunknown": ("recipient", "The recipient's domain does not exist or has no mail server"),
@@ -80,6 +95,8 @@ REASONS = {
     "requireptr": ("authentication", "The receiver requires reverse DNS (a PTR record) for the sending IP"),
     "rejected": ("sender", "The receiver refused the sender address"),
     "sender_domain": ("authentication", "The receiver could not verify the sender's domain: it has no usable DNS records (MX or A), or does not exist"),
+    "sender_listed": ("blacklist", "The receiver refused the sender address or its domain because it is on a block list"),
+    "sender_policy": ("org_policy", "The receiving site's own rule refuses this sender (null senders, bounces, senders it has not approved)"),
     "norelaying": ("relay", "The server refused to relay: it does not accept mail for that domain from you"),
     "ratelimited": ("rate_limit", "The receiver limits how fast or how much you may send"),
     "spamdetected": ("content", "The receiver's filter judged the message to be spam"),
@@ -147,6 +164,10 @@ def load():
             words = phrase.replace("\\s+", " ").replace("\\s", " ")
             if reason == "rejected" and SENDER_DOMAIN_DNS.search(words):
                 reason = "sender_domain"
+            elif reason == "rejected" and SENDER_LISTED.search(words):
+                reason = "sender_listed"
+            elif reason == "rejected" and SENDER_POLICY.search(words):
+                reason = "sender_policy"
             # the same words from a second source are one phrase (the lint
             # for a phrase listed twice would drop both copies); the rows
             # keep their sources in phrases.tsv
