@@ -29,6 +29,7 @@ reputation score or a country zone, and not a word core already reads.
 """
 import csv
 import os
+import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -54,10 +55,11 @@ NOT_A_NAME = set("""zen drop maps rbl dul rss barracuda backscatterer backscatte
 blocklist sender score validity talos forefront dynablock bogons kempt nether pedantic singular
 redhawk orbit karma rats spam dyna black fresh uribl dan tor imp worm schulte zenon proofpoint
 mcafee senderbase cobion mailcleaner scrollout scrolloutf1 interserver fasthosts efnet rizon
-ipstatus darklist anticaptcha dynip spamlookup konstant madavi tiopan technovision gbudb""".split())
-# a digit before a word reads inside a reply code ("5.2.0 Spam"): "0 Spam" is 0spam's
-# name written apart, "gbudb" names Message Sniffer's reputation database too
-NOT_A_NAME |= {"0 spam", "gbudb truncate"}
+ipstatus darklist anticaptcha dynip spamlookup konstant madavi tiopan technovision gbudb""".split()) | {
+    # a digit before a word reads inside a reply code ("5.2.0 Spam"): "0 Spam" is
+    # 0spam's name written apart; "gbudb" names Message Sniffer's reputation
+    # database too
+    "0 spam", "gbudb truncate"}
 NOT_A_NAME_PHRASES = ("reputation", "sender score", "senderscore", "talos", "snds",
                       "smart network data services", "quick ip lookup", "korea services",
                       "services.net korea", "x-force", "mcafee", "nerd.dk", "geobl",
@@ -125,7 +127,6 @@ def main():
 
 def list_names(zones):
     """The names of block lists that a reply can quote safely (see above)."""
-    import re
     with open(NAMES, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     known = KNOWN_WORDS | {"spamhaus", "black list", "block list", "cloudmark"}

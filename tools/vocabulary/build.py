@@ -49,14 +49,14 @@ UNLESS = {
     "notaccept": ["does not accept mail without", "does not accept mail data"],
 }
 
-# The `rejected` rows hold two kinds of refused sender: the receiver's
-# policy or lists on the address, and a sender domain without usable DNS
-# (no MX or A records, a null MX, a domain that does not exist), which
-# KumoMTA files as AuthenticationFailed and the collectors' conventions as
-# `authentication` (the receiver cannot verify who sent it, nor return a
-# bounce). Rows whose words name the domain's DNS go to a rule of their own,
-# `vocabulary_sender_domain`, in category authentication with reason
-# rejected, as core/sender_domain_unresolvable answers the same words.
+# The `rejected` rows hold four kinds of refused sender, told apart by
+# their words (SENDER_SPLITS, tried in order). A sender domain without
+# usable DNS (no MX or A records, a null MX, a domain that does not exist),
+# which KumoMTA files as AuthenticationFailed and the collectors'
+# conventions as `authentication` (the receiver cannot verify who sent it,
+# nor return a bounce), goes to `vocabulary_sender_domain`, in category
+# authentication with reason rejected, as core/sender_domain_unresolvable
+# answers the same words.
 SENDER_DOMAIN_DNS = re.compile(
     r"\bmx\b|\bdns\b|dns-|resolv|not exists?\b|must exist|domain not found|unroutable|a, aaaa"
     r"|dead domain|null ?mx|valid domain|valid sender domain|real domain",
@@ -76,6 +76,11 @@ SENDER_POLICY = re.compile(
     r"not allowed|not accepted|cannot send mail here|not pre-approved|null senders?|bounces"
     r"|for policy reasons|policy rejection|not a registered|sender addresses using capital",
     re.I,
+)
+SENDER_SPLITS = (
+    ("sender_domain", SENDER_DOMAIN_DNS),
+    ("sender_listed", SENDER_LISTED),
+    ("sender_policy", SENDER_POLICY),
 )
 
 # reason -> (category, diagnosis); a key that is not a reason names the
@@ -161,13 +166,9 @@ def load():
             phrase = phrase.strip()
             if not phrase:
                 continue
-            words = phrase.replace("\\s+", " ").replace("\\s", " ")
-            if reason == "rejected" and SENDER_DOMAIN_DNS.search(words):
-                reason = "sender_domain"
-            elif reason == "rejected" and SENDER_LISTED.search(words):
-                reason = "sender_listed"
-            elif reason == "rejected" and SENDER_POLICY.search(words):
-                reason = "sender_policy"
+            if reason == "rejected":
+                words = phrase.replace("\\s+", " ").replace("\\s", " ")
+                reason = next((key for key, said in SENDER_SPLITS if said.search(words)), reason)
             # the same words from a second source are one phrase (the lint
             # for a phrase listed twice would drop both copies); the rows
             # keep their sources in phrases.tsv
