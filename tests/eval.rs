@@ -50,6 +50,45 @@ fn a_folder_of_emails_and_json_for_dashboards() {
 }
 
 #[test]
+fn pooled_adds_one_report_of_every_set_together() {
+    let (code, out, err) = bouncedx(&[
+        "eval",
+        "--pooled",
+        "--format",
+        "json",
+        "labelled.tsv",
+        "bounces",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let reports = v.as_array().unwrap();
+    assert_eq!(reports.len(), 3, "{out}");
+    let rows = |r: &serde_json::Value| r["all"]["rows"].as_u64().unwrap();
+    let agree = |r: &serde_json::Value| r["all"]["category"]["agree"].as_u64().unwrap();
+    let pooled = &reports[2];
+    assert_eq!(pooled["set"], "all 2 sets, pooled");
+    assert_eq!(rows(pooled), rows(&reports[0]) + rows(&reports[1]));
+    assert_eq!(agree(pooled), agree(&reports[0]) + agree(&reports[1]));
+    // its causes add up to the sets' rows that name a category
+    let by_cause: u64 = pooled["by_cause"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["all"]["rows"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        by_cause,
+        pooled["all"]["category"]["rows"].as_u64().unwrap()
+    );
+    // misses stay with their own set (their lines are that file's)
+    assert_eq!(pooled["misses"], serde_json::json!([]));
+    // one set: nothing to pool
+    let (_, one, _) = bouncedx(&["eval", "--pooled", "--format", "json", "labelled.tsv"]);
+    let one: serde_json::Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(one.as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn a_repeated_index_is_told_apart_by_its_status() {
     // a label file that gives index 1 twice: the second row's status (5.7.1)
     // is that of the e-mail's second recipient, so it scores that one

@@ -21,7 +21,7 @@ use std::process::ExitCode;
 /// chance alone puts halves of those sizes that far apart.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  bouncedx eval labelled.tsv\n  bouncedx eval ../shared/reference/provider_messages.tsv --as-log   # the same texts inside Postfix log lines\n  bouncedx eval ../shared/corpus/sisimai --half validate --min 0.9  # fail CI below 90%\n  bouncedx eval --rules acme/ --format json labelled.tsv > eval.json\n\nExit codes: 0 scored (and at or above --min); 1 below --min; 2 usage or I/O error, or a labelled file that cannot be read."
+    after_help = "Examples:\n  bouncedx eval labelled.tsv\n  bouncedx eval ../shared/reference/provider_messages.tsv --as-log   # the same texts inside Postfix log lines\n  bouncedx eval ../shared/corpus/sisimai --half validate --min 0.9  # fail CI below 90%\n  bouncedx eval --rules acme/ --format json labelled.tsv > eval.json\n  bouncedx eval --pooled bench/field/*.tsv                          # each set, then all of them together\n\nExit codes: 0 scored (and at or above --min); 1 below --min; 2 usage or I/O error, or a labelled file that cannot be read."
 )]
 pub struct Args {
     /// Labelled sets: TSV files of replies, or folders of e-mails with an
@@ -47,6 +47,11 @@ pub struct Args {
     /// How many misses to list per set (human format).
     #[arg(long, default_value_t = 30, value_name = "N")]
     pub misses: usize,
+    /// With several sets, add one more report of all their rows together
+    /// (halves, bands, causes, rules and confusion pooled; misses stay
+    /// listed per set). `--min` still holds each set on its own.
+    #[arg(long)]
+    pub pooled: bool,
     #[command(flatten)]
     pub rules: RuleArgs,
 }
@@ -58,6 +63,7 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
     };
     let mut below = Vec::new();
     let mut reports = Vec::new();
+    let mut pooled = Vec::new();
     for set in &a.sets {
         let mut cases = eval::load(set).map_err(|e| e.to_string())?;
         match a.half.as_str() {
@@ -77,6 +83,9 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
             name.push_str(" (as Postfix log lines)");
         }
         let report = Report::new(&name, &scored);
+        if a.pooled {
+            pooled.extend(scored);
+        }
         if let Some(min) = a.min {
             if report.agreement() < min {
                 below.push(format!(
@@ -86,6 +95,15 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
                 ));
             }
         }
+        reports.push(report);
+    }
+    if a.pooled && reports.len() > 1 {
+        let mut name = format!("all {} sets, pooled", reports.len());
+        if a.half != "all" {
+            name.push_str(&format!(" ({} half)", a.half));
+        }
+        let mut report = Report::new(&name, &pooled);
+        report.misses.clear();
         reports.push(report);
     }
     if a.format == "json" {

@@ -1,5 +1,6 @@
 //! Scoring a labelled set and reporting it: agreement per half, per
-//! confidence band, a confusion table, and the misses.
+//! expected cause in each half, per confidence band, per rule, a confusion
+//! table, and the misses.
 
 use super::{category_agrees, half_of, Case, Half, Input};
 use bouncedx_dsl::vocab::{HIGH, LOW, MEDIUM};
@@ -347,6 +348,43 @@ fn rules_of(rows: &[Scored]) -> Vec<RuleFigures> {
     out
 }
 
+/// One expected cause's agreement (on the category) in each half.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CauseFigures {
+    pub cause: String,
+    pub tune: Tally,
+    pub validate: Tally,
+    pub all: Tally,
+}
+
+/// Agreement on the category per expected cause, causes in the order of
+/// [`NAMED_CAUSES`](crate::eval::NAMED_CAUSES) and `other` last; a cause no
+/// row expects is left out.
+fn causes_of(rows: &[Scored]) -> Vec<CauseFigures> {
+    let order = crate::eval::NAMED_CAUSES.iter().copied().chain(["other"]);
+    let mut out = Vec::new();
+    for cause in order {
+        let mut f = CauseFigures {
+            cause: cause.to_string(),
+            ..Default::default()
+        };
+        for r in rows
+            .iter()
+            .filter(|r| r.expected_category.as_deref() == Some(cause))
+        {
+            f.all.add(r.category_ok);
+            match r.half {
+                Half::Tune => f.tune.add(r.category_ok),
+                Half::Validate => f.validate.add(r.category_ok),
+            }
+        }
+        if f.all.rows > 0 {
+            out.push(f);
+        }
+    }
+    out
+}
+
 /// Everything `eval` reports on one labelled set.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
@@ -366,6 +404,9 @@ pub struct Report {
     pub cause_bands: Vec<(String, Tally)>,
     pub tune_cause_bands: Vec<(String, Tally)>,
     pub validate_cause_bands: Vec<(String, Tally)>,
+    /// Agreement on the category per expected cause, in each half: where
+    /// a gap between the halves lies (empty when no row names a category).
+    pub by_cause: Vec<CauseFigures>,
     /// (expected, got) -> rows, on the category when labelled, else the reason.
     pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
     /// Per rule that answered: its agreement per half.
@@ -411,6 +452,7 @@ impl Report {
                 .entry(got)
                 .or_default() += 1;
         }
+        let by_cause = causes_of(scored);
         let tune = Figures::of(scored.iter().filter(|r| r.half == Half::Tune));
         let validate = Figures::of(scored.iter().filter(|r| r.half == Half::Validate));
         Report {
@@ -425,6 +467,7 @@ impl Report {
             cause_bands,
             tune_cause_bands,
             validate_cause_bands,
+            by_cause,
             confusion,
             rules: rules_of(scored),
             misses: scored.iter().filter(|r| !r.ok()).cloned().collect(),
@@ -481,6 +524,22 @@ impl Report {
                     String::new()
                 }
             ));
+        }
+        if self.by_cause.len() > 1 {
+            o.push_str("\nagreement by expected cause (on the category)\n");
+            o.push_str(&format!(
+                "  {:<14} {:>16}  {:>16}  {:>16}\n",
+                "cause", "tune", "validate", "all"
+            ));
+            for c in &self.by_cause {
+                o.push_str(&format!(
+                    "  {:<14} {}  {}  {}\n",
+                    c.cause,
+                    pct(&c.tune),
+                    pct(&c.validate),
+                    pct(&c.all)
+                ));
+            }
         }
         o.push_str(
             "\nagreement by confidence (the promise: 0.9 and up right 95%, 0.7 to 0.9 right 75%)\n",
@@ -616,6 +675,44 @@ mod tests {
                 reason_ok: None,
             })
             .collect()
+    }
+
+    #[test]
+    fn causes_are_told_apart_per_half() {
+        let mut all = rows(Half::Tune, 10, 9);
+        all.extend(rows(Half::Validate, 10, 6));
+        let mut content = rows(Half::Validate, 4, 1);
+        for r in &mut content {
+            r.expected_category = Some("content".into());
+        }
+        all.extend(content);
+        let report = Report::new("set", &all);
+        let causes: Vec<(&str, usize, usize, usize, usize)> = report
+            .by_cause
+            .iter()
+            .map(|c| {
+                (
+                    c.cause.as_str(),
+                    c.tune.agree,
+                    c.tune.rows,
+                    c.validate.agree,
+                    c.validate.rows,
+                )
+            })
+            .collect();
+        // named causes in their fixed order, only those expected
+        assert_eq!(
+            causes,
+            [("content", 0, 0, 1, 4), ("recipient", 9, 10, 6, 10)]
+        );
+        let human = report.human(0);
+        assert!(human.contains("agreement by expected cause"), "{human}");
+        assert!(
+            human
+                .lines()
+                .any(|l| l.trim_start().starts_with("recipient") && l.contains("6/10")),
+            "{human}"
+        );
     }
 
     #[test]
