@@ -283,6 +283,9 @@ pub enum CheckValue {
 /// `rule NAME { ... }`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rule {
+    /// `private rule`: a condition that other rules use (`rule NAME`); it
+    /// never answers, so it has no category, diagnosis or example.
+    pub private: bool,
     pub name: Ident,
     pub category: Option<QualifiedName>,
     pub provider: Option<QualifiedName>,

@@ -54,4 +54,5 @@ pub const ERRORS: &[(&str, &str)] = &[
     ("E0221", "a check tested in an override"),
     ("E0222", "`only` outside a rule"),
     ("E0223", "`counts_as` a category that counts as another"),
+    ("E0224", "a field other than `when` in a private rule"),
 ];

@@ -327,7 +327,7 @@ impl<'a> Lower<'a, '_> {
         };
         let mut rule_index = GateIndex::new(rules.len(), patterns.len());
         for (i, r) in rules.iter().enumerate() {
-            if !r.disabled {
+            if r.answers() {
                 rule_index.add(i as u32, rule_gate(&r.when));
             }
         }
@@ -612,9 +612,12 @@ impl<'a> Lower<'a, '_> {
                 "counterexample",
             ],
         );
+        if r.private {
+            self.private_fields(r);
+        }
         let category = match &r.category {
             Some(q) => self.lookup_category(q),
-            None if ast::written_as(&r.unknown, "category") => None,
+            None if r.private || ast::written_as(&r.unknown, "category") => None,
             None => {
                 self.missing(
                     r.name.span,
@@ -662,7 +665,7 @@ impl<'a> Lower<'a, '_> {
         let before = self.diags.len();
         let diagnosis = match &r.diagnosis {
             Some(d) => self.template(d, "a diagnosis", Some(&captures)),
-            None if ast::written_as(&r.unknown, "diagnosis") => Vec::new(),
+            None if r.private || ast::written_as(&r.unknown, "diagnosis") => Vec::new(),
             None => {
                 self.missing(
                     r.name.span,
@@ -711,6 +714,48 @@ impl<'a> Lower<'a, '_> {
             location: (self.location)(r.name.span),
             name_span: r.name.span,
             disabled: false,
+            private: r.private,
+        }
+    }
+
+    /// A private rule holds a condition and nothing else: any other field
+    /// would say something no answer ever shows (E0224).
+    fn private_fields(&mut self, r: &ast::Rule) {
+        let mut written: Vec<(&str, Span)> = Vec::new();
+        let mut note = |name: &'static str, span: Option<Span>| {
+            if let Some(span) = span {
+                written.push((name, span));
+            }
+        };
+        note("category", r.category.as_ref().map(|q| q.span));
+        note("provider", r.provider.as_ref().map(|q| q.span));
+        note("reason", r.reason.as_ref().map(|x| x.span));
+        note(
+            "confidence",
+            r.confidence.as_ref().map(|c| match c {
+                ast::ConfidenceLit::Word(w) => w.span,
+                ast::ConfidenceLit::Number { span, .. } => *span,
+            }),
+        );
+        note("priority", r.priority.map(|p| p.1));
+        note("retry", r.retry.as_ref().map(|x| x.span));
+        note("diagnosis", r.diagnosis.as_ref().map(|d| d.span));
+        note("example", r.examples.first().map(|e| e.span));
+        note("counterexample", r.counterexamples.first().map(|e| e.span));
+        note("fix", r.advice.fix.first().map(|e| e.span));
+        note("prevent", r.advice.prevent.first().map(|e| e.span));
+        note("escalate", r.advice.escalate.first().map(|e| e.span));
+        note("capture", r.captures.first().map(|c| c.name.span));
+        note("check", r.checks.first().map(|c| c.span));
+        for (field, span) in written {
+            self.diags.push(
+                Diagnostic::error(
+                    "E0224",
+                    format!("`{field}` in private rule `{}`", r.name.name),
+                )
+                .at(span, "a private rule never answers, so this is never shown")
+                .help("keep only `when` (and `refs`, comments); put the answer in the rules that use it with `rule NAME`"),
+            );
         }
     }
 

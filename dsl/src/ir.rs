@@ -356,11 +356,16 @@ impl Expr {
     /// anywhere (a rule that fired on those alone quotes them as its
     /// evidence; one that fired on a fact such as the ESP's verdict does
     /// not).
-    pub fn reads_reply_code(&self) -> bool {
+    /// `rules` are the ruleset's: a `rule NAME` reference reads what that
+    /// rule's condition reads (the compiler refuses cycles, E0215).
+    pub fn reads_reply_code(&self, rules: &[RuleIr]) -> bool {
         match self {
             Expr::Code { .. } | Expr::Status { .. } | Expr::Permanent(_) => true,
-            Expr::And(v) | Expr::Or(v) => v.iter().any(Expr::reads_reply_code),
-            Expr::Not(e) => e.reads_reply_code(),
+            Expr::And(v) | Expr::Or(v) => v.iter().any(|e| e.reads_reply_code(rules)),
+            Expr::Not(e) => e.reads_reply_code(rules),
+            Expr::Rule(r) => rules
+                .get(*r as usize)
+                .is_some_and(|r| r.when.reads_reply_code(rules)),
             _ => false,
         }
     }
@@ -468,8 +473,17 @@ pub struct RuleIr {
     pub name_span: crate::ast::Span,
     /// Turned off by an `override ... { disable }`: never a candidate.
     pub disabled: bool,
+    /// `private rule`: a condition for other rules, never an answer.
+    pub private: bool,
     /// Where the rule is defined, `file:line:col`.
     pub location: String,
+}
+
+impl RuleIr {
+    /// Whether the rule can be an answer: not disabled and not private.
+    pub fn answers(&self) -> bool {
+        !self.disabled && !self.private
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -34,6 +34,10 @@ pub const LINTS: &[(&str, &str)] = &[
     ),
     ("missing_refs", "a rule that cites no source"),
     (
+        "unused_private_rule",
+        "a `private rule` no other rule's condition refers to",
+    ),
+    (
         "missing_fix",
         "a rule whose diagnosis comes with no fix steps (neither its own nor its category's)",
     ),
@@ -115,6 +119,7 @@ pub const COMMON_WORDS: &[&str] = &[
 
 pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
     let mut used_sets: HashSet<&str> = HashSet::new();
+    let mut used_rules: HashSet<&str> = HashSet::new();
     let mut category_has_fix: HashMap<&str, bool> = HashMap::new();
     let mut categories: HashMap<&str, &ast::Category> = HashMap::new();
     for (_, items) in packs {
@@ -123,6 +128,7 @@ pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
                 Item::Rule(r) => {
                     if let Some(c) = &r.when {
                         collect_sets(c, &mut used_sets);
+                        collect_rules(c, &mut used_rules);
                     }
                 }
                 Item::Provider(p) => {
@@ -157,6 +163,27 @@ pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
                         );
                     }
                     phrases(&ps.phrases, diags);
+                }
+                Item::Rule(r) if r.private => {
+                    if let Some(c) = &r.when {
+                        cond(c, diags);
+                    }
+                    if !used_rules.contains(r.name.name.as_str()) {
+                        diags.push(
+                            Diagnostic::warning(
+                                "unused_private_rule",
+                                format!("private rule `{}` is never used", r.name.name),
+                            )
+                            .at(
+                                r.name.span,
+                                "no condition refers to it, and it never answers",
+                            )
+                            .help(format!(
+                                "use it with `rule {}` in another rule's `when`, or remove it",
+                                r.name.name
+                            )),
+                        );
+                    }
                 }
                 Item::Rule(r) => {
                     rule(r, &category_has_fix, diags);
@@ -292,6 +319,18 @@ fn collect_sets<'a>(c: &'a Cond, out: &mut HashSet<&'a str>) {
         Cond::TextHas(ast::TextRef::Named(q), _) => {
             out.insert(&q.name);
         }
+        _ => {}
+    }
+}
+
+/// The rules a condition refers to (`rule NAME`, by their own name).
+fn collect_rules<'a>(c: &'a Cond, out: &mut HashSet<&'a str>) {
+    match c {
+        Cond::Rule(q, _) => {
+            out.insert(q.name.as_str());
+        }
+        Cond::And(v, _) | Cond::Or(v, _) => v.iter().for_each(|x| collect_rules(x, out)),
+        Cond::Not(x, _) => collect_rules(x, out),
         _ => {}
     }
 }

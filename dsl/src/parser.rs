@@ -31,8 +31,8 @@ pub const MAX_NESTING: usize = 32;
 const CALL_LIMIT: usize = 2_000_000;
 
 /// The keywords that start a top-level item.
-pub const ITEM_KEYWORDS: [&str; 7] = [
-    "import", "include", "category", "phrases", "provider", "rule", "override",
+pub const ITEM_KEYWORDS: [&str; 8] = [
+    "import", "include", "category", "phrases", "provider", "rule", "private", "override",
 ];
 
 /// Parses one file. Every problem found goes to `diags`; the returned file
@@ -227,6 +227,7 @@ fn keyword_start(text: &str, pos: usize) -> Option<usize> {
             | "disable"
             | "unless"
             | "rule"
+            | "private"
             | "import"
             | "include"
             | "phrases"
@@ -482,7 +483,11 @@ pub fn rule_name(r: Rule) -> Option<&'static str> {
         | Rule::phrases
         | Rule::provider
         | Rule::rule => ITEM_PHRASE,
-        Rule::kw_import | Rule::kw_include | Rule::kw_phrases | Rule::kw_rule => ITEM_PHRASE,
+        Rule::kw_import
+        | Rule::kw_include
+        | Rule::kw_phrases
+        | Rule::kw_rule
+        | Rule::kw_private => ITEM_PHRASE,
         Rule::unknown_field
         | Rule::category_field
         | Rule::provider_field
@@ -854,9 +859,12 @@ impl Builder<'_> {
     }
 
     fn rule(&mut self, p: Pair<Rule>, span: Span) -> crate::ast::Rule {
-        let mut inner = p.into_inner().skip(1);
+        let mut inner = p.into_inner().peekable();
+        let private = inner.next_if(|t| t.as_rule() == Rule::kw_private).is_some();
+        inner.next(); // `rule`
         let name = self.ident(inner.next().expect("name"));
         let mut r = crate::ast::Rule {
+            private,
             name,
             category: None,
             provider: None,

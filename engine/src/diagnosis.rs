@@ -838,6 +838,26 @@ rule bad_sequence {
   diagnosis  "A command was out of order"
 }
 
+private rule words_of_a_missing_user {
+  when       text has ["no such person", "person unknown"]
+}
+
+rule person_unknown_staged {
+  category   recipient
+  reason     userunknown
+  confidence high
+  when       rule words_of_a_missing_user and status *.1.*
+  diagnosis  "No such person, by the status"
+}
+
+rule person_unknown_unstaged {
+  category   recipient
+  reason     userunknown
+  confidence 0.8
+  when       rule words_of_a_missing_user and not status *.1.*
+  diagnosis  "No such person, by the words alone"
+}
+
 rule dmarc {
   category  recipient
   when      text has "dmarc"
@@ -859,6 +879,33 @@ rule dmarc {
             .iter()
             .map(|a| a.rule.to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_private_rule_is_a_condition_never_an_answer() {
+        let staged = answer("550 5.1.1 no such person here");
+        assert_eq!(staged.rule.as_deref(), Some("test/person_unknown_staged"));
+        assert!((staged.confidence - 0.9).abs() < 1e-6);
+        let unstaged = answer("550 no such person here");
+        assert_eq!(
+            unstaged.rule.as_deref(),
+            Some("test/person_unknown_unstaged")
+        );
+        assert!((unstaged.confidence - 0.8).abs() < 1e-6);
+        // the private rule itself fires for neither, nor is an alternative
+        for d in [&staged, &unstaged] {
+            assert!(
+                !d.fired
+                    .iter()
+                    .any(|r| r.contains("words_of_a_missing_user")),
+                "{:?}",
+                d.fired
+            );
+            assert!(d
+                .alternatives
+                .iter()
+                .all(|a| !a.rule.contains("words_of_a_missing_user")));
+        }
     }
 
     #[test]

@@ -62,7 +62,7 @@ pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
         .rules
         .iter()
         .enumerate()
-        .filter(|(_, r)| !r.disabled)
+        .filter(|(_, r)| r.answers())
         .map(|(i, r)| {
             let condition = trace(rs, &r.when, &inp, &found);
             let confidence = ranked

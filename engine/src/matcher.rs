@@ -592,7 +592,7 @@ pub fn quote_what_is_implied(rs: &Ruleset, inp: &Input, fired: &mut [Fired]) {
             .iter()
             .flatten()
             .find_map(|needle| find_token(&inp.facts.text, needle))
-            .filter(|_| rule.when.reads_reply_code())
+            .filter(|_| rule.when.reads_reply_code(&rs.rules))
         {
             f.evidence.push(span);
         }

@@ -103,7 +103,7 @@ fn shadowed_rules(c: &mut bouncedx_dsl::Compilation, packs: &[String]) {
     };
     let engine = bouncedx_engine::Engine::new(rs);
     for rule in &engine.ruleset.rules {
-        if rule.disabled
+        if !rule.answers()
             || rule.examples.is_empty()
             || !(packs.is_empty() || packs.contains(&rule.pack))
         {

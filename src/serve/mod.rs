@@ -530,7 +530,7 @@ async fn rules(State(shared): State<Arc<Shared>>) -> Response {
     let ids: Vec<&str> = rs
         .rules
         .iter()
-        .filter(|r| !r.disabled)
+        .filter(|r| r.answers())
         .map(|r| &*r.id)
         .collect();
     let resp = json(
