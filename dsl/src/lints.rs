@@ -127,13 +127,12 @@ pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
             match item {
                 Item::Rule(r) => {
                     if let Some(c) = &r.when {
-                        collect_sets(c, &mut used_sets);
-                        collect_rules(c, &mut used_rules);
+                        collect_used(c, &mut used_sets, &mut used_rules);
                     }
                 }
                 Item::Provider(p) => {
                     if let Some(c) = &p.when {
-                        collect_sets(c, &mut used_sets);
+                        collect_used(c, &mut used_sets, &mut used_rules);
                     }
                 }
                 Item::Category(c) => {
@@ -312,25 +311,18 @@ fn two_categories(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn collect_sets<'a>(c: &'a Cond, out: &mut HashSet<&'a str>) {
+/// What a condition refers to by name: the phrase sets it reads (`text has
+/// NAME`) and the rules whose conditions it uses (`rule NAME`).
+fn collect_used<'a>(c: &'a Cond, sets: &mut HashSet<&'a str>, rules: &mut HashSet<&'a str>) {
     match c {
-        Cond::And(v, _) | Cond::Or(v, _) => v.iter().for_each(|x| collect_sets(x, out)),
-        Cond::Not(x, _) => collect_sets(x, out),
+        Cond::And(v, _) | Cond::Or(v, _) => v.iter().for_each(|x| collect_used(x, sets, rules)),
+        Cond::Not(x, _) => collect_used(x, sets, rules),
         Cond::TextHas(ast::TextRef::Named(q), _) => {
-            out.insert(&q.name);
+            sets.insert(&q.name);
         }
-        _ => {}
-    }
-}
-
-/// The rules a condition refers to (`rule NAME`, by their own name).
-fn collect_rules<'a>(c: &'a Cond, out: &mut HashSet<&'a str>) {
-    match c {
         Cond::Rule(q, _) => {
-            out.insert(q.name.as_str());
+            rules.insert(&q.name);
         }
-        Cond::And(v, _) | Cond::Or(v, _) => v.iter().for_each(|x| collect_rules(x, out)),
-        Cond::Not(x, _) => collect_rules(x, out),
         _ => {}
     }
 }
