@@ -153,7 +153,14 @@ fn compile_inner(
         .map(|p| (p.name.as_str(), p.items.as_slice()))
         .collect();
     if lint {
-        lints::lint(&item_lists, &mut diags);
+        let imports = parsed
+            .iter()
+            .map(|p| {
+                let names = p.imports.iter().map(|i| i.name.as_str()).collect();
+                (p.name.as_str(), names)
+            })
+            .collect();
+        lints::lint(&item_lists, &imports, &mut diags);
     }
     let location = |span: ast::Span| sources.location(span);
     let ruleset = compile::compile_packs(&parsed, &location, &mut diags, lint);

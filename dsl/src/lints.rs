@@ -117,38 +117,50 @@ pub const COMMON_WORDS: &[&str] = &[
     "could not",
 ];
 
-pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
-    let mut used_sets: HashSet<&str> = HashSet::new();
-    let mut used_rules: HashSet<&str> = HashSet::new();
+/// Runs every lint over the packs (name, items); `imports` names the packs
+/// each pack imports, which a bare name may refer to.
+pub fn lint(
+    packs: &[(&str, &[Item])],
+    imports: &HashMap<&str, HashSet<&str>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut uses = Uses {
+        imports: imports.clone(),
+        ..Uses::default()
+    };
     let mut category_has_fix: HashMap<&str, bool> = HashMap::new();
     let mut categories: HashMap<&str, &ast::Category> = HashMap::new();
-    for (_, items) in packs {
+    for (pack, items) in packs {
         for item in items.iter() {
-            match item {
-                Item::Rule(r) => {
-                    if let Some(c) = &r.when {
-                        collect_used(c, &mut used_sets, &mut used_rules);
-                    }
-                }
-                Item::Provider(p) => {
-                    if let Some(c) = &p.when {
-                        collect_used(c, &mut used_sets, &mut used_rules);
-                    }
+            let when = match item {
+                Item::Rule(r) => r.when.as_ref(),
+                Item::Provider(p) => p.when.as_ref(),
+                Item::Override(o) => o.unless.as_ref(),
+                Item::Phrases(ps) => {
+                    uses.defined_sets.insert((pack, &ps.name.name));
+                    None
                 }
                 Item::Category(c) => {
                     category_has_fix.insert(&c.name.name, !c.advice.fix.is_empty());
                     categories.insert(&c.name.name, c);
+                    None
                 }
-                _ => {}
+                Item::Include(_) | Item::Import(_) => None,
+            };
+            if let Item::Rule(r) = item {
+                uses.defined_rules.insert((pack, &r.name.name));
+            }
+            if let Some(c) = when {
+                collect_used(c, pack, &mut uses);
             }
         }
     }
     two_categories(packs, diags);
-    for (_, items) in packs {
+    for (pack, items) in packs {
         for item in items.iter() {
             match item {
                 Item::Phrases(ps) => {
-                    if !used_sets.contains(ps.name.name.as_str()) {
+                    if !uses.set_used(pack, &ps.name.name) {
                         diags.push(
                             Diagnostic::warning(
                                 "unused_phrases",
@@ -167,7 +179,7 @@ pub fn lint(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
                     if let Some(c) = &r.when {
                         cond(c, diags);
                     }
-                    if !used_rules.contains(r.name.name.as_str()) {
+                    if !uses.rule_used(pack, &r.name.name) {
                         diags.push(
                             Diagnostic::warning(
                                 "unused_private_rule",
@@ -313,16 +325,74 @@ fn two_categories(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
 
 /// What a condition refers to by name: the phrase sets it reads (`text has
 /// NAME`) and the rules whose conditions it uses (`rule NAME`).
-fn collect_used<'a>(c: &'a Cond, sets: &mut HashSet<&'a str>, rules: &mut HashSet<&'a str>) {
+/// A phrase set or rule named in a condition, as written in one pack.
+struct NameRef<'a> {
+    /// The pack whose file holds the condition.
+    scope: &'a str,
+    /// `core` of `core/name`; `None` for a bare name.
+    pack: Option<&'a str>,
+    name: &'a str,
+}
+
+/// What the conditions of all packs refer to, with what each pack defines
+/// and imports, so that a name resolves as the compiler resolves it: a
+/// qualified name in its pack, a bare name in the writer's own pack first,
+/// then in the packs it imports.
+#[derive(Default)]
+struct Uses<'a> {
+    sets: Vec<NameRef<'a>>,
+    rules: Vec<NameRef<'a>>,
+    imports: HashMap<&'a str, HashSet<&'a str>>,
+    defined_sets: HashSet<(&'a str, &'a str)>,
+    defined_rules: HashSet<(&'a str, &'a str)>,
+}
+
+impl Uses<'_> {
+    fn set_used(&self, pack: &str, name: &str) -> bool {
+        self.sets
+            .iter()
+            .any(|r| self.resolves_to(r, pack, name, &self.defined_sets))
+    }
+
+    fn rule_used(&self, pack: &str, name: &str) -> bool {
+        self.rules
+            .iter()
+            .any(|r| self.resolves_to(r, pack, name, &self.defined_rules))
+    }
+
+    fn resolves_to(
+        &self,
+        r: &NameRef,
+        pack: &str,
+        name: &str,
+        defined: &HashSet<(&str, &str)>,
+    ) -> bool {
+        if r.name != name {
+            return false;
+        }
+        match r.pack {
+            Some(p) => p == pack,
+            None => {
+                r.scope == pack
+                    || (!defined.contains(&(r.scope, name))
+                        && self.imports.get(r.scope).is_some_and(|i| i.contains(pack)))
+            }
+        }
+    }
+}
+
+/// Records the phrase sets and rules a condition names (under `not` too).
+fn collect_used<'a>(c: &'a Cond, scope: &'a str, uses: &mut Uses<'a>) {
+    let name_ref = |q: &'a ast::QualifiedName| NameRef {
+        scope,
+        pack: q.pack.as_deref(),
+        name: &q.name,
+    };
     match c {
-        Cond::And(v, _) | Cond::Or(v, _) => v.iter().for_each(|x| collect_used(x, sets, rules)),
-        Cond::Not(x, _) => collect_used(x, sets, rules),
-        Cond::TextHas(ast::TextRef::Named(q), _) => {
-            sets.insert(&q.name);
-        }
-        Cond::Rule(q, _) => {
-            rules.insert(&q.name);
-        }
+        Cond::And(v, _) | Cond::Or(v, _) => v.iter().for_each(|x| collect_used(x, scope, uses)),
+        Cond::Not(x, _) => collect_used(x, scope, uses),
+        Cond::TextHas(ast::TextRef::Named(q), _) => uses.sets.push(name_ref(q)),
+        Cond::Rule(q, _) => uses.rules.push(name_ref(q)),
         _ => {}
     }
 }
