@@ -34,8 +34,8 @@ FAMILIES = [
      ["proofpoint", "mimecast", "barracuda", "cisco", "trendmicro", "sophos", "spamexperts", "messagelabs", "hornetsecurity", "forcepoint", "nospamproxy", "vade", "mailchannels"]),
     ("esps", "Sending services: Amazon SES, SendGrid, Mailgun, Postmark, SparkPost, Mailchimp Transactional, Mailjet, Brevo, SMTP2GO, Elastic Email, Resend, MailerSend, ZeptoMail, SocketLabs, Mailtrap",
      ["ses", "sendgrid", "mailgun", "postmark", "sparkpost", "mandrill", "mailjet", "brevo", "smtp2go", "elasticemail", "resend", "mailersend", "zeptomail", "socketlabs", "mailtrap"]),
-    ("applications", "Applications that take mail in: Discourse",
-     ["discourse"]),
+    ("applications", "Applications that take mail in: Discourse, Facebook",
+     ["discourse", "facebook"]),
 ]
 
 CONFIDENCE = {"certain": "certain", "high": "high", "medium": "medium", "low": "low"}

@@ -5,9 +5,11 @@
 
 use bouncedx_dsl::{compile, PackSource};
 
-const CATEGORY: &str = "category recipient {\n  title \"The recipient address\"\n  reason userunknown\n}\n";
+const CATEGORY: &str =
+    "category recipient {\n  title \"The recipient address\"\n  reason userunknown\n}\n";
 
-const WORDS: &str = "private rule unknown_words {\n  when text has [\"no such user\", \"user unknown\"]\n}\n";
+const WORDS: &str =
+    "private rule unknown_words {\n  when text has [\"no such user\", \"user unknown\"]\n}\n";
 
 fn rule(name: &str, when: &str) -> String {
     format!(
@@ -22,10 +24,19 @@ fn pack(name: &str, text: String) -> PackSource {
     }
 }
 
-/// The `unused_private_rule` warnings, as `pack file: rule`.
+/// The `unused_private_rule` warnings' messages.
 fn unused(packs: Vec<PackSource>) -> Vec<String> {
-    let c = compile(packs, &|p| Err(std::io::Error::other(p.to_string())), &|_| None);
-    let errors: Vec<_> = c.report.diagnostics.iter().filter(|d| d.is_error()).collect();
+    let c = compile(
+        packs,
+        &|p| Err(std::io::Error::other(p.to_string())),
+        &|_| None,
+    );
+    let errors: Vec<_> = c
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
     assert!(errors.is_empty(), "{errors:?}");
     c.report
         .diagnostics
@@ -40,7 +51,10 @@ fn a_qualified_name_in_another_pack_uses_it() {
     let base = pack("base", format!("{CATEGORY}{WORDS}"));
     let site = pack(
         "site",
-        format!("import base\n{}", rule("r", "rule base/unknown_words and code 550")),
+        format!(
+            "import base\n{}",
+            rule("r", "rule base/unknown_words and code 550")
+        ),
     );
     assert_eq!(unused(vec![base, site]), Vec::<String>::new());
 }
@@ -50,7 +64,10 @@ fn a_bare_name_through_an_import_uses_it() {
     let base = pack("base", format!("{CATEGORY}{WORDS}"));
     let site = pack(
         "site",
-        format!("import base\n{}", rule("r", "rule unknown_words and code 550")),
+        format!(
+            "import base\n{}",
+            rule("r", "rule unknown_words and code 550")
+        ),
     );
     assert_eq!(unused(vec![base, site]), Vec::<String>::new());
 }
