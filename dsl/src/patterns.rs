@@ -11,7 +11,8 @@ use crate::ir::{PatternId, Patterns};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 
-/// Folds runs of white space to one space and lower-cases: the form in which
+/// Folds runs of white space to one space, typographic quotes and dashes to
+/// ASCII ([`ascii_punctuation`]), and lower-cases: the form in which
 /// literals are compared with equally normalised text.
 pub fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -25,9 +26,22 @@ pub fn normalize(s: &str) -> String {
             out.push(' ');
             space = false;
         }
-        out.extend(c.to_lowercase());
+        out.extend(ascii_punctuation(c).to_lowercase());
     }
     out
+}
+
+/// The ASCII form of a typographic quote, apostrophe or dash; any other
+/// character as it is. Replies pasted from web pages and word processors
+/// carry them where the server wrote ASCII, so the intake folds them in
+/// the input and [`normalize`] in literals alike.
+pub fn ascii_punctuation(c: char) -> char {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{00B4}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => '"',
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}' => '-',
+        _ => c,
+    }
 }
 
 #[derive(Default)]

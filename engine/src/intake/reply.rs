@@ -693,7 +693,11 @@ fn is_private(ip: &str) -> bool {
     ip.starts_with("127.") || ip.starts_with("10.") || ip.starts_with("192.168.") || ip == "0.0.0.0"
 }
 
-/// Folds every run of white space (and control characters) to one space.
+/// Folds every run of white space (and control characters) to one space,
+/// and typographic quotes and dashes to their ASCII forms: a reply pasted
+/// from a web page, a word processor or a client that "smartens" quotes
+/// says `doesn’t` and `address – Relay denied` where the server wrote
+/// `doesn't` and `address - Relay denied`, and rules are written in ASCII.
 pub fn fold_space(s: &str) -> String {
     let s = s.trim();
     let b = s.as_bytes();
@@ -731,7 +735,7 @@ pub fn fold_space(s: &str) -> String {
             out.push(' ');
             space = false;
         }
-        out.push(c);
+        out.push(bouncedx_dsl::patterns::ascii_punctuation(c));
     }
     out
 }
@@ -836,6 +840,25 @@ mod tests {
         assert_eq!(
             recipient("550 5.1.1 <bob@example.org>: Recipient address rejected; contact postmaster@example.org").as_deref(),
             Some("bob@example.org")
+        );
+    }
+
+    #[test]
+    fn typographic_quotes_and_dashes_are_read_as_ascii() {
+        assert_eq!(
+            fold_space("554 delivery error: This user doesn\u{2019}t have an account"),
+            "554 delivery error: This user doesn't have an account"
+        );
+        assert_eq!(
+            fold_space(
+                "550 User not local or invalid address \u{2013} Relay denied \u{201C}x\u{201D}"
+            ),
+            "550 User not local or invalid address - Relay denied \"x\""
+        );
+        // letters outside ASCII stay
+        assert_eq!(
+            fold_space("550 Adresse ung\u{00FC}ltig"),
+            "550 Adresse ung\u{00FC}ltig"
         );
     }
 
