@@ -128,7 +128,7 @@ impl Patterns {
         Ok(Patterns {
             literals,
             automaton,
-            dfa: std::sync::Arc::new(crate::ir::LazyDfa::new(searched)),
+            contiguous: std::sync::Arc::new(crate::ir::LazyContiguous::new(searched)),
             regex_sources,
             regex_set: std::sync::OnceLock::new(),
             ungated,
@@ -371,6 +371,40 @@ pub fn remap(id: PatternId, literal_count: u32) -> PatternId {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_long_run_automaton_finds_what_the_start_up_one_finds() {
+        // A long run swaps the noncontiguous NFA for a contiguous one
+        // (ir::Patterns::searcher): the matches must be the same.
+        let words: Vec<String> = [
+            "user unknown",
+            "unknown",
+            "mailbox full",
+            "full",
+            "blocked using",
+            "spamhaus",
+            "überschritten",
+        ]
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+        let start = automaton(&words, AhoCorasickKind::NoncontiguousNFA).unwrap();
+        let long = automaton(&words, AhoCorasickKind::ContiguousNFA).unwrap();
+        for text in [
+            "550 5.1.1 user unknown; mailbox full",
+            "554 blocked using zen.spamhaus.org",
+            "552 quota überschritten",
+            "250 ok",
+        ] {
+            let form = search_form(text);
+            let found = |a: &AhoCorasick| {
+                a.find_overlapping_iter(&form)
+                    .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(found(&start), found(&long), "{text}");
+        }
+    }
     use super::*;
 
     #[test]

@@ -112,7 +112,7 @@ impl From<Patterns> for PatternsData {
     fn from(p: Patterns) -> PatternsData {
         PatternsData {
             literals: p.literals,
-            searched: p.dfa.patterns.clone(),
+            searched: p.contiguous.patterns.clone(),
             regex_sources: p.regex_sources,
             ungated: p.ungated,
             gates: p.gates,
