@@ -46,30 +46,25 @@ fn unused(packs: Vec<PackSource>) -> Vec<String> {
         .collect()
 }
 
+/// `base` defines the private rule; `site` imports `base` and has one rule
+/// whose `when` is `when`.
+fn base_and_site(when: &str) -> Vec<PackSource> {
+    vec![
+        pack("base", format!("{CATEGORY}{WORDS}")),
+        pack("site", format!("import base\n{}", rule("r", when))),
+    ]
+}
+
 #[test]
 fn a_qualified_name_in_another_pack_uses_it() {
-    let base = pack("base", format!("{CATEGORY}{WORDS}"));
-    let site = pack(
-        "site",
-        format!(
-            "import base\n{}",
-            rule("r", "rule base/unknown_words and code 550")
-        ),
-    );
-    assert_eq!(unused(vec![base, site]), Vec::<String>::new());
+    let packs = base_and_site("rule base/unknown_words and code 550");
+    assert_eq!(unused(packs), Vec::<String>::new());
 }
 
 #[test]
 fn a_bare_name_through_an_import_uses_it() {
-    let base = pack("base", format!("{CATEGORY}{WORDS}"));
-    let site = pack(
-        "site",
-        format!(
-            "import base\n{}",
-            rule("r", "rule unknown_words and code 550")
-        ),
-    );
-    assert_eq!(unused(vec![base, site]), Vec::<String>::new());
+    let packs = base_and_site("rule unknown_words and code 550");
+    assert_eq!(unused(packs), Vec::<String>::new());
 }
 
 #[test]

@@ -112,7 +112,11 @@ fn ensure_wasm_target() {
     if !out.status.success() || installed.lines().any(|l| l.trim() == "wasm32-wasip2") {
         return;
     }
-    println!("cargo:warning=adding the wasm32-wasip2 target with rustup (the plugins are built to WebAssembly)");
+    println!(
+        "cargo:warning=adding the wasm32-wasip2 target with rustup (the plugins are built to WebAssembly; `rustup{} target list --installed` listed: {})",
+        toolchain.as_ref().map(|t| format!(" +{t}")).unwrap_or_default(),
+        installed.split_whitespace().collect::<Vec<_>>().join(", ")
+    );
     let mut add = Command::new("rustup");
     add.args(["target", "add", "wasm32-wasip2"]);
     if let Some(t) = &toolchain {
