@@ -523,7 +523,15 @@ fn slot_value(
         .iter()
         .find(|(n, _)| n == name)
         .and_then(|(_, re)| re.get()?.captures(&facts.text))
-        .and_then(|c| c.get(1).map(|m| m.as_str().to_string()))
+        // the first group that took part: a capture can name the same
+        // value in two wordings, `/a (x)|b (y)/`
+        .and_then(|c| {
+            c.iter()
+                .skip(1)
+                .flatten()
+                .next()
+                .map(|m| m.as_str().to_string())
+        })
         .or_else(|| {
             if name == "provider" {
                 provider.map(str::to_string)
@@ -861,7 +869,7 @@ rule person_unknown_unstaged {
 rule dmarc {
   category  recipient
   when      text has "dmarc"
-  capture   fromdomain = /sending domain \[?([a-z0-9.-]+[a-z0-9])\]?/
+  capture   fromdomain = /sending domain \[?([a-z0-9.-]+[a-z0-9])\]?|dmarc policy for ([a-z0-9.-]+[a-z0-9])/
   diagnosis "DMARC failed for the From domain {fromdomain|}, which asks for rejection"
 }
 "#;
@@ -879,6 +887,22 @@ rule dmarc {
             .iter()
             .map(|a| a.rule.to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_capture_takes_the_first_group_that_took_part() {
+        let first = answer("550 5.7.509 sending domain [example.com] does not pass DMARC");
+        assert!(
+            first.diagnosis.contains("From domain example.com,"),
+            "{}",
+            first.diagnosis
+        );
+        let second = answer("550 5.7.1 rejected by DMARC policy for example.org");
+        assert!(
+            second.diagnosis.contains("From domain example.org,"),
+            "{}",
+            second.diagnosis
+        );
     }
 
     #[test]
