@@ -43,8 +43,8 @@ pub struct Patterns {
     pub automaton: AhoCorasick,
     /// The same patterns as a contiguous NFA, faster to search than the
     /// noncontiguous form. It is built on another thread once a run has
-    /// searched [`CONTIGUOUS_AFTER`] texts, and used from then on; the answers are
-    /// the same. (Until the thirty-first session this was a DFA: with the
+    /// searched [`CONTIGUOUS_AFTER`] texts, and used from then on; the
+    /// answers are the same. (Until the thirty-first session this was a DFA: with the
     /// vocabulary's thousands of literals its transition table grew to
     /// about 110 MB and searched no faster than the contiguous NFA, which
     /// costs a tenth of that: `scan -j 1` of 800,000 rejections 6.74 s in

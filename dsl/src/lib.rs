@@ -160,7 +160,7 @@ fn compile_inner(
                 (p.name.as_str(), names)
             })
             .collect();
-        lints::lint(&item_lists, &imports, &mut diags);
+        lints::lint(&item_lists, imports, &mut diags);
     }
     let location = |span: ast::Span| sources.location(span);
     let ruleset = compile::compile_packs(&parsed, &location, &mut diags, lint);

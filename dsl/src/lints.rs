@@ -119,13 +119,13 @@ pub const COMMON_WORDS: &[&str] = &[
 
 /// Runs every lint over the packs (name, items); `imports` names the packs
 /// each pack imports, which a bare name may refer to.
-pub fn lint(
-    packs: &[(&str, &[Item])],
-    imports: &HashMap<&str, HashSet<&str>>,
+pub fn lint<'a>(
+    packs: &[(&'a str, &'a [Item])],
+    imports: HashMap<&'a str, HashSet<&'a str>>,
     diags: &mut Vec<Diagnostic>,
 ) {
     let mut uses = Uses {
-        imports: imports.clone(),
+        imports,
         ..Uses::default()
     };
     let mut category_has_fix: HashMap<&str, bool> = HashMap::new();
@@ -323,9 +323,8 @@ fn two_categories(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// What a condition refers to by name: the phrase sets it reads (`text has
-/// NAME`) and the rules whose conditions it uses (`rule NAME`).
-/// A phrase set or rule named in a condition, as written in one pack.
+/// A phrase set (`text has NAME`) or rule (`rule NAME`) named in a
+/// condition, as written in one pack.
 struct NameRef<'a> {
     /// The pack whose file holds the condition.
     scope: &'a str,

@@ -371,6 +371,7 @@ pub fn remap(id: PatternId, literal_count: u32) -> PatternId {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn the_long_run_automaton_finds_what_the_start_up_one_finds() {
@@ -405,7 +406,6 @@ mod tests {
             assert_eq!(found(&start), found(&long), "{text}");
         }
     }
-    use super::*;
 
     #[test]
     fn the_search_form_lowers_every_letter_it_can_in_place() {
