@@ -44,6 +44,22 @@ pub fn ascii_punctuation(c: char) -> char {
     }
 }
 
+/// A regex source with its typographic quotes and dashes written as the
+/// ASCII the input is folded to ([`ascii_punctuation`]): a regex that says
+/// `doesn’t` must find `doesn't`, as a literal does. A dash becomes `\-`,
+/// which means a hyphen inside a character class and outside alike (a bare
+/// `-` between two class members would make a range).
+pub fn fold_regex(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    for c in src.chars() {
+        match ascii_punctuation(c) {
+            '-' if c != '-' => out.push_str("\\-"),
+            a => out.push(a),
+        }
+    }
+    out
+}
+
 #[derive(Default)]
 pub struct PatternBuilder {
     literals: Vec<String>,
@@ -69,6 +85,8 @@ impl PatternBuilder {
     /// Regex ids are handed out from the top of the id space and remapped in
     /// `build`, so literals and regexes can be interned in any order.
     pub fn regex(&mut self, s: &str) -> PatternId {
+        let folded = fold_regex(s);
+        let s = folded.as_str();
         if let Some(&id) = self.regex_ids.get(s) {
             return REGEX_BASE + id;
         }
@@ -372,6 +390,16 @@ pub fn remap(id: PatternId, literal_count: u32) -> PatternId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_regex_is_folded_as_the_input_is() {
+        assert_eq!(fold_regex("doesn\u{2019}t"), "doesn't");
+        assert_eq!(fold_regex("[a\u{2013}z]"), "[a\\-z]");
+        assert_eq!(fold_regex("a-z \u{201C}x\u{201D}"), "a-z \"x\"");
+        assert!(regex::Regex::new(&fold_regex("[a\u{2013}z]+"))
+            .unwrap()
+            .is_match("-"));
+    }
 
     #[test]
     fn the_long_run_automaton_finds_what_the_start_up_one_finds() {

@@ -890,6 +890,38 @@ rule dmarc {
     }
 
     #[test]
+    fn a_regex_written_with_typographic_punctuation_finds_the_ascii_input() {
+        // The intake folds `’` and `–` to ASCII; a regex is folded alike,
+        // and a dash inside a class stays a hyphen, not a range.
+        let pack = r#"
+category recipient {
+  title  "Mailbox"
+  reason userunknown
+  fix    "Check the address for typos"
+  escalate "Ask the receiver"
+}
+
+rule curly {
+  category   recipient
+  reason     userunknown
+  confidence high
+  when       text matches /doesn’t have an? [a-z–]+ account/
+  diagnosis  "no such account"
+  example    "550 This user doesn't have a yahoo account"
+}
+"#;
+        let c = bouncedx_dsl::compile_str("curly.bdx", pack);
+        let rs = c.ruleset.expect("the pack compiles");
+        for reply in [
+            "550 This user doesn't have a yahoo account",
+            "550 This user doesn\u{2019}t have an x\u{2013}y account",
+        ] {
+            let d = diagnose(&rs, &crate::intake::reply::parse_reply(reply));
+            assert_eq!(d.rule.as_deref(), Some("test/curly"), "{reply}");
+        }
+    }
+
+    #[test]
     fn a_capture_takes_the_first_group_that_took_part() {
         let first = answer("550 5.7.509 sending domain [example.com] does not pass DMARC");
         assert!(
