@@ -122,8 +122,39 @@ pub(super) fn returned_part(text: &str) -> Option<&str> {
     None
 }
 
-/// Whether a trimmed line starts with one of [`ORIGINAL_MESSAGE_MARKERS`].
+/// The words of a ruled separator line that announce the returned
+/// message, whatever the ruling around them: T-Online writes
+/// `|----- Message header follows: -----|` and `|----- Message text
+/// follows: (body too large, truncated) -----|` after its `|----- Failed
+/// addresses follow: -----|` block (as FragDenStaat's bounce handling and
+/// other projects' tests quote its bounces); others rule with `=` or `*`.
+/// Matched case-insensitively after at least three ruling characters.
+const RULED_MARKER_WORDS: &[&str] = &[
+    "message header follows",
+    "message text follows",
+    "original message follows",
+    "returned message follows",
+    "copy of the message follows",
+];
+
+/// Whether a trimmed line starts with one of [`ORIGINAL_MESSAGE_MARKERS`],
+/// or is a ruled separator whose words are one of [`RULED_MARKER_WORDS`].
 fn announces_original(line: &str) -> bool {
+    announces_original_literally(line) || ruled_marker(line)
+}
+
+/// `|------ Message header follows: ------|` and the like.
+fn ruled_marker(line: &str) -> bool {
+    let words = line.trim_start_matches(['|', '-', '=', '*', '_', ' ']);
+    let ruling = line.len() - words.len();
+    ruling >= 3
+        && RULED_MARKER_WORDS.iter().any(|m| {
+            words.len() >= m.len() && words.as_bytes()[..m.len()].eq_ignore_ascii_case(m.as_bytes())
+        })
+}
+
+/// Whether a trimmed line starts with one of [`ORIGINAL_MESSAGE_MARKERS`].
+fn announces_original_literally(line: &str) -> bool {
     let t = line.as_bytes();
     let starts_with =
         |m: &str| t.len() >= m.len() && t[..m.len()].eq_ignore_ascii_case(m.as_bytes());
