@@ -43,6 +43,57 @@ pub const REASONS: &[&str] = &[
     "undefined",
 ];
 
+/// The group of each reason, as `reference/reasons.tsv` gives it: where
+/// the fault lies (`recipient`, `sender`, `content`, `transport`) or that
+/// the message is no bounce (`meta`). Two tools that disagree on the reason
+/// can still agree on its group (Sisimai's `filtered` and bouncedx's
+/// `spamdetected` are both `content`), so `eval` reports both.
+pub const REASON_GROUPS: &[(&str, &str)] = &[
+    ("userunknown", "recipient"),
+    ("hostunknown", "recipient"),
+    ("hasmoved", "recipient"),
+    ("suspend", "recipient"),
+    ("mailboxfull", "recipient"),
+    ("suppressed", "recipient"),
+    ("notaccept", "recipient"),
+    ("blocked", "sender"),
+    ("badreputation", "sender"),
+    ("authfailure", "sender"),
+    ("requireptr", "sender"),
+    ("rejected", "sender"),
+    ("norelaying", "sender"),
+    ("ratelimited", "sender"),
+    ("spamdetected", "content"),
+    ("virusdetected", "content"),
+    ("contenterror", "content"),
+    ("filtered", "content"),
+    ("policyviolation", "content"),
+    ("notcompliantrfc", "content"),
+    ("emailtoolarge", "content"),
+    ("securityerror", "transport"),
+    ("failedstarttls", "transport"),
+    ("networkerror", "transport"),
+    ("expired", "transport"),
+    ("systemerror", "transport"),
+    ("systemfull", "transport"),
+    ("syntaxerror", "transport"),
+    ("mailererror", "transport"),
+    ("feedback", "meta"),
+    ("vacation", "meta"),
+    ("delivered", "meta"),
+    ("onhold", "meta"),
+    ("undefined", "meta"),
+];
+
+/// The group of a standard reason ([`REASON_GROUPS`]); `None` for a name
+/// outside the vocabulary.
+pub fn reason_group(reason: &str) -> Option<&'static str> {
+    REASON_GROUPS
+        .iter()
+        .find(|(r, _)| *r == reason)
+        .map(|(_, g)| *g)
+}
+
 /// The SMTP stages a reply can come from, in dialogue order.
 pub const STAGES: &[&str] = &["connect", "helo", "auth", "mail", "rcpt", "data"];
 
@@ -334,6 +385,15 @@ mod tests {
         assert_eq!(help, "there are 20 categories; none is close to `nope`");
         assert_eq!(suggest("zz", ["ab"], "rule"), "the rules are: `ab`");
         assert_eq!(plural("key"), "keys");
+    }
+
+    #[test]
+    fn every_reason_has_one_group() {
+        let named: Vec<&str> = REASON_GROUPS.iter().map(|(r, _)| *r).collect();
+        assert_eq!(named, REASONS, "REASON_GROUPS follows REASONS, in order");
+        assert_eq!(reason_group("filtered"), Some("content"));
+        assert_eq!(reason_group("ratelimited"), Some("sender"));
+        assert_eq!(reason_group("speeding"), None);
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub struct Scored {
     /// `None` when the row has no such label.
     pub category_ok: Option<bool>,
     pub reason_ok: Option<bool>,
+    /// Whether the answer's reason is in the expected reason's group
+    /// (`reference/reasons.tsv`); an expected reason outside the vocabulary
+    /// must be matched exactly.
+    pub group_ok: Option<bool>,
 }
 
 impl Scored {
@@ -152,6 +156,7 @@ pub fn score(engine: &Engine, cases: &[Case], as_log: bool) -> Vec<Scored> {
             input: shown,
             category_ok: c.category.as_deref().map(|e| category_agrees(e, &category)),
             reason_ok: c.reason.as_deref().map(|e| e == reason),
+            group_ok: c.reason.as_deref().map(|e| same_group(e, &reason)),
             expected_category: c.category.clone(),
             expected_reason: c.reason.clone(),
             category,
@@ -161,6 +166,15 @@ pub fn score(engine: &Engine, cases: &[Case], as_log: bool) -> Vec<Scored> {
         });
     }
     out
+}
+
+/// Whether `got` is in the group of the expected reason (an expected
+/// reason outside the vocabulary has no group: only itself agrees).
+fn same_group(expected: &str, got: &str) -> bool {
+    match bouncedx_dsl::vocab::reason_group(expected) {
+        Some(g) => bouncedx_dsl::vocab::reason_group(got) == Some(g),
+        None => expected == got,
+    }
 }
 
 /// Agreement of some rows: how many are labelled, how many agree.
@@ -189,6 +203,9 @@ pub struct Figures {
     pub rows: usize,
     pub category: Tally,
     pub reason: Tally,
+    /// The reason's group (`recipient`, `sender`, `content`, `transport`,
+    /// `meta`), on rows labelled with a reason.
+    pub group: Tally,
     /// Agree on everything labelled.
     pub overall: Tally,
 }
@@ -200,6 +217,7 @@ impl Figures {
             f.rows += 1;
             f.category.add(r.category_ok);
             f.reason.add(r.reason_ok);
+            f.group.add(r.group_ok);
             f.overall.add(Some(r.ok()));
         }
         f
@@ -487,8 +505,8 @@ impl Report {
         };
         let mut o = format!("{}: {} rows\n\n", self.set, self.all.rows);
         o.push_str(&format!(
-            "  {:<10} {:>5}  {:>16}  {:>16}\n",
-            "half", "rows", "category", "reason"
+            "  {:<10} {:>5}  {:>16}  {:>16}  {:>16}\n",
+            "half", "rows", "category", "reason", "reason group"
         ));
         for (name, f) in [
             ("tune", &self.tune),
@@ -496,11 +514,12 @@ impl Report {
             ("all", &self.all),
         ] {
             o.push_str(&format!(
-                "  {:<10} {:>5}  {}  {}\n",
+                "  {:<10} {:>5}  {}  {}  {}\n",
                 name,
                 f.rows,
                 pct(&f.category),
-                pct(&f.reason)
+                pct(&f.reason),
+                pct(&f.group)
             ));
         }
         if let (Some(t), Some(v)) = (self.tune.overall.share(), self.validate.overall.share()) {
@@ -673,8 +692,21 @@ mod tests {
                 confidence: 0.9,
                 category_ok: Some(i < right),
                 reason_ok: None,
+                group_ok: None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_reason_in_the_expected_group_agrees_on_the_group() {
+        // Sisimai's `filtered` and bouncedx's `spamdetected`: both content
+        assert!(same_group("filtered", "spamdetected"));
+        assert!(!same_group("filtered", "userunknown"));
+        // a reason outside the vocabulary has no group: only itself agrees
+        assert!(!same_group("speeding", "ratelimited"));
+        assert!(same_group("speeding", "speeding"));
+        // an answer that is an error is in no group
+        assert!(!same_group("userunknown", "(no recipient 2 (found 1))"));
     }
 
     #[test]
