@@ -145,6 +145,9 @@ fn announces_original(line: &str) -> bool {
 
 /// `|------ Message header follows: ------|` and the like.
 fn ruled_marker(line: &str) -> bool {
+    if !line.starts_with(['|', '-', '=', '*', '_']) {
+        return false;
+    }
     let words = line.trim_start_matches(['|', '-', '=', '*', '_', ' ']);
     let ruling = line.len() - words.len();
     ruling >= 3
