@@ -1406,10 +1406,12 @@ impl<'a> Lower<'a, '_> {
                 continue;
             }
             // A checked pack builds it now, with the engine's limits; a
-            // pack that only runs builds it the first time it is used.
+            // pack that only runs builds it the first time it is used. It
+            // reads the folded text, so it is folded as a `when` regex is.
+            let source = crate::patterns::fold_regex(&c.regex.source);
             let lazy = if self.build_regexes {
-                match regex_build_error(&c.regex, &format!("(?i){}", c.regex.source)) {
-                    Ok(re) => crate::ir::LazyRegex::built(&c.regex.source, re),
+                match regex_build_error(&c.regex, &format!("(?i){source}")) {
+                    Ok(re) => crate::ir::LazyRegex::built(&source, re),
                     Err(d) => {
                         self.diags.push(*d);
                         out.push((c.name.name.clone(), crate::ir::LazyRegex::new("")));
@@ -1417,7 +1419,7 @@ impl<'a> Lower<'a, '_> {
                     }
                 }
             } else {
-                crate::ir::LazyRegex::new(&c.regex.source)
+                crate::ir::LazyRegex::new(&source)
             };
             out.push((c.name.name.clone(), lazy));
         }

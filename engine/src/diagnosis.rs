@@ -906,7 +906,8 @@ rule curly {
   reason     userunknown
   confidence high
   when       text matches /doesn’t have an? [a-z–]+ account/
-  diagnosis  "no such account"
+  capture    kind = /doesn’t have an? ([a-z–]+) account/
+  diagnosis  "no such {kind} account"
   example    "550 This user doesn't have a yahoo account"
 }
 "#;
@@ -918,7 +919,17 @@ rule curly {
         ] {
             let d = diagnose(&rs, &crate::intake::reply::parse_reply(reply));
             assert_eq!(d.rule.as_deref(), Some("test/curly"), "{reply}");
+            // a capture is folded alike: it finds its group in the same text
+            assert!(!d.diagnosis.contains("{kind}"), "{}", d.diagnosis);
+            assert!(d.diagnosis.ends_with(" account"), "{}", d.diagnosis);
         }
+        let d = diagnose(
+            &rs,
+            &crate::intake::reply::parse_reply(
+                "550 This user doesn\u{2019}t have an x\u{2013}y account",
+            ),
+        );
+        assert_eq!(d.diagnosis, "no such x-y account");
     }
 
     #[test]
