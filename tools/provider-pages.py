@@ -78,7 +78,7 @@ def blocks(text, keyword):
 
 FIELDS = ["provider", "category", "reason", "confidence", "priority", "when", "capture",
           "diagnosis", "check", "fix", "prevent", "escalate", "refs", "example",
-          "counterexample", "title", "description", "counts_as"]
+          "counterexample", "title", "description", "counts_as", "retry", "concerns"]
 
 
 def fields(body):
@@ -158,7 +158,10 @@ def page(slug, title, names, providers, rules, categories):
          "Generated from the shipped packs by `tools/provider-pages.py`: each table is the provider's own rules, "
          "one row per rule, with an example of the reply it answers (documentation addresses), the cause and "
          "standard reason it gives, how sure it is, the first step to take, and the source the rule was written "
-         "from. The general steps of each cause (the category) are added to every diagnosis; "
+         "from. The general steps of each cause (the category) are added to every diagnosis; a provider's own "
+         "steps are added to answers about the delivery (its judgment of your mail or your sending), not to those "
+         "about the recipient's mailbox or your own account, unless the provider says so "
+         "([What an answer concerns](../language.md#what-an-answer-concerns)); "
          "`bouncedx diagnose \"<reply>\"` shows them all.\n"]
     for name in names:
         p = providers.get(name)
@@ -171,10 +174,14 @@ def page(slug, title, names, providers, rules, categories):
         o.append("**Recognised by**: " + (
             "the receiving host (" + ", ".join(f"`*{h}`" for h in hosts[:6]) + ") or " if hosts else "")
             + "its own words and codes in the reply (`provider " + name + "` in `rulesets/providers/`).\n")
+        serves = [w.strip() for w in p.get("concerns", "delivery").split(",") if w.strip()]
+        also = [{"mailbox": "the recipient's mailbox", "account": "your own account"}[w]
+                for w in serves if w != "delivery"]
+        scope = f" (also added to answers about {' and '.join(also)})" if also else ""
         if p.get("escalate"):
-            o.append("**Escalate**: " + " ".join(strings(p["escalate"])) + "\n")
+            o.append("**Escalate**" + scope + ": " + " ".join(strings(p["escalate"])) + "\n")
         if p.get("fix"):
-            o.append("**Its own steps**: " + " ".join(strings(p["fix"])) + "\n")
+            o.append("**Its own steps**" + scope + ": " + " ".join(strings(p["fix"])) + "\n")
         refs = strings(p.get("refs", ""))
         if refs:
             o.append("**Postmaster pages**: " + ", ".join(f"<{r}>" for r in refs) + "\n")

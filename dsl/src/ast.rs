@@ -217,6 +217,9 @@ pub struct Category {
     /// `counts_as org_policy`: the category a diagnosis reports instead of
     /// this one (this one's title and steps are kept).
     pub counts_as: Option<Ident>,
+    /// `concerns mailbox`: what its answers are about (`delivery`,
+    /// `mailbox` or `account`); a rule may say otherwise. One word.
+    pub concerns: Option<Vec<Ident>>,
     pub advice: Advice,
     pub unknown: Vec<UnknownField>,
     pub span: Span,
@@ -238,6 +241,9 @@ pub struct Provider {
     pub title: Option<Str>,
     pub description: Option<Str>,
     pub when: Option<Cond>,
+    /// `concerns delivery, account`: the answers its steps serve
+    /// (`delivery` when not written).
+    pub concerns: Option<Vec<Ident>>,
     pub advice: Advice,
     pub unknown: Vec<UnknownField>,
     pub span: Span,
@@ -295,6 +301,10 @@ pub struct Rule {
     /// `retry later` or `retry by_class`: whether resending can help, when
     /// the reply's class alone would say otherwise.
     pub retry: Option<Ident>,
+    /// `concerns account`: what the answer is about, when it differs from
+    /// the category's (a sending limit of the sender's own account under
+    /// `rate_limit`). One word.
+    pub concerns: Option<Vec<Ident>>,
     pub when: Option<Cond>,
     pub captures: Vec<Capture>,
     pub diagnosis: Option<Str>,

@@ -31,6 +31,7 @@ pub const ERRORS: &[(&str, &str)] = &[
     ("E0120", "included file cannot be read"),
     ("E0121", "include outside the pack"),
     ("E0122", "unknown retry word"),
+    ("E0123", "unknown concerns word"),
     ("E0201", "duplicate category"),
     ("E0202", "duplicate phrase set"),
     ("E0203", "duplicate rule"),
@@ -55,4 +56,5 @@ pub const ERRORS: &[(&str, &str)] = &[
     ("E0222", "`only` outside a rule"),
     ("E0223", "`counts_as` a category that counts as another"),
     ("E0224", "a field other than `when` in a private rule"),
+    ("E0225", "two `concerns` words in a rule or a category"),
 ];

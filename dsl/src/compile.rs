@@ -66,6 +66,7 @@ pub fn compile_packs(
         patterns: PatternBuilder::default(),
         category_idx: HashMap::new(),
         category_reasons: Vec::new(),
+        category_concerns: Vec::new(),
         provider_idx: HashMap::new(),
         rule_idx: HashMap::new(),
         location,
@@ -230,6 +231,8 @@ struct Lower<'a, 'd> {
     category_idx: HashMap<&'a str, CategoryIdx>,
     /// The reason of each lowered category, by index: a rule's default.
     category_reasons: Vec<String>,
+    /// What each lowered category's answers are about: a rule's default.
+    category_concerns: Vec<Concerns>,
     provider_idx: HashMap<&'a str, ProviderIdx>,
     rule_idx: HashMap<(usize, &'a str), RuleIdx>,
     location: &'a dyn Fn(Span) -> String,
@@ -283,6 +286,7 @@ impl<'a> Lower<'a, '_> {
             .map(|(pi, c)| self.category(*pi, c))
             .collect();
         self.category_reasons = categories.iter().map(|c| c.reason.clone()).collect();
+        self.category_concerns = categories.iter().map(|c| c.concerns).collect();
         let mut providers: Vec<ProviderIr> = prov_list
             .iter()
             .map(|(pi, p)| self.provider(*pi, p))
@@ -462,6 +466,7 @@ impl<'a> Lower<'a, '_> {
                 "description",
                 "reason",
                 "counts_as",
+                "concerns",
                 "fix",
                 "prevent",
                 "escalate",
@@ -499,6 +504,9 @@ impl<'a> Lower<'a, '_> {
             title: c.title.as_ref().map_or("", |t| t.value.as_str()).into(),
             description: c.description.as_ref().map(|d| d.value.clone()),
             reason,
+            concerns: c.concerns.as_ref().map_or(Concerns::Delivery, |w| {
+                self.one_concern(w, "category", Concerns::Delivery)
+            }),
             advice: {
                 self.only_outside_rule(&c.advice, "category");
                 self.advice(&c.advice, None)
@@ -553,12 +561,26 @@ impl<'a> Lower<'a, '_> {
                 "title",
                 "description",
                 "when",
+                "concerns",
                 "fix",
                 "prevent",
                 "escalate",
                 "refs",
             ],
         );
+        let serves = match &p.concerns {
+            None => vec![Concerns::Delivery],
+            Some(words) => {
+                let mut serves = Vec::new();
+                for w in words {
+                    let c = self.concerns(w, Concerns::Delivery);
+                    if !serves.contains(&c) {
+                        serves.push(c);
+                    }
+                }
+                serves
+            }
+        };
         let when = match &p.when {
             Some(c) => self.cond(pi, c, Context::Provider),
             None if ast::written_as(&p.unknown, "when") => Expr::Not(Box::new(Expr::True)),
@@ -582,6 +604,7 @@ impl<'a> Lower<'a, '_> {
                 .map(|t| t.value.clone())
                 .unwrap_or_else(|| p.name.name.clone()),
             when,
+            serves,
             advice: {
                 self.only_outside_rule(&p.advice, "provider");
                 self.advice(&p.advice, None)
@@ -600,6 +623,7 @@ impl<'a> Lower<'a, '_> {
                 "confidence",
                 "priority",
                 "retry",
+                "concerns",
                 "when",
                 "capture",
                 "diagnosis",
@@ -643,6 +667,13 @@ impl<'a> Lower<'a, '_> {
         let retry = match &r.retry {
             None => vocab::default_retry(&reason),
             Some(v) => self.retry(v, &reason),
+        };
+        let category_concerns = category
+            .and_then(|c| self.category_concerns.get(c as usize).copied())
+            .unwrap_or_default();
+        let concerns = match &r.concerns {
+            None => category_concerns,
+            Some(w) => self.one_concern(w, "rule", category_concerns),
         };
         let mut when = match &r.when {
             Some(c) => self.cond(pi, c, Context::Rule(r)),
@@ -704,6 +735,7 @@ impl<'a> Lower<'a, '_> {
             confidence,
             priority: r.priority.map(|p| p.0 as i32).unwrap_or(0),
             retry,
+            concerns,
             when,
             captures,
             diagnosis,
@@ -739,6 +771,10 @@ impl<'a> Lower<'a, '_> {
         );
         note("priority", r.priority.map(|p| p.1));
         note("retry", r.retry.as_ref().map(|x| x.span));
+        note(
+            "concerns",
+            r.concerns.as_ref().and_then(|w| w.first()).map(|x| x.span),
+        );
         note("diagnosis", r.diagnosis.as_ref().map(|d| d.span));
         note("example", r.examples.first().map(|e| e.span));
         note("counterexample", r.counterexamples.first().map(|e| e.span));
@@ -776,6 +812,42 @@ impl<'a> Lower<'a, '_> {
                 )),
         );
         vocab::default_retry(reason)
+    }
+
+    /// The one `concerns` word of a category or a rule (only a provider
+    /// lists several: the answers its steps serve).
+    fn one_concern(&mut self, words: &[ast::Ident], what: &str, fallback: Concerns) -> Concerns {
+        if let Some(extra) = words.get(1) {
+            self.diags.push(
+                Diagnostic::error("E0225", format!("more than one `concerns` word in a {what}"))
+                    .at(extra.span, format!("a {what}'s answers are about one thing"))
+                    .help("keep one of `delivery`, `mailbox` or `account`; a list belongs in a provider, where it names the answers the provider's steps serve"),
+            );
+        }
+        match words.first() {
+            Some(w) => self.concerns(w, fallback),
+            None => fallback,
+        }
+    }
+
+    /// A `concerns` word: `delivery`, `mailbox` or `account`; `fallback`
+    /// (the category's) after an error.
+    fn concerns(&mut self, v: &ast::Ident, fallback: Concerns) -> Concerns {
+        if let Some(c) = vocab::concerns_word(&v.name) {
+            return c;
+        }
+        let words = vocab::CONCERNS_WORDS.iter().map(|(n, _)| *n);
+        let guess = vocab::did_you_mean(&v.name, words)
+            .map(|c| format!("did you mean `{c}`? "))
+            .unwrap_or_default();
+        self.diags.push(
+            Diagnostic::error("E0123", format!("unknown concerns word `{}`", v.name))
+                .at(v.span, "not a concerns word")
+                .help(format!(
+                    "{guess}`concerns` takes `delivery` (the receiver judged the mail or its sender: the default), `mailbox` (the recipient's address or mailbox) or `account` (the sender's own account or submission server)"
+                )),
+        );
+        fallback
     }
 
     /// A confidence word or number, checked.

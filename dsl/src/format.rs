@@ -36,6 +36,7 @@ const FIELD_KEYWORDS: &[&str] = &[
     "confidence",
     "priority",
     "retry",
+    "concerns",
     "capture",
     "diagnosis",
     "check",

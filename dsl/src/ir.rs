@@ -404,6 +404,8 @@ pub struct CategoryIr {
     pub title: std::sync::Arc<str>,
     pub description: Option<String>,
     pub reason: String,
+    /// What its rules' answers are about, unless a rule says otherwise.
+    pub concerns: Concerns,
     pub advice: Advice,
 }
 
@@ -413,6 +415,10 @@ pub struct ProviderIr {
     pub pack: String,
     pub title: String,
     pub when: Expr,
+    /// The answers its steps serve (its `concerns` list; `delivery` when
+    /// not written): its steps follow an answer only when they serve what
+    /// the answer is about.
+    pub serves: Vec<Concerns>,
     pub advice: Advice,
 }
 
@@ -455,6 +461,33 @@ pub enum RuleRetry {
     Nothing,
 }
 
+/// What an answer is about (a `concerns` word): whom the steps address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Concerns {
+    /// The receiver's judgment of the mail or its sender (the default): a
+    /// provider's steps (its dashboard, its sender desk) follow the answer.
+    #[default]
+    Delivery,
+    /// The recipient's address or mailbox: the receiver's sender desk has
+    /// nothing to do with it, so a provider's steps are left out.
+    Mailbox,
+    /// The sender's own account or submission server (a login refused, an
+    /// account's sending limit): the provider's steps, written for mail
+    /// sent to it, are left out.
+    Account,
+}
+
+impl Concerns {
+    /// The word that names it in the language.
+    pub fn word(self) -> &'static str {
+        match self {
+            Concerns::Delivery => "delivery",
+            Concerns::Mailbox => "mailbox",
+            Concerns::Account => "account",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleIr {
     /// `pack/name`, shared with every diagnosis.
@@ -469,6 +502,9 @@ pub struct RuleIr {
     /// What the answer says about resending: the rule's `retry` word, or
     /// its reason's default (`Later` for a full mailbox, else `ByClass`).
     pub retry: RuleRetry,
+    /// What the answer is about: the rule's `concerns` word, else its
+    /// category's (`delivery` when neither says).
+    pub concerns: Concerns,
     /// The full condition, including the implied `provider` test.
     pub when: Expr,
     pub captures: Vec<(String, LazyRegex)>,

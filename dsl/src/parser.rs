@@ -217,6 +217,7 @@ fn keyword_start(text: &str, pos: usize) -> Option<usize> {
             | "confidence"
             | "priority"
             | "retry"
+            | "concerns"
             | "capture"
             | "diagnosis"
             | "check"
@@ -498,6 +499,7 @@ pub fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::kw_reason | Rule::reason_field => "`reason`",
         Rule::kw_description | Rule::description_field => "`description`",
         Rule::kw_counts_as | Rule::counts_as_field => "`counts_as`",
+        Rule::kw_concerns | Rule::concerns_field => "`concerns`",
         Rule::kw_fix | Rule::fix_field => "`fix`",
         Rule::kw_prevent | Rule::prevent_field => "`prevent`",
         Rule::kw_escalate | Rule::escalate_field => "`escalate`",
@@ -675,6 +677,17 @@ impl Builder<'_> {
     }
 
     /// Reports a single-valued field given twice.
+    /// The words of a field that takes names after its keyword
+    /// (`concerns delivery, account`).
+    fn words(&mut self, field: &Pair<Rule>) -> Vec<Ident> {
+        field
+            .clone()
+            .into_inner()
+            .skip(1)
+            .map(|w| self.ident(w))
+            .collect()
+    }
+
     fn once<T>(&mut self, slot: &mut Option<T>, value: T, field: &Pair<Rule>) {
         if slot.is_some() {
             let kw = field.as_str().split_whitespace().next().unwrap_or("");
@@ -725,6 +738,7 @@ impl Builder<'_> {
             description: None,
             reason: None,
             counts_as: None,
+            concerns: None,
             advice: Advice::default(),
             unknown: Vec::new(),
             span,
@@ -750,6 +764,10 @@ impl Builder<'_> {
                     let v = self.ident(f.clone().into_inner().nth(1).expect("category"));
                     self.once(&mut c.counts_as, v, &f);
                 }
+                Rule::concerns_field => {
+                    let v = self.words(&f);
+                    self.once(&mut c.concerns, v, &f);
+                }
                 Rule::unknown_field => c.unknown.push(self.unknown(f)),
                 _ => {}
             }
@@ -765,6 +783,7 @@ impl Builder<'_> {
             title: None,
             description: None,
             when: None,
+            concerns: None,
             advice: Advice::default(),
             unknown: Vec::new(),
             span,
@@ -785,6 +804,10 @@ impl Builder<'_> {
                 Rule::when_field => {
                     let v = self.condition(f.clone().into_inner().nth(1).expect("condition"));
                     self.once(&mut pr.when, v, &f);
+                }
+                Rule::concerns_field => {
+                    let v = self.words(&f);
+                    self.once(&mut pr.concerns, v, &f);
                 }
                 Rule::unknown_field => pr.unknown.push(self.unknown(f)),
                 _ => {}
@@ -872,6 +895,7 @@ impl Builder<'_> {
             confidence: None,
             priority: None,
             retry: None,
+            concerns: None,
             when: None,
             captures: Vec::new(),
             diagnosis: None,
@@ -911,6 +935,10 @@ impl Builder<'_> {
                 Rule::retry_field => {
                     let v = self.ident(parts.next().expect("value"));
                     self.once(&mut r.retry, v, &f);
+                }
+                Rule::concerns_field => {
+                    let v = self.words(&f);
+                    self.once(&mut r.concerns, v, &f);
                 }
                 Rule::when_field => {
                     let v = self.condition(parts.next().expect("condition"));

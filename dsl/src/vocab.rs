@@ -2,7 +2,7 @@
 //! reasons, SMTP stages, input fields, confidence words, and the checks the
 //! standard plugins offer.
 
-use crate::ir::RuleRetry;
+use crate::ir::{Concerns, RuleRetry};
 
 /// The standard bounce-reason vocabulary (as made common by Sisimai). Every
 /// diagnosis carries one, so figures compare across tools.
@@ -143,6 +143,25 @@ pub const RETRY_WORDS: &[(&str, RuleRetry)] = &[
     ("by_class", RuleRetry::ByClass),
     ("none", RuleRetry::Nothing),
 ];
+
+/// The words of a `concerns` field: what an answer is about. A provider's
+/// steps (its reputation dashboard, its sender desk) help a sender whose
+/// mail the provider judged (`delivery`); they are left out of an answer
+/// about the recipient's address or mailbox (`mailbox`) or about the
+/// sender's own account or submission server (`account`).
+pub const CONCERNS_WORDS: &[(&str, Concerns)] = &[
+    ("delivery", Concerns::Delivery),
+    ("mailbox", Concerns::Mailbox),
+    ("account", Concerns::Account),
+];
+
+/// What a `concerns` word says, `None` for a word that is not one.
+pub fn concerns_word(word: &str) -> Option<Concerns> {
+    CONCERNS_WORDS
+        .iter()
+        .find(|(n, _)| *n == word)
+        .map(|(_, c)| *c)
+}
 
 /// What a `retry` word says, `None` for a word that is not one.
 pub fn retry_word(word: &str) -> Option<RuleRetry> {

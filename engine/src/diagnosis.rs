@@ -408,10 +408,18 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             }
             push_unique(&mut d.refs, &ra.refs);
             push_unique(&mut d.refs, &ca.refs);
+            // A provider's steps are written for a sender whose mail it
+            // judged (its dashboard, its sender desk): they follow an answer
+            // about the recipient's mailbox or the sender's own account
+            // (`concerns mailbox`, `concerns account`) only when the
+            // provider says they serve it (a hoster's "contact support").
+            // Its refs, where its codes are documented, always follow.
             if let Some(p) = prov {
-                push_new_steps(&mut d.fix, &filled(&p.advice.fix, &fill));
-                push_new_steps(&mut d.prevent, &filled(&p.advice.prevent, &fill));
-                push_new_steps(&mut d.escalate, &filled(&p.advice.escalate, &fill));
+                if p.serves.contains(&rule.concerns) {
+                    push_new_steps(&mut d.fix, &filled(&p.advice.fix, &fill));
+                    push_new_steps(&mut d.prevent, &filled(&p.advice.prevent, &fill));
+                    push_new_steps(&mut d.escalate, &filled(&p.advice.escalate, &fill));
+                }
                 push_unique(&mut d.refs, &p.advice.refs);
             }
             d.fired = fired
@@ -887,6 +895,72 @@ rule dmarc {
             .iter()
             .map(|a| a.rule.to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_provider_steps_follow_only_the_answers_they_serve() {
+        let pack = r#"
+category reputation { title "Reputation" reason badreputation fix "Slow down" }
+category recipient { title "Mailbox" reason userunknown concerns mailbox fix "Check the address" }
+category submission_auth { title "Login" reason securityerror concerns account fix "Log in" }
+
+provider bigmail {
+  title    "Big Mail"
+  when     text has "bigmail"
+  fix      "Check Big Mail's reputation dashboard"
+  escalate "Use Big Mail's sender form"
+  refs     "https://bigmail.example/codes"
+}
+
+provider hoster {
+  title    "Hoster"
+  when     text has "hoster"
+  concerns delivery, account
+  escalate "Contact Hoster support"
+}
+
+rule blocked { category reputation when text has "poor reputation" diagnosis "Blocked" }
+rule unknown { category recipient when status 5.1.1 diagnosis "No such user" }
+rule login { category submission_auth when status 5.7.8 diagnosis "Login refused" }
+rule daily_limit {
+  category  reputation
+  concerns  account
+  when      text has "daily limit"
+  diagnosis "The account's daily limit"
+}
+"#;
+        let c = bouncedx_dsl::compile_str("concerns.bdx", pack);
+        let rs = c.ruleset.expect("the pack compiles");
+        let run = |reply: &str| diagnose(&rs, &crate::intake::reply::parse_reply(reply));
+        // the receiver judged the sender: its steps follow
+        let d = run("554 5.7.1 poor reputation (bigmail)");
+        assert_eq!(d.provider.as_deref(), Some("bigmail"));
+        assert_eq!(d.fix.len(), 2, "{:?}", d.fix);
+        assert_eq!(d.escalate, vec![Arc::from("Use Big Mail's sender form")]);
+        // the mailbox, the sender's own login, a rule's own `concerns`:
+        // the dashboard and the sender form do not follow, the refs do
+        for reply in [
+            "550 5.1.1 no such user (bigmail)",
+            "535 5.7.8 bad credentials (bigmail)",
+            "550 daily limit reached (bigmail)",
+        ] {
+            let d = run(reply);
+            assert_eq!(d.provider.as_deref(), Some("bigmail"), "{reply}");
+            assert_eq!(d.fix.len(), 1, "{reply}: {:?}", d.fix);
+            assert!(d.escalate.is_empty(), "{reply}: {:?}", d.escalate);
+            assert!(
+                d.refs
+                    .iter()
+                    .any(|r| &**r == "https://bigmail.example/codes"),
+                "{reply}: {:?}",
+                d.refs
+            );
+        }
+        // a provider that serves `account` answers too keeps its step there
+        let d = run("535 5.7.8 bad credentials (hoster)");
+        assert_eq!(d.escalate, vec![Arc::from("Contact Hoster support")]);
+        let d = run("550 5.1.1 no such user (hoster)");
+        assert!(d.escalate.is_empty(), "{:?}", d.escalate);
     }
 
     #[test]

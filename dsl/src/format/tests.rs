@@ -15,6 +15,17 @@ fn messy_file_becomes_canonical() {
 }
 
 #[test]
+fn a_concerns_list_is_aligned_like_any_field() {
+    let src = "provider p {\n title \"P\"\n    concerns delivery,   account\nwhen host ends_with \".p.net\"\n}\nrule r {\n category x\n concerns   account\n}\n";
+    let out = format(src);
+    assert_eq!(
+        out,
+        "provider p {\n  title      \"P\"\n  concerns   delivery,   account\n  when       host ends_with \".p.net\"\n}\nrule r {\n  category   x\n  concerns   account\n}\n"
+    );
+    assert!(same_meaning(src, &out));
+}
+
+#[test]
 fn braces_in_strings_regexes_and_comments_do_not_count() {
     let src = "rule r {\n  diagnosis \"a { b [\"\n  when text matches /\\{[/ # }\n  fix \"x\"\n}\n";
     let out = format(src);
