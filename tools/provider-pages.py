@@ -160,7 +160,7 @@ def page(slug, title, names, providers, rules, categories):
          "standard reason it gives, how sure it is, the first step to take, and the source the rule was written "
          "from. The general steps of each cause (the category) are added to every diagnosis; a provider's own "
          "steps are added to answers about the delivery (its judgment of your mail or your sending), not to those "
-         "about the recipient's mailbox or your own account, unless the provider says so "
+         "about the recipient's mailbox, your own account or its own system's faults, unless the provider says so "
          "([What an answer concerns](../language.md#what-an-answer-concerns)); "
          "`bouncedx diagnose \"<reply>\"` shows them all.\n"]
     for name in names:
@@ -175,9 +175,10 @@ def page(slug, title, names, providers, rules, categories):
             "the receiving host (" + ", ".join(f"`*{h}`" for h in hosts[:6]) + ") or " if hosts else "")
             + "its own words and codes in the reply (`provider " + name + "` in `rulesets/providers/`).\n")
         serves = [w.strip() for w in p.get("concerns", "delivery").split(",") if w.strip()]
-        also = [{"mailbox": "the recipient's mailbox", "account": "your own account"}[w]
+        also = [{"mailbox": "the recipient's mailbox", "account": "your own account",
+                 "system": "its own system's faults"}[w]
                 for w in serves if w != "delivery"]
-        scope = f" (also added to answers about {' and '.join(also)})" if also else ""
+        scope = f" (also added to answers about {', '.join(also[:-1]) + ' and ' if len(also) > 1 else ''}{also[-1]})" if also else ""
         if p.get("escalate"):
             o.append("**Escalate**" + scope + ": " + " ".join(strings(p["escalate"])) + "\n")
         if p.get("fix"):

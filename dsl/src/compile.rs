@@ -821,7 +821,7 @@ impl<'a> Lower<'a, '_> {
             self.diags.push(
                 Diagnostic::error("E0225", format!("more than one `concerns` word in a {what}"))
                     .at(extra.span, format!("a {what}'s answers are about one thing"))
-                    .help("keep one of `delivery`, `mailbox` or `account`; a list belongs in a provider, where it names the answers the provider's steps serve"),
+                    .help("keep one of `delivery`, `mailbox`, `account` or `system`; a list belongs in a provider, where it names the answers the provider's steps serve"),
             );
         }
         match words.first() {
@@ -844,7 +844,7 @@ impl<'a> Lower<'a, '_> {
             Diagnostic::error("E0123", format!("unknown concerns word `{}`", v.name))
                 .at(v.span, "not a concerns word")
                 .help(format!(
-                    "{guess}`concerns` takes `delivery` (the receiver judged the mail or its sender: the default), `mailbox` (the recipient's address or mailbox) or `account` (the sender's own account or submission server)"
+                    "{guess}`concerns` takes `delivery` (the receiver judged the mail or its sender: the default), `mailbox` (the recipient's address or mailbox), `account` (the sender's own account or submission server) or `system` (a fault of the receiving system itself)"
                 )),
         );
         fallback

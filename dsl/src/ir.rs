@@ -475,6 +475,10 @@ pub enum Concerns {
     /// account's sending limit): the provider's steps, written for mail
     /// sent to it, are left out.
     Account,
+    /// The receiving system's own fault or set-up (an error, a loop, a
+    /// server that cannot be reached): nothing about the sender to review,
+    /// so a provider's reputation steps are left out.
+    System,
 }
 
 impl Concerns {
@@ -484,6 +488,7 @@ impl Concerns {
             Concerns::Delivery => "delivery",
             Concerns::Mailbox => "mailbox",
             Concerns::Account => "account",
+            Concerns::System => "system",
         }
     }
 }

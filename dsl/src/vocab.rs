@@ -147,12 +147,14 @@ pub const RETRY_WORDS: &[(&str, RuleRetry)] = &[
 /// The words of a `concerns` field: what an answer is about. A provider's
 /// steps (its reputation dashboard, its sender desk) help a sender whose
 /// mail the provider judged (`delivery`); they are left out of an answer
-/// about the recipient's address or mailbox (`mailbox`) or about the
-/// sender's own account or submission server (`account`).
+/// about the recipient's address or mailbox (`mailbox`), about the
+/// sender's own account or submission server (`account`) or about a fault
+/// of the receiving system itself (`system`).
 pub const CONCERNS_WORDS: &[(&str, Concerns)] = &[
     ("delivery", Concerns::Delivery),
     ("mailbox", Concerns::Mailbox),
     ("account", Concerns::Account),
+    ("system", Concerns::System),
 ];
 
 /// What a `concerns` word says, `None` for a word that is not one.

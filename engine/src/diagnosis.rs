@@ -903,6 +903,7 @@ rule dmarc {
 category reputation { title "Reputation" reason badreputation fix "Slow down" }
 category recipient { title "Mailbox" reason userunknown concerns mailbox fix "Check the address" }
 category submission_auth { title "Login" reason securityerror concerns account fix "Log in" }
+category receiver_system { title "Fault" reason systemerror concerns system fix "Wait" }
 
 provider bigmail {
   title    "Big Mail"
@@ -922,6 +923,7 @@ provider hoster {
 rule blocked { category reputation when text has "poor reputation" diagnosis "Blocked" }
 rule unknown { category recipient when status 5.1.1 diagnosis "No such user" }
 rule login { category submission_auth when status 5.7.8 diagnosis "Login refused" }
+rule fault { category receiver_system when text has "system error" diagnosis "A fault" }
 rule daily_limit {
   category  reputation
   concerns  account
@@ -943,6 +945,7 @@ rule daily_limit {
             "550 5.1.1 no such user (bigmail)",
             "535 5.7.8 bad credentials (bigmail)",
             "550 daily limit reached (bigmail)",
+            "451 4.3.0 system error (bigmail)",
         ] {
             let d = run(reply);
             assert_eq!(d.provider.as_deref(), Some("bigmail"), "{reply}");
