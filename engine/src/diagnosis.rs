@@ -96,6 +96,12 @@ pub struct Diagnosis {
     pub reason: Arc<str>,
     pub category: Arc<str>,
     pub category_title: Arc<str>,
+    /// What the answer is about, so that a team can route it: `delivery`
+    /// (the receiver judged the mail or its sender), `mailbox` (the
+    /// recipient's address or mailbox), `account` (the sender's own account
+    /// or submission server) or `system` (a fault of the receiving system);
+    /// the rule's `concerns`. `null` when no rule fired.
+    pub concerns: Option<&'static str>,
     pub rule: Option<Arc<str>>,
     pub confidence: f32,
     /// Why the confidence is below the rule's own: another rule that
@@ -255,6 +261,7 @@ impl Diagnosis {
             reason: "".into(),
             category: "".into(),
             category_title: "".into(),
+            concerns: None,
             rule: None,
             confidence: FALLBACK_CONFIDENCE,
             confidence_note: None,
@@ -375,6 +382,7 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             d.reason = rule.reason.clone();
             d.category = cat.reported.clone();
             d.category_title = cat.title.clone();
+            d.concerns = Some(rule.concerns.word());
             d.confidence = top.confidence(rs);
             let prov_title = prov.map(|p| p.title.as_str());
             d.diagnosis = render_template(rule, facts, prov_title);

@@ -78,6 +78,16 @@ pub fn human(d: &Diagnosis, color: bool) -> String {
         d.category_title,
         d.reason
     );
+    // Who acts, when it is not the sender's own delivery to this receiver.
+    let about = match d.concerns {
+        Some("mailbox") => Some("the recipient's address or mailbox, not how you send"),
+        Some("account") => Some("your own account or submission server, not the recipient's side"),
+        Some("system") => Some("a fault of the receiving system, not your mail or your sending"),
+        _ => None,
+    };
+    if let Some(about) = about {
+        let _ = writeln!(o, "  {}{about}", st.label("concerns"));
+    }
     let _ = writeln!(o, "  {}{}", st.label("diagnosis"), d.diagnosis);
     let rule = d
         .rule
