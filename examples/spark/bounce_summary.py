@@ -7,8 +7,8 @@ Each partition of log lines is piped through
 result line per input line, in order (a line that is not a rejection comes
 back with an `error` saying it was skipped). So each input line is zipped
 with its result, the day is read from the line's timestamp, and the
-rejections are counted per day, provider, category and reason, written as
-Parquet to OUT_DIR. bouncedx must be installed on every worker (the third
+rejections are counted per day, provider, category, what the answer
+concerns (who acts) and reason, written as Parquet to OUT_DIR. bouncedx must be installed on every worker (the third
 argument is its path there; default: `bouncedx` on the PATH).
 """
 
@@ -51,6 +51,7 @@ def main():
                 day=day_of(line),
                 provider=d.get("provider") or "(none)",
                 category=d["category"],
+                concerns=d.get("concerns") or "(none)",
                 reason=d["reason"],
             )
         ]
@@ -59,7 +60,7 @@ def main():
     # two RDDs zip.
     diagnosed = lines.zip(results).flatMap(rows)
     df = spark.createDataFrame(diagnosed)
-    summary = df.groupBy("day", "provider", "category", "reason").count()
+    summary = df.groupBy("day", "provider", "category", "concerns", "reason").count()
     summary.write.mode("overwrite").parquet(out)
     total = summary.groupBy().sum("count").collect()[0][0] or 0
     print(f"bouncedx-summary: {total} rejections written to {out}")

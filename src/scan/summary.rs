@@ -1,5 +1,5 @@
 //! The aggregate report of a scan (`--summary`): how many rejections, and
-//! broken down by category, reason, provider, the software that wrote the
+//! broken down by category, what the answers concern, reason, provider, the software that wrote the
 //! bounce or log line, receiving domain and sending IP, with the most
 //! frequent diagnoses and an example of each.
 //!
@@ -25,6 +25,7 @@ pub struct Summary {
     pub skipped: u64,
     pub errors: u64,
     category: Tally,
+    concerns: Tally,
     reason: Tally,
     provider: Tally,
     mta: Tally,
@@ -63,6 +64,8 @@ pub struct Report {
     pub log_lines_skipped: u64,
     pub unreadable_inputs: u64,
     pub by_category: Vec<Row>,
+    /// By what the answers are about (`concerns`): who acts on them.
+    pub by_concerns: Vec<Row>,
     pub by_reason: Vec<Row>,
     pub by_provider: Vec<Row>,
     /// By the software that wrote the bounce or the log line (`mta`).
@@ -81,6 +84,7 @@ impl Summary {
     pub fn add(&mut self, d: &Diagnosis) {
         self.results += 1;
         bump(&mut self.category, Some(&d.category));
+        bump(&mut self.concerns, d.concerns);
         bump(&mut self.reason, Some(&d.reason));
         bump(&mut self.provider, d.provider.as_deref());
         bump(&mut self.mta, d.mta.as_deref());
@@ -112,6 +116,7 @@ impl Summary {
         self.errors += later.errors;
         for (mine, theirs) in [
             (&mut self.category, later.category),
+            (&mut self.concerns, later.concerns),
             (&mut self.reason, later.reason),
             (&mut self.provider, later.provider),
             (&mut self.mta, later.mta),
@@ -138,6 +143,7 @@ impl Summary {
         }
         let approximate = [
             ("by_category", &self.category),
+            ("by_concerns", &self.concerns),
             ("by_reason", &self.reason),
             ("by_provider", &self.provider),
             ("by_mta", &self.mta),
@@ -167,6 +173,7 @@ impl Summary {
             log_lines_skipped: self.skipped,
             unreadable_inputs: self.errors,
             by_category: top(&self.category),
+            by_concerns: top(&self.concerns),
             by_reason: top(&self.reason),
             by_provider: top(&self.provider),
             by_mta: top(&self.mta),
@@ -179,9 +186,10 @@ impl Summary {
 }
 
 impl Report {
-    fn sections(&self) -> [(&'static str, &Vec<Row>, &'static str); 6] {
+    fn sections(&self) -> [(&'static str, &Vec<Row>, &'static str); 7] {
         [
             ("category", &self.by_category, "by_category"),
+            ("concerns", &self.by_concerns, "by_concerns"),
             ("reason", &self.by_reason, "by_reason"),
             ("provider", &self.by_provider, "by_provider"),
             ("writer", &self.by_mta, "by_mta"),
