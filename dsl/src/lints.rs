@@ -262,20 +262,34 @@ fn positive_literals<'a>(
 
 /// `trigger_in_two_categories`: a literal that is a positive trigger of
 /// rules of different categories says two things at once; usually one of
-/// the rules should require more words. Rules are compared within one
-/// scope: the generic rules, or one provider's. A provider's rule reads
+/// the rules should require more words. Categories are compared as
+/// answers report them (a category that `counts_as` another is that one).
+/// Rules are compared within one scope: the generic rules, or one provider's. A provider's rule reads
 /// that provider's words as its table says and only fires for it (and
 /// ranks above generic rules there), so the same words read otherwise
 /// elsewhere are not two readings of one reply.
 fn two_categories(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
     let mut sets: HashMap<&str, &ast::PhraseSet> = HashMap::new();
+    // category -> the category it reports (`counts_as`): a finer reading
+    // of one cause (core's `mailbox_full` of `recipient`) is not a second
+    // answer
+    let mut reports: HashMap<&str, &str> = HashMap::new();
     for (_, items) in packs {
         for item in items.iter() {
-            if let Item::Phrases(ps) = item {
-                sets.insert(&ps.name.name, ps);
+            match item {
+                Item::Phrases(ps) => {
+                    sets.insert(&ps.name.name, ps);
+                }
+                Item::Category(c) => {
+                    if let Some(t) = &c.counts_as {
+                        reports.insert(&c.name.name, &t.name);
+                    }
+                }
+                _ => {}
             }
         }
     }
+    let answer = |c: &str| reports.get(c).copied().unwrap_or(c).to_string();
     // (literal, provider) -> (category, rule, span) of its first use
     let mut first: HashMap<(String, String), (String, String, Span)> = HashMap::new();
     let mut reported: HashSet<(String, String, String)> = HashSet::new();
@@ -299,7 +313,7 @@ fn two_categories(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
                         first.insert(key, (cat.name.clone(), r.name.name.clone(), span));
                     }
                     Some((c, other, first_span))
-                        if *c != cat.name
+                        if answer(c) != answer(&cat.name)
                             && reported.insert((
                                 key.0.clone(),
                                 key.1.clone(),

@@ -89,3 +89,29 @@ fn a_warning_about_two_places_is_silenced_at_either() {
         );
     }
 }
+
+/// A category that `counts_as` another answers as that one: the same words
+/// in its rules and the other's are one answer read finer, not two.
+#[test]
+fn a_finer_reading_of_one_cause_is_not_two_categories() {
+    let cats = "category recipient {\n  title \"t\"\n  reason userunknown\n  fix \"f\"\n}\n\ncategory mailbox_disabled {\n  title \"t\"\n  reason suspend\n  counts_as recipient\n  fix \"f\"\n}\n\ncategory rate_limit {\n  title \"t\"\n  reason ratelimited\n  fix \"f\"\n}\n\n";
+    let rule = |name: &str, cat: &str| {
+        format!("rule {name} {{\n  category   {cat}\n  when       text has \"mailbox unavailable now\"\n  diagnosis  \"x\"\n  fix        \"y\"\n  refs       \"https://example.org\"\n  example    \"550 mailbox unavailable now\"\n}}\n\n")
+    };
+    let finer = format!(
+        "{cats}{}{}",
+        rule("first", "recipient"),
+        rule("second", "mailbox_disabled")
+    );
+    assert!(
+        !warnings(&finer).contains(&"trigger_in_two_categories"),
+        "{:?}",
+        warnings(&finer)
+    );
+    let other = format!(
+        "{cats}{}{}",
+        rule("first", "mailbox_disabled"),
+        rule("second", "rate_limit")
+    );
+    assert!(warnings(&other).contains(&"trigger_in_two_categories"));
+}

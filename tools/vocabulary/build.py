@@ -90,7 +90,7 @@ REASONS = {
     "userunknown": ("recipient", "The receiver says the address {recipient|} does not exist"),
     "hostunknown": ("recipient", "The recipient's domain does not exist or has no mail server"),
     "hasmoved": ("recipient", "The recipient's address has moved; the reply may name the new one"),
-    "suspend": ("recipient", "The recipient's mailbox is disabled or suspended"),
+    "suspend": ("mailbox_disabled", "The recipient's mailbox is disabled or suspended"),
     "mailboxfull": ("mailbox_full", "The recipient's mailbox is full"),
     "notaccept": ("recipient", "The recipient's domain does not accept mail"),
     "suppressed": ("recipient", "The sending service suppressed the address: it bounced or complained before"),
