@@ -800,18 +800,34 @@ impl<'a> Lower<'a, '_> {
         if let Some(retry) = vocab::retry_word(&v.name) {
             return retry;
         }
-        let words = vocab::RETRY_WORDS.iter().map(|(n, _)| *n);
+        self.unknown_word(
+            "E0122",
+            "retry",
+            v,
+            vocab::RETRY_WORDS.iter().map(|(n, _)| *n),
+            "`later` (the cause clears by itself, like a quota that resets), `by_class` (the reply's class decides) or `none` (nothing was refused, like a post held for a moderator)",
+        );
+        vocab::default_retry(reason)
+    }
+
+    /// E0122, E0123: a field's word that is not one of its words, with the
+    /// closest one and what each means.
+    fn unknown_word<'w>(
+        &mut self,
+        code: &'static str,
+        field: &str,
+        v: &ast::Ident,
+        words: impl Iterator<Item = &'w str>,
+        takes: &str,
+    ) {
         let guess = vocab::did_you_mean(&v.name, words)
             .map(|c| format!("did you mean `{c}`? "))
             .unwrap_or_default();
         self.diags.push(
-            Diagnostic::error("E0122", format!("unknown retry word `{}`", v.name))
-                .at(v.span, "not a retry word")
-                .help(format!(
-                    "{guess}`retry` takes `later` (the cause clears by itself, like a quota that resets), `by_class` (the reply's class decides) or `none` (nothing was refused, like a post held for a moderator)"
-                )),
+            Diagnostic::error(code, format!("unknown {field} word `{}`", v.name))
+                .at(v.span, format!("not a {field} word"))
+                .help(format!("{guess}`{field}` takes {takes}")),
         );
-        vocab::default_retry(reason)
     }
 
     /// The one `concerns` word of a category or a rule (only a provider
@@ -830,22 +846,18 @@ impl<'a> Lower<'a, '_> {
         }
     }
 
-    /// A `concerns` word: `delivery`, `mailbox` or `account`; `fallback`
-    /// (the category's) after an error.
+    /// A `concerns` word: `delivery`, `mailbox`, `account` or `system`;
+    /// `fallback` (the category's) after an error.
     fn concerns(&mut self, v: &ast::Ident, fallback: Concerns) -> Concerns {
         if let Some(c) = vocab::concerns_word(&v.name) {
             return c;
         }
-        let words = vocab::CONCERNS_WORDS.iter().map(|(n, _)| *n);
-        let guess = vocab::did_you_mean(&v.name, words)
-            .map(|c| format!("did you mean `{c}`? "))
-            .unwrap_or_default();
-        self.diags.push(
-            Diagnostic::error("E0123", format!("unknown concerns word `{}`", v.name))
-                .at(v.span, "not a concerns word")
-                .help(format!(
-                    "{guess}`concerns` takes `delivery` (the receiver judged the mail or its sender: the default), `mailbox` (the recipient's address or mailbox), `account` (the sender's own account or submission server) or `system` (a fault of the receiving system itself)"
-                )),
+        self.unknown_word(
+            "E0123",
+            "concerns",
+            v,
+            vocab::CONCERNS_WORDS.iter().map(|(n, _)| *n),
+            "`delivery` (the receiver judged the mail or its sender: the default), `mailbox` (the recipient's address or mailbox), `account` (the sender's own account or submission server) or `system` (a fault of the receiving system itself)",
         );
         fallback
     }

@@ -57,12 +57,15 @@ fn allow_of_another_lint_or_another_item_does_not() {
     assert!(warnings(&src).contains(&"short_trigger"));
 }
 
+/// A rule of `cat` whose one trigger is `words`.
+fn rule_in(name: &str, cat: &str, words: &str) -> String {
+    format!("rule {name} {{\n  category   {cat}\n  when       text has \"{words}\"\n  diagnosis  \"x\"\n  fix        \"y\"\n  refs       \"https://example.org\"\n  example    \"550 {words}\"\n}}\n\n")
+}
+
 #[test]
 fn a_warning_about_two_places_is_silenced_at_either() {
     let cats = "category blacklist {\n  title \"t\"\n  reason blocked\n  fix \"f\"\n}\n\ncategory rate_limit {\n  title \"t\"\n  reason ratelimited\n  fix \"f\"\n}\n\n";
-    let rule = |name: &str, cat: &str| {
-        format!("rule {name} {{\n  category   {cat}\n  when       text has \"service refused now\"\n  diagnosis  \"x\"\n  fix        \"y\"\n  refs       \"https://example.org\"\n  example    \"550 service refused now\"\n}}\n\n")
-    };
+    let rule = |name: &str, cat: &str| rule_in(name, cat, "service refused now");
     let plain = format!(
         "{cats}{}{}",
         rule("first", "blacklist"),
@@ -95,9 +98,7 @@ fn a_warning_about_two_places_is_silenced_at_either() {
 #[test]
 fn a_finer_reading_of_one_cause_is_not_two_categories() {
     let cats = "category recipient {\n  title \"t\"\n  reason userunknown\n  fix \"f\"\n}\n\ncategory mailbox_disabled {\n  title \"t\"\n  reason suspend\n  counts_as recipient\n  fix \"f\"\n}\n\ncategory rate_limit {\n  title \"t\"\n  reason ratelimited\n  fix \"f\"\n}\n\n";
-    let rule = |name: &str, cat: &str| {
-        format!("rule {name} {{\n  category   {cat}\n  when       text has \"mailbox unavailable now\"\n  diagnosis  \"x\"\n  fix        \"y\"\n  refs       \"https://example.org\"\n  example    \"550 mailbox unavailable now\"\n}}\n\n")
-    };
+    let rule = |name: &str, cat: &str| rule_in(name, cat, "mailbox unavailable now");
     let finer = format!(
         "{cats}{}{}",
         rule("first", "recipient"),
