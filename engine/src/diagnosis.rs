@@ -307,8 +307,6 @@ fn evidence(text: &str, spans: &[(u32, u32)]) -> Vec<Evidence> {
         .collect()
 }
 
-/// A step as merging compares it: letters and digits only, lower case, so
-/// "Retry later." and "retry later" are one step.
 /// Whether two steps say the same words, whatever the case and
 /// punctuation. Runs for every pair of steps of every diagnosis: most pairs
 /// differ within their first letters, so ASCII text is compared a byte at a
@@ -346,14 +344,84 @@ fn push_unique(into: &mut Vec<Arc<str>>, from: &[Arc<str>]) {
     }
 }
 
+/// Words too common in steps to tell two of them apart.
+const STEP_STOPWORDS: &[&str] = &[
+    "and", "any", "are", "can", "does", "each", "for", "from", "into", "its", "not", "out", "than",
+    "that", "the", "their", "them", "then", "they", "this", "was", "were", "with", "you", "your",
+];
+
+/// A step's content words: its runs of letters and digits of three
+/// characters or more, not in [`STEP_STOPWORDS`], each as a hash of its
+/// lower-case form (no string is built), sorted, once each.
+fn content_words(step: &str) -> Vec<u64> {
+    const SEED: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let keep = |w: &str| w.len() >= 3 && !STEP_STOPWORDS.iter().any(|s| s.eq_ignore_ascii_case(w));
+    let mut words: Vec<u64> = if step.is_ascii() {
+        // FNV-1a over the lower-case bytes: the common case, no decoding
+        step.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| keep(w))
+            .map(|w| {
+                w.bytes().fold(SEED, |h, b| {
+                    (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(PRIME)
+                })
+            })
+            .collect()
+    } else {
+        step.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| keep(w))
+            .map(|w| {
+                w.chars().flat_map(char::to_lowercase).fold(SEED, |h, c| {
+                    (h ^ u64::from(u32::from(c))).wrapping_mul(PRIME)
+                })
+            })
+            .collect()
+    };
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// Whether step `b` says again what step `a` says in other words: three
+/// content words or more in common, and at least half of the two steps'
+/// content words together. A rule's step that restates its category's
+/// ("Check the address for typos; remove it if it keeps failing" and "Check
+/// the address for typos; remove it from the list if it does not exist")
+/// or its provider's (two ways to say "read Google Postmaster Tools") is
+/// one step in the answer, in the rule's words; two steps that share words
+/// but say different things ("Publish SPF and DKIM ..." and "Publish a
+/// DMARC record ...") stay two.
+fn restates(a: &[u64], b: &[u64]) -> bool {
+    let shared = a.iter().filter(|w| b.binary_search(w).is_ok()).count();
+    let union = a.len() + b.len() - shared;
+    shared >= 3 && 2 * shared >= union
+}
+
 /// Adds the steps of `from` that `into` does not say already: the same
-/// words, whatever the case and punctuation (steps merged from a rule, its
-/// category and its provider).
+/// words, whatever the case and punctuation, or the same thing in other
+/// words ([`restates`]); the step listed first, the rule's own before its
+/// category's and its provider's, is the one kept.
 fn push_new_steps(into: &mut Vec<Arc<str>>, from: &[Arc<str>]) {
+    // the words of `into`'s steps, read once, and only when a step of
+    // `from` has to be compared with them
+    let mut known: Vec<Vec<u64>> = Vec::new();
     for s in from {
-        if !into.iter().any(|x| same_words(x, s)) {
-            into.push(s.clone());
+        if into.iter().any(|x| same_words(x, s)) {
+            continue;
         }
+        if into.is_empty() {
+            into.push(s.clone());
+            continue;
+        }
+        if known.len() < into.len() {
+            known.extend(into[known.len()..].iter().map(|x| content_words(x)));
+        }
+        let words = content_words(s);
+        if known.iter().any(|k| restates(k, &words)) {
+            continue;
+        }
+        into.push(s.clone());
+        known.push(words);
     }
 }
 
@@ -755,6 +823,20 @@ mod tests {
             &["écrire a l'hôte".into(), "ÉCRIRE À L’HÔTE".into()],
         );
         assert_eq!(steps.len(), 2, "{steps:?}");
+        // the same thing in other words is one step, in the first words;
+        // shared words that say different things are two steps
+        let mut steps: Vec<Arc<str>> =
+            vec!["Check the address for typos; remove it if it keeps failing".into()];
+        push_new_steps(
+            &mut steps,
+            &[
+                "Check the address for typos; remove it from the list if it does not exist".into(),
+                "Publish SPF and DKIM for the From domain and make both pass".into(),
+                "Publish a DMARC record (p=none at least) and make SPF or DKIM align".into(),
+            ],
+        );
+        assert_eq!(steps.len(), 3, "{steps:?}");
+        assert!(steps[0].ends_with("keeps failing"));
     }
 
     const PACK: &str = r#"
