@@ -195,7 +195,7 @@ fn every_endpoint() {
         "{body}"
     );
     assert!(
-        body.contains("bouncedx_diagnoses_total{category=\"recipient\",reason=\"userunknown\"}"),
+        body.contains("bouncedx_diagnoses_total{category=\"recipient\",concerns=\"mailbox\",reason=\"userunknown\"}"),
         "{body}"
     );
     assert!(

@@ -1,7 +1,7 @@
 //! Counters for `GET /metrics`, in the Prometheus text format.
 //!
 //! Requests by endpoint and status, a latency histogram by endpoint, and
-//! diagnoses by category and reason. Plain atomics and a mutex-guarded map:
+//! diagnoses by category, what they concern and reason. Plain atomics and a mutex-guarded map:
 //! the service counts a few things per request, nothing per byte.
 
 use std::collections::BTreeMap;
@@ -25,7 +25,8 @@ struct Histogram {
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
-    diagnoses: Mutex<BTreeMap<(String, String), u64>>,
+    /// (category, concerns, reason) -> count
+    diagnoses: Mutex<BTreeMap<(String, &'static str, String), u64>>,
     reloads: Mutex<(u64, u64)>,
 }
 
@@ -68,10 +69,15 @@ impl Metrics {
     }
 
     /// Counts one diagnosis.
-    pub fn diagnosis(&self, category: &str, reason: &str) {
+    /// `concerns` is `none` when no rule fired.
+    pub fn diagnosis(&self, category: &str, concerns: Option<&'static str>, reason: &str) {
         if let Ok(mut d) = self.diagnoses.lock() {
-            *d.entry((category.to_string(), reason.to_string()))
-                .or_default() += 1;
+            *d.entry((
+                category.to_string(),
+                concerns.unwrap_or("none"),
+                reason.to_string(),
+            ))
+            .or_default() += 1;
         }
     }
 
@@ -120,11 +126,11 @@ impl Metrics {
                 ));
             }
         }
-        o.push_str("# HELP bouncedx_diagnoses_total Diagnoses given, by category and reason.\n# TYPE bouncedx_diagnoses_total counter\n");
+        o.push_str("# HELP bouncedx_diagnoses_total Diagnoses given, by category, what they concern and reason.\n# TYPE bouncedx_diagnoses_total counter\n");
         if let Ok(d) = self.diagnoses.lock() {
-            for ((c, r), n) in d.iter() {
+            for ((c, k, r), n) in d.iter() {
                 o.push_str(&format!(
-                    "bouncedx_diagnoses_total{{category=\"{c}\",reason=\"{r}\"}} {n}\n"
+                    "bouncedx_diagnoses_total{{category=\"{c}\",concerns=\"{k}\",reason=\"{r}\"}} {n}\n"
                 ));
             }
         }

@@ -177,7 +177,7 @@ fn diagnose_bytes(
         for item in scan::process(engine, j).items {
             match item {
                 Item::Result(d) => {
-                    shared.metrics.diagnosis(&d.category, &d.reason);
+                    shared.metrics.diagnosis(&d.category, d.concerns, &d.reason);
                     let line = bouncedx_engine::render::jsonl(&d);
                     answer_bytes += line.len();
                     results.push(line);
@@ -419,7 +419,7 @@ async fn scan_batch(
             for item in scan::process(&*engine, job).items {
                 let line = match item {
                     Item::Result(d) => {
-                        s.metrics.diagnosis(&d.category, &d.reason);
+                        s.metrics.diagnosis(&d.category, d.concerns, &d.reason);
                         bouncedx_engine::render::jsonl(&d)
                     }
                     Item::Error(src, e) => {

@@ -107,7 +107,7 @@ REASONS = {
     "spamdetected": ("content", "The receiver's filter judged the message to be spam"),
     "virusdetected": ("content", "The receiver found a virus or dangerous content in the message"),
     "contenterror": ("content", "The receiver refused the message's content or format"),
-    "emailtoolarge": ("content", "The message is larger than the receiver accepts"),
+    "emailtoolarge": ("message_size", "The message is larger than the receiver accepts"),
     "policyviolation": ("org_policy", "The receiver refused the message by its own policy"),
     "filtered": ("org_policy", "The receiver's filter refused the message for this recipient"),
     "securityerror": ("submission_auth", "The server requires authentication (or a secure connection) first"),
@@ -119,7 +119,7 @@ REASONS = {
     "expired": ("expired", "Delivery was retried until the message expired in the queue"),
     "syntaxerror": ("protocol", "The receiver rejected an SMTP command's syntax"),
     # reasons.tsv files notcompliantrfc under content: the message's form
-    "notcompliantrfc": ("content", "The message does not comply with the mail standards (RFC 5322)"),
+    "notcompliantrfc": ("message_format", "The message does not comply with the mail standards (RFC 5322)"),
     "failedstarttls": ("tls", "The TLS session (STARTTLS) could not be established"),
 }
 
