@@ -65,8 +65,7 @@ pub fn compile_packs(
         diags,
         patterns: PatternBuilder::default(),
         category_idx: HashMap::new(),
-        category_reasons: Vec::new(),
-        category_concerns: Vec::new(),
+        category_defaults: Vec::new(),
         provider_idx: HashMap::new(),
         rule_idx: HashMap::new(),
         location,
@@ -229,10 +228,9 @@ struct Lower<'a, 'd> {
     diags: &'d mut Vec<Diagnostic>,
     patterns: PatternBuilder,
     category_idx: HashMap<&'a str, CategoryIdx>,
-    /// The reason of each lowered category, by index: a rule's default.
-    category_reasons: Vec<String>,
-    /// What each lowered category's answers are about: a rule's default.
-    category_concerns: Vec<Concerns>,
+    /// The reason of each lowered category and what its answers are
+    /// about, by index: a rule's defaults.
+    category_defaults: Vec<(String, Concerns)>,
     provider_idx: HashMap<&'a str, ProviderIdx>,
     rule_idx: HashMap<(usize, &'a str), RuleIdx>,
     location: &'a dyn Fn(Span) -> String,
@@ -285,8 +283,10 @@ impl<'a> Lower<'a, '_> {
             .iter()
             .map(|(pi, c)| self.category(*pi, c))
             .collect();
-        self.category_reasons = categories.iter().map(|c| c.reason.clone()).collect();
-        self.category_concerns = categories.iter().map(|c| c.concerns).collect();
+        self.category_defaults = categories
+            .iter()
+            .map(|c| (c.reason.clone(), c.concerns))
+            .collect();
         let mut providers: Vec<ProviderIr> = prov_list
             .iter()
             .map(|(pi, p)| self.provider(*pi, p))
@@ -654,11 +654,12 @@ impl<'a> Lower<'a, '_> {
             }
         };
         let provider = r.provider.as_ref().and_then(|q| self.lookup_provider(q));
+        let (category_reason, category_concerns) = category
+            .and_then(|c| self.category_defaults.get(c as usize).cloned())
+            .unwrap_or_else(|| ("undefined".into(), Concerns::Delivery));
         let reason = match &r.reason {
             Some(x) => self.reason(x),
-            None => category
-                .and_then(|c| self.category_reasons.get(c as usize).cloned())
-                .unwrap_or_else(|| "undefined".into()),
+            None => category_reason,
         };
         let confidence = match &r.confidence {
             None => vocab::MEDIUM,
@@ -668,9 +669,6 @@ impl<'a> Lower<'a, '_> {
             None => vocab::default_retry(&reason),
             Some(v) => self.retry(v, &reason),
         };
-        let category_concerns = category
-            .and_then(|c| self.category_concerns.get(c as usize).copied())
-            .unwrap_or_default();
         let concerns = match &r.concerns {
             None => category_concerns,
             Some(w) => self.one_concern(w, "rule", category_concerns),

@@ -462,7 +462,9 @@ pub enum RuleRetry {
 }
 
 /// What an answer is about (a `concerns` word): whom the steps address.
+/// Written as its word (`"mailbox"`) wherever it is serialised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
 pub enum Concerns {
     /// The receiver's judgment of the mail or its sender (the default): a
     /// provider's steps (its dashboard, its sender desk) follow the answer.

@@ -289,7 +289,9 @@ fn two_categories(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
             }
         }
     }
-    let answer = |c: &str| reports.get(c).copied().unwrap_or(c).to_string();
+    let one_answer = |a: &str, b: &str| {
+        reports.get(a).copied().unwrap_or(a) == reports.get(b).copied().unwrap_or(b)
+    };
     // (literal, provider) -> (category, rule, span) of its first use
     let mut first: HashMap<(String, String), (String, String, Span)> = HashMap::new();
     let mut reported: HashSet<(String, String, String)> = HashSet::new();
@@ -313,7 +315,7 @@ fn two_categories(packs: &[(&str, &[Item])], diags: &mut Vec<Diagnostic>) {
                         first.insert(key, (cat.name.clone(), r.name.name.clone(), span));
                     }
                     Some((c, other, first_span))
-                        if answer(c) != answer(&cat.name)
+                        if !one_answer(c, &cat.name)
                             && reported.insert((
                                 key.0.clone(),
                                 key.1.clone(),

@@ -9,7 +9,7 @@
 use crate::facts::{Facts, Status};
 use crate::matcher::{self, Fired};
 use crate::status;
-use bouncedx_dsl::ir::{LazyRegex, RuleIr, RuleRetry, Ruleset, TemplatePart};
+use bouncedx_dsl::ir::{Concerns, LazyRegex, RuleIr, RuleRetry, Ruleset, TemplatePart};
 use bouncedx_dsl::vocab::{HIGH, MEDIUM};
 use serde::Serialize;
 use std::sync::Arc;
@@ -101,7 +101,7 @@ pub struct Diagnosis {
     /// recipient's address or mailbox), `account` (the sender's own account
     /// or submission server) or `system` (a fault of the receiving system);
     /// the rule's `concerns`. `null` when no rule fired.
-    pub concerns: Option<&'static str>,
+    pub concerns: Option<Concerns>,
     pub rule: Option<Arc<str>>,
     pub confidence: f32,
     /// Why the confidence is below the rule's own: another rule that
@@ -450,7 +450,7 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             d.reason = rule.reason.clone();
             d.category = cat.reported.clone();
             d.category_title = cat.title.clone();
-            d.concerns = Some(rule.concerns.word());
+            d.concerns = Some(rule.concerns);
             d.confidence = top.confidence(rs);
             let prov_title = prov.map(|p| p.title.as_str());
             d.diagnosis = render_template(rule, facts, prov_title);

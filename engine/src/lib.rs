@@ -325,7 +325,7 @@ fn expire_transient(d: &mut Diagnosis) {
         },
     );
     d.category_title = "Delivery kept failing until the message expired".into();
-    d.concerns = Some("delivery");
+    d.concerns = Some(bouncedx_dsl::ir::Concerns::Delivery);
     d.diagnosis = format!(
         "The sending MTA gave up after retrying: the last attempt failed temporarily ({})",
         d.diagnosis

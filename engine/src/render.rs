@@ -79,11 +79,16 @@ pub fn human(d: &Diagnosis, color: bool) -> String {
         d.reason
     );
     // Who acts, when it is not the sender's own delivery to this receiver.
+    use bouncedx_dsl::ir::Concerns;
     let about = match d.concerns {
-        Some("mailbox") => Some("the recipient's address or mailbox, not how you send"),
-        Some("account") => Some("your own account or submission server, not the recipient's side"),
-        Some("system") => Some("a fault of the receiving system, not your mail or your sending"),
-        _ => None,
+        Some(Concerns::Mailbox) => Some("the recipient's address or mailbox, not how you send"),
+        Some(Concerns::Account) => {
+            Some("your own account or submission server, not the recipient's side")
+        }
+        Some(Concerns::System) => {
+            Some("a fault of the receiving system, not your mail or your sending")
+        }
+        Some(Concerns::Delivery) | None => None,
     };
     if let Some(about) = about {
         let _ = writeln!(o, "  {}{about}", st.label("concerns"));

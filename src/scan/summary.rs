@@ -84,7 +84,7 @@ impl Summary {
     pub fn add(&mut self, d: &Diagnosis) {
         self.results += 1;
         bump(&mut self.category, Some(&d.category));
-        bump(&mut self.concerns, d.concerns);
+        bump(&mut self.concerns, d.concerns.map(|c| c.word()));
         bump(&mut self.reason, Some(&d.reason));
         bump(&mut self.provider, d.provider.as_deref());
         bump(&mut self.mta, d.mta.as_deref());

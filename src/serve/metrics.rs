@@ -70,11 +70,16 @@ impl Metrics {
 
     /// Counts one diagnosis.
     /// `concerns` is `none` when no rule fired.
-    pub fn diagnosis(&self, category: &str, concerns: Option<&'static str>, reason: &str) {
+    pub fn diagnosis(
+        &self,
+        category: &str,
+        concerns: Option<bouncedx_dsl::ir::Concerns>,
+        reason: &str,
+    ) {
         if let Ok(mut d) = self.diagnoses.lock() {
             *d.entry((
                 category.to_string(),
-                concerns.unwrap_or("none"),
+                concerns.map_or("none", |c| c.word()),
                 reason.to_string(),
             ))
             .or_default() += 1;
