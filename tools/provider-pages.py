@@ -27,7 +27,7 @@ FAMILIES = [
     ("europe", "Europe: Orange, La Poste, Free, SFR, GMX/WEB.DE, T-Online, IONOS, OVH, Seznam, Libero, I.UA, BT, Virgin Media, Swisscom, Proximus, Aruba, Interia, WP/o2",
      ["orange", "laposte", "free", "sfr", "gmx", "tonline", "ionos", "ovh", "seznam", "libero", "iua", "bt", "virginmedia", "swisscom", "proximus", "aruba", "interia", "wp"]),
     ("asia-russia", "Russia and Asia: Mail.ru, Yandex, Rambler, QQ, NetEase, Sina, Naver, NTT docomo, au by KDDI, BIGLOBE, Yahoo! JAPAN, Alibaba Mail",
-     ["mailru", "yandex", "rambler", "qq", "netease", "sina", "naver", "docomo", "kddi", "biglobe", "yahoojp", "aliyun"]),
+     ["mailru", "yandex", "rambler", "qq", "netease", "coremail", "sina", "naver", "docomo", "kddi", "biglobe", "yahoojp", "aliyun"]),
     ("hosting", "Hosted mail and forwarding: GoDaddy, Zoho, Fastmail, Proton, Rackspace, Titan, ImprovMX, Forward Email, SimpleLogin, MXroute, Infomaniak, Hostpoint, Cloudflare Email Routing, Gandi, STRATO, Bluehost, BlueTie, ALL-INKL, DreamHost, Runbox",
      ["godaddy", "zoho", "fastmail", "proton", "rackspace", "titan", "improvmx", "forwardemail", "simplelogin", "mxroute", "infomaniak", "hostpoint", "cloudflare", "gandi", "strato", "bluehost", "bluetie", "allinkl", "dreamhost", "runbox"]),
     ("filters", "Filters, gateways and relays: Proofpoint, Mimecast, Barracuda, Cisco, Trend Micro, Sophos, SpamExperts, Symantec/Broadcom, Hornetsecurity, Forcepoint, NoSpamProxy, Vade, MailChannels, SPFBL",
