@@ -274,7 +274,10 @@ const RECIPIENT_CUES: &[&str] = &[
     "destinatário:",
 ];
 
-/// Words of a clause that, ended by a colon, introduces failed recipients.
+/// Words of a clause that, ended by a colon, introduces failed recipients
+/// (with the Chinese and Japanese "recipient" and "delivery failed" of
+/// the bounces below: PMail's "以下收件人投递失败：", Outlook's Japanese
+/// "以下の受信者にメールが配信できませんでした:").
 const CLAUSE_WORDS: &[&str] = &[
     "recipient",
     "address",
@@ -284,7 +287,34 @@ const CLAUSE_WORDS: &[&str] = &[
     "failed",
     "deliver",
     "undeliverable",
+    "收件人",
+    "投递失败",
+    "投遞失敗",
+    "受信者",
 ];
+
+/// Words right before an address that make it the recipient in scripts
+/// written without spaces, where a word's edge is not marked: "recipient
+/// (mail) address (" in QQ Mail's notice ("收件人邮件地址（ann@...）不存在"),
+/// "sent to" in Gromox's templates ("您发送到“ann@...”的邮件") and QQ's
+/// "无法发送到 ann@...", Japanese "destination" and "recipient", Korean
+/// "recipient".
+const SPACELESS_RECIPIENT_CUES: &[&str] = &[
+    "收件人",
+    "收件人地址",
+    "收件人邮件地址",
+    "收件人郵件地址",
+    "收件方地址",
+    "发送到",
+    "發送到",
+    "宛先",
+    "受信者",
+    "수신자",
+];
+
+/// Opening brackets and quotation marks of those scripts, which stand
+/// between a cue and the address as `<` does in English prose.
+const FULLWIDTH_OPENERS: &[char] = &['（', '“', '「', '『', '《', '【', '〈'];
 
 /// Words that, said shortly before an address, make it someone to write to
 /// or someone who wrote: never a recipient that failed.
@@ -335,6 +365,7 @@ const PROSE_CONTINUATIONS: &[&str] = &["for", "if", "and", "or", "with", "regard
 pub(super) fn in_recipient_position(line: &str, at: std::ops::Range<usize>) -> bool {
     let before = line[..at.start]
         .trim_end_matches(['<', '"', '\'', '[', '(', ' ', '\t'])
+        .trim_end_matches(FULLWIDTH_OPENERS)
         .to_ascii_lowercase();
     let after = line[at.end..]
         .trim_start_matches(['>', '"', '\'', ']', ')'])
@@ -361,13 +392,19 @@ pub(super) fn in_recipient_position(line: &str, at: std::ops::Range<usize>) -> b
     if leading {
         return !PROSE_CONTINUATIONS.contains(&first_word);
     }
-    if RECIPIENT_CUES.iter().any(|c| ends_with_word(&before, c)) {
+    if RECIPIENT_CUES.iter().any(|c| ends_with_word(&before, c))
+        || SPACELESS_RECIPIENT_CUES.iter().any(|c| before.ends_with(c))
+    {
         return true;
     }
     // "The following recipients returned permanent errors: a@b": a
-    // sentence about recipients, then a colon and the address
-    if before.ends_with(':') {
-        let clause = before.rsplit(['.', '!', '?']).next().unwrap_or("");
+    // sentence about recipients, then a colon (or a full-width one) and
+    // the address
+    if before.ends_with(':') || before.ends_with('：') {
+        let clause = before
+            .rsplit(['.', '!', '?', '。', '！', '？'])
+            .next()
+            .unwrap_or("");
         if CLAUSE_WORDS.iter().any(|w| clause.contains(w)) {
             return true;
         }

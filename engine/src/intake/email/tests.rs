@@ -322,6 +322,17 @@ fn recipient_positions() {
         "please contact helpdesk@example.org for help",
         "helpdesk@example.org"
     ));
+    // scripts without spaces: the cue runs into the bracket or the address
+    assert!(at(
+        "收件人邮件地址（ann@example.org）不存在，邮件无法送达。",
+        "ann@example.org"
+    ));
+    assert!(at(
+        "您发送到“ann@example.org”的邮件无法被正确投递",
+        "ann@example.org"
+    ));
+    assert!(at("以下收件人投递失败：ann@example.org", "ann@example.org"));
+    assert!(!at("发件人：ed@example.com", "ed@example.com"));
     assert!(!at(
         "mail from the sender ed@example.com was refused",
         "ed@example.com"

@@ -87,6 +87,17 @@ const AUTO_REPLY_SUBJECTS: &[&str] = &[
     "fuera de la oficina",
     "fuori sede",
     "poza biurem",
+    // the subjects OpenEMM's bounce rules (bav.rule) and bouncefetch's
+    // rules.rb file as out-of-office replies, Lotus Notes' Italian one as
+    // the Mzax bounce detector lists it, and the Portuguese one in a
+    // published list of auto-reply subjects
+    "außer haus",
+    "ausser haus",
+    "nicht im haus",
+    "ist im urlaub",
+    "autoantwort",
+    "non al computer",
+    "fora do escritório",
 ];
 
 /// Subject words of a failure report, which no auto-reply carries.
