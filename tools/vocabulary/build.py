@@ -91,9 +91,27 @@ SENDER_SPLITS = (
     ("sender_policy", SENDER_POLICY),
 )
 
+# The `onhold` rows hold two kinds of deferral: a receiver's temporary hold
+# (greylisting, a scan in progress), and a sending MTA's own delay notice
+# ("Delivery attempts will continue", "has not yet been delivered", a DSN
+# whose Action is `delayed`, Exim's frozen message), which says the mail
+# is still queued there. The notices go to `vocabulary_delayed` (category
+# delayed), the rest stay greylisting.
+DELAY_NOTICE = re.compile(
+    r"delivery attempts will continue|not yet been delivered|action:|delay in message delivery"
+    r"|temporary problem delivering|warning only|will be retried until|could not send message for past"
+    r"|will keep trying|delivery time|message delayed|frozen",
+    re.I,
+)
+
 # reason -> (category, diagnosis); a key that is not a reason names the
 # reason it reports in KEY_REASON
-KEY_REASON = {"sender_domain": "rejected", "sender_listed": "blocked", "sender_policy": "rejected"}
+KEY_REASON = {
+    "sender_domain": "rejected",
+    "sender_listed": "blocked",
+    "sender_policy": "rejected",
+    "delayed": "onhold",
+}
 REASONS = {
     "userunknown": ("recipient", "The receiver says the address {recipient|} does not exist"),
     "hostunknown": ("recipient", "The recipient's domain does not exist or has no mail server"),
@@ -120,6 +138,7 @@ REASONS = {
     "filtered": ("org_policy", "The receiver's filter refused the message for this recipient"),
     "securityerror": ("submission_auth", "The server requires authentication (or a secure connection) first"),
     "onhold": ("greylisting", "The receiver deferred the message (greylisting or a temporary hold); a retry should pass"),
+    "delayed": ("delayed", "The sending server has not delivered the message yet and keeps retrying: a delay warning, not a failure"),
     "systemerror": ("receiver_system", "The receiving system had an error of its own"),
     "systemfull": ("receiver_system", "The receiving system is out of space"),
     "mailererror": ("receiver_system", "The receiver's delivery program failed"),
@@ -174,6 +193,8 @@ def load():
             phrase = phrase.strip()
             if not phrase:
                 continue
+            if reason == "onhold" and DELAY_NOTICE.search(phrase):
+                reason = "delayed"
             if reason == "rejected":
                 words = phrase.replace("\\s+", " ").replace("\\s", " ")
                 reason = next((key for key, said in SENDER_SPLITS if said.search(words)), reason)
