@@ -14,22 +14,34 @@
 //! only outside those. Sisimai's RFC 3834 detector (BSD-2) reads the same
 //! signs. The record's recipient is the one who replied (the message's
 //! `From`).
+//!
+//! A challenge-response filter's challenge (TMDA, cPanel BoxTrapper, ASK)
+//! is automatic too, but the message was held, not delivered: this reader
+//! gives it as a bounce record for the same `From`, and the rules name it
+//! (`core/challenge_response_held`).
 
 use super::{Bounce, Reader, Reading};
 use crate::intake::email::{Kind, Record};
+use crate::intake::reply::find_ci;
 
 pub(super) const READER: Reader = Reader {
     name: "auto_reply",
-    picks: is_auto_reply,
+    picks: |b| is_auto_reply(b) || is_challenge(b),
     read,
 };
 
+/// An auto-reply is a vacation record; a challenge is a bounce record
+/// (the rules read its words). Either way the recipient is the one who
+/// answered: the message's `From`.
 fn read(bounce: &Bounce) -> Option<Reading> {
     let record = Record {
         recipient: bounce.from(),
         context: bounce.report().to_string(),
         ..Record::default()
     };
+    if is_challenge(bounce) {
+        return Some(Reading::bounce(vec![record]));
+    }
     Some(Reading::of(Kind::Vacation, vec![record]))
 }
 
@@ -114,11 +126,33 @@ const FAILURE_SUBJECTS: &[&str] = &[
     "security information for",
 ];
 
+/// Sentences of a challenge-response filter's challenge (TMDA, cPanel
+/// BoxTrapper, ASK, ezmlm-idx, EarthLink spamBlocker, cBlock): automatic,
+/// but the message was held, not delivered, so the rules read it
+/// (`core/challenge_response_held`) rather than calling it a vacation.
+const CHALLENGE_SIGNS: &[&str] = &[
+    "to release your message for delivery",
+    "verify that you are a real live human being",
+    "please confirm (conf#",
+    "every sender must confirm its own posts",
+    "only from senders i have approved beforehand",
+    "approved correspondent list",
+];
+
+/// A challenge-response filter's challenge, not from a mailer daemon.
+fn is_challenge(bounce: &Bounce) -> bool {
+    let subject = bounce.subject();
+    CHALLENGE_SIGNS
+        .iter()
+        .any(|s| subject.contains(s) || find_ci(bounce.report(), s).is_some())
+}
+
 /// RFC 3834 and its common imitations.
 fn is_auto_reply(bounce: &Bounce) -> bool {
     let subject = bounce.subject();
     if FAILURE_SUBJECTS.iter().any(|s| subject.contains(s))
         || bounce.header("X-Failed-Recipients").next().is_some()
+        || is_challenge(bounce)
     {
         return false;
     }
