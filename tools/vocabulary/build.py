@@ -100,7 +100,7 @@ SENDER_SPLITS = (
 DELAY_NOTICE = re.compile(
     r"delivery attempts will continue|not yet been delivered|action:|delay in message delivery"
     r"|temporary problem delivering|warning only|will be retried until|could not send message for past"
-    r"|will keep trying|delivery time|message delayed|frozen",
+    r"|will keep trying|delivery time|message delayed|frozen|still undelivered",
     re.I,
 )
 
