@@ -139,7 +139,8 @@ const CHALLENGE_SIGNS: &[&str] = &[
     "approved correspondent list",
 ];
 
-/// A challenge-response filter's challenge, not from a mailer daemon.
+/// A challenge-response filter's challenge: one of its sentences in the
+/// subject or the text.
 fn is_challenge(bounce: &Bounce) -> bool {
     let subject = bounce.subject();
     CHALLENGE_SIGNS
