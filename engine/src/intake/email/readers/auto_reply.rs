@@ -153,7 +153,6 @@ fn is_auto_reply(bounce: &Bounce) -> bool {
     let subject = bounce.subject();
     if FAILURE_SUBJECTS.iter().any(|s| subject.contains(s))
         || bounce.header("X-Failed-Recipients").next().is_some()
-        || is_challenge(bounce)
     {
         return false;
     }
