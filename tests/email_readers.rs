@@ -32,3 +32,63 @@ fn email_fixtures_are_diagnosed() {
     }
     insta::assert_snapshot!(out);
 }
+
+/// Automatic replies run only the rules that read the `notice` fact: the
+/// default rules answer an out-of-office note `vacation` even when its
+/// words are a failure's ("my mailbox is full"), and a pack's rule that
+/// reads `notice` names what the reply says.
+#[test]
+fn only_rules_that_read_notice_answer_automatic_replies() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("engine/tests/fixtures/email/auto-reply-words-of-a-failure.eml");
+    let scan = |rules: Option<&std::path::Path>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_bouncedx"));
+        cmd.arg("scan");
+        if let Some(r) = rules {
+            cmd.arg("--rules").arg(r);
+        }
+        let out = cmd.arg(&fixture).output().expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = String::from_utf8(out.stdout).expect("utf-8");
+        serde_json::from_str::<serde_json::Value>(line.lines().next().expect("a line"))
+            .expect("json")
+    };
+    let d = scan(None);
+    assert_eq!(d["reason"], "vacation");
+    assert_eq!(d["recipient"], "priya@example.org");
+
+    let dir = std::env::temp_dir().join(format!("bouncedx-notice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let pack = dir.join("left.bdx");
+    std::fs::write(
+        &pack,
+        r#"category left_company { title "The person left" reason hasmoved fix "Write to the address the reply gives" }
+
+rule left_the_company {
+  category  left_company
+  when      notice is "auto_reply" and text has "no longer with the company"
+  diagnosis "The recipient's automatic reply says they left"
+  refs      "https://www.rfc-editor.org/rfc/rfc3834"
+}
+
+rule full_mailbox_words {
+  category  left_company
+  confidence certain
+  when      text has "my mailbox is full"
+  diagnosis "never the answer to an automatic reply: it does not read notice"
+  refs      "https://www.rfc-editor.org/rfc/rfc3463"
+}
+"#,
+    )
+    .expect("a pack");
+    let d = scan(Some(&pack));
+    std::fs::remove_dir_all(&dir).ok();
+    let rule = d["rule"].as_str().unwrap_or_default();
+    assert!(rule.ends_with("/left_the_company"), "{d}");
+    assert_eq!(d["reason"], "hasmoved");
+    assert_eq!(d["recipient"], "priya@example.org");
+}

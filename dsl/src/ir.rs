@@ -227,11 +227,15 @@ pub enum Field {
     Esp,
     Token,
     Url,
+    /// What the input is: `bounce` (a rejection, a bounce or delay report,
+    /// a log line, an ESP event) or `auto_reply` (an automatic reply).
+    /// Rules that read it are the only ones run on automatic replies.
+    Notice,
 }
 
 impl Field {
     /// Every field, in declaration order (`Field::ALL[f as usize] == f`).
-    pub const ALL: [Field; 11] = [
+    pub const ALL: [Field; 12] = [
         Field::Host,
         Field::RemoteIp,
         Field::ClientIp,
@@ -243,6 +247,7 @@ impl Field {
         Field::Esp,
         Field::Token,
         Field::Url,
+        Field::Notice,
     ];
 
     pub fn from_name(name: &str) -> Option<Field> {
@@ -258,6 +263,7 @@ impl Field {
             "esp" => Field::Esp,
             "token" => Field::Token,
             "url" => Field::Url,
+            "notice" => Field::Notice,
             _ => return None,
         })
     }
@@ -275,6 +281,7 @@ impl Field {
             Field::Esp => "esp",
             Field::Token => "token",
             Field::Url => "url",
+            Field::Notice => "notice",
         }
     }
 }

@@ -122,6 +122,10 @@ pub const FIELDS: &[(&str, &str)] = &[
         "a provider token in the text, e.g. `TSS04`, `S3150`, `AUP#1234`",
     ),
     ("url", "a URL in the text"),
+    (
+        "notice",
+        "what the input is: `bounce` (a rejection, bounce, delay report, log line or ESP event) or `auto_reply` (an automatic reply; only rules that read `notice` run on those)",
+    ),
 ];
 
 /// Extra placeholders a diagnosis template may use besides fields and captures.
@@ -203,6 +207,7 @@ pub fn default_wording(name: &str) -> &'static str {
         "esp" => "the sending service",
         "token" => "the receiver's code",
         "url" => "the receiver's page",
+        "notice" => "the kind of message",
         _ => "what the reply names",
     }
 }

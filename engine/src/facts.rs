@@ -61,7 +61,15 @@ pub struct Facts {
     /// `(check, verdict)`: `auth.spf`/`auth.dkim`/`auth.dmarc` from the
     /// `Authentication-Results` headers of a returned or test message.
     pub verdicts: Vec<(String, String)>,
+    /// What the input is when it is no failure report: `auto_reply` for
+    /// an automatic reply. `None` reads as `bounce` (the `notice` field):
+    /// every other input is a rejection, a bounce or a delay report.
+    pub notice: Option<String>,
 }
+
+/// The `notice` of every input that sets none.
+static BOUNCE: std::sync::LazyLock<[String; 1]> =
+    std::sync::LazyLock::new(|| ["bounce".to_string()]);
 
 impl Facts {
     /// `Some(true)` for a permanent failure (5xx or 5.x.x), `Some(false)` for a
@@ -104,6 +112,10 @@ impl Facts {
             Field::Esp => one(&self.esp),
             Field::Token => &self.tokens,
             Field::Url => &self.urls,
+            Field::Notice => match &self.notice {
+                Some(n) => std::slice::from_ref(n),
+                None => &BOUNCE[..],
+            },
         }
     }
 

@@ -196,6 +196,16 @@ impl Engine {
                 _ => None,
             },
         };
+        if kind == Kind::Vacation {
+            // The rules written for automatic replies (those that read
+            // `notice`) name what the reply is, when it is more than an
+            // out-of-office note: a challenge-response filter's challenge
+            // holds the message.
+            let d = self.diagnose_text_with(&r.context, r, about, Some("auto_reply"));
+            if d.rule.is_some() {
+                return d;
+            }
+        }
         if let Some(what) = not_a_failure {
             let mut facts = intake::reply::parse_reply(r.diagnostic.as_deref().unwrap_or(""));
             facts.recipient = r.recipient.clone();
@@ -206,11 +216,11 @@ impl Engine {
             return d;
         }
         let primary = r.diagnostic.as_deref().unwrap_or(&r.context);
-        let mut d = self.diagnose_text_with(primary, r, about);
+        let mut d = self.diagnose_text_with(primary, r, about, None);
         if d.rule.is_none() && r.diagnostic.is_some() && !r.context.trim().is_empty() {
             // The remote reply said too little; add the bounce's own words.
             let both = format!("{}\n{}", primary, r.context);
-            d = self.diagnose_text_with(&both, r, about);
+            d = self.diagnose_text_with(&both, r, about, None);
         }
         d.esp_verdict = r.verdict.as_deref().map(esp_shown);
         expire_transient(&mut d);
@@ -231,7 +241,7 @@ impl Engine {
             sender,
             ..Default::default()
         };
-        let mut d = self.diagnose_text_with("Authentication-Results", r, about);
+        let mut d = self.diagnose_text_with("Authentication-Results", r, about, None);
         if d.rule.is_some() {
             d.text = r.context.clone();
             return d;
@@ -250,8 +260,17 @@ impl Engine {
         d
     }
 
-    fn diagnose_text_with(&self, text: &str, r: &Record, about: intake::email::About) -> Diagnosis {
+    /// Diagnoses a record's text; `notice` is what the message is when it
+    /// is no failure report (`auto_reply`), the `notice` fact.
+    fn diagnose_text_with(
+        &self,
+        text: &str,
+        r: &Record,
+        about: intake::email::About,
+        notice: Option<&str>,
+    ) -> Diagnosis {
         let mut facts = intake::reply::parse_reply(text);
+        facts.notice = notice.map(str::to_string);
         facts.mta = about.mta.map(str::to_string);
         facts.esp = r.verdict.as_deref().map(esp_fact);
         if let Some(s) = about.sender {

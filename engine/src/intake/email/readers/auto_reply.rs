@@ -15,33 +15,30 @@
 //! signs. The record's recipient is the one who replied (the message's
 //! `From`).
 //!
-//! A challenge-response filter's challenge (TMDA, cPanel BoxTrapper, ASK)
-//! is automatic too, but the message was held, not delivered: this reader
-//! gives it as a bounce record for the same `From`, and the rules name it
-//! (`core/challenge_response_held`).
+//! An automatic reply can say more than "out of office": a
+//! challenge-response filter's challenge (TMDA, cPanel BoxTrapper, ASK) is
+//! automatic too, but the message was held, not delivered. This reader
+//! does not know their words: the record is a vacation, and the rules that
+//! read the `notice` fact run on its text first; one that fires (such as
+//! `core/challenge_response_held`) is the answer.
 
 use super::{Bounce, Reader, Reading};
 use crate::intake::email::{Kind, Record};
-use crate::intake::reply::find_ci;
 
 pub(super) const READER: Reader = Reader {
     name: "auto_reply",
-    picks: |b| is_auto_reply(b) || is_challenge(b),
+    picks: is_auto_reply,
     read,
 };
 
-/// An auto-reply is a vacation record; a challenge is a bounce record
-/// (the rules read its words). Either way the recipient is the one who
-/// answered: the message's `From`.
+/// A vacation record for the one who answered: the message's `From`, with
+/// the reply's text for the rules that read automatic replies.
 fn read(bounce: &Bounce) -> Option<Reading> {
     let record = Record {
         recipient: bounce.from(),
         context: bounce.report().to_string(),
         ..Record::default()
     };
-    if is_challenge(bounce) {
-        return Some(Reading::bounce(vec![record]));
-    }
     Some(Reading::of(Kind::Vacation, vec![record]))
 }
 
@@ -125,28 +122,6 @@ const FAILURE_SUBJECTS: &[&str] = &[
     "error",
     "security information for",
 ];
-
-/// Sentences of a challenge-response filter's challenge (TMDA, cPanel
-/// BoxTrapper, ASK, ezmlm-idx, EarthLink spamBlocker, cBlock): automatic,
-/// but the message was held, not delivered, so the rules read it
-/// (`core/challenge_response_held`) rather than calling it a vacation.
-const CHALLENGE_SIGNS: &[&str] = &[
-    "to release your message for delivery",
-    "verify that you are a real live human being",
-    "please confirm (conf#",
-    "every sender must confirm its own posts",
-    "only from senders i have approved beforehand",
-    "approved correspondent list",
-];
-
-/// A challenge-response filter's challenge: one of its sentences in the
-/// subject or the text.
-fn is_challenge(bounce: &Bounce) -> bool {
-    let subject = bounce.subject();
-    CHALLENGE_SIGNS
-        .iter()
-        .any(|s| subject.contains(s) || find_ci(bounce.report(), s).is_some())
-}
 
 /// RFC 3834 and its common imitations.
 fn is_auto_reply(bounce: &Bounce) -> bool {
