@@ -1865,6 +1865,9 @@ fn gate_leaf(e: &Expr) -> Option<Gate> {
             codes: vec![(*lo, *hi)],
             ..g
         }),
+        // every input has a `notice` (`bounce` unless it is an automatic
+        // reply), so it narrows nothing: a conjunction's other parts gate
+        Expr::Field(Field::Notice, _) => None,
         Expr::Field(f, FieldMatch::EndsWith(xs) | FieldMatch::Is(xs))
             if !xs.is_empty() && xs.iter().all(|x| x.len() >= SUFFIX_KEY) =>
         {

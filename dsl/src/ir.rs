@@ -384,6 +384,20 @@ impl Expr {
             _ => false,
         }
     }
+
+    /// Whether the condition tests the fact `f` anywhere, itself or through
+    /// a `rule NAME` it names (the compiler refuses cycles, E0215).
+    pub fn reads_field(&self, f: Field, rules: &[RuleIr]) -> bool {
+        match self {
+            Expr::Field(g, _) => *g == f,
+            Expr::And(v) | Expr::Or(v) => v.iter().any(|e| e.reads_field(f, rules)),
+            Expr::Not(e) => e.reads_field(f, rules),
+            Expr::Rule(r) => rules
+                .get(*r as usize)
+                .is_some_and(|r| r.when.reads_field(f, rules)),
+            _ => false,
+        }
+    }
 }
 
 /// Fix, prevention and escalation steps, and references.

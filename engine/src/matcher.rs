@@ -535,7 +535,11 @@ pub fn fire(rs: &Ruleset, inp: &Input) -> Vec<Fired> {
     let mut fired = Vec::new();
     let notice = inp.facts.notice.is_some();
     for r in candidates(rs, inp.facts, inp.found) {
-        if notice && !reads_field(rs, &rs.rules[r as usize].when, Field::Notice, 0) {
+        if notice
+            && !rs.rules[r as usize]
+                .when
+                .reads_field(Field::Notice, &rs.rules)
+        {
             continue;
         }
         let mut evidence = Vec::new();
@@ -567,18 +571,6 @@ pub fn rank(rs: &Ruleset, fired: &mut [Fired]) {
             .then(rb.priority.cmp(&ra.priority))
             .then(a.rule.cmp(&b.rule))
     });
-}
-
-/// Whether a condition tests the field `f`, itself or through a rule it
-/// names (`depth` stops a chain of names; the compiler refuses cycles).
-fn reads_field(rs: &Ruleset, e: &Expr, f: Field, depth: u8) -> bool {
-    match e {
-        Expr::Field(g, _) => *g == f,
-        Expr::And(v) | Expr::Or(v) => v.iter().any(|x| reads_field(rs, x, f, depth)),
-        Expr::Not(x) => reads_field(rs, x, f, depth),
-        Expr::Rule(r) => depth < 16 && reads_field(rs, &rs.rules[*r as usize].when, f, depth + 1),
-        _ => false,
-    }
 }
 
 /// The whole matching step for one input: triggers, provider, ranked rules.
