@@ -142,7 +142,7 @@ fn shortcuts_do_not_change_answers() {
                 slow_fired.push(matcher::Fired {
                     rule: i as u32,
                     evidence: ev,
-                    overruled: false,
+                    overruled: None,
                 });
             }
         }

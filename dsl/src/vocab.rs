@@ -222,6 +222,12 @@ pub const HIGH: f32 = 0.9;
 pub const MEDIUM: f32 = 0.7;
 /// `low`: a hint, not an answer.
 pub const LOW: f32 = 0.4;
+/// The least confidence at which a rule's words name a cause: from here a
+/// wording outranks a rule that fired on the status alone and stands as an
+/// alternative beside a named answer, whatever it promises. Below it are
+/// the catch-alls (a lone "refused" at 0.4, "unclassified"), which name
+/// none.
+pub const NAMES_A_CAUSE: f32 = 0.5;
 
 /// Confidence words and the number each stands for.
 pub const CONFIDENCE_WORDS: &[(&str, f32)] = &[

@@ -10,7 +10,7 @@ use crate::facts::{Facts, Status};
 use crate::matcher::{self, Fired};
 use crate::status;
 use bouncedx_dsl::ir::{Concerns, LazyRegex, RuleIr, RuleRetry, Ruleset, TemplatePart};
-use bouncedx_dsl::vocab::{HIGH, MEDIUM};
+use bouncedx_dsl::vocab::{HIGH, MEDIUM, NAMES_A_CAUSE};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -502,7 +502,7 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
                 .iter()
                 .map(|f| rs.rules[f.rule as usize].id.clone())
                 .collect();
-            // A catch-all (confidence below 0.5, such as the vague-refusal
+            // A catch-all (below NAMES_A_CAUSE, such as the vague-refusal
             // workflow, which fires on "refused" or on 5.7.1 alone) says
             // nothing beside an answer that names a cause at 0.7 or more:
             // it is not listed as an alternative.
@@ -522,7 +522,7 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
                 .iter()
                 .filter(|f| {
                     let r = &rs.rules[f.rule as usize];
-                    let catch_all = named && r.confidence < 0.5;
+                    let catch_all = named && r.confidence < NAMES_A_CAUSE;
                     let same_answer =
                         reported(rs, r) == reported(rs, rule) && r.reason == rule.reason;
                     let incidental =
@@ -921,6 +921,22 @@ rule spammy_maybe {
   diagnosis  "Perhaps spam"
 }
 
+rule half_sure {
+  category   content
+  reason     filtered
+  confidence 0.5
+  when       text has "half sure"
+  diagnosis  "Right about half the time"
+}
+
+rule catch_all_refused {
+  category   content
+  reason     rejected
+  confidence 0.45
+  when       text has "refused"
+  diagnosis  "Refused, no cause named"
+}
+
 rule bulk_mail {
   category   content
   confidence medium
@@ -1234,6 +1250,23 @@ rule curly {
         assert_eq!(d.rule.as_deref(), Some("test/spammy_maybe"));
         assert_eq!(d.alternatives[0].rule.as_ref(), "test/bad_sequence");
         assert_eq!(d.alternatives[0].confidence, MEDIUM);
+        // words that promise less than `medium` still outrank the code
+        // alone, which is then worth no more than they are: how sure a
+        // rule is and whether its words rank above a code are two things
+        let d = answer("554 5.5.4 half sure");
+        assert_eq!(
+            (d.rule.as_deref(), d.confidence),
+            (Some("test/half_sure"), 0.5)
+        );
+        assert_eq!(d.alternatives[0].rule.as_ref(), "test/bad_sequence");
+        assert_eq!(d.alternatives[0].confidence, 0.5);
+        // a catch-all below NAMES_A_CAUSE names no cause and overrules
+        // nothing: the code keeps its confidence
+        let d = answer("554 5.5.4 refused");
+        assert_eq!(
+            (d.rule.as_deref(), d.confidence),
+            (Some("test/bad_sequence"), 0.9)
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::facts::Facts;
 use bouncedx_dsl::ir::{
     suffix_key, Expr, Field, FieldMatch, GateIndex, ProviderIdx, RuleIdx, Ruleset,
 };
-use bouncedx_dsl::vocab::MEDIUM;
+use bouncedx_dsl::vocab::{MEDIUM, NAMES_A_CAUSE};
 
 /// The triggers found in a text: `(id, start, end)`, the first occurrence of
 /// each, sorted by id.
@@ -383,21 +383,19 @@ fn first_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<Provider
 pub struct Fired {
     pub rule: RuleIdx,
     pub evidence: Vec<(u32, u32)>,
-    /// A generic rule that fired on the reply code or status alone while
-    /// words of the reply name another cause (see [`mark_overruled`]).
-    pub overruled: bool,
+    /// For a generic rule that fired on the reply code or status alone
+    /// while words of the reply name another cause (see
+    /// [`mark_overruled`]): the most it is worth then, `medium` or the
+    /// confidence of the strongest of those words if that is less.
+    pub overruled: Option<f32>,
 }
 
 impl Fired {
-    /// What the answer is worth: the rule's confidence, at most `medium`
-    /// when words of the reply overrule it.
+    /// What the answer is worth: the rule's confidence, capped when words
+    /// of the reply overrule it.
     pub fn confidence(&self, rs: &Ruleset) -> f32 {
         let c = rs.rules[self.rule as usize].confidence;
-        if self.overruled {
-            c.min(MEDIUM)
-        } else {
-            c
-        }
+        self.overruled.map_or(c, |cap| c.min(cap))
     }
 }
 
@@ -416,35 +414,49 @@ fn status_alone(rs: &Ruleset, rule: RuleIdx, evidence: &[(u32, u32)]) -> bool {
 }
 
 /// Marks the rules that fired on the status alone while a rule that fired
-/// on words names another cause (another category or reason) at `medium`
-/// or more. Mail systems use RFC 3463's codes loosely (5.5.x for policy
-/// refusals, 5.2.2 for quotas of every kind, 5.4.6 for a domain's hourly
-/// limit), so where the words say something else the code is a `medium`
-/// promise at most, and the words outrank it. Where no words name a
-/// cause, the code is all there is and keeps the rule's confidence (a bare
-/// `550 5.1.1` is an unknown user). A provider's own table is not
-/// overruled: its codes mean what the provider publishes. Run on the
-/// evidence as conditions found it, before [`quote_what_is_implied`].
+/// on words names another cause (another category or reason). Mail
+/// systems use RFC 3463's codes loosely (5.5.x for policy refusals, 5.2.2
+/// for quotas of every kind, 5.4.6 for a domain's hourly limit), so where
+/// the words say something else the words outrank the code, and the code
+/// is worth no more than `medium`, nor more than the words that overrule
+/// it: "550 5.1.1 sender is blacklisted" is the sender's address listed,
+/// at what that wording is worth, not an unknown user at 0.9.
+///
+/// How sure a rule is and whether its words outrank a code are two things:
+/// words name a cause from [`NAMES_A_CAUSE`] up, so a wording measured
+/// right only half the time can promise that much and still outrank a
+/// code that does not fit it. Below that are the catch-alls (a lone
+/// "refused", "unclassified"), which name no cause and overrule nothing.
+/// Where no words name a cause, the code is all there is and keeps the
+/// rule's confidence (a bare `550 5.1.1` is an unknown user). A provider's
+/// own table is not overruled: its codes mean what the provider publishes.
+/// Run on the evidence as conditions found it, before
+/// [`quote_what_is_implied`].
 pub fn mark_overruled(rs: &Ruleset, fired: &mut [Fired]) {
     let alone: Vec<bool> = fired
         .iter()
         .map(|f| status_alone(rs, f.rule, &f.evidence))
         .collect();
-    let words: Vec<(u32, &str)> = fired
+    let words: Vec<(u32, &str, f32)> = fired
         .iter()
         .zip(&alone)
-        .filter(|(f, a)| !**a && rs.rules[f.rule as usize].confidence >= MEDIUM)
+        .filter(|(f, a)| !**a && rs.rules[f.rule as usize].confidence >= NAMES_A_CAUSE)
         .map(|(f, _)| {
             let r = &rs.rules[f.rule as usize];
-            (r.category, &*r.reason)
+            (r.category, &*r.reason, r.confidence)
         })
         .collect();
     for (f, a) in fired.iter_mut().zip(alone) {
         let r = &rs.rules[f.rule as usize];
-        f.overruled = a
-            && words
+        f.overruled = if a {
+            words
                 .iter()
-                .any(|&(c, why)| c != r.category || why != &*r.reason);
+                .filter(|&&(c, why, _)| c != r.category || why != &*r.reason)
+                .map(|&(_, _, conf)| conf.min(MEDIUM))
+                .reduce(f32::max)
+        } else {
+            None
+        };
     }
 }
 
@@ -549,7 +561,7 @@ pub fn fire(rs: &Ruleset, inp: &Input) -> Vec<Fired> {
             fired.push(Fired {
                 rule: r,
                 evidence,
-                overruled: false,
+                overruled: None,
             });
         }
     }
@@ -566,7 +578,7 @@ pub fn rank(rs: &Ruleset, fired: &mut [Fired]) {
         let (ra, rb) = (&rs.rules[a.rule as usize], &rs.rules[b.rule as usize]);
         b.confidence(rs)
             .total_cmp(&a.confidence(rs))
-            .then(a.overruled.cmp(&b.overruled))
+            .then(a.overruled.is_some().cmp(&b.overruled.is_some()))
             .then(rb.provider.is_some().cmp(&ra.provider.is_some()))
             .then(rb.priority.cmp(&ra.priority))
             .then(a.rule.cmp(&b.rule))
