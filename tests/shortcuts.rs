@@ -40,8 +40,9 @@ fn triggers_slowly(rs: &Ruleset, text: &str) -> Vec<(u32, u32, u32)> {
     hits
 }
 
-/// A rule that fired: its index, its evidence, whether words overrule it.
-type Answer = (u32, Vec<(u32, u32)>, bool);
+/// A rule that fired: its index, its evidence, and the cap that words
+/// which overrule it put on its confidence (as bits, to sort).
+type Answer = (u32, Vec<(u32, u32)>, Option<u32>);
 
 fn inputs(rs: &Ruleset) -> Vec<String> {
     let mut v: Vec<String> = rs
@@ -151,11 +152,11 @@ fn shortcuts_do_not_change_answers() {
         matcher::quote_what_is_implied(rs, &inp, &mut slow_fired);
         let slow: Vec<Answer> = slow_fired
             .into_iter()
-            .map(|f| (f.rule, f.evidence, f.overruled))
+            .map(|f| (f.rule, f.evidence, f.overruled.map(f32::to_bits)))
             .collect();
         let mut fast: Vec<Answer> = fired
             .into_iter()
-            .map(|f| (f.rule, f.evidence, f.overruled))
+            .map(|f| (f.rule, f.evidence, f.overruled.map(f32::to_bits)))
             .collect();
         fast.sort();
         assert_eq!(fast, slow, "rules fired for {text:?}");

@@ -29,7 +29,7 @@ FAMILIES = [
     ("asia-russia", "Russia and Asia: Mail.ru, Yandex, Rambler, QQ, NetEase, Sina, Naver, Daum, NTT docomo, au by KDDI, BIGLOBE, Yahoo! JAPAN, Alibaba Mail",
      ["mailru", "yandex", "rambler", "qq", "netease", "coremail", "sina", "naver", "daum", "docomo", "kddi", "biglobe", "yahoojp", "aliyun"]),
     ("hosting", "Hosted mail and forwarding: GoDaddy, Locaweb, Zoho, Fastmail, Proton, Rackspace, Titan, ImprovMX, Forward Email, SimpleLogin, MXroute, Infomaniak, Hostpoint, Cloudflare Email Routing, Gandi, STRATO, Bluehost, BlueTie, ALL-INKL, DreamHost, Runbox",
-     ["godaddy", "locaweb", "zoho", "fastmail", "proton", "rackspace", "titan", "improvmx", "forwardemail", "simplelogin", "mxroute", "infomaniak", "hostpoint", "cloudflare", "gandi", "strato", "bluehost", "bluetie", "allinkl", "dreamhost", "runbox"]),
+     ["godaddy", "locaweb", "transip", "zoho", "fastmail", "proton", "rackspace", "titan", "improvmx", "forwardemail", "simplelogin", "mxroute", "infomaniak", "hostpoint", "cloudflare", "gandi", "strato", "bluehost", "bluetie", "allinkl", "dreamhost", "runbox"]),
     ("filters", "Filters, gateways and relays: Proofpoint, Mimecast, Barracuda, Cisco, Trend Micro, Sophos, SpamExperts, Symantec/Broadcom, Hornetsecurity, Forcepoint, NoSpamProxy, Vade, MailChannels, SPFBL",
      ["proofpoint", "mimecast", "barracuda", "cisco", "trendmicro", "sophos", "spamexperts", "messagelabs", "hornetsecurity", "forcepoint", "nospamproxy", "vade", "mailchannels", "spfbl"]),
     ("esps", "Sending services: Amazon SES, SendGrid, Mailgun, Postmark, SparkPost, Mailchimp Transactional, Mailjet, Brevo, SMTP2GO, Elastic Email, Resend, MailerSend, ZeptoMail, SocketLabs, Mailtrap",

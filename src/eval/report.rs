@@ -366,6 +366,19 @@ fn rules_of(rows: &[Scored]) -> Vec<RuleFigures> {
     out
 }
 
+/// The fewest tune rows on which a `medium` rule's share is read as a
+/// broken promise: fewer say little either way.
+const MIN_TUNE_ROWS: usize = 4;
+
+/// Whether a rule at `medium` (0.7 to 0.9) is right less often than
+/// `medium` promises (75%) on the tune half, the half a team sets
+/// confidences on (the validate half then checks the new setting).
+fn short_of_medium(r: &RuleFigures) -> bool {
+    (MEDIUM..HIGH).contains(&r.confidence)
+        && r.tune.rows >= MIN_TUNE_ROWS
+        && (r.tune.agree as f64) < 0.75 * r.tune.rows as f64
+}
+
 /// One expected cause's agreement (on the category) in each half.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct CauseFigures {
@@ -624,6 +637,41 @@ impl Report {
                 ));
             }
         }
+        let short: Vec<&RuleFigures> = self
+            .rules
+            .iter()
+            .filter(|r| short_of_medium(r))
+            .collect();
+        if !short.is_empty() {
+            o.push_str(&format!(
+                "\nrules at 0.7 to 0.9 right less than 75% on the tune half ({} of {} such rules, \
+                 at least {MIN_TUNE_ROWS} tune rows each; lower their confidence, or narrow them)\n",
+                short.len(),
+                self.rules
+                    .iter()
+                    .filter(|r| (MEDIUM..HIGH).contains(&r.confidence))
+                    .count()
+            ));
+            o.push_str(&format!(
+                "  {:<44} {:>16}  {:>16}  {:>16}\n",
+                "rule (confidence)", "tune", "validate", "all"
+            ));
+            for r in short.iter().take(12) {
+                o.push_str(&format!(
+                    "  {:<44} {}  {}  {}\n",
+                    format!("{} ({:.2})", r.rule, r.confidence),
+                    pct(&r.tune),
+                    pct(&r.validate),
+                    pct(&r.all)
+                ));
+            }
+            if short.len() > 12 {
+                o.push_str(&format!(
+                    "  ... {} more (--format json lists every rule)\n",
+                    short.len() - 12
+                ));
+            }
+        }
         o.push_str("\nconfusion (expected -> what bouncedx said: rows)\n");
         for (expected, got) in &self.confusion {
             let total: usize = got.values().sum();
@@ -806,6 +854,32 @@ mod tests {
         );
         assert!(human.contains("core/user_unknown (0.90)"), "{human}");
         assert!(!human.contains("core/mailbox_full (0.90)"), "{human}");
+    }
+
+    #[test]
+    fn medium_rules_short_of_their_promise_on_the_tune_half_are_named() {
+        let medium = |rule: &'static str, half: Half, n: usize, right: usize| {
+            rows(half, n, right).into_iter().map(move |mut r| {
+                r.rule = Some(rule.to_string());
+                r.confidence = 0.7;
+                r
+            })
+        };
+        let all: Vec<Scored> = medium("core/organisation_policy", Half::Tune, 8, 5)
+            .chain(medium("core/organisation_policy", Half::Validate, 8, 8))
+            // right 3 of 4 on the tune half: the promise, kept
+            .chain(medium("core/kept", Half::Tune, 4, 3))
+            // right 0 of 3: too few tune rows to say
+            .chain(medium("core/few_rows", Half::Tune, 3, 0))
+            .collect();
+        let human = Report::new("set", &all).human(0);
+        assert!(
+            human.contains("rules at 0.7 to 0.9 right less than 75% on the tune half (1 of 3"),
+            "{human}"
+        );
+        assert!(human.contains("core/organisation_policy (0.70)"), "{human}");
+        assert!(!human.contains("core/kept (0.70)"), "{human}");
+        assert!(!human.contains("core/few_rows (0.70)"), "{human}");
     }
 
     #[test]
