@@ -637,11 +637,7 @@ impl Report {
                 ));
             }
         }
-        let short: Vec<&RuleFigures> = self
-            .rules
-            .iter()
-            .filter(|r| short_of_medium(r))
-            .collect();
+        let short: Vec<&RuleFigures> = self.rules.iter().filter(|r| short_of_medium(r)).collect();
         if !short.is_empty() {
             o.push_str(&format!(
                 "\nrules at 0.7 to 0.9 right less than 75% on the tune half ({} of {} such rules, \
