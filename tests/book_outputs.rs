@@ -1,7 +1,8 @@
 //! The book's example runs are real: every ```` ```console ```` block whose
 //! one command is a self-contained `bouncedx diagnose`, `explain` or
 //! `scan --format human` (a quoted reply or a fixture of this repository;
-//! no pipe, no redirection, no `# fields trimmed` comment) is run, and its
+//! no pipe, no redirection, no `# fields trimmed` comment), or an `eval`
+//! of the labelled sets in `../shared` (skipped where they are absent), is run, and its
 //! output must be the block's text. A rule or wording change that alters
 //! an answer then fails here until the book shows the new answer:
 //! `BOUNCEDX_BLESS=1 cargo test --test book_outputs` rewrites the blocks,
@@ -87,7 +88,15 @@ fn runnable(command: &str) -> Option<Vec<String>> {
         && args
             .windows(2)
             .any(|w| w[0] == "--format" && w[1] == "human");
-    if !(verb == "diagnose" || verb == "explain" || human_scan) {
+    // `eval` on the shared labelled sets (the book's real run); an `eval`
+    // of a set outside the repository and `../shared` is history, kept as
+    // it printed then
+    let shared_eval = verb == "eval"
+        && args[1..]
+            .iter()
+            .filter(|a| !a.starts_with('-') && a.contains('/'))
+            .all(|a| a.starts_with("../shared/"));
+    if !(verb == "diagnose" || verb == "explain" || human_scan || shared_eval) {
         return None;
     }
     // every path argument must be a file of this repository
