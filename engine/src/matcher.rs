@@ -570,8 +570,10 @@ pub fn fire(rs: &Ruleset, inp: &Input) -> Vec<Fired> {
     fired
 }
 
-/// Ranks rules that fired: confidence (at most `medium` for one that words
-/// overrule, see [`mark_overruled`]), then words over an overruled code, then
+/// Ranks rules that fired: confidence (for one that words overrule, at
+/// most `medium` and at most those words' own, see [`mark_overruled`]),
+/// then words over an overruled code (so words at 0.5 still come first
+/// when the code they overrule is capped to 0.5 too), then
 /// provider-specific over generic, then priority, then order of definition.
 pub fn rank(rs: &Ruleset, fired: &mut [Fired]) {
     fired.sort_by(|a, b| {
