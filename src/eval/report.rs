@@ -366,6 +366,40 @@ fn rules_of(rows: &[Scored]) -> Vec<RuleFigures> {
     out
 }
 
+/// A tally as the human report prints it: `agree/rows share%`, or `-`
+/// for no rows, 16 columns wide.
+fn pct(t: &Tally) -> String {
+    match t.share() {
+        Some(s) => format!("{:>4}/{:<4} {:>5.1}%", t.agree, t.rows, s * 100.0),
+        None => format!("{:>16}", "-"),
+    }
+}
+
+/// A titled table of rules with their agreement per half, the first 12
+/// (JSON lists every rule).
+fn rule_table(o: &mut String, title: &str, rules: &[&RuleFigures]) {
+    o.push_str(&format!("\n{title}\n"));
+    o.push_str(&format!(
+        "  {:<44} {:>16}  {:>16}  {:>16}\n",
+        "rule (confidence)", "tune", "validate", "all"
+    ));
+    for r in rules.iter().take(12) {
+        o.push_str(&format!(
+            "  {:<44} {}  {}  {}\n",
+            format!("{} ({:.2})", r.rule, r.confidence),
+            pct(&r.tune),
+            pct(&r.validate),
+            pct(&r.all)
+        ));
+    }
+    if rules.len() > 12 {
+        o.push_str(&format!(
+            "  ... {} more (--format json lists every rule)\n",
+            rules.len() - 12
+        ));
+    }
+}
+
 /// The fewest tune rows on which a `medium` rule's share is read as a
 /// broken promise: fewer say little either way.
 const MIN_TUNE_ROWS: usize = 4;
@@ -512,10 +546,6 @@ impl Report {
 
     /// The report for people; at most `misses` misses listed.
     pub fn human(&self, misses: usize) -> String {
-        let pct = |t: &Tally| match t.share() {
-            Some(s) => format!("{:>4}/{:<4} {:>5.1}%", t.agree, t.rows, s * 100.0),
-            None => format!("{:>16}", "-"),
-        };
         let mut o = format!("{}: {} rows\n\n", self.set, self.all.rows);
         o.push_str(&format!(
             "  {:<10} {:>5}  {:>16}  {:>16}  {:>16}\n",
@@ -612,61 +642,25 @@ impl Report {
             .filter(|r| r.confidence >= HIGH && r.all.agree < r.all.rows)
             .collect();
         if !broken.is_empty() {
-            o.push_str(&format!(
-                "\nrules at 0.9 and up with misses ({} of {} such rules; most misses first)\n",
+            let title = format!(
+                "rules at 0.9 and up with misses ({} of {} such rules; most misses first)",
                 broken.len(),
                 self.rules.iter().filter(|r| r.confidence >= HIGH).count()
-            ));
-            o.push_str(&format!(
-                "  {:<44} {:>16}  {:>16}  {:>16}\n",
-                "rule (confidence)", "tune", "validate", "all"
-            ));
-            for r in broken.iter().take(12) {
-                o.push_str(&format!(
-                    "  {:<44} {}  {}  {}\n",
-                    format!("{} ({:.2})", r.rule, r.confidence),
-                    pct(&r.tune),
-                    pct(&r.validate),
-                    pct(&r.all)
-                ));
-            }
-            if broken.len() > 12 {
-                o.push_str(&format!(
-                    "  ... {} more (--format json lists every rule)\n",
-                    broken.len() - 12
-                ));
-            }
+            );
+            rule_table(&mut o, &title, &broken);
         }
         let short: Vec<&RuleFigures> = self.rules.iter().filter(|r| short_of_medium(r)).collect();
         if !short.is_empty() {
-            o.push_str(&format!(
-                "\nrules at 0.7 to 0.9 right less than 75% on the tune half ({} of {} such rules, \
-                 at least {MIN_TUNE_ROWS} tune rows each; lower their confidence, or narrow them)\n",
+            let title = format!(
+                "rules at 0.7 to 0.9 right less than 75% on the tune half ({} of {} such rules, \
+                 at least {MIN_TUNE_ROWS} tune rows each; lower their confidence, or narrow them)",
                 short.len(),
                 self.rules
                     .iter()
                     .filter(|r| (MEDIUM..HIGH).contains(&r.confidence))
                     .count()
-            ));
-            o.push_str(&format!(
-                "  {:<44} {:>16}  {:>16}  {:>16}\n",
-                "rule (confidence)", "tune", "validate", "all"
-            ));
-            for r in short.iter().take(12) {
-                o.push_str(&format!(
-                    "  {:<44} {}  {}  {}\n",
-                    format!("{} ({:.2})", r.rule, r.confidence),
-                    pct(&r.tune),
-                    pct(&r.validate),
-                    pct(&r.all)
-                ));
-            }
-            if short.len() > 12 {
-                o.push_str(&format!(
-                    "  ... {} more (--format json lists every rule)\n",
-                    short.len() - 12
-                ));
-            }
+            );
+            rule_table(&mut o, &title, &short);
         }
         o.push_str("\nconfusion (expected -> what bouncedx said: rows)\n");
         for (expected, got) in &self.confusion {
