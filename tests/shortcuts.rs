@@ -2,7 +2,9 @@
 //!
 //! Two shortcuts skip work: only *candidate* rules are evaluated (those
 //! keyed by a trigger found, a status, or a gate that holds), and a regex
-//! with gate literals runs only when the automaton saw one of them. Here
+//! with gate literals runs only when the automaton saw one of them. And a
+//! short run finds the literals without building the automaton: both ways
+//! must find the same. Here
 //! every input is also matched the slow way (every regex over the text,
 //! every rule and provider evaluated) and the two answers must be the
 //! same: the same triggers at the same places, the same provider, the same
@@ -24,7 +26,7 @@ fn triggers_slowly(rs: &Ruleset, text: &str) -> Vec<(u32, u32, u32)> {
     let base = pats.literals.len() as u32;
     let mut hits = Vec::new();
     let lower = bouncedx_dsl::patterns::search_form(text);
-    for m in pats.automaton.find_overlapping_iter(&lower) {
+    for m in pats.noncontiguous().unwrap().find_overlapping_iter(&lower) {
         let id = m.pattern().as_u32();
         if id < base && matcher::at_word_boundaries(text, m.start(), m.end()) {
             hits.push((id, m.start() as u32, m.end() as u32));
@@ -105,6 +107,15 @@ fn shortcuts_do_not_change_answers() {
             found.hits,
             triggers_slowly(rs, &facts.text),
             "triggers for {text:?}"
+        );
+        // the literals found directly (a short run) and by the automaton
+        // (a long one) are the same
+        let automaton = rs.patterns.noncontiguous();
+        assert!(automaton.is_some(), "the automaton builds");
+        assert_eq!(
+            matcher::find_triggers_with(rs, &facts.text, None).hits,
+            matcher::find_triggers_with(rs, &facts.text, automaton).hits,
+            "triggers found directly for {text:?}"
         );
         let (provider, fired) = matcher::run(rs, &facts);
         // Two passes, as the matcher does: the input's fields alone (no

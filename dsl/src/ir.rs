@@ -26,8 +26,8 @@ pub type ProviderIdx = u32;
 pub type CategoryIdx = u32;
 
 /// Every text trigger of the ruleset, compiled for one pass. Serialised as
-/// its sources (see [`crate::prebuilt`]): the automaton is built again on
-/// load, the regexes on first use.
+/// its sources (see [`crate::prebuilt`]): the automata and the regexes are
+/// built again when a run first needs them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(
     into = "crate::prebuilt::PatternsData",
@@ -36,20 +36,21 @@ pub type CategoryIdx = u32;
 pub struct Patterns {
     /// Literals, normalised: lower case, runs of white space folded to one space.
     pub literals: Vec<String>,
-    /// The trigger literals then the gate literals, as one automaton: a
-    /// noncontiguous NFA, the quickest kind to build (a run for one reply
-    /// pays it at start; the contiguous form costs 8.7 M instructions more
-    /// to build, and saves about 1,000 a reply in search).
-    pub automaton: AhoCorasick,
-    /// The same patterns as a contiguous NFA, faster to search than the
-    /// noncontiguous form. It is built on another thread once a run has
-    /// searched [`CONTIGUOUS_AFTER`] texts, and used from then on; the
-    /// answers are the same. (Until the thirty-first session this was a DFA: with the
-    /// vocabulary's thousands of literals its transition table grew to
-    /// about 110 MB and searched no faster than the contiguous NFA, which
-    /// costs a tenth of that: `scan -j 1` of 800,000 rejections 6.74 s in
-    /// 108-112 MB, against 6.77 s in 213-224 MB.)
-    pub contiguous: std::sync::Arc<LazyContiguous>,
+    /// The automata over the trigger literals then the gate literals, and
+    /// what is needed to build them: nothing is built at load. A run that
+    /// searches little text (one reply) finds the literals directly, which
+    /// costs about a hundredth of building the automaton those few texts
+    /// would use once; once a run has searched
+    /// [`DIRECT_BUDGET`] bytes it builds the noncontiguous NFA, the quickest
+    /// kind to build, and after [`CONTIGUOUS_AFTER`] texts the contiguous
+    /// one, faster to search, on another thread. The answers are the same
+    /// whichever searches (`tests/shortcuts.rs`). (Until the thirty-first
+    /// session the second was a DFA: with the vocabulary's thousands of
+    /// literals its transition table grew to about 110 MB and searched no
+    /// faster than the contiguous NFA, which costs a tenth of that: `scan -j
+    /// 1` of 800,000 rejections 6.74 s in 108-112 MB, against 6.77 s in
+    /// 213-224 MB.)
+    pub automata: std::sync::Arc<LazyAutomata>,
     /// Regex sources (without the `(?i)` prefix).
     pub regex_sources: Vec<String>,
     /// Every regex, as one set: run over text that is not all ASCII. Built
@@ -128,20 +129,34 @@ impl LazyRegex {
 /// the contiguous one.
 pub const CONTIGUOUS_AFTER: usize = 50_000;
 
-/// The contiguous NFA of [`Patterns::contiguous`], and what is needed to
-/// build it.
+/// How many bytes of text (counting 64 for each text besides its length) a
+/// run searches directly, literal by literal, before it builds the
+/// noncontiguous NFA. Measured on the shipped packs (thirty-ninth session):
+/// a direct search of one reply costs about 1 M instructions, building the
+/// automaton 82 M and searching with it a few thousand a reply. So one
+/// reply, a few, or the replies of one bounce are searched directly, and a
+/// batch builds the automaton after half a dozen short texts (`scan -j 1`
+/// of the Sisimai corpus: +1.4% instructions; one reply: a third of them).
+pub const DIRECT_BUDGET: usize = 2 * 1024;
+
+/// The automata of [`Patterns::automata`], built when a run needs them, and
+/// what is needed to build them.
 #[derive(Debug, Default)]
-pub struct LazyContiguous {
+pub struct LazyAutomata {
+    /// The literals the automata search: the trigger literals, then the
+    /// gate literals.
     pub patterns: Vec<String>,
     searched: std::sync::atomic::AtomicUsize,
-    built: std::sync::OnceLock<AhoCorasick>,
+    direct_bytes: std::sync::atomic::AtomicUsize,
+    noncontiguous: std::sync::OnceLock<Option<AhoCorasick>>,
+    contiguous: std::sync::OnceLock<AhoCorasick>,
 }
 
-impl LazyContiguous {
-    pub fn new(patterns: Vec<String>) -> LazyContiguous {
-        LazyContiguous {
+impl LazyAutomata {
+    pub fn new(patterns: Vec<String>) -> LazyAutomata {
+        LazyAutomata {
             patterns,
-            ..LazyContiguous::default()
+            ..LazyAutomata::default()
         }
     }
 }
@@ -156,30 +171,63 @@ impl Patterns {
             .as_ref()
     }
 
-    /// The automaton to search with: the contiguous NFA once built, the
-    /// noncontiguous one until then. Counts searches so that a long run
-    /// starts building the contiguous one (on its own thread; if no thread
-    /// can be started, the noncontiguous one stays).
-    pub fn searcher(&self) -> &AhoCorasick {
+    /// The automaton to search a text of `len` bytes with, or `None` to
+    /// find the literals directly (see [`DIRECT_BUDGET`]): the contiguous
+    /// NFA once built, the noncontiguous one once the run has searched its
+    /// budget directly. Counts searches so that a long run starts building
+    /// the contiguous one (on its own thread; if no thread can be started,
+    /// the noncontiguous one stays).
+    pub fn searcher(&self, len: usize) -> Option<&AhoCorasick> {
         use std::sync::atomic::Ordering;
-        if let Some(built) = self.contiguous.built.get() {
-            return built;
+        let lazy = &self.automata;
+        if let Some(built) = lazy.contiguous.get() {
+            return Some(built);
         }
-        if self.contiguous.searched.fetch_add(1, Ordering::Relaxed) == CONTIGUOUS_AFTER {
-            let lazy = std::sync::Arc::clone(&self.contiguous);
-            let _ = std::thread::Builder::new()
-                .name("bouncedx-automaton".into())
-                .spawn(move || {
-                    let built = crate::patterns::automaton(
-                        &lazy.patterns,
-                        aho_corasick::AhoCorasickKind::ContiguousNFA,
-                    );
-                    if let Ok(automaton) = built {
-                        let _ = lazy.built.set(automaton);
-                    }
-                });
+        if let Some(built) = lazy.noncontiguous.get() {
+            if lazy.searched.fetch_add(1, Ordering::Relaxed) == CONTIGUOUS_AFTER {
+                let lazy = std::sync::Arc::clone(lazy);
+                let _ = std::thread::Builder::new()
+                    .name("bouncedx-automaton".into())
+                    .spawn(move || {
+                        let built = crate::patterns::automaton(
+                            &lazy.patterns,
+                            aho_corasick::AhoCorasickKind::ContiguousNFA,
+                        );
+                        if let Ok(automaton) = built {
+                            let _ = lazy.contiguous.set(automaton);
+                        }
+                    });
+            }
+            return built.as_ref();
         }
-        &self.automaton
+        let direct = lazy.direct_bytes.fetch_add(len + 64, Ordering::Relaxed);
+        if direct + len + 64 <= DIRECT_BUDGET {
+            return None;
+        }
+        self.noncontiguous()
+    }
+
+    /// The noncontiguous NFA over every searched literal, built now if it
+    /// was not; `None` if it cannot be built (the literals are then found
+    /// directly, with the same answers).
+    pub fn noncontiguous(&self) -> Option<&AhoCorasick> {
+        self.automata
+            .noncontiguous
+            .get_or_init(|| {
+                crate::patterns::automaton(
+                    &self.automata.patterns,
+                    aho_corasick::AhoCorasickKind::NoncontiguousNFA,
+                )
+                .or_else(|_| AhoCorasick::builder().build(&self.automata.patterns))
+                .ok()
+            })
+            .as_ref()
+    }
+
+    /// The literals the automata search: the trigger literals, then the
+    /// gate literals (see [`Patterns::gates`]).
+    pub fn searched(&self) -> &[String] {
+        &self.automata.patterns
     }
 
     /// Regex `i`, compiled on first use. `check` builds every regex of a

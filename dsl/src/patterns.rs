@@ -129,8 +129,9 @@ impl PatternBuilder {
 }
 
 impl Patterns {
-    /// The matchers built from their sources: the automaton over the
-    /// searched literals now, the regexes (and their set) on first use.
+    /// The matchers from their sources: the automata over the searched
+    /// literals and the regexes (and their set) are built when a run first
+    /// needs them (see [`crate::ir::DIRECT_BUDGET`]).
     pub(crate) fn assemble(data: crate::prebuilt::PatternsData) -> Result<Patterns, String> {
         let crate::prebuilt::PatternsData {
             literals,
@@ -140,13 +141,9 @@ impl Patterns {
             gates,
             compiled_sources,
         } = data;
-        let automaton = automaton(&searched, AhoCorasickKind::NoncontiguousNFA)
-            .or_else(|_| AhoCorasick::builder().build(&searched))
-            .map_err(|e| e.to_string())?;
         Ok(Patterns {
             literals,
-            automaton,
-            contiguous: std::sync::Arc::new(crate::ir::LazyContiguous::new(searched)),
+            automata: std::sync::Arc::new(crate::ir::LazyAutomata::new(searched)),
             regex_sources,
             regex_set: std::sync::OnceLock::new(),
             ungated,

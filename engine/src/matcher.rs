@@ -2,7 +2,9 @@
 //!
 //! One call does one pass over the text: the Aho-Corasick automaton reports
 //! every literal trigger present (overlapping matches included), the
-//! `RegexSet` every regex trigger. Only rules whose triggers occur, plus the
+//! `RegexSet` every regex trigger. (A run that searches little text, one
+//! reply, finds the literals directly instead and builds no automaton: see
+//! [`find_triggers_with`].) Only rules whose triggers occur, plus the
 //! rules that need no trigger, have their conditions evaluated. The provider
 //! is recognised first, since rule conditions may test it.
 
@@ -77,19 +79,38 @@ fn gates_are_exact(text: &str) -> bool {
 
 /// Finds every trigger of the ruleset in `text`.
 pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
+    find_triggers_with(rs, text, rs.patterns.searcher(text.len()))
+}
+
+/// Finds every trigger of the ruleset in `text`, the literals with
+/// `automaton` (one pass, every occurrence of every literal) or, without
+/// one, directly: each literal searched on its own, up to its first
+/// occurrence at word boundaries. The answers are the same; which is
+/// cheaper depends on how much text the run searches (see
+/// [`bouncedx_dsl::ir::DIRECT_BUDGET`]).
+pub fn find_triggers_with(
+    rs: &Ruleset,
+    text: &str,
+    automaton: Option<&aho_corasick::AhoCorasick>,
+) -> Found {
     let mut hits: Vec<(u32, u32, u32)> = Vec::new();
     let pats = &rs.patterns;
     let base = pats.literals.len() as u32;
     // Regexes whose gate literal occurs: few, usually none.
     let mut opened: Vec<u32> = Vec::new();
     let lower = bouncedx_dsl::patterns::search_form(text);
-    for m in pats.searcher().find_overlapping_iter(&lower) {
-        let id = m.pattern().as_u32();
-        if id >= base {
-            opened.push(pats.gates[(id - base) as usize]);
-        } else if at_word_boundaries(text, m.start(), m.end()) {
-            hits.push((id, m.start() as u32, m.end() as u32));
+    match automaton {
+        Some(automaton) => {
+            for m in automaton.find_overlapping_iter(&lower) {
+                let id = m.pattern().as_u32();
+                if id >= base {
+                    opened.push(pats.gates[(id - base) as usize]);
+                } else if at_word_boundaries(text, m.start(), m.end()) {
+                    hits.push((id, m.start() as u32, m.end() as u32));
+                }
+            }
         }
+        None => find_literals_directly(rs, text, &lower, &mut hits, &mut opened),
     }
     if gates_are_exact(text) {
         opened.sort_unstable();
@@ -117,6 +138,58 @@ pub fn find_triggers(rs: &Ruleset, text: &str) -> Found {
         present[h.0 as usize / 64] |= 1 << (h.0 % 64);
     }
     Found { hits, present }
+}
+
+/// The literals' hits and the gates they open, found without an automaton:
+/// the text's positions sorted by the two bytes that start there, then for
+/// each searched literal the positions that start with its first two bytes,
+/// in order, until the first where the whole literal stands at word
+/// boundaries; a gate literal opens its regex at any of them. The automaton
+/// reports the same, since only the first occurrence of each trigger is
+/// kept. For a reply of a few hundred bytes this is a few instructions a
+/// literal, where building the automaton costs about a hundred.
+fn find_literals_directly(
+    rs: &Ruleset,
+    text: &str,
+    lower: &str,
+    hits: &mut Vec<(u32, u32, u32)>,
+    opened: &mut Vec<u32>,
+) {
+    let pats = &rs.patterns;
+    let base = pats.literals.len();
+    let hay = lower.as_bytes();
+    let pair = |b: &[u8]| u16::from(b[0]) << 8 | u16::from(b[1]);
+    let mut starts: Vec<(u16, u32)> = hay
+        .windows(2)
+        .enumerate()
+        .map(|(at, w)| (pair(w), at as u32))
+        .collect();
+    starts.sort_unstable();
+    for (id, literal) in pats.searched().iter().enumerate() {
+        let needle = literal.as_bytes();
+        let found = |at: usize| {
+            hay[at..].starts_with(needle)
+                && (id >= base || at_word_boundaries(text, at, at + needle.len()))
+        };
+        let first = match needle.len() {
+            0 => None,
+            1 => memchr::memchr_iter(needle[0], hay).find(|&at| found(at)),
+            _ => {
+                let key = pair(needle);
+                let from = starts.partition_point(|&(k, _)| k < key);
+                starts[from..]
+                    .iter()
+                    .take_while(|&&(k, _)| k == key)
+                    .map(|&(_, at)| at as usize)
+                    .find(|&at| found(at))
+            }
+        };
+        match first {
+            Some(_) if id >= base => opened.push(pats.gates[id - base]),
+            Some(at) => hits.push((id as u32, at as u32, (at + needle.len()) as u32)),
+            None => {}
+        }
+    }
 }
 
 /// A word character: a letter or digit of any script, or `_`.
