@@ -1323,7 +1323,7 @@ impl<'a> Lower<'a, '_> {
                         );
                     } else {
                         match regex_build_error(r, &format!("(?i){}", r.source)) {
-                            Ok(re) => regexes.push(re),
+                            Ok(re) => regexes.push(crate::ir::LazyRegex::built(&r.source, re)),
                             Err(d) => self.diags.push(*d),
                         }
                     }

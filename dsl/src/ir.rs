@@ -378,7 +378,10 @@ pub enum FieldMatch {
     EndsWith(Vec<String>),
     StartsWith(Vec<String>),
     Contains(Vec<String>),
-    Matches(#[serde(with = "crate::prebuilt::regex_list")] Vec<Regex>),
+    /// Regexes (case-insensitive), compiled the first time they are tried:
+    /// a run that loads the built-in packs compiles only those its inputs
+    /// reach.
+    Matches(Vec<LazyRegex>),
     Exists,
 }
 

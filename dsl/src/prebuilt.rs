@@ -128,24 +128,6 @@ impl TryFrom<PatternsData> for Patterns {
     }
 }
 
-/// `Vec<Regex>` as their patterns, compiled again on load.
-pub(crate) mod regex_list {
-    use regex::Regex;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(list: &[Regex], s: S) -> Result<S::Ok, S::Error> {
-        let sources: Vec<&str> = list.iter().map(Regex::as_str).collect();
-        sources.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Regex>, D::Error> {
-        Vec::<String>::deserialize(d)?
-            .iter()
-            .map(|src| Regex::new(src).map_err(serde::de::Error::custom))
-            .collect()
-    }
-}
-
 /// A `HashMap` as its entries in key order, so the same map always gives
 /// the same bytes.
 pub(crate) mod sorted_map {

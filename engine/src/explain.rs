@@ -253,7 +253,9 @@ fn describe(rs: &Ruleset, e: &Expr, inp: &Input) -> String {
                 FieldMatch::Contains(v) => format!("contains {v:?}"),
                 FieldMatch::Matches(v) => format!(
                     "matches {:?}",
-                    v.iter().map(|r| r.as_str()).collect::<Vec<_>>()
+                    v.iter()
+                        .map(|r| format!("(?i){}", r.source))
+                        .collect::<Vec<_>>()
                 ),
             };
             let vals = f.field(*field);

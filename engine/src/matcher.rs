@@ -326,7 +326,7 @@ pub fn field_matches(values: &[String], m: &FieldMatch) -> bool {
             FieldMatch::EndsWith(xs) => xs.iter().any(|x| v.ends_with(x.as_str())),
             FieldMatch::StartsWith(xs) => xs.iter().any(|x| v.starts_with(x.as_str())),
             FieldMatch::Contains(xs) => xs.iter().any(|x| v.contains(x.as_str())),
-            FieldMatch::Matches(rs) => rs.iter().any(|r| r.is_match(v)),
+            FieldMatch::Matches(rs) => rs.iter().any(|r| r.get().is_some_and(|re| re.is_match(v))),
         }
     })
 }
