@@ -1322,7 +1322,7 @@ impl<'a> Lower<'a, '_> {
                             .help("use `matches /regex/`, or write the value as a \"string\""),
                         );
                     } else {
-                        match regex_build_error(r, &format!("(?i){}", r.source)) {
+                        match regex_build_error(r, &crate::ir::LazyRegex::pattern_of(&r.source)) {
                             Ok(re) => regexes.push(crate::ir::LazyRegex::built(&r.source, re)),
                             Err(d) => self.diags.push(*d),
                         }
@@ -1492,7 +1492,7 @@ impl<'a> Lower<'a, '_> {
             // reads the folded text, so it is folded as a `when` regex is.
             let source = crate::patterns::fold_regex(&c.regex.source);
             let lazy = if self.build_regexes {
-                match regex_build_error(&c.regex, &format!("(?i){source}")) {
+                match regex_build_error(&c.regex, &crate::ir::LazyRegex::pattern_of(&source)) {
                     Ok(re) => crate::ir::LazyRegex::built(&source, re),
                     Err(d) => {
                         self.diags.push(*d);

@@ -118,9 +118,15 @@ impl LazyRegex {
         lazy
     }
 
+    /// The pattern a lazy regex of `source` is compiled from: the rule
+    /// language's regexes are case-insensitive.
+    pub fn pattern_of(source: &str) -> String {
+        format!("(?i){source}")
+    }
+
     pub fn get(&self) -> Option<&Regex> {
         self.compiled
-            .get_or_init(|| Regex::new(&format!("(?i){}", self.source)).ok())
+            .get_or_init(|| Regex::new(&LazyRegex::pattern_of(&self.source)).ok())
             .as_ref()
     }
 }

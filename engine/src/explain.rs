@@ -254,7 +254,7 @@ fn describe(rs: &Ruleset, e: &Expr, inp: &Input) -> String {
                 FieldMatch::Matches(v) => format!(
                     "matches {:?}",
                     v.iter()
-                        .map(|r| format!("(?i){}", r.source))
+                        .map(|r| bouncedx_dsl::ir::LazyRegex::pattern_of(&r.source))
                         .collect::<Vec<_>>()
                 ),
             };
