@@ -10,7 +10,7 @@ use crate::facts::{Facts, Status};
 use crate::matcher::{self, Fired};
 use crate::status;
 use bouncedx_dsl::ir::{Concerns, LazyRegex, RuleIr, RuleRetry, Ruleset, TemplatePart};
-use bouncedx_dsl::vocab::{HIGH, MEDIUM, NAMES_A_CAUSE};
+use bouncedx_dsl::vocab::{HIGH, NAMES_A_CAUSE};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -504,7 +504,8 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
                 .collect();
             // A catch-all (below NAMES_A_CAUSE, such as the vague-refusal
             // workflow, which fires on "refused" or on 5.7.1 alone) says
-            // nothing beside an answer that names a cause at 0.7 or more:
+            // nothing beside an answer that names a cause (NAMES_A_CAUSE
+            // or more, the level from which words overrule a bare code):
             // it is not listed as an alternative.
             // Nor is a rule that says the same thing (same category and
             // reason) in other words: an alternative is another reading.
@@ -516,7 +517,7 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             // answer's own evidence: it read the same words less
             // specifically ("Sender address rejected" in "Sender address
             // rejected: not fully qualified"), which is no other reading.
-            let named = d.confidence >= MEDIUM;
+            let named = d.confidence >= NAMES_A_CAUSE;
             let high = d.confidence >= HIGH;
             d.alternatives = fired[1..]
                 .iter()
@@ -1249,7 +1250,7 @@ rule curly {
         let d = answer("554 5.5.4 spammy");
         assert_eq!(d.rule.as_deref(), Some("test/spammy_maybe"));
         assert_eq!(d.alternatives[0].rule.as_ref(), "test/bad_sequence");
-        assert_eq!(d.alternatives[0].confidence, MEDIUM);
+        assert_eq!(d.alternatives[0].confidence, bouncedx_dsl::vocab::MEDIUM);
         // words that promise less than `medium` still outrank the code
         // alone, which is then worth no more than they are: how sure a
         // rule is and whether its words rank above a code are two things
@@ -1260,6 +1261,11 @@ rule curly {
         );
         assert_eq!(d.alternatives[0].rule.as_ref(), "test/bad_sequence");
         assert_eq!(d.alternatives[0].confidence, 0.5);
+        // and beside them a catch-all is no other reading: it is not listed
+        let d = answer("554 5.5.4 half sure, refused");
+        assert_eq!(d.rule.as_deref(), Some("test/half_sure"));
+        let alternatives: Vec<&str> = d.alternatives.iter().map(|a| a.rule.as_ref()).collect();
+        assert_eq!(alternatives, ["test/bad_sequence"]);
         // a catch-all below NAMES_A_CAUSE names no cause and overrules
         // nothing: the code keeps its confidence
         let d = answer("554 5.5.4 refused");
