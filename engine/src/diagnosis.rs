@@ -517,6 +517,10 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
             // answer's own evidence: it read the same words less
             // specifically ("Sender address rejected" in "Sender address
             // rejected: not fully qualified"), which is no other reading.
+            // Nor, beside an answer at the `high` level, a rule that read
+            // the reply code alone where words name another cause ("451"
+            // as a local error beside a provider's greylisting): the words
+            // said what the code meant here.
             let named = d.confidence >= NAMES_A_CAUSE;
             let high = d.confidence >= HIGH;
             d.alternatives = fired[1..]
@@ -530,7 +534,8 @@ fn assemble(rs: &Ruleset, facts: &Facts, provider: Option<u32>, fired: &[Fired])
                         high && r.confidence < HIGH && only_single_words(&facts.text, &f.evidence);
                     let read_within =
                         f.confidence(rs) < d.confidence && within(&f.evidence, &top.evidence);
-                    !catch_all && !same_answer && !incidental && !read_within
+                    let code_explained = high && f.overruled.is_some();
+                    !catch_all && !same_answer && !incidental && !read_within && !code_explained
                 })
                 .take(MAX_ALTERNATIVES)
                 .map(|f| {
@@ -1266,6 +1271,11 @@ rule curly {
         assert_eq!(d.rule.as_deref(), Some("test/half_sure"));
         let alternatives: Vec<&str> = d.alternatives.iter().map(|a| a.rule.as_ref()).collect();
         assert_eq!(alternatives, ["test/bad_sequence"]);
+        // beside words at `high` that name another cause, the code alone
+        // is no other reading: those words said what it meant here
+        let d = answer("554 5.5.4 looks like spam");
+        assert_eq!(d.rule.as_deref(), Some("test/looks_like_spam"));
+        assert!(d.alternatives.is_empty(), "{:?}", d.alternatives);
         // a catch-all below NAMES_A_CAUSE names no cause and overrules
         // nothing: the code keeps its confidence
         let d = answer("554 5.5.4 refused");
