@@ -765,6 +765,7 @@ pub fn not_a_bounce(what: NotABounce, facts: &Facts) -> Diagnosis {
 mod tests {
     use super::*;
     use bouncedx_dsl::compile::parse_template;
+    use bouncedx_dsl::vocab::MEDIUM;
 
     fn render(template: &str, facts: &Facts) -> String {
         render_parts(&parse_template(template).unwrap(), &[], facts, None)
@@ -1255,7 +1256,7 @@ rule curly {
         let d = answer("554 5.5.4 spammy");
         assert_eq!(d.rule.as_deref(), Some("test/spammy_maybe"));
         assert_eq!(d.alternatives[0].rule.as_ref(), "test/bad_sequence");
-        assert_eq!(d.alternatives[0].confidence, bouncedx_dsl::vocab::MEDIUM);
+        assert_eq!(d.alternatives[0].confidence, MEDIUM);
         // words that promise less than `medium` still outrank the code
         // alone, which is then worth no more than they are: how sure a
         // rule is and whether its words rank above a code are two things
