@@ -368,6 +368,9 @@ pub fn did_you_mean<'a>(
 fn plural(what: &str) -> String {
     match what.strip_suffix('y') {
         Some(stem) if !stem.ends_with(['a', 'e', 'o', 'u']) => format!("{stem}ies"),
+        _ if what.ends_with(['s', 'x']) || what.ends_with("sh") || what.ends_with("ch") => {
+            format!("{what}es")
+        }
         _ => format!("{what}s"),
     }
 }
@@ -417,6 +420,8 @@ mod tests {
         assert_eq!(help, "there are 20 categories; none is close to `nope`");
         assert_eq!(suggest("zz", ["ab"], "rule"), "the rules are: `ab`");
         assert_eq!(plural("key"), "keys");
+        assert_eq!(plural("class"), "classes");
+        assert_eq!(plural("reply class"), "reply classes");
     }
 
     #[test]
