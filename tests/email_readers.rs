@@ -2,7 +2,10 @@
 //! for this repository) diagnosed by the default rules: each recipient with
 //! the reason and the rule that gave it. Bounces without an SMTP code
 //! (qmail's and Exim's own words, a local delivery agent's) must still be
-//! explained by a rule, and automatic replies are `vacation`.
+//! explained by a rule, and automatic replies are `vacation`. Each line
+//! also says whether a retry can help: where the reply has no class, the
+//! writer's heading decides ("This is a permanent error", "YOU DO NOT NEED
+//! TO RESEND YOUR MESSAGE").
 
 use std::path::Path;
 
@@ -22,11 +25,13 @@ fn email_fixtures_are_diagnosed() {
         let bytes = std::fs::read(&path).expect("fixture");
         let name = path.file_name().expect("a name").to_string_lossy();
         for d in engine.diagnose_email(&bytes).expect("an e-mail") {
+            let retry = serde_json::to_value(d.retry).expect("retry");
             out.push_str(&format!(
-                "{name} → {}: {} ({})\n",
+                "{name} → {}: {} ({}); retry {}\n",
                 d.recipient.as_deref().unwrap_or("-"),
                 d.reason,
-                d.rule.as_deref().unwrap_or("no rule")
+                d.rule.as_deref().unwrap_or("no rule"),
+                retry.as_str().unwrap_or("?")
             ));
         }
     }

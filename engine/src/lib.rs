@@ -223,7 +223,12 @@ impl Engine {
             d = self.diagnose_text_with(&both, r, about, None);
         }
         d.esp_verdict = r.verdict.as_deref().map(esp_shown);
-        expire_transient(&mut d);
+        // A delay warning's writer is still trying: nothing expired yet,
+        // unless its status says the delivery time did (X.4.7, RFC 3463).
+        let time_expired = d.status.is_some_and(|s| s.subject == 4 && s.detail == 7);
+        if about.permanence_of(r) != Some(false) || time_expired {
+            expire_transient(&mut d);
+        }
         if d.rule.is_none() && *d.reason == *"undefined" && r.recipient.is_some() {
             // A bounce naming a recipient but no reason: the failure is
             // known, its cause is not.
@@ -285,6 +290,8 @@ impl Engine {
         // an address the words happen to contain ("please contact
         // helpdesk@...") is none, even when the record names nobody.
         set_recipient(&mut facts, r.recipient.clone());
+        // Where the reply has no class, the bounce's own verdict stands in.
+        facts.permanent_hint = about.permanence_of(r);
         // The DSN's Status is authoritative unless the reply is more precise.
         match (facts.status, r.status) {
             (None, Some(s)) => facts.status = Some(s),
@@ -322,7 +329,11 @@ fn expire_transient(d: &mut Diagnosis) {
     // Connection timeouts are what an MTA retries until the queue lifetime
     // runs out; other transient errors (a refused connection, an LDAP
     // outage, DNS) keep their own reason.
-    if *d.reason != *"networkerror" || d.permanent == Some(true) {
+    // A 5xx reply or 5.x.x status is a refusal, not a retry that ran out;
+    // a writer's "permanent error" heading over a timeout is the latter.
+    let refused =
+        d.code.is_some_and(|c| (500..600).contains(&c)) || d.status.is_some_and(|s| s.class == 5);
+    if *d.reason != *"networkerror" || refused {
         return;
     }
     let lower = d.text.to_ascii_lowercase();

@@ -48,6 +48,7 @@ mod mime;
 mod readers;
 mod recipients;
 mod report;
+mod verdict;
 
 use mime::{collect, multipart_count, parser, Parts};
 #[cfg(test)]
@@ -105,16 +106,32 @@ pub struct Email {
     /// The reader that read it (`delivery_status`, `exim`, `qmail`,
     /// `office365`, `prose`, ...; see `readers`).
     pub reader: &'static str,
+    /// What the writer's heading says of all its failures
+    /// ([`verdict`]): `Some(true)` "This is a permanent error",
+    /// `Some(false)` "YOU DO NOT NEED TO RESEND YOUR MESSAGE", `None`
+    /// neither.
+    pub permanent: Option<bool>,
     pub records: Vec<Record>,
 }
 
 /// What a bounce says about all of its recipients at once: who sent the
-/// original message and which software wrote the bounce. Every record of
-/// the e-mail is diagnosed with it.
+/// original message, which software wrote the bounce and whether it gave
+/// up. Every record of the e-mail is diagnosed with it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct About<'a> {
     pub sender: Option<&'a str>,
     pub mta: Option<&'a str>,
+    /// The writer's verdict on its failures ([`Email::permanent`]).
+    pub permanent: Option<bool>,
+}
+
+impl About<'_> {
+    /// Whether the bounce calls this recipient's failure permanent: its
+    /// DSN `Action` (`failed`, `delayed`) when it has one, else the
+    /// writer's heading. Used only where the reply itself has no class.
+    pub fn permanence_of(&self, r: &Record) -> Option<bool> {
+        verdict::for_record(r.action.as_deref(), self.permanent)
+    }
 }
 
 impl Email {
@@ -123,6 +140,7 @@ impl Email {
         About {
             sender: self.sender.as_deref(),
             mta: self.mta,
+            permanent: self.permanent,
         }
     }
 }
@@ -380,6 +398,7 @@ fn read_parsed(msg: &mail_parser::Message, parts: &Parts) -> Email {
         reporting_mta: reading.reporting_mta,
         mta: bounce.family.or(reading.writer),
         reader: reading.reader,
+        permanent: verdict::permanence(bounce.report()),
         records: reading.records,
     }
 }

@@ -209,10 +209,15 @@ fn recipients(email: &Email) -> Vec<Option<&str>> {
 
 fn summary(email: &Email) -> String {
     let mut out = format!(
-        "kind: {:?}\nmta: {}\nreader: {}\n",
+        "kind: {:?}\nmta: {}\nreader: {}\ngiven up: {}\n",
         email.kind,
         email.mta.unwrap_or("-"),
-        email.reader
+        email.reader,
+        match email.permanent {
+            Some(true) => "yes",
+            Some(false) => "no, still trying",
+            None => "-",
+        }
     );
     for r in &email.records {
         out.push_str(&format!(
