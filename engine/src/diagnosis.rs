@@ -281,14 +281,21 @@ impl Diagnosis {
     }
 }
 
-/// Diagnoses one input's facts with a ruleset.
+/// Diagnoses one input's facts with a ruleset. A reply that accepts
+/// ([`is_accepted`]) is no rejection: no rule is asked.
 pub fn diagnose(rs: &Ruleset, facts: &Facts) -> Diagnosis {
+    if is_accepted(facts) {
+        return not_a_bounce(NotABounce::Accepted, facts);
+    }
     let (provider, fired) = matcher::run(rs, facts);
     build(rs, facts, provider, &fired)
 }
 
 /// [`diagnose`], keeping the input's text and facts instead of copying them.
 pub fn diagnose_owned(rs: &Ruleset, facts: Facts) -> Diagnosis {
+    if is_accepted(&facts) {
+        return not_a_bounce(NotABounce::Accepted, &facts);
+    }
     let (provider, fired) = matcher::run(rs, &facts);
     let mut d = assemble(rs, &facts, provider, &fired);
     d.adopt(facts);
@@ -714,6 +721,23 @@ pub enum NotABounce {
     Vacation,
     /// A delivery notice (DSN action `delivered`, `relayed` or `expanded`).
     Delivered,
+    /// A reply that accepts (250, 251, 252 with no failure status): the
+    /// server took the command, nothing was refused.
+    Accepted,
+}
+
+/// Whether a reply accepts rather than refuses: RFC 5321's 250 ("requested
+/// mail action okay, completed"), 251 ("user not local; will forward") or
+/// 252 ("cannot verify the user, but will accept"), unless its status or
+/// the bounce around it says the delivery failed. A success status without
+/// a code is not enough ("Mailman 2.0.12" in a subject reads as one), and
+/// other 2xx codes are not taken for success: 221 and 220 also carry
+/// refusals ("221 2.7.0 Error: I can break rules, too.
+/// Goodbye.", Postfix's answer to a client that breaks pipelining).
+pub fn is_accepted(facts: &Facts) -> bool {
+    let success_status = facts.status.is_none_or(|s| s.class == 2);
+    let accepting_code = facts.code.is_some_and(|c| (250..=252).contains(&c));
+    accepting_code && success_status && facts.permanent_hint != Some(true)
 }
 
 /// The diagnosis for a message that is not a delivery failure.
@@ -744,6 +768,13 @@ pub fn not_a_bounce(what: NotABounce, facts: &Facts) -> Diagnosis {
             &["Nothing to fix"],
             "https://www.rfc-editor.org/rfc/rfc3464",
         ),
+        NotABounce::Accepted => (
+            "delivered",
+            "Accepted",
+            "Not a rejection: the server accepted (a 2xx reply says the command succeeded); if the message still did not arrive, look for a later bounce or the recipient's filtering",
+            &["Nothing to fix in this reply"],
+            "https://www.rfc-editor.org/rfc/rfc5321#section-4.2.2",
+        ),
     };
     let mut d = Diagnosis::from_facts(facts);
     // Not a failure: neither permanent nor transient, nothing to retry.
@@ -769,6 +800,43 @@ mod tests {
 
     fn render(template: &str, facts: &Facts) -> String {
         render_parts(&parse_template(template).unwrap(), &[], facts, None)
+    }
+
+    /// A reply that accepts is no rejection, whatever a rule keyed on its
+    /// status subject would say; a 221 that refuses still is one, and so is
+    /// an accepting reply in a bounce whose DSN says the delivery failed.
+    #[test]
+    fn accepting_replies_are_not_rejections() {
+        let rs = bouncedx_dsl::compile_str(
+            "p.bdx",
+            "category content { title \"Content\" reason contenterror fix \"Fix it\" }\ncategory protocol { title \"Protocol\" reason syntaxerror fix \"Fix it\" }\nrule content_status {\n  category content\n  when status *.6.*\n  diagnosis \"content\"\n  example \"554 5.6.0 bad content\"\n}\nrule goodbye {\n  category protocol\n  when text has \"i can break rules\"\n  diagnosis \"pipelining\"\n  example \"221 2.7.0 Error: I can break rules, too. Goodbye.\"\n}\n",
+        )
+        .ruleset
+        .expect("compiles");
+        let answer = |reply: &str| diagnose(&rs, &crate::intake::reply::parse_reply(reply));
+        for reply in [
+            "250 2.6.0 <a@example.org> [InternalId=1] Queued mail for delivery",
+            "250 ok dirdel",
+            "251 2.1.5 User not local; will forward",
+        ] {
+            let d = answer(reply);
+            assert_eq!(&*d.category, "not_a_bounce", "{reply}");
+            assert_eq!(&*d.reason, "delivered", "{reply}");
+            assert_eq!(d.retry, Retry::NothingToRetry, "{reply}");
+        }
+        assert_eq!(
+            answer("221 2.7.0 Error: I can break rules, too. Goodbye.")
+                .rule
+                .as_deref(),
+            Some("test/goodbye")
+        );
+        assert_eq!(
+            answer("250 5.6.0 rejected").rule.as_deref(),
+            Some("test/content_status")
+        );
+        let mut failed = crate::intake::reply::parse_reply("250 2.6.0 Queued mail for delivery");
+        failed.permanent_hint = Some(true);
+        assert!(!is_accepted(&failed));
     }
 
     #[test]

@@ -68,7 +68,8 @@ pub fn code_meaning(code: u16) -> String {
             .into(),
         5 => "Permanent negative completion: the command was not accepted and will not be on retry"
             .into(),
-        2 => "Positive completion".into(),
+        2 => "Positive completion: the command succeeded".into(),
+        3 => "Positive intermediate: the server waits for more (354: the message text; 334: the next AUTH step)".into(),
         _ => "Unknown reply code".into(),
     }
 }

@@ -22,7 +22,12 @@ pub fn find_status(s: &str) -> Option<(Status, Range<usize>)> {
     let mut i = 0;
     while i + 4 < b.len() {
         let c = b[i];
-        let boundary = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.');
+        // not inside a version ("mailman-2.1.6", "/usr/lib/foo_2.0.1"):
+        // after a reply code's hyphen ("550-5.7.1") a status still counts
+        let boundary = i == 0
+            || !(b[i - 1].is_ascii_alphanumeric()
+                || matches!(b[i - 1], b'.' | b'_' | b'/')
+                || (b[i - 1] == b'-' && i >= 2 && b[i - 2].is_ascii_alphabetic()));
         if boundary && matches!(c, b'2' | b'4' | b'5') && b[i + 1] == b'.' {
             let sl = digits_at(b, i + 2);
             if (1..=3).contains(&sl) && b.get(i + 2 + sl) == Some(&b'.') {
@@ -343,6 +348,12 @@ mod tests {
         );
         assert_eq!(find_status("from 192.5.7.1 x"), None);
         assert_eq!(find_status("v5.7.1"), None);
+        // a version is no status; a reply code's continuation hyphen is
+        assert_eq!(
+            find_status("\"/mail/mailman-2.1.6/mail/mailman bounces\""),
+            None
+        );
+        assert_eq!(find_status("libfoo_2.0.1 and /opt/4.4.1"), None);
         assert_eq!(
             find_status("550-5.7.26 x").map(|s| s.0.to_string()),
             Some("5.7.26".into())
