@@ -291,7 +291,7 @@ impl Engine {
         // helpdesk@...") is none, even when the record names nobody.
         set_recipient(&mut facts, r.recipient.clone());
         // Where the reply has no class, the bounce's own verdict stands in.
-        facts.permanent_hint = about.permanence_of(r);
+        facts.permanent_hint = about.permanence_of(r).or(facts.permanent_hint);
         // The DSN's Status is authoritative unless the reply is more precise.
         match (facts.status, r.status) {
             (None, Some(s)) => facts.status = Some(s),

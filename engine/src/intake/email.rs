@@ -48,8 +48,8 @@ mod mime;
 mod readers;
 mod recipients;
 mod report;
-mod verdict;
 
+use crate::intake::verdict;
 use mime::{collect, multipart_count, parser, Parts};
 #[cfg(test)]
 use mime::{restore_missing_boundary, strip_html};
@@ -107,9 +107,9 @@ pub struct Email {
     /// `office365`, `prose`, ...; see `readers`).
     pub reader: &'static str,
     /// What the writer's heading says of all its failures
-    /// ([`verdict`]): `Some(true)` "This is a permanent error",
+    /// ([`verdict`](crate::intake::verdict)): `Some(true)` "This is a permanent error",
     /// `Some(false)` "YOU DO NOT NEED TO RESEND YOUR MESSAGE", `None`
-    /// neither.
+    /// neither, or not read (every record has a DSN status or action).
     pub permanent: Option<bool>,
     pub records: Vec<Record>,
 }
@@ -398,7 +398,17 @@ fn read_parsed(msg: &mail_parser::Message, parts: &Parts) -> Email {
         reporting_mta: reading.reporting_mta,
         mta: bounce.family.or(reading.writer),
         reader: reading.reader,
-        permanent: verdict::permanence(bounce.report()),
+        // read only where a record may need it: one with neither a DSN
+        // status nor an action (prose bounces; a DSN says it per recipient)
+        permanent: if reading
+            .records
+            .iter()
+            .any(|r| r.status.is_none() && r.action.is_none())
+        {
+            verdict::permanence(bounce.report())
+        } else {
+            None
+        },
         records: reading.records,
     }
 }

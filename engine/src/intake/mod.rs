@@ -16,6 +16,7 @@ pub mod family;
 pub mod log;
 pub mod reply;
 pub mod scan;
+pub(crate) mod verdict;
 pub mod webhook;
 
 /// The lines of `text`, as [`str::lines`] gives them (split at `\n`, a

@@ -163,6 +163,10 @@ pub fn parse_reply(input: &str) -> Facts {
     // Prefer a code at the very start; else the first one that stands alone.
     facts.code = failure_code(t);
     facts.status = failure_status(t);
+    if facts.code.is_none() && facts.status.is_none() {
+        // no class of its own: its words may still say given up or not
+        facts.permanent_hint = super::verdict::permanence(t);
+    }
     if let (Some(code), Some(status)) = (facts.code, facts.status) {
         // `250 ... 5.1.1`: a status whose class disagrees with the code
         // usually quotes something else; keep the code's class.

@@ -1,5 +1,5 @@
-//! What a bounce's writer says of its failures as a whole: given up for
-//! good, or still trying.
+//! What a bounce's writer, or a reply's own words, say of a failure as a
+//! whole: given up for good, or still trying.
 //!
 //! A reply carries its own class (5xx or 4xx, 5.x.x or 4.x.x), and a DSN its
 //! `Action` (`failed` or `delayed`). Prose bounces often quote no code at
@@ -14,7 +14,9 @@
 //! That heading is the writer's verdict on every recipient it lists. It
 //! matters only where a recipient's own words carry no class: then it is
 //! the `permanent` of the answer (and what `class permanent` reads), so
-//! that the retry advice is the writer's, not "no reply class given".
+//! that the retry advice is the writer's, not "no reply class given". A
+//! pasted reply without a code or status is read for the same words
+//! ("Message will be retried for 2 more day(s)").
 //!
 //! The headings, each the writer's fixed text:
 //! - qmail-send (qmail-send.c): "This is a permanent error; I've given up."
@@ -36,6 +38,8 @@
 //! - Gmail: "Delivery to the following recipient failed permanently" and
 //!   "Delivery to the following recipient has been delayed ... Message
 //!   will be retried for 2 more day(s)".
+//! - Exchange's delay DSN: "The server will continue trying for up to 21
+//!   hours".
 //! - The DragonFly Mail Agent (dma's mail.c): "Could not deliver for the
 //!   last N seconds. Giving up."
 //! - Exchange: "Delivery is delayed to these recipients or groups" (2007
@@ -44,8 +48,6 @@
 //!
 //! A bounce that says both (a Sendmail report with a permanent and a
 //! transient section, a digest of several writers) gives no verdict.
-
-use crate::intake::reply::find_ci;
 
 /// Words with which a writer says it gave up for good.
 const GIVEN_UP: &[&str] = &[
@@ -70,14 +72,40 @@ const STILL_TRYING: &[&str] = &[
     "delivery to the following recipient has been delayed",
     "will be retried for",
     "this is only a temporary failure report",
+    "will continue trying",
 ];
+
+/// Both word lists in one case-insensitive automaton, built once: a report
+/// is read in one pass (the lists searched one by one cost 1.7% of a
+/// `scan` of the Sisimai corpus).
+fn automaton() -> &'static aho_corasick::AhoCorasick {
+    static AC: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            // the cheapest to build: it runs on prose bounces only
+            .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+            .build(GIVEN_UP.iter().chain(STILL_TRYING))
+            .expect("fixed word lists")
+    });
+    &AC
+}
 
 /// `Some(true)` when the report says its failures are permanent,
 /// `Some(false)` when it says delivery is still being tried, `None` when
 /// it says neither or both.
-pub(super) fn permanence(report: &str) -> Option<bool> {
-    let says = |set: &[&str]| set.iter().any(|w| find_ci(report, w).is_some());
-    match (says(GIVEN_UP), says(STILL_TRYING)) {
+pub(crate) fn permanence(report: &str) -> Option<bool> {
+    let (mut given_up, mut still_trying) = (false, false);
+    for m in automaton().find_iter(report) {
+        if m.pattern().as_usize() < GIVEN_UP.len() {
+            given_up = true;
+        } else {
+            still_trying = true;
+        }
+        if given_up && still_trying {
+            return None;
+        }
+    }
+    match (given_up, still_trying) {
         (true, false) => Some(true),
         (false, true) => Some(false),
         _ => None,
@@ -86,7 +114,7 @@ pub(super) fn permanence(report: &str) -> Option<bool> {
 
 /// The verdict for one recipient: its DSN `Action` when it has one
 /// (`failed` or `delayed`), else the report's.
-pub(super) fn for_record(action: Option<&str>, report: Option<bool>) -> Option<bool> {
+pub(crate) fn for_record(action: Option<&str>, report: Option<bool>) -> Option<bool> {
     match action {
         Some("failed") => Some(true),
         Some("delayed") => Some(false),
