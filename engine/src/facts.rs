@@ -67,6 +67,19 @@ pub struct Facts {
     pub notice: Option<String>,
 }
 
+/// What a reply's own code or status says: `Some(true)` permanent (5xx,
+/// else 5.x.x), `Some(false)` transient (4xx, else 4.x.x), `None` when
+/// neither says (no code or status, or a success).
+pub fn reply_class(code: Option<u16>, status: Option<Status>) -> Option<bool> {
+    match (code, status) {
+        (Some(c), _) if (500..600).contains(&c) => Some(true),
+        (Some(c), _) if (400..500).contains(&c) => Some(false),
+        (_, Some(s)) if s.class == 5 => Some(true),
+        (_, Some(s)) if s.class == 4 => Some(false),
+        _ => None,
+    }
+}
+
 /// The `notice` of every input that sets none.
 static BOUNCE: std::sync::LazyLock<[String; 1]> =
     std::sync::LazyLock::new(|| ["bounce".to_string()]);
@@ -76,13 +89,7 @@ impl Facts {
     /// transient one; when neither code nor status says, what the input's
     /// sender said ([`Facts::permanent_hint`]), if anything.
     pub fn permanent(&self) -> Option<bool> {
-        match (self.code, self.status) {
-            (Some(c), _) if (500..600).contains(&c) => Some(true),
-            (Some(c), _) if (400..500).contains(&c) => Some(false),
-            (_, Some(s)) if s.class == 5 => Some(true),
-            (_, Some(s)) if s.class == 4 => Some(false),
-            _ => self.permanent_hint,
-        }
+        reply_class(self.code, self.status).or(self.permanent_hint)
     }
 
     /// Sets the envelope sender and its domain.

@@ -58,7 +58,12 @@ impl Engine {
     /// Matches the facts; with a check runner, runs the checks the fired
     /// rules ask for and matches again with their verdicts.
     pub fn diagnose_facts(&self, facts: &Facts) -> Diagnosis {
-        let Some(runner) = &self.checks else {
+        // a reply that accepts asks no rule, so it runs no check either
+        let Some(runner) = self
+            .checks
+            .as_ref()
+            .filter(|_| !diagnosis::is_accepted(facts))
+        else {
             return diagnosis::diagnose(&self.ruleset, facts);
         };
         let (_, fired) = matcher::run(&self.ruleset, facts);
@@ -331,8 +336,7 @@ fn expire_transient(d: &mut Diagnosis) {
     // outage, DNS) keep their own reason.
     // A 5xx reply or 5.x.x status is a refusal, not a retry that ran out;
     // a writer's "permanent error" heading over a timeout is the latter.
-    let refused =
-        d.code.is_some_and(|c| (500..600).contains(&c)) || d.status.is_some_and(|s| s.class == 5);
+    let refused = facts::reply_class(d.code, d.status) == Some(true);
     if *d.reason != *"networkerror" || refused {
         return;
     }

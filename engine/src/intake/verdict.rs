@@ -38,13 +38,12 @@
 //! - Gmail: "Delivery to the following recipient failed permanently" and
 //!   "Delivery to the following recipient has been delayed ... Message
 //!   will be retried for 2 more day(s)".
-//! - Exchange's delay DSN: "The server will continue trying for up to 21
-//!   hours".
-//! - The DragonFly Mail Agent (dma's mail.c): "Could not deliver for the
-//!   last N seconds. Giving up."
-//! - Exchange: "Delivery is delayed to these recipients or groups" (2007
-//!   and later) and "Delivery to the following recipients has been
-//!   delayed" (2000/2003).
+//! - The DragonFly Mail Agent (dma), as its bounces in the Sisimai corpus
+//!   show it: "Could not deliver for the last N seconds. Giving up."
+//! - Exchange's delay DSNs: "Delivery is delayed to these recipients or
+//!   groups" (2007 and later), "Delivery to the following recipients has
+//!   been delayed" (2000/2003) and "The server will continue trying for
+//!   up to 21 hours".
 //!
 //! A bounce that says both (a Sendmail report with a permanent and a
 //! transient section, a digest of several writers) gives no verdict.
