@@ -46,7 +46,7 @@ pub struct Explanation {
 
 pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
     let found = matcher::find_triggers(rs, &facts.text);
-    let provider = matcher::recognise_provider(rs, facts, &found);
+    let (provider, ranked) = matcher::recognise_and_fire(rs, facts, &found);
     let inp = Input {
         facts,
         found: &found,
@@ -57,7 +57,6 @@ pub fn explain(rs: &Ruleset, facts: &Facts) -> Explanation {
     // alone, provider-specific first, priority, definition order), then the
     // others by confidence. A rule that fired on the status alone shows the
     // confidence it answers with (at most `medium`).
-    let ranked = matcher::fire(rs, &inp);
     let mut rules: Vec<RuleTrace> = rs
         .rules
         .iter()

@@ -348,16 +348,37 @@ pub fn field_matches(values: &[String], m: &FieldMatch) -> bool {
 /// sender (`<joe@hotmail.com>: Sender address rejected` is not
 /// Microsoft's refusal), a forwarder. So a provider's word (`hotmail`,
 /// `yahoo`, `aol.com`) counts in those addresses and outside addresses
-/// only. When a trigger was
+/// only (and the recipient's not for a relay refusal: see
+/// [`recognise_and_fire`]). When a trigger was
 /// found inside another address, the text is searched again with those
 /// addresses blanked out (rare: most texts quote none, or no provider's
 /// domain).
 pub fn recognise_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<ProviderIdx> {
+    recognise_provider_by(rs, facts, found, Recipient::NamesTheReplier)
+}
+
+/// Whether the recipient's address may name the provider that answered
+/// (see [`recognise_provider`] and [`recognise_and_fire`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recipient {
+    NamesTheReplier,
+    NamesSomeoneElse,
+}
+
+fn recognise_provider_by(
+    rs: &Ruleset,
+    facts: &Facts,
+    found: &Found,
+    recipient: Recipient,
+) -> Option<ProviderIdx> {
     let no_text = Found::default();
     if let Some(p) = first_provider(rs, facts, &no_text) {
         return Some(p);
     }
-    let addresses = addresses_not_naming_the_replier(facts);
+    let mut addresses = addresses_not_naming_the_replier(facts);
+    if recipient == Recipient::NamesSomeoneElse {
+        addresses.extend(recipient_spans(facts));
+    }
     // a hit that overlaps a span (a regex's match may take the character
     // before the word: `[^@.\w]gmail\b` in "[GMAIL.COM]") may come from it
     let in_address = |&(_, start, end): &(u32, u32, u32)| {
@@ -373,6 +394,18 @@ pub fn recognise_provider(rs: &Ruleset, facts: &Facts, found: &Found) -> Option<
         facts,
         &find_triggers(rs, &blanked(&facts.text, &addresses)),
     )
+}
+
+/// The spans of the recipient's address where the text quotes it.
+fn recipient_spans(facts: &Facts) -> Vec<(usize, usize)> {
+    let Some(recipient) = facts.recipient.as_deref() else {
+        return Vec::new();
+    };
+    crate::intake::scan::emails(&facts.text)
+        .into_iter()
+        .filter(|(address, _)| address.eq_ignore_ascii_case(recipient))
+        .map(|(_, at)| (at.start, at.end))
+        .collect()
 }
 
 /// `text` with the byte spans `spans` (addresses: ASCII only) replaced by
@@ -663,16 +696,57 @@ pub fn rank(rs: &Ruleset, fired: &mut [Fired]) {
 /// The whole matching step for one input: triggers, provider, ranked rules.
 pub fn run(rs: &Ruleset, facts: &Facts) -> (Option<ProviderIdx>, Vec<Fired>) {
     let found = find_triggers(rs, &facts.text);
-    let provider = recognise_provider(rs, facts, &found);
+    let (provider, mut fired) = recognise_and_fire(rs, facts, &found);
     let inp = Input {
         facts,
         found: &found,
         provider,
         verdicts: &facts.verdicts,
     };
-    let mut fired = fire(rs, &inp);
     quote_what_is_implied(rs, &inp, &mut fired);
     (provider, fired)
+}
+
+/// The provider and the rules that fire, ranked.
+///
+/// A refusal to relay comes from a server that is not the recipient
+/// domain's own: it says it is no destination for that domain. Its
+/// recipient's address then names the mailbox, not who answered ("550
+/// 5.7.1 <bob@hotmail.it>... Relaying denied" is the sender's own relay,
+/// and Microsoft's steps would send the reader to SNDS). So when the first
+/// answer is a relay refusal (reason `norelaying`) and the words named the
+/// provider, it is recognised again without the recipient's address, and
+/// the rules fire again if that changes it. Other answers keep the
+/// recipient's domain as a witness: a reply to `RCPT TO:<bob@icloud.com>`
+/// about that mailbox is usually Apple's.
+pub fn recognise_and_fire(
+    rs: &Ruleset,
+    facts: &Facts,
+    found: &Found,
+) -> (Option<ProviderIdx>, Vec<Fired>) {
+    let provider = recognise_provider(rs, facts, found);
+    let inp = Input {
+        facts,
+        found,
+        provider,
+        verdicts: &facts.verdicts,
+    };
+    let fired = fire(rs, &inp);
+    let relay_refusal = fired
+        .first()
+        .is_some_and(|f| &*rs.rules[f.rule as usize].reason == "norelaying");
+    if provider.is_none() || !relay_refusal || facts.recipient.is_none() {
+        return (provider, fired);
+    }
+    let without = recognise_provider_by(rs, facts, found, Recipient::NamesSomeoneElse);
+    if without == provider {
+        return (provider, fired);
+    }
+    let inp = Input {
+        provider: without,
+        ..inp
+    };
+    (without, fire(rs, &inp))
 }
 
 /// A rule that fired on no words of the reply (on its status, code or a
