@@ -113,7 +113,12 @@ KEY_REASON = {
     "sender_domain": "rejected",
     "sender_listed": "blocked",
     "sender_policy": "rejected",
-    "delayed": "onhold",
+    # a delay notice is filed as Sisimai's vocabulary files it (its Expired
+    # reason covers "delivery attempts will continue to be made for"), as
+    # core/delivery_still_retrying and core/delay_notice do: the category
+    # says it is a delay, the reason where it will count once the queue
+    # lifetime ends
+    "delayed": "expired",
 }
 REASONS = {
     "userunknown": ("recipient", "The receiver says the address {recipient|} does not exist"),
