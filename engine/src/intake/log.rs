@@ -342,13 +342,32 @@ fn exchange(line: &str) -> Option<LogLine> {
         .next()
         .unwrap_or("")
         .to_ascii_lowercase();
-    let reply = after[rcpt_at + 1..].iter().find_map(|v| {
-        let v = v.rsplit_once("LED=").map_or(v.as_str(), |(_, r)| r);
-        let v = v.split("};").next().unwrap_or(v);
-        let b = v.as_bytes();
-        (b.len() > 4 && matches!(b[0], b'4' | b'5') && b[1..3].iter().all(u8::is_ascii_digit))
-            .then(|| v.trim_end_matches(['}', ']']).to_string())
-    })?;
+    // A FAIL or DEFER event is a failure whatever its status field holds:
+    // when no field opens with a reply code or a failure status, the field
+    // after the recipient (`recipient-status`) is the reply, if any.
+    let reply = after[rcpt_at + 1..]
+        .iter()
+        .find_map(|v| {
+            // `[{LRT=...};{LED=550 5.7.1 ...};{FQDN=}]`: the reply is the
+            // `LED=` value, up to its `}` (a plain field keeps its own
+            // closing bracket: Yahoo's "Message not allowed - [299]")
+            let v = match v.rsplit_once("LED=") {
+                Some((_, led)) => led.split('}').next().unwrap_or(led),
+                None => v.as_str(),
+            };
+            let b = v.as_bytes();
+            let code = b.len() > 4
+                && matches!(b[0], b'4' | b'5')
+                && b[1..3].iter().all(u8::is_ascii_digit);
+            let status = scan::find_status(v).is_some_and(|(s, at)| at.start == 0 && s.class >= 4);
+            (code || status).then(|| v.to_string())
+        })
+        .or_else(|| {
+            after
+                .get(rcpt_at + 1)
+                .filter(|v| !v.trim().is_empty())
+                .cloned()
+        })?;
     Some(LogLine::Rejection(LogRecord {
         recipient: Some(recipient),
         reply,
@@ -388,14 +407,23 @@ fn exim_host_error(line: &str) -> Option<LogLine> {
     }))
 }
 
+/// Haraka's outbound `recipient <a@b> rejected: 550 ...` (or `deferred:`):
+/// the marker that follows the recipient's address, the first one in the
+/// line; the reply itself may say "rejected: " again (Postfix's "Recipient
+/// address rejected: Greylisted ...").
 fn haraka(line: &str) -> Option<LogLine> {
-    for marker in [" rejected: ", " deferred: "] {
-        if let Some(p) = find(line, marker) {
-            let head = &line[..p];
-            if let Some(r) = head.rfind("recipient ") {
+    let first_marker = [" rejected: ", " deferred: "]
+        .iter()
+        .filter_map(|m| find(line, m).map(|p| (p, m.len())))
+        .min();
+    if let Some((p, len)) = first_marker {
+        let head = &line[..p];
+        if let Some(r) = head.rfind("recipient ") {
+            let address = &head[r + 10..];
+            if !address.contains(' ') {
                 return Some(LogLine::Rejection(LogRecord {
-                    recipient: Some(angle(&head[r + 10..])),
-                    reply: line[p + marker.len()..].to_string(),
+                    recipient: Some(angle(address)),
+                    reply: line[p + len..].to_string(),
                     status: None,
                     relay: None,
                     mta: Some("haraka"),
@@ -418,8 +446,8 @@ fn haraka(line: &str) -> Option<LogLine> {
 /// Any other line: a rejection when it holds a 4xx/5xx reply code followed
 /// by words, or an enhanced status of class 4 or 5.
 fn free_form(line: &str) -> LogLine {
-    let code = scan::find_code(line).filter(|(c, _)| *c >= 400);
-    let status = scan::find_status(line).filter(|(s, _)| s.class >= 4);
+    let code = first_failure(line, scan::find_code, |c| *c >= 400);
+    let status = first_failure(line, scan::find_status, |s| s.class >= 4);
     match (code, status) {
         (None, None) => LogLine::Skip,
         (code, status) => {
@@ -448,6 +476,24 @@ fn free_form(line: &str) -> LogLine {
             })
         }
     }
+}
+
+/// A value found in a line, with where it stands.
+type Found<T> = Option<(T, std::ops::Range<usize>)>;
+
+/// The first of `find`'s finds in `line` that `failed` accepts, not only
+/// the first find: a line may name a success first (`250 2.1.5` of an
+/// earlier step) and the failure after it.
+fn first_failure<T>(line: &str, find: fn(&str) -> Found<T>, failed: fn(&T) -> bool) -> Found<T> {
+    let mut from = 0;
+    while let Some((v, at)) = line.get(from..).and_then(find) {
+        let at = from + at.start..from + at.end;
+        if failed(&v) {
+            return Some((v, at));
+        }
+        from = at.end;
+    }
+    None
 }
 
 #[cfg(test)]

@@ -68,12 +68,53 @@ pub fn parse_reply(input: &str) -> Facts {
     if let Some(at) = present[4].then(|| find_ci(text, WRAPPERS[4])).flatten() {
         text = text[at + WRAPPERS[4].len()..].trim_start();
     }
+    // Exim: `SMTP error from remote mail server after RCPT TO:<a@b>: 550 ...`.
+    // Exim's wrapper is always the outermost (it writes it in its own logs
+    // and bounces, never in a reply), so it is peeled first: a reply that
+    // quotes another server's (`551 5.1.1 ...: host 127.0.0.1[127.0.0.1]
+    // said: 554 ...`) then opens with its own code, and stays whole below.
+    let mut owned;
+    if let Some(p) = present[1]
+        .then(|| find_ci(text, "smtp error from remote mail server after "))
+        .flatten()
+    {
+        let rest = &text[p + "smtp error from remote mail server after ".len()..];
+        facts.stage = stage_from(rest);
+        // the reply begins after the first `: ` that follows the command
+        let cut = rest
+            .find(">: ")
+            .map(|i| i + 3)
+            .or_else(|| rest.find(": ").map(|i| i + 2));
+        if let Some(c) = cut {
+            let recipient = scan::emails(&rest[..c]).into_iter().next().map(|e| e.0);
+            if facts.stage == Some(Stage::Rcpt) {
+                facts.recipient = recipient;
+            }
+            owned = rest[c..].to_string();
+            text = owned.as_str();
+        }
+    }
+    // Exim: `host mx.example.com [192.0.2.1]: 550 ...`, the host and its
+    // bracketed address only (not Postfix's `host h[ip] said: ... [x]: `)
+    if let Some(rest) = strip_prefix_ci(text.trim_start(), "host ") {
+        if let Some(end) = rest
+            .find("]: ")
+            .filter(|&end| rest[..end].split_whitespace().count() <= 2)
+        {
+            let (host, ip) = split_host_ip(&rest[..=end]);
+            if facts.host.is_none() {
+                facts.host = host;
+            }
+            facts.remote_ip = facts.remote_ip.take().or(ip);
+            owned = rest[end + 3..].to_string();
+            text = owned.as_str();
+        }
+    }
     // Postfix: `host mx.example.net[192.0.2.1] said: ...`. Not when the
     // text is itself a reply that quotes another server's: Postfix's
     // address verification answers `450 4.1.7 <a@b>: Sender address
     // rejected: undeliverable address: host mx.b[192.0.2.1] said: 550 5.1.1
     // ...` (smtpd_check.c), and the refusal is the outer reply's.
-    let mut owned;
     if let Some(said) = present[0]
         .then(|| find_ci(text, " said: ").or_else(|| find_ci(text, " said:")))
         .flatten()
@@ -105,39 +146,6 @@ pub fn parse_reply(input: &str) -> Facts {
         facts.stage = Some(Stage::Connect);
         owned = text[at + WRAPPERS[3].len()..].trim_start().to_string();
         text = owned.as_str();
-    }
-    // Exim: `SMTP error from remote mail server after RCPT TO:<a@b>: 550 ...`
-    if let Some(p) = present[1]
-        .then(|| find_ci(text, "smtp error from remote mail server after "))
-        .flatten()
-    {
-        let rest = &text[p + "smtp error from remote mail server after ".len()..];
-        facts.stage = stage_from(rest);
-        // the reply begins after the first `: ` that follows the command
-        let cut = rest
-            .find(">: ")
-            .map(|i| i + 3)
-            .or_else(|| rest.find(": ").map(|i| i + 2));
-        if let Some(c) = cut {
-            let recipient = scan::emails(&rest[..c]).into_iter().next().map(|e| e.0);
-            if facts.stage == Some(Stage::Rcpt) {
-                facts.recipient = recipient;
-            }
-            owned = rest[c..].to_string();
-            text = owned.as_str();
-        }
-    }
-    // Exim: `host mx.example.com [192.0.2.1]: 550 ...`
-    if let Some(rest) = strip_prefix_ci(text.trim_start(), "host ") {
-        if let Some(end) = rest.find("]: ") {
-            let (host, ip) = split_host_ip(&rest[..=end]);
-            if facts.host.is_none() {
-                facts.host = host;
-            }
-            facts.remote_ip = facts.remote_ip.take().or(ip);
-            owned = rest[end + 3..].to_string();
-            text = owned.as_str();
-        }
     }
     // `(in reply to RCPT TO command)` and its kin.
     if let Some(p) = present[2]
@@ -354,6 +362,13 @@ pub fn is_contact_address(t: &str, at: std::ops::Range<usize>) -> bool {
             "questions to",
             "report it to",
             "forward it to",
+            // Microsoft's block list replies ("please forward this message
+            // to delist@messaging.microsoft.com"), Forward Email's ("forward
+            // this email to support@forwardemail.net")
+            "forward this message to",
+            "forward this email to",
+            "forward this e-mail to",
+            "forward this mail to",
         ]
         .iter()
         .any(|w| before.ends_with(w) || unus.ends_with(w))
@@ -1009,6 +1024,13 @@ mod tests {
         );
         assert_eq!(f.code, Some(550));
         assert_eq!(f.host.as_deref(), Some("mx.example.org"));
+        // inside Exim's wrapper too: the reply after Exim's host is whole
+        let f = parse_reply(
+            "SMTP error from remote mail server after RCPT TO:<a@example.org>: host mx.example.org [192.0.2.20]: 551 5.1.1 <a@example.org>: Recipient address rejected: Failed recipient validation check.: host 127.0.0.1[127.0.0.1] said: 554 5.7.1 recipient verify from ldap failed",
+        );
+        assert_eq!(f.code, Some(551));
+        assert_eq!(f.host.as_deref(), Some("mx.example.org"));
+        assert!(f.text.starts_with("551 5.1.1"), "{}", f.text);
     }
 
     #[test]

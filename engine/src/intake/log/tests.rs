@@ -140,3 +140,39 @@ fn free_form_needs_a_reply() {
         LogLine::Skip
     );
 }
+
+/// Haraka's marker is the one after the recipient's address: the reply may
+/// say "rejected: " again (Postfix's "Recipient address rejected: ...").
+#[test]
+fn haraka_marker_follows_the_recipient() {
+    let r = rejection("[NOTICE] [A1B2C3D4-0000-4000-8000-000000000001.1.1] [outbound] recipient <ann@example.net> deferred: 450 4.7.1 <ann@example.net>: Recipient address rejected: Greylisted for 300 seconds");
+    assert_eq!(r.recipient.as_deref(), Some("ann@example.net"));
+    assert!(
+        r.reply
+            .starts_with("450 4.7.1 <ann@example.net>: Recipient address rejected: Greylisted"),
+        "{}",
+        r.reply
+    );
+}
+
+/// An Exchange FAIL event is a failure even when its status field names no
+/// reply code, and a line of no known format that names a success before
+/// its failure is still a rejection.
+#[test]
+fn a_failure_after_a_success_or_without_a_code_is_read() {
+    let r = rejection("2025-03-02T08:00:05.123Z,,,192.0.2.10,EX01,08DD5A1B2C3D4E5F;250 2.1.5,Outbound to Internet,SMTP,FAIL,123456789,<abc@example.com>,,ann@example.net,\"5.7.1 Service unavailable; client [203.0.113.2] blocked using prs.proofpoint.com\",2048,1,,,Report,sender@example.com,sender@example.com,,Originating,,,,");
+    assert!(
+        r.reply.starts_with("5.7.1 Service unavailable"),
+        "{}",
+        r.reply
+    );
+    let r = rejection("2025-03-02T08:00:05.123Z,,,192.0.2.10,EX01,,Outbound to Internet,SMTP,FAIL,123456789,<abc@example.com>,,ann@example.net,554 Message not allowed - [299],2048,1,,,Report,sender@example.com,sender@example.com,,Originating,,,,");
+    assert_eq!(
+        r.reply, "554 Message not allowed - [299]",
+        "a reply's own bracket stays"
+    );
+    let r = rejection("2025-03-02T08:00:05.123Z,,,192.0.2.10,EX01,,Outbound to Internet,SMTP,FAIL,123456789,<abc@example.com>,,ann@example.net,Recipient not found,2048,1,,,Report,sender@example.com,sender@example.com,,Originating,,,,");
+    assert_eq!(r.reply, "Recipient not found");
+    let r = rejection("relay ok 250 2.1.5 then for bob@example.com: 550 5.1.1 mailbox unavailable");
+    assert!(r.reply.starts_with("550 5.1.1"), "{}", r.reply);
+}
