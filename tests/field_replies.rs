@@ -87,7 +87,7 @@ fn score_with_floor(engine: &bouncedx_engine::Engine, f: &Floor) -> Report {
         *rows,
         "{folder}/{set}: rows added or lost; update its floor"
     );
-    let report = Report::new(set, &eval::score(engine, &cases, false));
+    let report = Report::new(set, &eval::score(engine, &cases, None));
     eprintln!("{}", report.human(0));
     let agree = report.all.category.agree;
     assert!(

@@ -1,7 +1,8 @@
 //! Accuracy on the reference rejection texts: every row of
 //! `../shared/reference/provider_messages.tsv` (placeholders filled in),
-//! scored by `bouncedx eval`'s own code, as replies and inside Postfix log
-//! lines. The diagnosed category must match the row's cause for at least
+//! scored by `bouncedx eval`'s own code, as replies and inside the log
+//! lines of each MTA the log reader knows (Postfix, Exim, Haraka, Exchange
+//! message tracking). The diagnosed category must match the row's cause for at least
 //! 90% of rows in each half (tune and validate, split by a hash of the row),
 //! and the halves must be within 3 points of each other. Rows whose cause
 //! is `other` count as matched when bouncedx names a cause outside the
@@ -27,7 +28,14 @@ fn categories_match_reference_causes() {
     }
     let cases = eval::load(&path).expect("the reference set loads");
     let engine = bouncedx::default_engine();
-    for as_log in [false, true] {
+    let forms = [
+        None,
+        Some(eval::LogForm::Postfix),
+        Some(eval::LogForm::Exim),
+        Some(eval::LogForm::Haraka),
+        Some(eval::LogForm::Exchange),
+    ];
+    for as_log in forms {
         let report = Report::new(
             "provider_messages.tsv",
             &eval::score(&engine, &cases, as_log),
@@ -38,7 +46,7 @@ fn categories_match_reference_causes() {
             assert!(
                 share >= BAR,
                 "{half} half{}: {:.1}% is under the bar of {:.0}%",
-                if as_log { " as log lines" } else { "" },
+                as_log.map_or(String::new(), |f| format!(" as {} log lines", f.title())),
                 share * 100.0,
                 BAR * 100.0
             );

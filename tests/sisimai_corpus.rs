@@ -136,7 +136,7 @@ fn reasons_agree_with_sisimai_expectations() {
     // half must be within 3 points of the tune half.
     let report = bouncedx::eval::report::Report::new(
         "corpus/sisimai",
-        &bouncedx::eval::score(&engine, &cases, false),
+        &bouncedx::eval::score(&engine, &cases, None),
     );
     assert_eq!(
         report.all.reason.agree, hits,

@@ -54,10 +54,37 @@ fn reads_as_deferral(reply: &str) -> bool {
         .any(|w| t.contains(w))
 }
 
-/// A reply as a Postfix log line of a bounced recipient (or a deferred one,
-/// when the reply says so), so that a set can also be measured as the log
-/// reader sees it.
-pub fn as_postfix_line(reply: &str) -> String {
+/// The log formats `eval --as-log` wraps a reply in: each MTA's line for a
+/// recipient that bounced (or was deferred, when the reply says so), as
+/// its log reader (`intake::log`) reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogForm {
+    /// `postfix/smtp[..]: QID: to=<a>, relay=..., dsn=5.7.1, status=bounced (host h[ip] said: ...)`
+    Postfix,
+    /// `QID ** a R=dnslookup T=remote_smtp: SMTP error from remote mail server after RCPT TO:<a>: host h [ip]: ...` (`==` and `defer (-44):` when deferred)
+    Exim,
+    /// `[outbound] recipient <a> rejected: ...` (`deferred:`)
+    Haraka,
+    /// A message tracking CSV row whose `event-id` is `FAIL` (`DEFER`)
+    Exchange,
+}
+
+impl LogForm {
+    /// The MTA's name, for the report's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            LogForm::Postfix => "Postfix",
+            LogForm::Exim => "Exim",
+            LogForm::Haraka => "Haraka",
+            LogForm::Exchange => "Exchange message tracking",
+        }
+    }
+}
+
+/// A reply as a log line of `form`: the recipient is the one the reply
+/// names (else bob@example.com), and it bounced, or was deferred when the
+/// reply's class (or, without one, its words) says so.
+pub fn as_log_line(form: LogForm, reply: &str) -> String {
     // The engine's own reading of the reply finds its code and enhanced
     // status wherever the pasted text put them ("421-4.7.0 ...", a
     // `Diagnostic-Code:` line); Postfix logs that status as `dsn=`, or the
@@ -71,15 +98,29 @@ pub fn as_postfix_line(reply: &str) -> String {
         _ if reads_as_deferral(reply) => "4.0.0".into(),
         _ => "5.0.0".into(),
     };
-    let verdict = if status.starts_with('4') {
-        "deferred"
-    } else {
-        "bounced"
-    };
-    format!(
-        "Nov 26 10:00:02 mta1 postfix/smtp[4502]: 3F2A1B: to=<bob@example.com>, relay=mx.example.com[192.0.2.10]:25, delay=1.1, delays=0.1/0/0.5/0.5, dsn={status}, status={verdict} (host mx.example.com[192.0.2.10] said: {} (in reply to RCPT TO command))",
-        reply.replace(['\n', '\r'], " ")
-    )
+    let deferred = status.starts_with('4');
+    let reply = reply.replace(['\n', '\r'], " ");
+    let rcpt = facts.recipient.as_deref().unwrap_or("bob@example.com");
+    match form {
+        LogForm::Postfix => format!(
+            "Nov 26 10:00:02 mta1 postfix/smtp[4502]: 3F2A1B: to=<{rcpt}>, relay=mx.example.com[192.0.2.10]:25, delay=1.1, delays=0.1/0/0.5/0.5, dsn={status}, status={} (host mx.example.com[192.0.2.10] said: {reply} (in reply to RCPT TO command))",
+            if deferred { "deferred" } else { "bounced" }
+        ),
+        LogForm::Exim => format!(
+            "2026-11-26 10:00:02 1vAbCd-000Xyz-QR {} {rcpt} R=dnslookup T=remote_smtp{}: SMTP error from remote mail server after RCPT TO:<{rcpt}>: host mx.example.com [192.0.2.10]: {reply}",
+            if deferred { "==" } else { "**" },
+            if deferred { " defer (-44)" } else { "" }
+        ),
+        LogForm::Haraka => format!(
+            "[NOTICE] [A1B2C3D4-0000-4000-8000-000000000001.1.1] [outbound] recipient <{rcpt}> {}: {reply}",
+            if deferred { "deferred" } else { "rejected" }
+        ),
+        LogForm::Exchange => format!(
+            "2026-11-26T10:00:02.000Z,,,192.0.2.10,EX01,08DD5A1B2C3D4E5F;250 2.1.5,Outbound to Internet,SMTP,{},123456789,<abc@example.com>,,{rcpt},\"{}\",2048,1,,,Report,sender@example.com,sender@example.com,,Originating,,,,",
+            if deferred { "DEFER" } else { "FAIL" },
+            reply.replace('"', "\"\"")
+        ),
+    }
 }
 
 /// The recipient a row means: the one at `index`, unless the row repeats
@@ -99,9 +140,9 @@ pub fn pick_recipient<'a>(
     ds.iter().find(|d| has(d)).or(at)
 }
 
-/// Diagnoses every case with `engine` (replies as Postfix log lines when
-/// `as_log`) and scores it.
-pub fn score(engine: &Engine, cases: &[Case], as_log: bool) -> Vec<Scored> {
+/// Diagnoses every case with `engine` (replies as log lines of `as_log`'s
+/// form, when given) and scores it.
+pub fn score(engine: &Engine, cases: &[Case], as_log: Option<LogForm>) -> Vec<Scored> {
     let mut out = Vec::with_capacity(cases.len());
     // each e-mail is read once, however many of its recipients are labelled
     let mut emails: BTreeMap<std::path::PathBuf, Result<Vec<bouncedx_engine::Diagnosis>, String>> =
@@ -109,13 +150,12 @@ pub fn score(engine: &Engine, cases: &[Case], as_log: bool) -> Vec<Scored> {
     for c in cases {
         let (got, shown) = match &c.input {
             Input::Reply(reply) => {
-                let d = if as_log {
-                    match read_log_line(&as_postfix_line(reply)) {
+                let d = match as_log {
+                    Some(form) => match read_log_line(&as_log_line(form, reply)) {
                         LogLine::Rejection(r) => Some(engine.diagnose_log_record(&r)),
                         LogLine::Skip => None,
-                    }
-                } else {
-                    Some(engine.diagnose_reply(reply))
+                    },
+                    None => Some(engine.diagnose_reply(reply)),
                 };
                 (
                     d.ok_or("the log reader skipped the line".to_string()),
@@ -883,24 +923,65 @@ mod tests {
 
     #[test]
     fn a_reply_becomes_a_postfix_line_with_its_status() {
-        let l = as_postfix_line("421 4.7.0 [TSS04] deferred");
+        let l = as_log_line(LogForm::Postfix, "421 4.7.0 [TSS04] deferred");
         assert!(l.contains("dsn=4.7.0, status=deferred"), "{l}");
         assert!(
             l.contains("said: 421 4.7.0 [TSS04] deferred (in reply"),
             "{l}"
         );
-        let l = as_postfix_line("554 refused");
+        let l = as_log_line(LogForm::Postfix, "554 refused");
         assert!(l.contains("dsn=5.0.0, status=bounced"), "{l}");
         // no code, but the words defer: logged as Postfix would have
-        let l = as_postfix_line(
+        let l = as_log_line(
+            LogForm::Postfix,
             "Mail from 192.0.2.7 deferred using Trend Micro Email Reputation database",
         );
         assert!(l.contains("dsn=4.0.0, status=deferred"), "{l}");
         // a code decides over the words
-        let l = as_postfix_line("554 temporarily blocked for spam");
+        let l = as_log_line(LogForm::Postfix, "554 temporarily blocked for spam");
         assert!(l.contains("dsn=5.0.0, status=bounced"), "{l}");
         // a status joined to the code by a hyphen is still the status
-        let l = as_postfix_line("421-4.7.28 Gmail has detected an unusual rate of mail");
+        let l = as_log_line(
+            LogForm::Postfix,
+            "421-4.7.28 Gmail has detected an unusual rate of mail",
+        );
         assert!(l.contains("dsn=4.7.28, status=deferred"), "{l}");
+    }
+
+    /// Each form's line is read back by the log reader as a rejection of
+    /// the recipient the reply names, with the reply's words whole (a
+    /// bracket, a quote, a second "rejected: " inside the reply included).
+    #[test]
+    fn every_log_form_reads_back_as_the_same_reply() {
+        let replies = [
+            "554 Message not allowed - [299]",
+            "450 4.7.1 <ann@example.net>: Recipient address rejected: Greylisted for 300 seconds",
+            "550 5.7.1 \"quoted\" words, with a comma",
+            "Mail from 192.0.2.7 deferred using Trend Micro Email Reputation database",
+        ];
+        for form in [
+            LogForm::Postfix,
+            LogForm::Exim,
+            LogForm::Haraka,
+            LogForm::Exchange,
+        ] {
+            for reply in replies {
+                let line = as_log_line(form, reply);
+                let LogLine::Rejection(r) = read_log_line(&line) else {
+                    panic!("{form:?} skipped: {line}");
+                };
+                let facts = parse_reply(&r.reply);
+                assert!(
+                    facts
+                        .text
+                        .contains(reply.split_once(' ').map_or(reply, |(_, rest)| rest)),
+                    "{form:?}: {line} read as {}",
+                    facts.text
+                );
+                if reply.contains("ann@") {
+                    assert_eq!(r.recipient.as_deref(), Some("ann@example.net"), "{form:?}");
+                }
+            }
+        }
     }
 }
