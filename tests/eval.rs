@@ -31,6 +31,23 @@ fn a_labelled_tsv_is_scored_per_half_band_and_cause() {
             .map(str::to_string)
     };
     assert_eq!(all(&out), all(&as_log), "{as_log}");
+    // `--as-log` before the file takes no value from it; each form agrees
+    let (code, before, err) = bouncedx(&["eval", "--as-log", "labelled.tsv", "--misses", "0"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(before.contains("(as Postfix log lines)"), "{before}");
+    for (form, title) in [
+        ("--as-log=exim", "Exim"),
+        ("--as-log=haraka", "Haraka"),
+        ("--as-log=exchange", "Exchange message tracking"),
+    ] {
+        let (code, report, err) = bouncedx(&["eval", form, "--misses", "0", "labelled.tsv"]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            report.contains(&format!("(as {title} log lines)")),
+            "{report}"
+        );
+        assert_eq!(all(&out), all(&report), "{form}: {report}");
+    }
 }
 
 #[test]
