@@ -247,6 +247,28 @@ fn positioned_addresses(lines: &[&str]) -> Vec<String> {
     out
 }
 
+/// The lines of a family's list of failed addresses that stand at the
+/// list's own indentation, that of its first entry (the first non-blank
+/// line under the heading): the writers put each address there and its
+/// reason below it, further in (Exim's deliver.c two spaces and four,
+/// Sendmail's savemail.c none and four). A reason that quotes an address
+/// (`550 5.1.1 <x@y>: Recipient address rejected`) is then no recipient
+/// line, nor is a sentence after the list ("If you need help, write to
+/// ...", at the margin). A list whose lines all stand at one indentation
+/// keeps them all.
+fn outermost_lines<'l>(lines: &[&'l str]) -> Vec<&'l str> {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let outermost = lines
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .map_or(0, |l| indent(l));
+    lines
+        .iter()
+        .copied()
+        .filter(|l| indent(l) == outermost)
+        .collect()
+}
+
 /// Addresses that open a line in angle brackets and are followed by a colon
 /// or a parenthesis: qmail's `<ann@example.org>:` and Postfix's
 /// `<ann@example.org>: host mx.example.org said: ...` or `<ann@example.org>

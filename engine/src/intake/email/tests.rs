@@ -271,6 +271,30 @@ fn an_address_in_prose_is_not_a_recipient() {
     }
 }
 
+/// A reason below a listed address that quotes another address (the
+/// mailbox an alias led to, `550 5.1.1 <ann.box@...>`) is that address's
+/// reason, not a second failed recipient: Exim and Sendmail list each
+/// address at the list's own indentation and its reason further in.
+#[test]
+fn a_reason_that_quotes_an_address_is_no_second_recipient() {
+    for (fixture, recipient) in [
+        (
+            &include_bytes!("../../../tests/fixtures/email/exim-reason-quotes-another-address.eml")
+                [..],
+            "ann@example.net",
+        ),
+        (
+            &include_bytes!(
+                "../../../tests/fixtures/email/sendmail-reason-quotes-another-address.eml"
+            )[..],
+            "bob@example.net",
+        ),
+    ] {
+        let email = read_email(fixture).unwrap();
+        assert_eq!(recipients(&email), [Some(recipient)], "{}", email.reader);
+    }
+}
+
 /// Office 365's sender line ("Sender Address:" with the address in the next
 /// table cell) is never the failed recipient.
 #[test]

@@ -15,7 +15,7 @@
 //! ("Unrouteable address", "mailbox is full", "retry timeout exceeded"):
 //! the rules read those words.
 
-use super::{positioned_addresses, records_for, section, Bounce, Reader, Reading};
+use super::{outermost_lines, positioned_addresses, records_for, section, Bounce, Reader, Reading};
 use crate::intake::email::recipients::{recipient_blocks, Mentions};
 
 pub(super) const READER: Reader = Reader {
@@ -71,16 +71,19 @@ fn read(bounce: &Bounce) -> Option<Reading> {
     Some(Reading::bounce(super::records_of(report, blocks)))
 }
 
-/// The addresses Exim lists, each first on its line; an entry that is no
-/// address ("an undisclosed address") is named by the address it was
-/// generated from, the one the sender wrote:
+/// The addresses Exim lists, each first on its line at the list's own
+/// indentation ([`outermost_lines`]: a reply below an address that quotes
+/// another, `551 5.1.1 <x@y>: Recipient address rejected`, is its reason,
+/// not another recipient);
+/// an entry that is no address ("an undisclosed address") is named by the
+/// address it was generated from, the one the sender wrote:
 ///
 /// ```text
 ///   an undisclosed address
 ///     (generated from ann@example.org)
 /// ```
 fn listed_addresses(lines: &[&str]) -> Vec<String> {
-    let mut out = positioned_addresses(lines);
+    let mut out = positioned_addresses(&outermost_lines(lines));
     for pair in lines.windows(2) {
         let [entry, next] = pair else { continue };
         let entry_is_address = entry.contains('@');

@@ -21,7 +21,7 @@
 //! reason.
 
 use super::super::recipients::{blocks_of, has_reply};
-use super::{positioned_addresses, records_of, section, Bounce, Reader, Reading};
+use super::{outermost_lines, positioned_addresses, records_of, section, Bounce, Reader, Reading};
 
 pub(super) const READER: Reader = Reader {
     name: "sendmail",
@@ -74,16 +74,23 @@ fn read(bounce: &Bounce) -> Option<Reading> {
 ///     (expanded from: <ann@example.org>)
 /// ```
 fn listed_addresses(lines: &[&str]) -> (Vec<String>, Vec<(String, String)>) {
-    let mut out = positioned_addresses(lines);
+    // the addresses at the list's own indentation ([`outermost_lines`]),
+    // not one that its `(reason: 550 5.1.1 <x@y>... ...)` quotes
+    let mut out = positioned_addresses(&outermost_lines(lines));
     let mut aliases = Vec::new();
     let mut last_target: Option<String> = None;
     for line in lines {
         let Some(at) = crate::intake::reply::find_ci(line, "expanded from") else {
             // the line of a listed address: the target of any expansion below
-            last_target = positioned_addresses(&[*line])
-                .into_iter()
-                .next()
-                .or(last_target);
+            if out
+                .iter()
+                .any(|a| line.to_ascii_lowercase().contains(a.as_str()))
+            {
+                last_target = positioned_addresses(&[*line])
+                    .into_iter()
+                    .next()
+                    .or(last_target);
+            }
             continue;
         };
         if let Some((a, _)) = crate::intake::scan::emails(&line[at..]).into_iter().next() {
