@@ -1,0 +1,162 @@
+//! A reply reads the same in every bounce that carries it.
+//!
+//! A team meets one refusal pasted alone, inside a log line, or inside the
+//! bounce its own MTA wrote. The readers of those wrappings must hand the
+//! rules the reply and the failed recipient, nothing less and nothing
+//! more: not a phantom recipient made of an address the reply quotes, not
+//! the writer's own boilerplate read as a cause. This test wraps every
+//! real reply of `bench/field/` in the bounce of four writers (a Postfix
+//! DSN, Exim's, Sendmail's and qmail's plain-text bounces, as their sources
+//! write them) and holds each to two things:
+//!
+//! - every bounce yields one diagnosis, for the recipient the writer
+//!   listed (`bob@example.com`);
+//! - the category agrees with the row's label about as often as the reply
+//!   read alone: at most 2% of rows lower. Some difference is the
+//!   wrapping's own: each bounce names a receiving host (`mx.example.com`),
+//!   which outranks a provider's words, and the session stage (RCPT TO).
+//!
+//! The agreement of each form is printed.
+
+use bouncedx::eval::{self, Input};
+use std::path::Path;
+
+/// Most a form may agree less often than the plain replies, as a share of
+/// the rows it wraps.
+const TOLERANCE: f64 = 0.02;
+
+/// A reply as a bounce of one writer, or `None` when that writer would not
+/// bounce it (a deferral: Exim, Sendmail and qmail send no bounce for it).
+type Wrap = fn(&str, &str, &str) -> Option<String>;
+
+/// RFC 3464, as Postfix writes it: the reply in the human part and in the
+/// `Diagnostic-Code` field.
+fn postfix_dsn(reply: &str, status: &str, folded: &str) -> Option<String> {
+    let action = if status.starts_with('4') {
+        "delayed"
+    } else {
+        "failed"
+    };
+    Some(format!(
+        "Return-Path: <>\nFrom: MAILER-DAEMON@mta1.example.org (Mail Delivery System)\nTo: news@example.org\nSubject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B0UND\"\n\n--B0UND\nContent-Type: text/plain; charset=utf-8\n\nThis is the mail system at host mta1.example.org.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n<bob@example.com>: host mx.example.com[192.0.2.10] said: {folded}\n\n--B0UND\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta1.example.org\n\nFinal-Recipient: rfc822; bob@example.com\nAction: {action}\nStatus: {status}\nRemote-MTA: dns; mx.example.com\nDiagnostic-Code: smtp; {reply}\n\n--B0UND--\n"
+    ))
+}
+
+/// Exim's deliver.c: the address two spaces in, its reason four.
+fn exim(_: &str, status: &str, folded: &str) -> Option<String> {
+    status.starts_with('5').then(|| format!(
+        "Return-Path: <>\nFrom: Mail Delivery System <Mailer-Daemon@mta1.example.org>\nTo: news@example.org\nSubject: Mail delivery failed: returning message to sender\nContent-Type: text/plain; charset=utf-8\n\nThis message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  bob@example.com\n    host mx.example.com [192.0.2.10]\n    SMTP error from remote mail server after RCPT TO:<bob@example.com>:\n    {folded}\n\n------ This is a copy of the message, including all the headers. ------\n\nFrom: news@example.org\nTo: bob@example.com\nSubject: hello\n\nhi\n"
+    ))
+}
+
+/// Sendmail's savemail.c: the address at the margin, `(reason: ...)`
+/// below it, then the transcript.
+fn sendmail(reply: &str, status: &str, _: &str) -> Option<String> {
+    status.starts_with('5').then(|| format!(
+        "Return-Path: <>\nFrom: Mail Delivery Subsystem <MAILER-DAEMON@mta1.example.org>\nTo: <news@example.org>\nSubject: Returned mail: see transcript for details\n\nThe original message was received at Thu, 26 Nov 2026 10:00:00 +0100\nfrom localhost [127.0.0.1]\n\n   ----- The following addresses had permanent fatal errors -----\n<bob@example.com>\n    (reason: {reply})\n\n   ----- Transcript of session follows -----\n... while talking to mx.example.com.:\n>>> RCPT To:<bob@example.com>\n<<< {reply}\n\n   ----- Original message follows -----\n\nFrom: news@example.org\nTo: bob@example.com\nSubject: hello\n\nhi\n"
+    ))
+}
+
+/// qmail-send with qmail-remote's account of a refusal at RCPT TO.
+fn qmail(reply: &str, status: &str, _: &str) -> Option<String> {
+    status.starts_with('5').then(|| format!(
+        "Return-Path: <>\nFrom: MAILER-DAEMON@mta1.example.org\nTo: news@example.org\nSubject: failure notice\n\nHi. This is the qmail-send program at mta1.example.org.\nI'm afraid I wasn't able to deliver your message to the following addresses.\nThis is a permanent error; I've given up. Sorry it didn't work out.\n\n<bob@example.com>:\n192.0.2.10 does not like recipient.\nRemote host said: {reply}\nGiving up on 192.0.2.10.\n\n--- Below this line is a copy of the message.\n\nFrom: news@example.org\nTo: bob@example.com\nSubject: hello\n\nhi\n"
+    ))
+}
+
+/// The enhanced status a writer would report for `reply`: its own, else
+/// its code's class, else permanent.
+fn status_of(reply: &str) -> String {
+    let facts = bouncedx_engine::intake::reply::parse_reply(reply);
+    match (facts.status, facts.code) {
+        (Some(s), _) if s.class >= 4 => s.to_string(),
+        (_, Some(c)) if (400..600).contains(&c) => format!("{}.0.0", c / 100),
+        _ => "5.0.0".into(),
+    }
+}
+
+/// `reply` folded onto lines of at most 70 characters, each continuation
+/// indented as the writer indents it.
+fn fold(reply: &str, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in reply.split_whitespace() {
+        if line > 0 && line + word.len() > 70 {
+            out.push('\n');
+            out.push_str(indent);
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word.len();
+    }
+    out
+}
+
+#[test]
+fn a_reply_reads_the_same_in_every_bounce_that_carries_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/field");
+    let mut sets: Vec<_> = std::fs::read_dir(&dir)
+        .expect("bench/field")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "tsv"))
+        .collect();
+    sets.sort();
+    let mut rows: Vec<(String, String)> = Vec::new();
+    for set in &sets {
+        for case in eval::load(set).expect("a field set loads") {
+            if let (Input::Reply(reply), Some(category)) = (case.input, case.category) {
+                rows.push((reply.replace(['\n', '\r'], " "), category));
+            }
+        }
+    }
+    assert!(rows.len() > 1000, "too few field replies: {}", rows.len());
+    let engine = bouncedx::default_engine();
+    let agrees = |d: &bouncedx_engine::Diagnosis, expected: &str| {
+        eval::category_agrees(expected, &d.category)
+    };
+    let forms: [(&str, Wrap, &str); 4] = [
+        ("Postfix DSN", postfix_dsn, "    "),
+        ("Exim", exim, "    "),
+        ("Sendmail", sendmail, "    "),
+        ("qmail", qmail, ""),
+    ];
+    let mut problems = Vec::new();
+    for (name, wrap, indent) in forms {
+        let (mut wrapped, mut plain_agree, mut form_agree) = (0usize, 0usize, 0usize);
+        for (reply, expected) in &rows {
+            let Some(bounce) = wrap(reply, &status_of(reply), &fold(reply, indent)) else {
+                continue;
+            };
+            wrapped += 1;
+            plain_agree += usize::from(agrees(&engine.diagnose_reply(reply), expected));
+            let ds = match engine.diagnose_email(bounce.as_bytes()) {
+                Ok(ds) => ds,
+                Err(e) => {
+                    problems.push(format!("{name}: not read ({e}): {reply}"));
+                    continue;
+                }
+            };
+            let recipients: Vec<Option<&str>> = ds.iter().map(|d| d.recipient.as_deref()).collect();
+            if recipients != [Some("bob@example.com")] {
+                problems.push(format!("{name}: recipients {recipients:?} for: {reply}"));
+            }
+            if let Some(d) = ds.first() {
+                form_agree += usize::from(agrees(d, expected));
+            }
+        }
+        eprintln!(
+            "{name}: {wrapped} bounces, category agrees {form_agree} (the replies alone: {plain_agree})"
+        );
+        let floor = plain_agree as f64 - TOLERANCE * wrapped as f64;
+        if (form_agree as f64) < floor {
+            problems.push(format!(
+                "{name}: agrees {form_agree} of {wrapped}, below the replies alone ({plain_agree}) by more than {:.0}%",
+                TOLERANCE * 100.0
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
