@@ -160,7 +160,8 @@ pub fn parse_reply(input: &str) -> Facts {
         }
     }
 
-    let inline = drop_inline_continuations(text);
+    let inline =
+        drop_inline_continuations(text).or_else(|| quoted_reply_without_continuations(text));
     facts.text = fold_space(inline.as_deref().unwrap_or(text));
     // Postfix's account of a conversation that broke off names the step:
     // `lost connection with h[ip] while sending RCPT TO`.
@@ -413,6 +414,21 @@ fn unfold(input: &str) -> String {
         }
     }
     out
+}
+
+/// `text` with the continuation prefixes dropped from a reply it quotes
+/// after words of its writer's that stay (qmail-remote's `<a@b>: 192.0.2.1
+/// does not like recipient. Remote host said: 550-5.7.1 ... 550-5.7.1
+/// ...`, the words that give the stage and the receiving server), when
+/// what follows the last ` said: ` opens with a reply code; `None` when
+/// there is nothing to drop.
+fn quoted_reply_without_continuations(text: &str) -> Option<String> {
+    let at = rfind_ci(text, " said: ")? + " said: ".len();
+    let reply = &text[at..];
+    if !opens_with_reply_code(reply) {
+        return None;
+    }
+    drop_inline_continuations(reply).map(|r| format!("{}{}", &text[..at], r.trim_start()))
 }
 
 /// A multi-line reply joined onto one line by whoever logged it (Postfix
@@ -1060,6 +1076,20 @@ mod tests {
         assert_eq!(f.client_ip.as_deref(), Some("192.0.2.7"));
         let f = parse_reply("554 policy (3.2.1.1) - Your message looks like SPAM");
         assert_eq!(f.client_ip, None);
+    }
+
+    #[test]
+    fn a_reply_quoted_after_qmails_words_loses_its_continuation_prefixes() {
+        let f = parse_reply(
+            "<bob@example.com>: 142.250.1.26 does not like recipient. Remote host said: 550-5.7.1 [192.0.2.7] Our system has detected an unusual rate of 550-5.7.1 unsolicited mail originating from your IP address. 550 5.7.1 https://support.google.com/mail/?p=UnsolicitedIPError - gsmtp Giving up on 142.250.1.26.",
+        );
+        assert!(
+            f.text.contains("an unusual rate of unsolicited mail"),
+            "{}",
+            f.text
+        );
+        assert_eq!(f.remote_ip.as_deref(), Some("142.250.1.26"));
+        assert_eq!(f.code, Some(550));
     }
 
     #[test]
