@@ -5,9 +5,9 @@
 //! rules the reply and the failed recipient, nothing less and nothing
 //! more: not a phantom recipient made of an address the reply quotes, not
 //! the writer's own boilerplate read as a cause. This test wraps every
-//! real reply of `bench/field/` in the bounce of four writers (a Postfix
-//! DSN, Exim's, Sendmail's and qmail's plain-text bounces, as their sources
-//! write them) and holds each to two things:
+//! real reply of `bench/field/` in the bounce of five writers (a Postfix
+//! DSN, Exim's, Sendmail's, qmail's and Domino's plain-text bounces, as
+//! their sources and samples write them) and holds each to two things:
 //!
 //! - every bounce yields one diagnosis, for the recipient the writer
 //!   listed (`bob@example.com`);
@@ -64,6 +64,13 @@ fn qmail(reply: &str, status: &str, _: &str) -> Option<String> {
     ))
 }
 
+/// Domino's "was not delivered to: ... because:" report.
+fn domino(reply: &str, status: &str, _: &str) -> Option<String> {
+    status.starts_with('5').then(|| format!(
+        "Return-Path: <>\nFrom: Postmaster@mta1.example.org\nTo: news@example.org\nSubject: DELIVERY FAILURE: hello\nContent-Type: text/plain; charset=utf-8\n\nYour message\n\n  Subject: hello\n\nwas not delivered to:\n\n  bob@example.com\n\nbecause:\n\n  {reply}\n"
+    ))
+}
+
 /// The enhanced status a writer would report for `reply`: its own, else
 /// its code's class, else permanent.
 fn status_of(reply: &str) -> String {
@@ -117,11 +124,12 @@ fn a_reply_reads_the_same_in_every_bounce_that_carries_it() {
     let agrees = |d: &bouncedx_engine::Diagnosis, expected: &str| {
         eval::category_agrees(expected, &d.category)
     };
-    let forms: [(&str, Wrap, &str); 4] = [
+    let forms: [(&str, Wrap, &str); 5] = [
         ("Postfix DSN", postfix_dsn, "    "),
         ("Exim", exim, "    "),
         ("Sendmail", sendmail, "    "),
         ("qmail", qmail, ""),
+        ("Domino", domino, ""),
     ];
     let mut problems = Vec::new();
     for (name, wrap, indent) in forms {

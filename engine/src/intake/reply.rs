@@ -419,16 +419,24 @@ fn unfold(input: &str) -> String {
 /// `text` with the continuation prefixes dropped from a reply it quotes
 /// after words of its writer's that stay (qmail-remote's `<a@b>: 192.0.2.1
 /// does not like recipient. Remote host said: 550-5.7.1 ... 550-5.7.1
-/// ...`, the words that give the stage and the receiving server), when
-/// what follows the last ` said: ` opens with a reply code; `None` when
-/// there is nothing to drop.
+/// ...`, the words that give the stage and the receiving server; Domino's
+/// `was not delivered to: ... because: 550-5.7.1 ...`): the reply is the
+/// first failure code (4xx, 5xx) that opens one. `None` when there is
+/// nothing to drop.
 fn quoted_reply_without_continuations(text: &str) -> Option<String> {
-    let at = rfind_ci(text, " said: ")? + " said: ".len();
-    let reply = &text[at..];
-    if !opens_with_reply_code(reply) {
-        return None;
+    let mut from = 0;
+    while let Some((code, at)) = text.get(from..).and_then(scan::find_code) {
+        let start = from + at.start;
+        if code >= 400 && opens_with_reply_code(&text[start..]) {
+            if start == 0 {
+                return None; // the whole text was tried
+            }
+            return drop_inline_continuations(&text[start..])
+                .map(|r| format!("{}{}", &text[..start], r.trim_start()));
+        }
+        from = start + 3;
     }
-    drop_inline_continuations(reply).map(|r| format!("{}{}", &text[..at], r.trim_start()))
+    None
 }
 
 /// A multi-line reply joined onto one line by whoever logged it (Postfix
@@ -1090,6 +1098,19 @@ mod tests {
         );
         assert_eq!(f.remote_ip.as_deref(), Some("142.250.1.26"));
         assert_eq!(f.code, Some(550));
+    }
+
+    #[test]
+    fn a_reply_quoted_after_dominos_words_loses_its_continuation_prefixes() {
+        let f = parse_reply(
+            "was not delivered to: bob@example.com because: 550-5.7.1 [192.0.2.7] The IP you're using to send mail is not authorized to 550-5.7.1 send email directly to our servers. 550 5.7.1 - gsmtp",
+        );
+        assert!(
+            f.text.contains("not authorized to send email directly"),
+            "{}",
+            f.text
+        );
+        assert!(f.text.starts_with("was not delivered to:"), "{}", f.text);
     }
 
     #[test]
