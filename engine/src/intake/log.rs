@@ -445,17 +445,35 @@ fn haraka(line: &str) -> Option<LogLine> {
 
 /// Any other line: a rejection when it holds a 4xx/5xx reply code followed
 /// by words, or an enhanced status of class 4 or 5.
+///
+/// The reply code is the line's first (a number further on may be a size
+/// or a count: "SpamNotification 512,"); an enhanced status of class 4 or
+/// 5 counts wherever it stands, after a success's (`250 2.1.5 ... 550
+/// 5.1.1 ...`), and the reply then starts at the code just before it.
 fn free_form(line: &str) -> LogLine {
-    let code = first_failure(line, scan::find_code, |c| *c >= 400);
+    let code = scan::find_code(line).filter(|(c, _)| *c >= 400);
     let status = first_failure(line, scan::find_status, |s| s.class >= 4);
     match (code, status) {
         (None, None) => LogLine::Skip,
         (code, status) => {
+            let status_start = status.as_ref().map(|s| {
+                let before = line[..s.1.start].trim_end_matches(' ');
+                let code_before = before.len() >= 3
+                    && before.is_char_boundary(before.len() - 3)
+                    && scan::find_code(&before[before.len() - 3..])
+                        .is_some_and(|(c, at)| c >= 400 && at.start == 0)
+                    && (before.len() == 3 || before.as_bytes()[before.len() - 4] == b' ');
+                if code_before {
+                    before.len() - 3
+                } else {
+                    s.1.start
+                }
+            });
             let start = code
                 .as_ref()
                 .map(|c| c.1.start)
                 .into_iter()
-                .chain(status.as_ref().map(|s| s.1.start))
+                .chain(status_start)
                 .min()
                 .unwrap_or(0);
             let reply = &line[start..];

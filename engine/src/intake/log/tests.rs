@@ -175,4 +175,9 @@ fn a_failure_after_a_success_or_without_a_code_is_read() {
     assert_eq!(r.reply, "Recipient not found");
     let r = rejection("relay ok 250 2.1.5 then for bob@example.com: 550 5.1.1 mailbox unavailable");
     assert!(r.reply.starts_with("550 5.1.1"), "{}", r.reply);
+    // a number after a success's code is no reply code: a size, a count
+    assert_eq!(
+        read_log_line("AddressChange 128, DnsError 256, SpamNotification 512, OpenRelayTest 1024, Unknown 2048,"),
+        LogLine::Skip
+    );
 }
