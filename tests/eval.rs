@@ -48,6 +48,11 @@ fn a_labelled_tsv_is_scored_per_half_band_and_cause() {
         );
         assert_eq!(all(&out), all(&report), "{form}: {report}");
     }
+    // a folder of e-mails is read as e-mails, and its title does not say
+    // otherwise
+    let (code, emails, err) = bouncedx(&["eval", "--as-log=exim", "--misses", "0", "bounces"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!emails.contains("log lines"), "{emails}");
 }
 
 #[test]

@@ -36,7 +36,8 @@ pub struct Args {
     /// bounced (5xx) or deferred (4xx) recipient, written as FORM writes it
     /// (`--as-log` alone: `postfix`; `--as-log=exim`, `=haraka`, or
     /// `=exchange` message tracking); a reply without a code is logged as
-    /// bounced unless its words say it defers.
+    /// bounced unless its words say it defers. A folder of e-mails is read
+    /// as e-mails either way.
     #[arg(long, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "postfix", value_enum)]
     pub as_log: Option<eval::LogForm>,
     /// `human` or `json`.
@@ -81,7 +82,11 @@ pub fn run(a: Args) -> Result<ExitCode, String> {
         if a.half != "all" {
             name.push_str(&format!(" ({} half)", a.half));
         }
-        if let Some(form) = a.as_log {
+        // a folder of e-mails is read as e-mails whatever --as-log says
+        let replies = cases
+            .iter()
+            .any(|c| matches!(c.input, eval::Input::Reply(_)));
+        if let Some(form) = a.as_log.filter(|_| replies) {
             name.push_str(&format!(" (as {} log lines)", form.title()));
         }
         let report = Report::new(&name, &scored);
