@@ -71,17 +71,6 @@ fn domino(reply: &str, status: &str, _: &str) -> Option<String> {
     ))
 }
 
-/// The enhanced status a writer would report for `reply`: its own, else
-/// its code's class, else permanent.
-fn status_of(reply: &str) -> String {
-    let facts = bouncedx_engine::intake::reply::parse_reply(reply);
-    match (facts.status, facts.code) {
-        (Some(s), _) if s.class >= 4 => s.to_string(),
-        (_, Some(c)) if (400..600).contains(&c) => format!("{}.0.0", c / 100),
-        _ => "5.0.0".into(),
-    }
-}
-
 /// `reply` folded onto lines of at most 70 characters, each continuation
 /// indented as the writer indents it.
 fn fold(reply: &str, indent: &str) -> String {
@@ -135,7 +124,9 @@ fn a_reply_reads_the_same_in_every_bounce_that_carries_it() {
     for (name, wrap, indent) in forms {
         let (mut wrapped, mut plain_agree, mut form_agree) = (0usize, 0usize, 0usize);
         for (reply, expected) in &rows {
-            let Some(bounce) = wrap(reply, &status_of(reply), &fold(reply, indent)) else {
+            let facts = bouncedx_engine::intake::reply::parse_reply(reply);
+            let status = eval::logged_status(reply, &facts);
+            let Some(bounce) = wrap(reply, &status, &fold(reply, indent)) else {
                 continue;
             };
             wrapped += 1;

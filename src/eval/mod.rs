@@ -35,7 +35,7 @@ pub mod load;
 pub mod report;
 
 pub use load::{fill, load, Case, Input, LoadError};
-pub use report::{score, LogForm, Scored};
+pub use report::{logged_status, score, LogForm, Scored};
 
 /// The causes a labeller can name; anything else is `other`.
 pub const NAMED_CAUSES: &[&str] = &[

@@ -81,23 +81,29 @@ impl LogForm {
     }
 }
 
-/// A reply as a log line of `form`: the recipient is the one the reply
-/// names (else bob@example.com), and it bounced, or was deferred when the
-/// reply's class (or, without one, its words) says so.
-pub fn as_log_line(form: LogForm, reply: &str) -> String {
-    // The engine's own reading of the reply finds its code and enhanced
-    // status wherever the pasted text put them ("421-4.7.0 ...", a
-    // `Diagnostic-Code:` line); Postfix logs that status as `dsn=`, or the
-    // code's class with 0.0 when the reply has no enhanced status.
-    let facts = parse_reply(reply);
+/// The enhanced status an MTA would log or report for `reply` (read into
+/// `facts`): the engine's own reading finds its code and status wherever
+/// the pasted text put them ("421-4.7.0 ...", a `Diagnostic-Code:` line);
+/// Postfix logs that status as `dsn=`, or the code's class with 0.0 when
+/// the reply has no enhanced status; a reply without a code is `4.0.0`
+/// when its words defer, else `5.0.0`.
+pub fn logged_status(reply: &str, facts: &bouncedx_engine::Facts) -> String {
     let class = facts.code.map(|c| c / 100);
-    let status = match (facts.status, class) {
+    match (facts.status, class) {
         (Some(st), None) => st.to_string(),
         (Some(st), Some(c)) if st.class == c => st.to_string(),
         (_, Some(c @ (4 | 5))) => format!("{c}.0.0"),
         _ if reads_as_deferral(reply) => "4.0.0".into(),
         _ => "5.0.0".into(),
-    };
+    }
+}
+
+/// A reply as a log line of `form`: the recipient is the one the reply
+/// names (else bob@example.com), and it bounced, or was deferred when the
+/// reply's class (or, without one, its words) says so.
+pub fn as_log_line(form: LogForm, reply: &str) -> String {
+    let facts = parse_reply(reply);
+    let status = logged_status(reply, &facts);
     let deferred = status.starts_with('4');
     let reply = reply.replace(['\n', '\r'], " ");
     let rcpt = facts.recipient.as_deref().unwrap_or("bob@example.com");

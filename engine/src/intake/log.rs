@@ -452,7 +452,7 @@ fn haraka(line: &str) -> Option<LogLine> {
 /// 5.1.1 ...`), and the reply then starts at the code just before it.
 fn free_form(line: &str) -> LogLine {
     let code = scan::find_code(line).filter(|(c, _)| *c >= 400);
-    let status = first_failure(line, scan::find_status, |s| s.class >= 4);
+    let status = scan::first_where(line, scan::find_status, |s| s.class >= 4);
     match (code, status) {
         (None, None) => LogLine::Skip,
         (code, status) => {
@@ -494,24 +494,6 @@ fn free_form(line: &str) -> LogLine {
             })
         }
     }
-}
-
-/// A value found in a line, with where it stands.
-type Found<T> = Option<(T, std::ops::Range<usize>)>;
-
-/// The first of `find`'s finds in `line` that `failed` accepts, not only
-/// the first find: a line may name a success first (`250 2.1.5` of an
-/// earlier step) and the failure after it.
-fn first_failure<T>(line: &str, find: fn(&str) -> Found<T>, failed: fn(&T) -> bool) -> Found<T> {
-    let mut from = 0;
-    while let Some((v, at)) = line.get(from..).and_then(find) {
-        let at = from + at.start..from + at.end;
-        if failed(&v) {
-            return Some((v, at));
-        }
-        from = at.end;
-    }
-    None
 }
 
 #[cfg(test)]

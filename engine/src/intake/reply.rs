@@ -244,24 +244,18 @@ fn failure_status(t: &str) -> Option<Status> {
     first_failure(t, scan::find_status, |s| s.class != 2)
 }
 
-/// What a scanner finds: the value and where.
-type Found<T> = Option<(T, std::ops::Range<usize>)>;
-
 /// The first thing `find` finds in `t`, or the first that `failed` says is
-/// a failure when the first is not.
-fn first_failure<T>(t: &str, find: fn(&str) -> Found<T>, failed: fn(&T) -> bool) -> Option<T> {
+/// a failure when the first is not ([`scan::first_where`] after it).
+fn first_failure<T>(
+    t: &str,
+    find: fn(&str) -> scan::Found<T>,
+    failed: fn(&T) -> bool,
+) -> Option<T> {
     let (first, at) = find(t)?;
     if failed(&first) {
         return Some(first);
     }
-    let mut from = at.end;
-    while let Some((x, r)) = find(&t[from..]) {
-        if failed(&x) {
-            return Some(x);
-        }
-        from += r.end;
-    }
-    Some(first)
+    Some(scan::first_where(&t[at.end..], find, failed).map_or(first, |(x, _)| x))
 }
 
 /// The wrappers [`parse_reply`] peels off, in its order.

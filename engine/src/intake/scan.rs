@@ -15,6 +15,24 @@ fn digits_at(b: &[u8], i: usize) -> usize {
     b[i..].iter().take_while(|c| is_digit(**c)).count()
 }
 
+/// What a scanner finds: the value and where it stands.
+pub type Found<T> = Option<(T, Range<usize>)>;
+
+/// The first of `find`'s finds in `t` that `accept` takes, and where it
+/// stands: a text may name a success first (`250 2.1.5` of an earlier step
+/// of a session) and the failure after it.
+pub fn first_where<T>(t: &str, find: fn(&str) -> Found<T>, accept: fn(&T) -> bool) -> Found<T> {
+    let mut from = 0;
+    while let Some((v, at)) = t.get(from..).and_then(find) {
+        let at = from + at.start..from + at.end;
+        if accept(&v) {
+            return Some((v, at));
+        }
+        from = at.end;
+    }
+    None
+}
+
 /// The first enhanced status code (`5.7.1`), with class 2, 4 or 5 and
 /// subject 0 to 7, standing alone (not inside an IP address or version).
 pub fn find_status(s: &str) -> Option<(Status, Range<usize>)> {

@@ -82,10 +82,8 @@ fn listed_addresses(lines: &[&str]) -> (Vec<String>, Vec<(String, String)>) {
     for line in lines {
         let Some(at) = crate::intake::reply::find_ci(line, "expanded from") else {
             // the line of a listed address: the target of any expansion below
-            if out
-                .iter()
-                .any(|a| line.to_ascii_lowercase().contains(a.as_str()))
-            {
+            let lower = line.to_ascii_lowercase();
+            if out.iter().any(|a| lower.contains(a.as_str())) {
                 last_target = positioned_addresses(&[*line])
                     .into_iter()
                     .next()
