@@ -97,3 +97,24 @@ rule full_mailbox_words {
     assert_eq!(d["reason"], "hasmoved");
     assert_eq!(d["recipient"], "priya@example.org");
 }
+
+/// An Office 365 report of another server's refusal is read from the reply
+/// it quotes ("Reported error"), said by the server it names ("Remote
+/// server"): the receiver that refused is the provider, not Microsoft,
+/// which only relayed the refusal, and the report's own words ("Sender
+/// Address", "How to Fix It", "block list") are not causes. The reply's
+/// "your message to <another address>" names no second recipient.
+#[test]
+fn an_office_365_report_of_a_remote_refusal_is_read_from_the_reply() {
+    let bytes = include_bytes!("../engine/tests/fixtures/email/o365-remote-refusal.eml");
+    let ds = bouncedx::default_engine()
+        .diagnose_email(bytes)
+        .expect("an e-mail");
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    let d = &ds[0];
+    assert_eq!(d.recipient.as_deref(), Some("ann@example.net"));
+    assert_eq!(d.remote_host.as_deref(), Some("mta1001.mail.example.net"));
+    assert_ne!(d.provider.as_deref(), Some("microsoft"));
+    assert_eq!((&*d.category, &*d.reason), ("recipient", "suspend"));
+    assert!(d.text.starts_with("554 delivery error"), "{}", d.text);
+}

@@ -227,6 +227,9 @@ fn summary(email: &Email) -> String {
             r.status.map_or_else(|| "-".to_string(), |s| s.to_string()),
             r.diagnostic.as_deref().unwrap_or("-"),
         ));
+        if let Some(host) = &r.remote_mta {
+            out.push_str(&format!("  remote: {host}\n"));
+        }
         // the first lines with text: what the rules read first
         for line in r
             .context
