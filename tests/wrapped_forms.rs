@@ -7,7 +7,8 @@
 //! the writer's own boilerplate read as a cause. This test wraps every
 //! real reply of `bench/field/` in the bounce of six writers (a Postfix
 //! DSN, Exim's, Sendmail's, qmail's and Domino's plain-text bounces, and
-//! Office 365's HTML report, as their sources and samples write them) and holds each to two things:
+//! Office 365's HTML report, as their sources and samples write them)
+//! and holds each to two things:
 //!
 //! - every bounce yields one diagnosis, for the recipient the writer
 //!   listed (`bob@example.com`);
