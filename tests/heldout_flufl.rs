@@ -12,7 +12,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Found addresses / expected addresses, at least (2026-12-03, e-mail readers: 130/133 = 97.7%, 111/115 exact; see the book).
-const RECALL_FLOOR: f64 = 0.975;
+/// 2026-12-07: 129/133 = 97.0%, 110/115 exact. flufl.bounce lists every
+/// address a bounce names, and `simple_14.txt` ("unable to deliver your
+/// message to usery@ ... 552 Quota violation for userx@") names the
+/// mailbox behind the address in the reply; bouncedx now reads a reply's
+/// quoted address as part of the reply of the recipient named before it
+/// (`email/recipients.rs`), so usery gets the diagnosis and userx is no
+/// second recipient. The floor follows that choice.
+const RECALL_FLOOR: f64 = 0.965;
 /// Messages whose recipient set is exactly the expected one, at least.
 const EXACT_FLOOR: f64 = 0.94;
 

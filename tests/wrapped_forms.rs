@@ -5,9 +5,10 @@
 //! rules the reply and the failed recipient, nothing less and nothing
 //! more: not a phantom recipient made of an address the reply quotes, not
 //! the writer's own boilerplate read as a cause. This test wraps every
-//! real reply of `bench/field/` in the bounce of six writers (a Postfix
-//! DSN, Exim's, Sendmail's, qmail's and Domino's plain-text bounces, and
-//! Office 365's HTML report, as their sources and samples write them)
+//! real reply of `bench/field/` in the bounce of ten writers (a Postfix
+//! DSN; Exim's, Sendmail's, qmail's, Domino's, Yahoo's, Courier's and
+//! OpenSMTPD's plain-text bounces; Gmail's notice without its DSN part;
+//! Office 365's HTML report; as their sources and samples write them)
 //! and holds each to two things:
 //!
 //! - every bounce yields one diagnosis, for the recipient the writer
@@ -72,6 +73,38 @@ fn domino(reply: &str, status: &str, _: &str) -> Option<String> {
     ))
 }
 
+/// Gmail's failure notice without its DSN part (as a forward or a copy
+/// keeps it): the recipient in a sentence, the reply on the lines after
+/// "The response from the remote server was:".
+fn gmail(reply: &str, status: &str, _: &str) -> Option<String> {
+    status.starts_with('5').then(|| format!(
+        "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: news@example.org\nSubject: Delivery Status Notification (Failure)\nContent-Type: text/plain; charset=\"UTF-8\"\n\n** Message not delivered **\n\nThere was a problem delivering your message to bob@example.com. See the technical details below, or try resending in a few minutes.\n\nThe response from the remote server was:\n{reply}\n\n----- Original message -----\n\nFrom: news@example.org\nTo: bob@example.com\nSubject: hello\n\nhi\n"
+    ))
+}
+
+/// Yahoo's failure notice (a qmail descendant): `<address>:` and "Remote
+/// host said:" with the reply and the stage in brackets.
+fn yahoo(reply: &str, status: &str, _: &str) -> Option<String> {
+    status.starts_with('5').then(|| format!(
+        "From: MAILER-DAEMON@yahoo.com\nTo: news@example.org\nSubject: Failure Notice\n\nSorry, we were unable to deliver your message to the following address.\n\n<bob@example.com>:\nRemote host said: {reply} [RCPT_TO]\n\n--- Below this line is a copy of the message.\n\nFrom: news@example.org\nTo: bob@example.com\nSubject: hello\n\nhi\n"
+    ))
+}
+
+/// Courier's delivery status notification, its text part: the address,
+/// the host, and the SMTP transcript (`>>>` sent, `<<<` the reply).
+fn courier(reply: &str, status: &str, _: &str) -> Option<String> {
+    status.starts_with('5').then(|| format!(
+        "From: Courier mail server at mta1.example.org <@>\nTo: news@example.org\nSubject: DELIVERY FAILURE: hello\n\nThis is a delivery status notification from mta1.example.org,\nrunning the Courier mail server, version 1.1.\n\n                           UNDELIVERABLE MAIL\n\nYour message to the following recipients cannot be delivered:\n\n<bob@example.com>:\n    mx.example.com [192.0.2.10]:\n>>> RCPT TO:<bob@example.com>\n<<< {reply}\n\nIf your message was also sent to additional recipients, their delivery\nstatus is not included in this report.\n"
+    ))
+}
+
+/// OpenSMTPD's bounce.c: one line per recipient, `address: reply`.
+fn opensmtpd(reply: &str, status: &str, _: &str) -> Option<String> {
+    status.starts_with('5').then(|| format!(
+        "From: Mailer Daemon <MAILER-DAEMON@mta1.example.org>\nTo: news@example.org\nSubject: Delivery status notification: error\n\nHi!\n\nThis is the MAILER-DAEMON, please DO NOT REPLY to this email.\n\nAn error has occurred while attempting to deliver a message for\nthe following list of recipients:\n\nbob@example.com: {reply}\n\nBelow is a copy of the original message:\n\nFrom: news@example.org\nTo: bob@example.com\nSubject: hello\n\nhi\n"
+    ))
+}
+
 /// An Office 365 (Exchange Online) HTML non-delivery report of a remote
 /// refusal: the reply, HTML-escaped, in the "Error Details" table beside
 /// the remote server, and the sender's address in the original message's
@@ -129,13 +162,17 @@ fn a_reply_reads_the_same_in_every_bounce_that_carries_it() {
     let agrees = |d: &bouncedx_engine::Diagnosis, expected: &str| {
         eval::category_agrees(expected, &d.category)
     };
-    let forms: [(&str, Wrap, &str); 6] = [
+    let forms: [(&str, Wrap, &str); 10] = [
         ("Postfix DSN", postfix_dsn, "    "),
         ("Exim", exim, "    "),
         ("Sendmail", sendmail, "    "),
         ("qmail", qmail, ""),
         ("Domino", domino, ""),
         ("Office 365", office365, ""),
+        ("Gmail", gmail, ""),
+        ("Yahoo", yahoo, ""),
+        ("Courier", courier, ""),
+        ("OpenSMTPD", opensmtpd, ""),
     ];
     let mut problems = Vec::new();
     for (name, wrap, indent) in forms {

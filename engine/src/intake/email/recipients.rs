@@ -11,6 +11,13 @@
 //! inside a sentence ("please contact helpdesk@example.org", "the sender
 //! editor@example.org was ...") is prose: it never becomes a record.
 //!
+//! An address that a recipient's own reply quotes is part of that reply:
+//! once a recipient is named where no reply has come yet ("Your message to
+//! ann@example.org", `<ann@example.org>:`), the first reply after it is
+//! its reply, and `550 5.1.1 <ann.box@example.org>: Recipient address
+//! rejected` (the mailbox an alias led to) or "550 Relaying mail to
+//! x@example.net is not allowed" names no second recipient.
+//!
 //! [`recipient_blocks`] finds the recipients and gives each the lines from
 //! its mention to the next recipient's: that block is what the rules read.
 
@@ -77,36 +84,80 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
     let mut mentions: Vec<(usize, String)> = Vec::new();
     // The addresses seen in a recipient position at least once.
     let mut positioned: Vec<String> = Vec::new();
+    // The recipient named last where its reply has not come yet ("Your
+    // message to ann@...", `<ann@...>:`), with the line and the column its
+    // mention ends at: the first reply after it is its reply.
+    let mut awaiting: Option<(String, usize, usize)> = None;
+    // whether the line before ended with a cue that introduces a reply
+    let mut cued = false;
     for (i, line) in lines.iter().enumerate() {
-        if !line.contains('@') {
-            continue;
+        let mut reply_at = if cued && !line.trim().is_empty() {
+            Some(0)
+        } else {
+            reply_start(line)
+        };
+        if !line.trim().is_empty() {
+            cued = reply_cue_at(line).is_some_and(|end| line[end..].trim().is_empty());
         }
-        if names_other_party(&line.to_ascii_lowercase()) {
-            continue;
+        // whether a reply on this line began after the awaiting mention
+        let answers = |awaiting: &Option<(String, usize, usize)>, c: usize| {
+            awaiting
+                .as_ref()
+                .is_some_and(|(_, l, col)| *l < i || *col <= c)
+        };
+        if line.contains('@') && !names_other_party(&line.to_ascii_lowercase()) {
+            for (addr, at) in scan::emails(line) {
+                let a = addr.to_ascii_lowercase();
+                let local = a.split('@').next().unwrap_or("");
+                // "... because they are not accepting mail from <sender>:"
+                // names the sender, not a recipient that failed.
+                if excluded.contains(&a)
+                    || crate::intake::reply::is_sender_address(line, at.clone())
+                    || SYSTEM_LOCAL_PARTS.contains(&local)
+                    || is_list_address(local)
+                {
+                    continue;
+                }
+                let in_reply = reply_at.is_some_and(|c| c <= at.start);
+                // An address the awaiting recipient's reply quotes (the
+                // mailbox an alias led to, "Relaying mail to x@y is not
+                // allowed") is part of that reply, not another recipient,
+                // unless it is one already.
+                if which == Mentions::InPosition
+                    && in_reply
+                    && reply_at.is_some_and(|c| answers(&awaiting, c))
+                    && awaiting.as_ref().is_some_and(|(r, _, _)| *r != a)
+                    && !starts.iter().any(|(s, _)| *s == a)
+                {
+                    continue;
+                }
+                if which == Mentions::InPosition && in_recipient_position(line, at.clone()) {
+                    if !positioned.contains(&a) {
+                        positioned.push(a.clone());
+                    }
+                    if !in_reply {
+                        awaiting = Some((a.clone(), i, at.end));
+                        // `ann@example.org: <reply>` (OpenSMTPD's list,
+                        // Postfix's `<ann@...>: host ... said:`): what
+                        // follows the colon is the reply, code or not
+                        let rest = line[at.end..].trim_start_matches('>');
+                        if let Some(after) = rest.strip_prefix(':') {
+                            if !after.trim().is_empty() {
+                                let c = line.len() - after.len();
+                                reply_at = Some(reply_at.map_or(c, |r| r.min(c)));
+                            }
+                        }
+                    }
+                }
+                mentions.push((i, a.clone()));
+                if starts.iter().any(|(s, _)| *s == a) {
+                    continue;
+                }
+                starts.push((a, i));
+            }
         }
-        for (addr, at) in scan::emails(line) {
-            let a = addr.to_ascii_lowercase();
-            let local = a.split('@').next().unwrap_or("");
-            // "... because they are not accepting mail from <sender>:"
-            // names the sender, not a recipient that failed.
-            if excluded.contains(&a)
-                || crate::intake::reply::is_sender_address(line, at.clone())
-                || SYSTEM_LOCAL_PARTS.contains(&local)
-                || is_list_address(local)
-            {
-                continue;
-            }
-            if which == Mentions::InPosition
-                && !positioned.contains(&a)
-                && in_recipient_position(line, at)
-            {
-                positioned.push(a.clone());
-            }
-            mentions.push((i, a.clone()));
-            if starts.iter().any(|(s, _)| *s == a) {
-                continue;
-            }
-            starts.push((a, i));
+        if reply_at.is_some_and(|c| answers(&awaiting, c)) {
+            awaiting = None;
         }
     }
     // Exchange's "Your message To: <list> ... did not reach the following
@@ -150,6 +201,29 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
         out.push((addr.clone(), block));
     }
     out
+}
+
+/// Where a reply opens on a line: its first reply code or enhanced status,
+/// or the end of a cue that introduces one (a reply without a code).
+fn reply_start(line: &str) -> Option<usize> {
+    let code = scan::find_code(line).map(|(_, at)| at.start);
+    let status = scan::find_status(line).map(|(_, at)| at.start);
+    // a cue that ends its line introduces the next line
+    let cue = reply_cue_at(line).filter(|&end| !line[end..].trim().is_empty());
+    code.into_iter().chain(status).chain(cue).min()
+}
+
+/// Words a writer puts before the remote server's reply, code or not:
+/// Postfix's and qmail's "said:", Gmail's "The response from the remote
+/// server was:", Courier's and Sendmail's transcript `<<<`.
+const REPLY_CUES: &[&str] = &["said:", "server was:", "the response was:", "<<<"];
+
+/// Where the reply a cue introduces begins on a line: the end of the cue.
+fn reply_cue_at(line: &str) -> Option<usize> {
+    REPLY_CUES
+        .iter()
+        .filter_map(|c| crate::intake::reply::find_ci(line, c).map(|at| at + c.len()))
+        .min()
 }
 
 /// Phrases after which a prose bounce lists the failed recipients, where
