@@ -33,8 +33,54 @@ pub fn first_where<T>(t: &str, find: fn(&str) -> Found<T>, accept: fn(&T) -> boo
     None
 }
 
+/// Software whose name, a space, then its version (`Mailman 2.0.12`,
+/// `MDaemon 5.0.5`, `Postfix 2.3.3`) would read as an enhanced status.
+const VERSIONED_NAMES: &[&str] = &[
+    "mailman",
+    "majordomo",
+    "listserv",
+    "sympa",
+    "ezmlm",
+    "ecartis",
+    "postfix",
+    "sendmail",
+    "courier",
+    "mdaemon",
+    "imail",
+    "zimbra",
+    "kerio",
+    "merak",
+    "icewarp",
+    "communigate",
+    "domino",
+    "notes",
+    "groupwise",
+    "smartermail",
+    "exchange",
+    "version",
+    "release",
+    "v",
+];
+
+/// Whether the text before a number ends with one of [`VERSIONED_NAMES`]
+/// and a space: the number is that software's version.
+fn names_a_version(before: &[u8]) -> bool {
+    let Some(rest) = before.strip_suffix(b" ") else {
+        return false;
+    };
+    let start = rest
+        .iter()
+        .rposition(|c| !c.is_ascii_alphabetic())
+        .map_or(0, |p| p + 1);
+    let word = &rest[start..];
+    VERSIONED_NAMES
+        .iter()
+        .any(|n| word.eq_ignore_ascii_case(n.as_bytes()))
+}
+
 /// The first enhanced status code (`5.7.1`), with class 2, 4 or 5 and
-/// subject 0 to 7, standing alone (not inside an IP address or version).
+/// subject 0 to 7, standing alone (not inside an IP address or version,
+/// nor a version after its software's name).
 pub fn find_status(s: &str) -> Option<(Status, Range<usize>)> {
     let b = s.as_bytes();
     let mut i = 0;
@@ -59,7 +105,7 @@ pub fn find_status(s: &str) -> Option<(Status, Range<usize>)> {
                             || (n == b'.' && b.get(end + 1).is_some_and(|x| is_digit(*x))))
                     }
                 };
-                if (1..=3).contains(&dl) && after_ok {
+                if (1..=3).contains(&dl) && after_ok && !names_a_version(&b[..i]) {
                     let subject: u16 = s[i + 2..i + 2 + sl].parse().ok()?;
                     let detail: u16 = s[ds..end].parse().ok()?;
                     if subject <= 7 {
@@ -372,6 +418,16 @@ mod tests {
             None
         );
         assert_eq!(find_status("libfoo_2.0.1 and /opt/4.4.1"), None);
+        // a version after its software's name, then a real status
+        assert_eq!(find_status("ANNOUNCE Mailman 2.0.12 release"), None);
+        assert_eq!(
+            find_status("MDaemon 5.0.5 said: 550 5.1.1 unknown").map(|s| s.0.to_string()),
+            Some("5.1.1".into())
+        );
+        assert_eq!(
+            find_status("Status: 5.2.2").map(|s| s.0.to_string()),
+            Some("5.2.2".into())
+        );
         assert_eq!(
             find_status("550-5.7.26 x").map(|s| s.0.to_string()),
             Some("5.7.26".into())
