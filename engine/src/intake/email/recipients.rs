@@ -105,8 +105,15 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
                 .as_ref()
                 .is_some_and(|(_, l, col)| *l < i || *col <= c)
         };
-        if line.contains('@') && !names_other_party(&line.to_ascii_lowercase()) {
+        // addresses from where the line names another party on are not
+        // recipients (`bob@example.com: 501 Syntax: MAIL FROM: <x@y>`
+        // keeps bob)
+        let other_party = other_party_at(&line.to_ascii_lowercase());
+        if line.contains('@') && other_party != Some(0) {
             for (addr, at) in scan::emails(line) {
+                if other_party.is_some_and(|p| at.start >= p) {
+                    break;
+                }
                 let a = addr.to_ascii_lowercase();
                 let local = a.split('@').next().unwrap_or("");
                 // "... because they are not accepting mail from <sender>:"
@@ -233,17 +240,36 @@ pub(super) const FAILED_LIST_MARKERS: &[&str] = &["did not reach the following r
 /// Whether a (lower-case) line names a party other than a recipient: the
 /// sender, a reply address, the reporting MTA, a message id.
 pub(super) fn names_other_party(lower: &str) -> bool {
+    other_party_at(lower).is_some()
+}
+
+/// Header-like labels that open a line naming another party.
+const OTHER_PARTY_LABELS: &[&str] = &[
+    "from:",
+    "reply-to:",
+    "return-path:",
+    "message-id:",
+    "reporting-mta:",
+    "sender:",
+];
+
+/// Words inside a line after which an address is another party's.
+const OTHER_PARTY_WORDS: &[&str] = &[
+    "mail from:",
+    "envelope-from",
+    "generated from",
+    "expanded from",
+];
+
+/// Where a (lower-case) line starts naming another party: 0 for a line
+/// that opens with a label ([`OTHER_PARTY_LABELS`]), else the first of
+/// [`OTHER_PARTY_WORDS`].
+fn other_party_at(lower: &str) -> Option<usize> {
     let trimmed = lower.trim_start();
-    trimmed.starts_with("from:")
-        || trimmed.starts_with("reply-to:")
-        || trimmed.starts_with("return-path:")
-        || trimmed.starts_with("message-id:")
-        || trimmed.starts_with("reporting-mta:")
-        || trimmed.starts_with("sender:")
-        || trimmed.contains("mail from:")
-        || trimmed.contains("envelope-from")
-        || trimmed.contains("generated from")
-        || trimmed.contains("expanded from")
+    if OTHER_PARTY_LABELS.iter().any(|l| trimmed.starts_with(l)) {
+        return Some(0);
+    }
+    OTHER_PARTY_WORDS.iter().filter_map(|w| lower.find(w)).min()
 }
 
 /// The lines before the first recipient, when they say something about the
