@@ -8,7 +8,9 @@
 //! real reply of `bench/field/` in the bounce of ten writers (a Postfix
 //! DSN; Exim's, Sendmail's, qmail's, Domino's, Yahoo's, Courier's and
 //! OpenSMTPD's plain-text bounces; Gmail's notice without its DSN part;
-//! Office 365's HTML report; as their sources and samples write them)
+//! Office 365's HTML report; as their sources and samples write them; and
+//! every deferral in Exim's and Sendmail's delay warnings, whose heading
+//! must not outrank the cause the quoted error names)
 //! and holds each to two things:
 //!
 //! - every bounce yields one diagnosis, for the recipient the writer
@@ -70,6 +72,22 @@ fn qmail(reply: &str, status: &str, _: &str) -> Option<String> {
 fn domino(reply: &str, status: &str, _: &str) -> Option<String> {
     status.starts_with('5').then(|| format!(
         "Return-Path: <>\nFrom: Postmaster@mta1.example.org\nTo: news@example.org\nSubject: DELIVERY FAILURE: hello\nContent-Type: text/plain; charset=utf-8\n\nYour message\n\n  Subject: hello\n\nwas not delivered to:\n\n  bob@example.com\n\nbecause:\n\n  {reply}\n"
+    ))
+}
+
+/// Exim's delay warning (its default warn_message_file): the address the
+/// message has not reached yet, its last error, and that delivery
+/// attempts will continue. Only a deferral is warned about.
+fn exim_delay(_: &str, status: &str, folded: &str) -> Option<String> {
+    status.starts_with('4').then(|| format!(
+        "From: Mail Delivery System <Mailer-Daemon@mta1.example.org>\nTo: news@example.org\nSubject: Warning: message 1abc23-000456-78 delayed 24 hours\n\nThis message was created automatically by mail delivery software.\nA message that you sent has not yet been delivered to one or more of its\nrecipients after more than 24 hours on the queue on mta1.example.org.\n\nThe message identifier is:     1abc23-000456-78\nThe subject of the message is: hello\n\nThe address to which the message has not yet been delivered is:\n\n  bob@example.com\n    host mx.example.com [192.0.2.10]\n    SMTP error from remote mail server after RCPT TO:<bob@example.com>:\n    {folded}\n\nNo action is required on your part. Delivery attempts will continue for\nsome time, and this warning may be repeated at intervals if the message\nremains undelivered. Eventually the mail delivery software will give up,\nand when that happens, the message will be returned to you.\n"
+    ))
+}
+
+/// Sendmail's warning (savemail.c's banner, the transcript, `Deferred:`).
+fn sendmail_delay(reply: &str, status: &str, _: &str) -> Option<String> {
+    status.starts_with('4').then(|| format!(
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@mta1.example.org>\nTo: <news@example.org>\nSubject: Warning: could not send message for past 4 hours\n\n    **********************************************\n    **      THIS IS A WARNING MESSAGE ONLY      **\n    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **\n    **********************************************\n\nThe original message was received at Thu, 26 Nov 2026 10:00:00 +0100\nfrom localhost [127.0.0.1]\n\n   ----- Transcript of session follows -----\n... while talking to mx.example.com.:\n>>> RCPT To:<bob@example.com>\n<<< {reply}\n<bob@example.com>... Deferred: {reply}\nWarning: message still undelivered after 4 hours\nWill keep trying until message is 5 days old\n"
     ))
 }
 
@@ -168,7 +186,7 @@ fn a_reply_reads_the_same_in_every_bounce_that_carries_it() {
     let agrees = |d: &bouncedx_engine::Diagnosis, expected: &str| {
         eval::category_agrees(expected, &d.category)
     };
-    let forms: [(&str, Wrap, &str); 10] = [
+    let forms: [(&str, Wrap, &str); 12] = [
         ("Postfix DSN", postfix_dsn, "    "),
         ("Exim", exim, "    "),
         ("Sendmail", sendmail, "    "),
@@ -179,6 +197,8 @@ fn a_reply_reads_the_same_in_every_bounce_that_carries_it() {
         ("Yahoo", yahoo, ""),
         ("Courier", courier, ""),
         ("OpenSMTPD", opensmtpd, ""),
+        ("Exim delay warning", exim_delay, "    "),
+        ("Sendmail delay warning", sendmail_delay, ""),
     ];
     let mut problems = Vec::new();
     for (name, wrap, indent) in forms {

@@ -44,9 +44,13 @@ RECIPIENT_SIDE = {"userunknown", "hostunknown", "suspend", "mailboxfull", "notac
 # without" something states a condition on the message (Courier: "...
 # without the required MIME headers"), and one that "does not accept mail
 # data" (msmtp's words for a refused DATA) a refused message, not a domain
-# that takes no mail
+# that takes no mail. "Could not be delivered for more than 4 hour(s)" is
+# Sendmail's expiry (envelope.c) and Postfix's delay warning alike
+# (bounce_template.c: "It will be retried until it is 5 day(s) old"):
+# beside a line that says the MTA keeps trying it is no expiry
 UNLESS = {
     "notaccept": ["does not accept mail without", "does not accept mail data"],
+    "expired": ["will be retried until", "this is a warning only", "delivery attempts will continue"],
 }
 
 # Confidence per rule where the measured share is below `medium`'s promise
@@ -58,7 +62,10 @@ UNLESS = {
 # a user configured filter", "Header Checks Defer") were right in 3 of 6
 # tune rows (thirty-ninth session; the collectors file them as content as
 # often as the site's policy): 0.5.
-CONFIDENCE = {"rejected": "0.6", "filtered": "0.5"}
+# A delay notice's own words say what kind of message it is, not why it
+# is delayed: the reply it quotes does, and any rule that names that cause
+# outranks it (as core/delay_notice, under every cause rule's confidence).
+CONFIDENCE = {"rejected": "0.6", "filtered": "0.5", "delayed": "0.35"}
 
 # The `rejected` rows hold four kinds of refused sender, told apart by
 # their words (SENDER_SPLITS, tried in order). A sender domain without

@@ -11,6 +11,10 @@
 //!     Unrouteable address
 //! ```
 //!
+//! Its delay warning lists the addresses not yet delivered the same way,
+//! under "The address to which the message has not yet been delivered
+//! is:".
+//!
 //! The reason is often Exim's own words with no SMTP code at all
 //! ("Unrouteable address", "mailbox is full", "retry timeout exceeded"):
 //! the rules read those words.
@@ -31,8 +35,18 @@ pub(super) const READER: Reader = Reader {
 };
 
 /// Headings of Exim's list of failed addresses ("The following
-/// address(es) failed:", wrapped anywhere; "... address(es) deferred").
-const HEADINGS: &[&str] = &["following address(es)", "address(es) deferred"];
+/// address(es) failed:", wrapped anywhere; "... address(es) deferred"),
+/// and of its delay warning's list (deliver.c: "The address(es) to which
+/// the message has not yet been delivered is/are:").
+const HEADINGS: &[&str] = &[
+    "following address(es)",
+    "address(es) deferred",
+    "to which the message has not yet been delivered",
+];
+
+/// Where a list ends: the returned message's marker, or the delay
+/// warning's closing words.
+const LIST_ENDS: &[&str] = &["-----", "no action is required on your part"];
 
 fn read(bounce: &Bounce) -> Option<Reading> {
     let failed: Vec<String> = bounce
@@ -49,7 +63,7 @@ fn read(bounce: &Bounce) -> Option<Reading> {
             out
         });
     if failed.is_empty() {
-        let listed = section(bounce.report(), HEADINGS, &["-----"])
+        let listed = section(bounce.report(), HEADINGS, LIST_ENDS)
             .map(|lines| listed_addresses(&lines))
             .unwrap_or_default();
         return records_for(bounce, &listed);
