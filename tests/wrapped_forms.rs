@@ -7,7 +7,8 @@
 //! the writer's own boilerplate read as a cause. This test wraps every
 //! real reply of `bench/field/` in the bounce of ten writers (a Postfix
 //! DSN; Exim's, Sendmail's, qmail's, Domino's, Yahoo's, Courier's and
-//! OpenSMTPD's plain-text bounces; Gmail's notice without its DSN part;
+//! OpenSMTPD's plain-text bounces; Gmail's and Postfix's without their DSN
+//! part, Postfix's reply folded;
 //! Office 365's HTML report; as their sources and samples write them; and
 //! every deferral in Exim's and Sendmail's delay warnings, whose heading
 //! must not outrank the cause the quoted error names)
@@ -72,6 +73,15 @@ fn qmail(reply: &str, status: &str, _: &str) -> Option<String> {
 fn domino(reply: &str, status: &str, _: &str) -> Option<String> {
     status.starts_with('5').then(|| format!(
         "Return-Path: <>\nFrom: Postmaster@mta1.example.org\nTo: news@example.org\nSubject: DELIVERY FAILURE: hello\nContent-Type: text/plain; charset=utf-8\n\nYour message\n\n  Subject: hello\n\nwas not delivered to:\n\n  bob@example.com\n\nbecause:\n\n  {reply}\n"
+    ))
+}
+
+/// Postfix's bounce without its DSN part (as a forward or a copy keeps
+/// it): the reply after "said:", folded with its continuation lines
+/// indented (bounce_notify_util.c).
+fn postfix_prose(_: &str, status: &str, folded: &str) -> Option<String> {
+    status.starts_with('5').then(|| format!(
+        "From: MAILER-DAEMON@mta1.example.org (Mail Delivery System)\nTo: news@example.org\nSubject: Undelivered Mail Returned to Sender\n\nThis is the mail system at host mta1.example.org.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients. It's attached below.\n\nFor further assistance, please send mail to postmaster.\n\n                   The mail system\n\n<bob@example.com>: host mx.example.com[192.0.2.10] said: {folded}\n"
     ))
 }
 
@@ -186,7 +196,7 @@ fn a_reply_reads_the_same_in_every_bounce_that_carries_it() {
     let agrees = |d: &bouncedx_engine::Diagnosis, expected: &str| {
         eval::category_agrees(expected, &d.category)
     };
-    let forms: [(&str, Wrap, &str); 12] = [
+    let forms: [(&str, Wrap, &str); 13] = [
         ("Postfix DSN", postfix_dsn, "    "),
         ("Exim", exim, "    "),
         ("Sendmail", sendmail, "    "),
@@ -197,6 +207,7 @@ fn a_reply_reads_the_same_in_every_bounce_that_carries_it() {
         ("Yahoo", yahoo, ""),
         ("Courier", courier, ""),
         ("OpenSMTPD", opensmtpd, ""),
+        ("Postfix without its DSN", postfix_prose, "    "),
         ("Exim delay warning", exim_delay, "    "),
         ("Sendmail delay warning", sendmail_delay, ""),
     ];

@@ -274,8 +274,9 @@ fn outermost_lines<'l>(lines: &[&'l str]) -> Vec<&'l str> {
 /// `<ann@example.org>: host mx.example.org said: ...` or `<ann@example.org>
 /// (expanded from <info@example.org>): ...`, lower case, once each.
 fn angle_bracket_lines(bounce: &Bounce) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    let mut found: Vec<(usize, String)> = Vec::new();
     for line in crate::intake::lines(bounce.report()) {
+        let indent = line.len() - line.trim_start().len();
         let Some(rest) = line.trim_start().strip_prefix('<') else {
             continue;
         };
@@ -290,7 +291,17 @@ fn angle_bracket_lines(bounce: &Bounce) -> Vec<String> {
         let is_address = crate::intake::scan::emails(&a)
             .first()
             .is_some_and(|(found, _)| found.len() == a.len());
-        if is_address && !super::recipients::is_never_recipient(&a, &[]) && !out.contains(&a) {
+        if is_address && !super::recipients::is_never_recipient(&a, &[]) {
+            found.push((indent, a));
+        }
+    }
+    // the list's own lines stand at the margin (or at the list's
+    // indentation); one indented further continues a folded reply
+    // (`    <x@y>: Recipient address rejected: ...`)
+    let margin = found.iter().map(|(i, _)| *i).min().unwrap_or(0);
+    let mut out: Vec<String> = Vec::new();
+    for (indent, a) in found {
+        if indent == margin && !out.contains(&a) {
             out.push(a);
         }
     }

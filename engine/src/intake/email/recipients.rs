@@ -16,7 +16,9 @@
 //! ann@example.org", `<ann@example.org>:`), the first reply after it is
 //! its reply, and `550 5.1.1 <ann.box@example.org>: Recipient address
 //! rejected` (the mailbox an alias led to) or "550 Relaying mail to
-//! x@example.net is not allowed" names no second recipient.
+//! x@example.net is not allowed" names no second recipient, nor does a
+//! line that continues that reply, indented further than the line it
+//! began on.
 //!
 //! [`recipient_blocks`] finds the recipients and gives each the lines from
 //! its mention to the next recipient's: that block is what the rules read.
@@ -90,7 +92,17 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
     let mut awaiting: Option<(String, usize, usize)> = None;
     // whether the line before ended with a cue that introduces a reply
     let mut cued = false;
+    // The recipient whose reply runs on, and the indentation of the line
+    // it began on: a line indented further, with no blank line between,
+    // continues it (Postfix folds a long reply so).
+    let mut running: Option<(String, usize)> = None;
     for (i, line) in lines.iter().enumerate() {
+        let indent = line.len() - line.trim_start().len();
+        let continues =
+            !line.trim().is_empty() && running.as_ref().is_some_and(|(_, first)| indent > *first);
+        if !continues {
+            running = None;
+        }
         let mut reply_at = if cued && !line.trim().is_empty() {
             Some(0)
         } else {
@@ -130,10 +142,12 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
                 // mailbox an alias led to, "Relaying mail to x@y is not
                 // allowed") is part of that reply, not another recipient,
                 // unless it is one already.
-                if which == Mentions::InPosition
-                    && in_reply
+                let quoted = in_reply
                     && reply_at.is_some_and(|c| answers(&awaiting, c))
-                    && awaiting.as_ref().is_some_and(|(r, _, _)| *r != a)
+                    && awaiting.as_ref().is_some_and(|(r, _, _)| *r != a);
+                let continued = continues && running.as_ref().is_some_and(|(r, _)| *r != a);
+                if which == Mentions::InPosition
+                    && (quoted || continued)
                     && !starts.iter().any(|(s, _)| *s == a)
                 {
                     continue;
@@ -164,7 +178,7 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
             }
         }
         if reply_at.is_some_and(|c| answers(&awaiting, c)) {
-            awaiting = None;
+            running = awaiting.take().map(|(r, _, _)| (r, indent));
         }
     }
     // Exchange's "Your message To: <list> ... did not reach the following
