@@ -103,6 +103,12 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
         if !continues {
             running = None;
         }
+        let has_address = line.contains('@');
+        if !has_address && awaiting.is_none() {
+            // no address to read and no recipient waiting for its reply
+            cued &= line.trim().is_empty();
+            continue;
+        }
         let mut reply_at = if cued && !line.trim().is_empty() {
             Some(0)
         } else {
@@ -120,8 +126,12 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
         // addresses from where the line names another party on are not
         // recipients (`bob@example.com: 501 Syntax: MAIL FROM: <x@y>`
         // keeps bob)
-        let other_party = other_party_at(&line.to_ascii_lowercase());
-        if line.contains('@') && other_party != Some(0) {
+        let other_party = if has_address {
+            other_party_at(&line.to_ascii_lowercase())
+        } else {
+            None
+        };
+        if has_address && other_party != Some(0) {
             for (addr, at) in scan::emails(line) {
                 if other_party.is_some_and(|p| at.start >= p) {
                     break;
