@@ -254,7 +254,7 @@ fn a_reply_reads_the_same_in_every_bounce_that_carries_it() {
 /// Two refused recipients in one bounce, as each writer lists them: the
 /// address, then its reply (Exim's deliver.c and Sendmail's savemail.c
 /// lists, qmail-send's blocks, OpenSMTPD's lines, a Postfix DSN's human
-/// part and its fields).
+/// part and its fields, Exchange's administrators' section).
 type Wrap2 = fn(&str, &str) -> String;
 
 fn postfix_dsn_two(a: &str, b: &str) -> String {
@@ -287,6 +287,15 @@ fn opensmtpd_two(a: &str, b: &str) -> String {
     )
 }
 
+/// Exchange's report (2010 and later, plain text): the recipients listed,
+/// then in the administrators' section each again with "Remote Server
+/// returned '<reply>'".
+fn exchange_two(a: &str, b: &str) -> String {
+    format!(
+        "From: postmaster@mta1.example.org\nTo: news@example.org\nSubject: Undeliverable: hello\nContent-Type: text/plain; charset=\"utf-8\"\n\nDelivery has failed to these recipients or groups:\n\nbob@example.com\ncarol@example.net\n\nDiagnostic information for administrators:\n\nGenerating server: MTA1.example.org\n\nbob@example.com\nRemote Server returned '{a}'\n\ncarol@example.net\nRemote Server returned '{b}'\n\nOriginal message headers:\n\nReceived: from news.example.org by MTA1.example.org\nSubject: hello\n"
+    )
+}
+
 /// Each recipient of a bounce gets its own reply: two permanent field
 /// replies in one bounce give two diagnoses, one for each listed
 /// recipient, each agreeing with its reply's label about as often as the
@@ -309,12 +318,13 @@ fn each_recipient_of_a_bounce_gets_its_own_reply() {
             eval::category_agrees(expected, &engine.diagnose_reply(reply).category)
         })
         .collect();
-    let forms: [(&str, Wrap2); 5] = [
+    let forms: [(&str, Wrap2); 6] = [
         ("Postfix DSN", postfix_dsn_two),
         ("Exim", exim_two),
         ("Sendmail", sendmail_two),
         ("qmail", qmail_two),
         ("OpenSMTPD", opensmtpd_two),
+        ("Exchange", exchange_two),
     ];
     let mut problems = Vec::new();
     for (name, wrap) in forms {

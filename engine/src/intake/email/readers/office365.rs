@@ -129,6 +129,9 @@ fn read(bounce: &Bounce) -> Option<Reading> {
     }
     for heading in LISTS {
         if let Some(list) = section(report, &[heading], LIST_ENDS) {
+            // a quoted reply's line ("Remote Server returned '550 5.1.1
+            // <x@y>: ...'") names no recipient
+            let list: Vec<&str> = list.into_iter().filter(|l| !quotes_a_reply(l)).collect();
             found.extend(positioned_addresses(&list));
         }
     }
@@ -195,6 +198,23 @@ fn quoted_reply(text: &str) -> Option<String> {
         words.extend(line.split_whitespace());
     }
     (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// Whether a line quotes a reply: "Remote Server returned", Exchange
+/// 2007's `#550 ...`, or a reply code or status before its first address.
+fn quotes_a_reply(line: &str) -> bool {
+    if find_ci(line, "remote server").is_some() || line.trim_start().starts_with('#') {
+        return true;
+    }
+    let first_address = scan::emails(line).first().map(|(_, at)| at.start);
+    let reply = [
+        scan::find_code(line).map(|(_, at)| at.start),
+        scan::find_status(line).map(|(_, at)| at.start),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    matches!((reply, first_address), (Some(r), Some(a)) if r < a)
 }
 
 /// The host of the "Remote server:" cell: the server whose reply the
