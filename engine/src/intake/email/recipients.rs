@@ -86,42 +86,11 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
     let mut mentions: Vec<(usize, String)> = Vec::new();
     // The addresses seen in a recipient position at least once.
     let mut positioned: Vec<String> = Vec::new();
-    // The recipient named last where its reply has not come yet ("Your
-    // message to ann@...", `<ann@...>:`), with the line and the column its
-    // mention ends at: the first reply after it is its reply.
-    let mut awaiting: Option<(String, usize, usize)> = None;
-    // whether the line before ended with a cue that introduces a reply
-    let mut cued = false;
-    // The recipient whose reply runs on, and the indentation of the line
-    // it began on: a line indented further, with no blank line between,
-    // continues it (Postfix folds a long reply so).
-    let mut running: Option<(String, usize)> = None;
+    let mut replies = Replies::default();
     for (i, line) in lines.iter().enumerate() {
-        let indent = line.len() - line.trim_start().len();
-        let continues =
-            !line.trim().is_empty() && running.as_ref().is_some_and(|(_, first)| indent > *first);
-        if !continues {
-            running = None;
-        }
         let has_address = line.contains('@');
-        if !has_address && awaiting.is_none() {
-            // no address to read and no recipient waiting for its reply
-            cued &= line.trim().is_empty();
+        let Some(mut here) = replies.line(i, line, has_address) else {
             continue;
-        }
-        let mut reply_at = if cued && !line.trim().is_empty() {
-            Some(0)
-        } else {
-            reply_start(line)
-        };
-        if !line.trim().is_empty() {
-            cued = reply_cue_at(line).is_some_and(|end| line[end..].trim().is_empty());
-        }
-        // whether a reply on this line began after the awaiting mention
-        let answers = |awaiting: &Option<(String, usize, usize)>, c: usize| {
-            awaiting
-                .as_ref()
-                .is_some_and(|(_, l, col)| *l < i || *col <= c)
         };
         // addresses from where the line names another party on are not
         // recipients (`bob@example.com: 501 Syntax: MAIL FROM: <x@y>`
@@ -147,17 +116,10 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
                 {
                     continue;
                 }
-                let in_reply = reply_at.is_some_and(|c| c <= at.start);
-                // An address the awaiting recipient's reply quotes (the
-                // mailbox an alias led to, "Relaying mail to x@y is not
-                // allowed") is part of that reply, not another recipient,
-                // unless it is one already.
-                let quoted = in_reply
-                    && reply_at.is_some_and(|c| answers(&awaiting, c))
-                    && awaiting.as_ref().is_some_and(|(r, _, _)| *r != a);
-                let continued = continues && running.as_ref().is_some_and(|(r, _)| *r != a);
+                // An address another recipient's reply quotes is part of
+                // that reply, unless it is a recipient already.
                 if which == Mentions::InPosition
-                    && (quoted || continued)
+                    && replies.quotes(&here, &a, at.start)
                     && !starts.iter().any(|(s, _)| *s == a)
                 {
                     continue;
@@ -166,19 +128,7 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
                     if !positioned.contains(&a) {
                         positioned.push(a.clone());
                     }
-                    if !in_reply {
-                        awaiting = Some((a.clone(), i, at.end));
-                        // `ann@example.org: <reply>` (OpenSMTPD's list,
-                        // Postfix's `<ann@...>: host ... said:`): what
-                        // follows the colon is the reply, code or not
-                        let rest = line[at.end..].trim_start_matches('>');
-                        if let Some(after) = rest.strip_prefix(':') {
-                            if !after.trim().is_empty() {
-                                let c = line.len() - after.len();
-                                reply_at = Some(reply_at.map_or(c, |r| r.min(c)));
-                            }
-                        }
-                    }
+                    replies.named(&mut here, &a, line, at.clone());
                 }
                 mentions.push((i, a.clone()));
                 if starts.iter().any(|(s, _)| *s == a) {
@@ -187,9 +137,7 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
                 starts.push((a, i));
             }
         }
-        if reply_at.is_some_and(|c| answers(&awaiting, c)) {
-            running = awaiting.take().map(|(r, _, _)| (r, indent));
-        }
+        replies.end_line(&here);
     }
     // Exchange's "Your message To: <list> ... did not reach the following
     // recipient(s):" names the original message's addressees first; the
@@ -232,6 +180,116 @@ pub(super) fn recipient_blocks(report: &str, excluded: &[String], which: Mention
         out.push((addr.clone(), block));
     }
     out
+}
+
+/// Which recipient each reply belongs to, line by line.
+///
+/// A recipient named where no reply has come yet ("Your message to
+/// ann@...", `<ann@...>:`) awaits its reply; the first reply after it is
+/// its reply, and an address that reply quotes is part of it. A line
+/// indented further than the one the reply began on, with no blank line
+/// between, continues the reply.
+#[derive(Default)]
+struct Replies {
+    /// The recipient waiting for its reply, with the line and the column
+    /// its mention ends at.
+    awaiting: Option<(String, usize, usize)>,
+    /// Whether the last line with text ended with a cue that introduces a
+    /// reply ("The response from the remote server was:").
+    cued: bool,
+    /// The recipient whose reply runs on, and the indentation of the line
+    /// it began on.
+    running: Option<(String, usize)>,
+}
+
+/// What [`Replies`] knows of one line.
+struct Line {
+    index: usize,
+    indent: usize,
+    /// Where a reply begins on the line, if one does.
+    reply_at: Option<usize>,
+    /// Whether the line continues the running reply.
+    continues: bool,
+}
+
+impl Replies {
+    /// Reads a line; `None` when it holds nothing to read (no address,
+    /// and no recipient waits for its reply).
+    fn line(&mut self, index: usize, line: &str, has_address: bool) -> Option<Line> {
+        let indent = line.len() - line.trim_start().len();
+        let blank = line.trim().is_empty();
+        let continues = !blank
+            && self
+                .running
+                .as_ref()
+                .is_some_and(|(_, first)| indent > *first);
+        if !continues {
+            self.running = None;
+        }
+        if !has_address && self.awaiting.is_none() {
+            self.cued &= blank;
+            return None;
+        }
+        let reply_at = if self.cued && !blank {
+            Some(0)
+        } else {
+            reply_start(line)
+        };
+        if !blank {
+            self.cued = reply_cue_at(line).is_some_and(|end| line[end..].trim().is_empty());
+        }
+        Some(Line {
+            index,
+            indent,
+            reply_at,
+            continues,
+        })
+    }
+
+    /// Whether a reply beginning at column `c` of the line comes after
+    /// the awaiting recipient's mention.
+    fn answers(&self, here: &Line, c: usize) -> bool {
+        self.awaiting
+            .as_ref()
+            .is_some_and(|(_, l, col)| *l < here.index || *col <= c)
+    }
+
+    /// Whether the address at `start` is quoted by another recipient's
+    /// reply: the awaiting one's on this line, or the running one's.
+    fn quotes(&self, here: &Line, address: &str, start: usize) -> bool {
+        let quoted = here
+            .reply_at
+            .is_some_and(|c| c <= start && self.answers(here, c))
+            && self.awaiting.as_ref().is_some_and(|(r, _, _)| r != address);
+        let continued = here.continues && self.running.as_ref().is_some_and(|(r, _)| r != address);
+        quoted || continued
+    }
+
+    /// A recipient named in a recipient position: unless inside a reply,
+    /// it now awaits its own, and `ann@example.org: <reply>` (OpenSMTPD's
+    /// list, Postfix's `<ann@...>: host ... said:`) begins it after the
+    /// colon, code or not.
+    fn named(&mut self, here: &mut Line, address: &str, line: &str, at: std::ops::Range<usize>) {
+        if here.reply_at.is_some_and(|c| c <= at.start) {
+            return;
+        }
+        self.awaiting = Some((address.to_string(), here.index, at.end));
+        let rest = line[at.end..].trim_start_matches('>');
+        if let Some(after) = rest.strip_prefix(':') {
+            if !after.trim().is_empty() {
+                let c = line.len() - after.len();
+                here.reply_at = Some(here.reply_at.map_or(c, |r| r.min(c)));
+            }
+        }
+    }
+
+    /// After the line: a reply on it answered the awaiting recipient,
+    /// whose reply now runs on.
+    fn end_line(&mut self, here: &Line) {
+        if here.reply_at.is_some_and(|c| self.answers(here, c)) {
+            self.running = self.awaiting.take().map(|(r, _, _)| (r, here.indent));
+        }
+    }
 }
 
 /// Where a reply opens on a line: its first reply code or enhanced status,
