@@ -295,11 +295,16 @@ impl Replies {
 /// Where a reply opens on a line: its first reply code or enhanced status,
 /// or the end of a cue that introduces one (a reply without a code).
 fn reply_start(line: &str) -> Option<usize> {
-    let code = scan::find_code(line).map(|(_, at)| at.start);
-    let status = scan::find_status(line).map(|(_, at)| at.start);
     // a cue that ends its line introduces the next line
     let cue = reply_cue_at(line).filter(|&end| !line[end..].trim().is_empty());
-    code.into_iter().chain(status).chain(cue).min()
+    reply_code_at(line).into_iter().chain(cue).min()
+}
+
+/// Where a line's first reply code or enhanced status stands.
+pub(super) fn reply_code_at(line: &str) -> Option<usize> {
+    let code = scan::find_code(line).map(|(_, at)| at.start);
+    let status = scan::find_status(line).map(|(_, at)| at.start);
+    code.into_iter().chain(status).min()
 }
 
 /// Words a writer puts before the remote server's reply, code or not:

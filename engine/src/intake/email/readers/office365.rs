@@ -47,7 +47,7 @@
 //! Microsoft, which only relayed the refusal.
 
 use super::{positioned_addresses, records_for, section, Bounce, Reader, Reading};
-use crate::intake::email::recipients::is_never_recipient;
+use crate::intake::email::recipients::{is_never_recipient, reply_code_at};
 use crate::intake::reply::find_ci;
 use crate::intake::scan;
 
@@ -143,6 +143,7 @@ fn read(bounce: &Bounce) -> Option<Reading> {
     }
     let mut reading = records_for(bounce, &recipients)?;
     let only = reading.records.len() == 1;
+    let remote = remote_server(&lines);
     for record in &mut reading.records {
         // the record's own stretch first; the whole report when it holds
         // the only recipient
@@ -150,7 +151,7 @@ fn read(bounce: &Bounce) -> Option<Reading> {
             quoted_reply(&record.context).or_else(|| only.then(|| quoted_reply(report)).flatten());
         if let Some(reply) = quoted {
             record.diagnostic = Some(reply);
-            record.remote_mta = remote_server(report);
+            record.remote_mta = remote.clone();
         }
     }
     Some(reading)
@@ -184,13 +185,8 @@ fn quoted_reply(text: &str) -> Option<String> {
     if exchange_2007.is_some() {
         return exchange_2007;
     }
-    let (i, at) = lines
-        .iter()
-        .enumerate()
-        .find_map(|(i, l)| find_ci(l, "reported error:").map(|at| (i, at)))?;
-    let mut words: Vec<&str> = lines[i][at + "reported error:".len()..]
-        .split_whitespace()
-        .collect();
+    let (i, same) = after_label(&lines, "reported error:")?;
+    let mut words: Vec<&str> = same.split_whitespace().collect();
     for line in &lines[i + 1..] {
         if DETAIL_LABELS.iter().any(|l| find_ci(line, l).is_some()) {
             break;
@@ -200,6 +196,15 @@ fn quoted_reply(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// The first line that holds `label` (without regard to ASCII case): its
+/// index, and the text after the label on it.
+fn after_label<'l>(lines: &[&'l str], label: &str) -> Option<(usize, &'l str)> {
+    lines
+        .iter()
+        .enumerate()
+        .find_map(|(i, l)| find_ci(l, label).map(|at| (i, &l[at + label.len()..])))
+}
+
 /// Whether a line quotes a reply: "Remote Server returned", Exchange
 /// 2007's `#550 ...`, or a reply code or status before its first address.
 fn quotes_a_reply(line: &str) -> bool {
@@ -207,25 +212,14 @@ fn quotes_a_reply(line: &str) -> bool {
         return true;
     }
     let first_address = scan::emails(line).first().map(|(_, at)| at.start);
-    let reply = [
-        scan::find_code(line).map(|(_, at)| at.start),
-        scan::find_status(line).map(|(_, at)| at.start),
-    ]
-    .into_iter()
-    .flatten()
-    .min();
-    matches!((reply, first_address), (Some(r), Some(a)) if r < a)
+    matches!((reply_code_at(line), first_address), (Some(r), Some(a)) if r < a)
 }
 
 /// The host of the "Remote server:" cell: the server whose reply the
 /// report quotes.
-fn remote_server(text: &str) -> Option<String> {
-    let lines: Vec<&str> = crate::intake::lines(text).collect();
-    let (i, at) = lines
-        .iter()
-        .enumerate()
-        .find_map(|(i, l)| find_ci(l, "remote server:").map(|at| (i, at)))?;
-    std::iter::once(&lines[i][at + "remote server:".len()..])
+fn remote_server(lines: &[&str]) -> Option<String> {
+    let (i, same) = after_label(lines, "remote server:")?;
+    std::iter::once(same)
         .chain(lines[i + 1..].iter().copied())
         .find_map(|l| l.split_whitespace().next())
         .filter(|h| {
