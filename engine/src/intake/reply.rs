@@ -171,7 +171,11 @@ pub fn parse_reply(input: &str) -> Facts {
     let t = facts.text.as_str();
     // Prefer a code at the very start; else the first one that stands alone.
     facts.code = failure_code(t);
-    facts.status = failure_status(t);
+    // Exim's reply to a failed sender callout quotes the sender domain's
+    // server from here on: its status, host and addresses are the
+    // callout's, not this refusal's.
+    let callout = sender_callout_at(t);
+    facts.status = failure_status(&t[..callout.unwrap_or(t.len())]);
     if facts.code.is_none() && facts.status.is_none() {
         // no class of its own: its words may still say given up or not
         facts.permanent_hint = super::verdict::permanence(t);
@@ -189,6 +193,9 @@ pub fn parse_reply(input: &str) -> Facts {
     // A code like Openwave's "(1.5.6.1)" or "policy (3.2.1.1)" reads as an
     // address too: it is not the client's
     for (ip, at) in scan::ips(t) {
+        if callout.is_some_and(|c| at.start >= c) {
+            break;
+        }
         if names_remote_host(t, at.clone()) {
             // `host mx.example.com [192.0.2.1]`, `192.0.2.1 does not like
             // recipient`: the receiving server, not the sender.
@@ -210,6 +217,14 @@ pub fn parse_reply(input: &str) -> Facts {
     // it (`...?id=x@y`).
     let mut sender = None;
     for (addr, at) in scan::emails(t) {
+        if let Some(c) = callout.filter(|&c| at.start >= c) {
+            // the heading names the sender; the callout's record after it
+            // (`Sent: RCPT TO:<...>`, the quoted response) names no one
+            if at.start < c + SENDER_CALLOUT_SPAN {
+                sender.get_or_insert(addr);
+            }
+            continue;
+        }
         if is_sender_address(t, at.clone()) {
             sender.get_or_insert(addr);
         } else if facts.recipient.is_none() && !is_contact_address(t, at) {
@@ -301,6 +316,31 @@ fn wrappers_present(text: &str) -> [bool; 5] {
         refused,
         relayed,
     ]
+}
+
+/// The headings of Exim's reply to a sender callout that failed
+/// (`smtp_in.c`, `smtp_handle_acl_fail`), each followed by the sender
+/// address: "Verification failed for <news@example.org>", then the
+/// callout's record (verify.c: `Called: 192.0.2.20`, `Sent: RCPT
+/// TO:<news@example.org>`, `Response: 550 5.1.1 ... User unknown`) and
+/// "Sender verify failed".
+const SENDER_CALLOUT_HEADINGS: &[&str] = &[
+    "verification failed for <",
+    "postmaster verification failed while checking <",
+    "callback setup failed while verifying <",
+];
+
+/// How far after a callout heading its sender address may stand.
+const SENDER_CALLOUT_SPAN: usize = 64;
+
+/// Where the first heading of an Exim sender callout failure stands.
+fn sender_callout_at(t: &str) -> Option<usize> {
+    // every heading says "failed ": most replies are passed over at once
+    memchr::memmem::find(t.as_bytes(), b"ailed ")?;
+    SENDER_CALLOUT_HEADINGS
+        .iter()
+        .filter_map(|h| find_ci(t, h))
+        .min()
 }
 
 /// Whether the words around an address say it is the envelope sender.
@@ -1061,6 +1101,24 @@ mod tests {
             Some(16)
         );
         assert_eq!(find_ci("abc", ""), None);
+    }
+
+    #[test]
+    fn an_exim_sender_callout_quotes_the_senders_server_not_the_recipient() {
+        let f = parse_reply(
+            "550-Verification failed for <news@example.org>\n550-Called:   192.0.2.20\n550-Sent:     RCPT TO:<news@example.org>\n550-Response: 550 5.1.1 <news@example.org>: Recipient address rejected: User unknown\n550 Sender verify failed",
+        );
+        assert_eq!(f.code, Some(550));
+        // the status, the host and the addresses are the callout's
+        assert_eq!(f.status, None);
+        assert_eq!(f.client_ip, None);
+        assert_eq!(f.recipient, None);
+        assert_eq!(f.sender.as_deref(), Some("news@example.org"));
+        let f = parse_reply(
+            "550-Postmaster verification failed while checking <news@example.org>\n550-Called:   192.0.2.20\n550-Sent:     RCPT TO:<postmaster@example.org>\n550-Response: 550 5.1.1 <postmaster@example.org>: User unknown\n550 Sender verify failed",
+        );
+        assert_eq!(f.recipient, None);
+        assert_eq!(f.sender.as_deref(), Some("news@example.org"));
     }
 
     #[test]
