@@ -227,7 +227,12 @@ pub fn parse_reply(input: &str) -> Facts {
         }
         if is_sender_address(t, at.clone()) {
             sender.get_or_insert(addr);
-        } else if facts.recipient.is_none() && !is_contact_address(t, at) {
+        } else if facts.recipient.is_none()
+            && !is_contact_address(t, at)
+            // the sender named again, in the reply its own server gave
+            // an address verification (Postfix's reject_unverified_sender)
+            && !sender.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&addr))
+        {
             facts.recipient = Some(addr);
         }
     }
@@ -1119,6 +1124,12 @@ mod tests {
         );
         assert_eq!(f.recipient, None);
         assert_eq!(f.sender.as_deref(), Some("news@example.org"));
+        // Postfix's reject_unverified_sender quotes the sender's server too
+        let f = parse_reply(
+            "450 4.1.7 <bounce@example.org>: Sender address rejected: undeliverable address: host mx.example.org[192.0.2.20] said: 550 5.1.1 <bounce@example.org>: Recipient address rejected: User unknown",
+        );
+        assert_eq!(f.recipient, None);
+        assert_eq!(f.sender.as_deref(), Some("bounce@example.org"));
     }
 
     #[test]
