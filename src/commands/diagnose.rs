@@ -1,6 +1,7 @@
 //! `bouncedx diagnose`: the main job.
 
 use super::RuleArgs;
+use bouncedx_engine::intake::log::multiline;
 use bouncedx_engine::render::{self, Format};
 use bouncedx_engine::{Diagnosis, Engine};
 use std::io::{BufRead, Write};
@@ -163,28 +164,19 @@ fn diagnose_bytes(engine: &Engine, line: &[u8]) -> Diagnosis {
     }
 }
 
-/// Groups a file's lines into replies: `550-` lines continue into the next.
+/// Groups a file's lines into replies: the lines of a multi-line reply
+/// (`550-...`, `550 ...`) are one ([`multiline`]), as `scan` reads them.
 fn group_replies(text: &str) -> Vec<(u64, String)> {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
     let mut out = Vec::new();
-    let mut current: Option<(u64, String)> = None;
-    for (i, line) in text.lines().enumerate() {
-        let l = line.trim();
-        let continues = l.len() > 4
-            && l.as_bytes()[..3].iter().all(u8::is_ascii_digit)
-            && l.as_bytes()[3] == b'-';
-        match current.as_mut() {
-            Some((_, buf)) => {
-                buf.push('\n');
-                buf.push_str(l);
-            }
-            None if l.is_empty() => continue,
-            None => current = Some((i as u64 + 1, l.to_string())),
+    let mut i = 0;
+    while i < lines.len() {
+        let take = multiline::reply_lines(&lines, i);
+        if !lines[i].is_empty() {
+            out.push((i as u64 + 1, lines[i..i + take].join("\n")));
         }
-        if !continues {
-            out.extend(current.take());
-        }
+        i += take;
     }
-    out.extend(current.take());
     out
 }
 

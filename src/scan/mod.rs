@@ -19,7 +19,7 @@ pub mod sources;
 pub mod summary;
 pub mod tally;
 
-use bouncedx_engine::intake::log::{read_log_line, LogLine};
+use bouncedx_engine::intake::log::{multiline, read_log_line, LogLine};
 use bouncedx_engine::intake::webhook::read_event;
 use bouncedx_engine::{Diagnosis, Engine};
 pub use sources::{Form, Job};
@@ -148,9 +148,16 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
             lines,
             replies,
         } => {
-            for (i, line) in lines.iter().enumerate() {
-                out.lines += 1;
+            let mut i = 0;
+            while i < lines.len() {
+                // a multi-line reply pasted one reply line per line is one
+                // reply (`550-...`, `550-...`, `550 ...`), read from its first
+                let take = multiline::reply_lines(&lines, i);
+                let line = &lines[i];
+                let joined = (take > 1).then(|| lines[i..i + take].join("\n"));
+                out.lines += take as u64;
                 let n = first + i as u64;
+                i += take;
                 let d = if replies {
                     if line.trim().is_empty() {
                         out.skipped += 1;
@@ -159,17 +166,20 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
                     let Some(engine) = engine.engine() else {
                         return out;
                     };
-                    engine.diagnose_reply(line)
+                    engine.diagnose_reply(joined.as_deref().unwrap_or(line))
                 } else {
                     match read_log_line(line) {
                         LogLine::Skip => {
-                            out.skipped += 1;
+                            out.skipped += take as u64;
                             continue;
                         }
-                        LogLine::Rejection(r) => {
+                        LogLine::Rejection(mut r) => {
                             let Some(engine) = engine.engine() else {
                                 return out;
                             };
+                            if let Some(whole) = joined {
+                                r.reply = whole;
+                            }
                             engine.diagnose_log_record(&r)
                         }
                     }

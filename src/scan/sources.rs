@@ -685,6 +685,8 @@ fn next_line_upto(
     }
 }
 
+use bouncedx_engine::intake::log::multiline;
+
 fn read_lines(
     source: &str,
     mut reader: Box<dyn BufRead + '_>,
@@ -703,7 +705,12 @@ fn read_lines(
             Ok(Some(())) => {
                 n += 1;
                 lines.push(line_text(&buf).trim_end_matches(['\n', '\r']).to_string());
-                if lines.len() == LINES_PER_JOB {
+                // a multi-line reply pasted one line per line is read
+                // whole, so a part never ends inside one
+                if lines.len() >= LINES_PER_JOB
+                    && (lines.len() >= LINES_PER_JOB + multiline::MAX_REPLY_LINES
+                        || !multiline::ends_open(&lines))
+                {
                     sink(Job::Lines {
                         source: source.to_string(),
                         first,
@@ -949,6 +956,35 @@ mod tests {
             })
             .collect();
         assert_eq!(lines, [LINES_PER_JOB, 1]);
+    }
+
+    /// A multi-line reply pasted one line per line is never cut between
+    /// two parts of a log: the part that reaches it reads on to its end.
+    #[test]
+    fn a_part_never_ends_inside_a_multi_line_reply() {
+        let mut text =
+            "Nov 26 10:00:00 mta1 postfix/qmgr[1]: 3F2A1B: removed\n".repeat(LINES_PER_JOB - 1);
+        text.push_str("550-5.7.26 This mail has been blocked because the sender is\n");
+        text.push_str("550-5.7.26 unauthenticated.\n");
+        text.push_str("550 5.7.26 Gmail requires all senders to authenticate.\n");
+        text.push_str("550 5.1.1 user unknown\n");
+        let mut jobs = Vec::new();
+        read_bytes("log", text.as_bytes(), Form::Log, &mut |j| {
+            jobs.push(j);
+            Ok(())
+        })
+        .unwrap();
+        let parts: Vec<(u64, usize)> = jobs
+            .iter()
+            .map(|j| match j {
+                Job::Lines { first, lines, .. } => (*first, lines.len()),
+                other => panic!("a log became {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            parts,
+            [(1, LINES_PER_JOB + 2), (LINES_PER_JOB as u64 + 3, 1)]
+        );
     }
 
     /// JSON Lines are handed on one event at a time however long the

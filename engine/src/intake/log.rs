@@ -15,6 +15,8 @@
 //! | Exchange | message tracking CSV rows whose `event-id` is `FAIL` or `DEFER` |
 //! | any | a line that holds an SMTP reply (`550 5.7.1 ...`) |
 
+pub mod multiline;
+
 use crate::facts::Status;
 use crate::intake::scan;
 use memchr::memmem::Finder;
