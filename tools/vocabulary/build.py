@@ -47,9 +47,14 @@ RECIPIENT_SIDE = {"userunknown", "hostunknown", "suspend", "mailboxfull", "notac
 # that takes no mail. "Could not be delivered for more than 4 hour(s)" is
 # Sendmail's expiry (envelope.c) and Postfix's delay warning alike
 # (bounce_template.c: "It will be retried until it is 5 day(s) old"):
-# beside a line that says the MTA keeps trying it is no expiry
+# beside a line that says the MTA keeps trying it is no expiry. A name
+# server that failed (the resolver's NO_RECOVERY, "non-recoverable
+# error" in Postfix's dns_strerror.c and Sendmail's "Host unknown (Name
+# server: ...: non-recoverable error)") says nothing of whether the
+# domain exists, as core/domain_unknown reads it
 UNLESS = {
     "notaccept": ["does not accept mail without", "does not accept mail data"],
+    "hostunknown": ["non-recoverable error"],
     "expired": ["will be retried until", "this is a warning only", "delivery attempts will continue"],
 }
 
