@@ -51,9 +51,12 @@ RECIPIENT_SIDE = {"userunknown", "hostunknown", "suspend", "mailboxfull", "notac
 # server that failed (the resolver's NO_RECOVERY, "non-recoverable
 # error" in Postfix's dns_strerror.c and Sendmail's "Host unknown (Name
 # server: ...: non-recoverable error)") says nothing of whether the
-# domain exists, as core/domain_unknown reads it
+# domain exists, as core/domain_unknown reads it. Exim's failed sender
+# callouts explain "This host does not accept mail from domains whose
+# servers reject the postmaster address" (or "refuse bounces"): the
+# sender's domain, not a recipient domain without mail
 UNLESS = {
-    "notaccept": ["does not accept mail without", "does not accept mail data"],
+    "notaccept": ["does not accept mail without", "does not accept mail data", "does not accept mail from domains whose servers"],
     "hostunknown": ["non-recoverable error"],
     "expired": ["will be retried until", "this is a warning only", "delivery attempts will continue"],
 }

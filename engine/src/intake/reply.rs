@@ -163,6 +163,13 @@ pub fn parse_reply(input: &str) -> Facts {
     let inline =
         drop_inline_continuations(text).or_else(|| quoted_reply_without_continuations(text));
     facts.text = fold_space(inline.as_deref().unwrap_or(text));
+    // The sender domain's server's reply that an Exim sender callout
+    // quotes is that server's answer to the receiver's check: its words
+    // ("User unknown", Gmail's "gsmtp") would name a cause and a provider
+    // of this refusal; the rules read Exim's own words around it.
+    if let Some(quoted) = sender_callout_response(&facts.text) {
+        facts.text.replace_range(quoted, CALLOUT_RESPONSE_LEFT_OUT);
+    }
     // Postfix's account of a conversation that broke off names the step:
     // `lost connection with h[ip] while sending RCPT TO`.
     if facts.stage.is_none() && memchr::memmem::find(facts.text.as_bytes(), b"while ").is_some() {
@@ -337,6 +344,35 @@ const SENDER_CALLOUT_HEADINGS: &[&str] = &[
 
 /// How far after a callout heading its sender address may stand.
 const SENDER_CALLOUT_SPAN: usize = 64;
+
+/// What stands for the reply a sender callout quotes, which is not read.
+const CALLOUT_RESPONSE_LEFT_OUT: &str = "(…) ";
+
+/// Exim's own words that follow the quoted response of a sender callout
+/// (smtp_in.c and acl.c): the postmaster and callback explanations and the
+/// ACL's verdict.
+const CALLOUT_TRAILERS: &[&str] = &[
+    "several rfcs state",
+    "the initial connection, or a helo",
+    "sender verify failed",
+    "could not complete sender verify",
+];
+
+/// The quoted reply of a failed Exim sender callout (`Response: 550 5.1.1
+/// ... User unknown`): from after `Response:` to Exim's next words of its
+/// own, or the end.
+fn sender_callout_response(t: &str) -> Option<std::ops::Range<usize>> {
+    let heading = sender_callout_at(t)?;
+    let label = heading + find_ci(&t[heading..], "response:")?;
+    let start = label + "response:".len();
+    let start = start + (t[start..].len() - t[start..].trim_start().len());
+    let end = CALLOUT_TRAILERS
+        .iter()
+        .filter_map(|w| find_ci(&t[start..], w).map(|at| start + at))
+        .min()
+        .unwrap_or(t.len());
+    (end > start).then_some(start..end)
+}
 
 /// Where the first heading of an Exim sender callout failure stands.
 fn sender_callout_at(t: &str) -> Option<usize> {
@@ -1124,6 +1160,12 @@ mod tests {
         );
         assert_eq!(f.recipient, None);
         assert_eq!(f.sender.as_deref(), Some("news@example.org"));
+        // the quoted reply is not read: neither its status nor its provider
+        let f = parse_reply(
+            "550-Verification failed for <news@example.org>\n550-Called:   142.250.1.26\n550-Sent:     RCPT TO:<news@example.org>\n550-Response: 550-5.1.1 The email account that you tried to reach does not exist. a1si123 - gsmtp\n550 Sender verify failed",
+        );
+        assert!(!f.text.contains("gsmtp"), "{}", f.text);
+        assert!(f.text.ends_with("Response: (…) Sender verify failed"), "{}", f.text);
         // Postfix's reject_unverified_sender quotes the sender's server too
         let f = parse_reply(
             "450 4.1.7 <bounce@example.org>: Sender address rejected: undeliverable address: host mx.example.org[192.0.2.20] said: 550 5.1.1 <bounce@example.org>: Recipient address rejected: User unknown",
