@@ -1165,7 +1165,11 @@ mod tests {
             "550-Verification failed for <news@example.org>\n550-Called:   142.250.1.26\n550-Sent:     RCPT TO:<news@example.org>\n550-Response: 550-5.1.1 The email account that you tried to reach does not exist. a1si123 - gsmtp\n550 Sender verify failed",
         );
         assert!(!f.text.contains("gsmtp"), "{}", f.text);
-        assert!(f.text.ends_with("Response: (…) Sender verify failed"), "{}", f.text);
+        assert!(
+            f.text.ends_with("Response: (…) Sender verify failed"),
+            "{}",
+            f.text
+        );
         // Postfix's reject_unverified_sender quotes the sender's server too
         let f = parse_reply(
             "450 4.1.7 <bounce@example.org>: Sender address rejected: undeliverable address: host mx.example.org[192.0.2.20] said: 550 5.1.1 <bounce@example.org>: Recipient address rejected: User unknown",
