@@ -167,7 +167,9 @@ pub fn parse_reply(input: &str) -> Facts {
     // quotes is that server's answer to the receiver's check: its words
     // ("User unknown", Gmail's "gsmtp") would name a cause and a provider
     // of this refusal; the rules read Exim's own words around it.
-    if let Some(quoted) = sender_callout_response(&facts.text) {
+    if let Some(quoted) =
+        sender_callout_response(&facts.text).or_else(|| sender_probe_reply(&facts.text))
+    {
         facts.text.replace_range(quoted, CALLOUT_RESPONSE_LEFT_OUT);
     }
     // Postfix's account of a conversation that broke off names the step:
@@ -372,6 +374,29 @@ fn sender_callout_response(t: &str) -> Option<std::ops::Range<usize>> {
         .min()
         .unwrap_or(t.len());
     (end > start).then_some(start..end)
+}
+
+/// Postfix's `reject_unverified_sender` (smtpd_check.c): "Sender address
+/// rejected: undeliverable address: host mx.example.org[192.0.2.20] said:
+/// 550 5.1.1 ... User unknown". What follows names the sender domain's
+/// server and the reply it gave Postfix's probe of the sender address:
+/// like an Exim callout's, it is not read (its host would make that
+/// server's provider the refusing one). Postfix's own account of a probe
+/// that met no server ("undeliverable address: Host or domain name not
+/// found") is.
+fn sender_probe_reply(t: &str) -> Option<std::ops::Range<usize>> {
+    let marker = [
+        "sender address rejected: undeliverable address:",
+        "sender address rejected: unverified address:",
+    ]
+    .iter()
+    .filter_map(|m| find_ci(t, m).map(|at| at + m.len()))
+    .min()?;
+    // the probe's server and its reply ("host mx[ip] said: ..."), both the
+    // sender domain's, not the receiver's
+    find_ci(&t[marker..], "said:")?;
+    let start = marker + (t[marker..].len() - t[marker..].trim_start().len());
+    (t.len() > start).then_some(start..t.len())
 }
 
 /// Where the first heading of an Exim sender callout failure stands.
@@ -1171,6 +1196,11 @@ mod tests {
             f.text
         );
         // Postfix's reject_unverified_sender quotes the sender's server too
+        let f = parse_reply(
+            "450 4.1.7 <bounce@example.org>: Sender address rejected: undeliverable address: host gmail-smtp-in.l.google.com[142.250.1.26] said: 550-5.1.1 The email account that you tried to reach does not exist. - gsmtp (in reply to RCPT TO command)",
+        );
+        assert!(!f.text.contains("gsmtp"), "{}", f.text);
+        assert_eq!(f.status.map(|s| s.to_string()).as_deref(), Some("4.1.7"));
         let f = parse_reply(
             "450 4.1.7 <bounce@example.org>: Sender address rejected: undeliverable address: host mx.example.org[192.0.2.20] said: 550 5.1.1 <bounce@example.org>: Recipient address rejected: User unknown",
         );
