@@ -16,6 +16,7 @@
 //! stays flat however large the input.
 
 use bouncedx_engine::intake::email::is_binary;
+use bouncedx_engine::intake::log::multiline;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -684,8 +685,6 @@ fn next_line_upto(
         }
     }
 }
-
-use bouncedx_engine::intake::log::multiline;
 
 fn read_lines(
     source: &str,

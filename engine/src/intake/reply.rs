@@ -167,8 +167,11 @@ pub fn parse_reply(input: &str) -> Facts {
     // quotes is that server's answer to the receiver's check: its words
     // ("User unknown", Gmail's "gsmtp") would name a cause and a provider
     // of this refusal; the rules read Exim's own words around it.
-    if let Some(quoted) =
-        sender_callout_response(&facts.text).or_else(|| sender_probe_reply(&facts.text))
+    // (The heading stands before what is cut, so where it stands holds.)
+    let callout = sender_callout_at(&facts.text);
+    if let Some(quoted) = callout
+        .and_then(|heading| sender_callout_response(&facts.text, heading))
+        .or_else(|| sender_probe_reply(&facts.text))
     {
         facts.text.replace_range(quoted, CALLOUT_RESPONSE_LEFT_OUT);
     }
@@ -183,7 +186,6 @@ pub fn parse_reply(input: &str) -> Facts {
     // Exim's reply to a failed sender callout quotes the sender domain's
     // server from here on: its status, host and addresses are the
     // callout's, not this refusal's.
-    let callout = sender_callout_at(t);
     facts.status = failure_status(&t[..callout.unwrap_or(t.len())]);
     if facts.code.is_none() && facts.status.is_none() {
         // no class of its own: its words may still say given up or not
@@ -238,8 +240,7 @@ pub fn parse_reply(input: &str) -> Facts {
             sender.get_or_insert(addr);
         } else if facts.recipient.is_none()
             && !is_contact_address(t, at)
-            // the sender named again, in the reply its own server gave
-            // an address verification (Postfix's reject_unverified_sender)
+            // the sender named again further on is still the sender
             && !sender.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&addr))
         {
             facts.recipient = Some(addr);
@@ -360,11 +361,10 @@ const CALLOUT_TRAILERS: &[&str] = &[
     "could not complete sender verify",
 ];
 
-/// The quoted reply of a failed Exim sender callout (`Response: 550 5.1.1
-/// ... User unknown`): from after `Response:` to Exim's next words of its
-/// own, or the end.
-fn sender_callout_response(t: &str) -> Option<std::ops::Range<usize>> {
-    let heading = sender_callout_at(t)?;
+/// The quoted reply of a failed Exim sender callout whose heading stands
+/// at `heading` (`Response: 550 5.1.1 ... User unknown`): from after
+/// `Response:` to Exim's next words of its own, or the end.
+fn sender_callout_response(t: &str, heading: usize) -> Option<std::ops::Range<usize>> {
     let label = heading + find_ci(&t[heading..], "response:")?;
     let start = label + "response:".len();
     let start = start + (t[start..].len() - t[start..].trim_start().len());
