@@ -7,6 +7,11 @@
 //! into one [`EventRecord`] per recipient, keeping the ESP's verdict so the
 //! output can show it beside bouncedx's.
 
+mod mailgun;
+mod postmark;
+mod sendgrid;
+mod ses;
+
 use crate::facts::Status;
 use crate::intake::scan;
 use serde_json::Value;
@@ -42,11 +47,11 @@ impl std::fmt::Display for NotAnEvent {
     }
 }
 
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+pub(super) fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-fn strip_type(d: &str) -> String {
+pub(super) fn strip_type(d: &str) -> String {
     d.split_once(';')
         .filter(|(t, _)| t.len() < 12 && !t.contains(' '))
         .map_or(d, |(_, r)| r)
@@ -54,7 +59,7 @@ fn strip_type(d: &str) -> String {
         .to_string()
 }
 
-fn status_of(v: &str) -> Option<Status> {
+pub(super) fn status_of(v: &str) -> Option<Status> {
     scan::find_status(v).map(|s| s.0)
 }
 
@@ -78,172 +83,26 @@ pub fn read_event(v: &Value) -> Result<Vec<EventRecord>, NotAnEvent> {
         .or_else(|| v.get("eventType"))
         .and_then(Value::as_str);
     if let Some(kind) = kind {
-        return Ok(ses(v, kind));
+        return Ok(ses::read(v, kind));
     }
     if v.get("sg_event_id").is_some() || (v.get("event").is_some() && v.get("email").is_some()) {
-        return Ok(vec![sendgrid(v)]);
+        return Ok(vec![sendgrid::read(v)]);
     }
     if let Some(data) = v.get("event-data") {
-        return Ok(vec![mailgun(data)]);
+        return Ok(vec![mailgun::read(data)]);
     }
     if v.get("event").and_then(Value::as_str) == Some("failed") {
-        return Ok(vec![mailgun(v)]);
+        return Ok(vec![mailgun::read(v)]);
     }
     if v.get("RecordType").is_some() || v.get("TypeCode").is_some() {
-        return Ok(vec![postmark(v)]);
+        return Ok(vec![postmark::read(v)]);
     }
     Err(NotAnEvent(
         "JSON, but not an event bouncedx reads (Amazon SES, SendGrid, Mailgun, Postmark)".into(),
     ))
 }
 
-fn ses(v: &Value, kind: &str) -> Vec<EventRecord> {
-    let mut out = Vec::new();
-    match kind {
-        "Bounce" => {
-            let b = &v["bounce"];
-            let verdict = format!("{}/{}", s(b, "bounceType"), s(b, "bounceSubType"));
-            for r in b["bouncedRecipients"].as_array().into_iter().flatten() {
-                let diag = strip_type(s(r, "diagnosticCode"));
-                out.push(EventRecord {
-                    recipient: Some(s(r, "emailAddress").to_ascii_lowercase()),
-                    reply: if diag.is_empty() {
-                        format!("bounce: {verdict}")
-                    } else {
-                        diag
-                    },
-                    status: status_of(s(r, "status")),
-                    esp: "ses",
-                    esp_verdict: verdict.clone(),
-                    permanent: match s(b, "bounceType") {
-                        "Permanent" => Some(true),
-                        "Transient" => Some(false),
-                        _ => None,
-                    },
-                    ..EventRecord::default()
-                });
-            }
-        }
-        "Complaint" => {
-            let c = &v["complaint"];
-            for r in c["complainedRecipients"].as_array().into_iter().flatten() {
-                out.push(EventRecord {
-                    recipient: Some(s(r, "emailAddress").to_ascii_lowercase()),
-                    reply: String::new(),
-                    esp: "ses",
-                    esp_verdict: format!("Complaint/{}", s(c, "complaintFeedbackType")),
-                    complaint: true,
-                    ..EventRecord::default()
-                });
-            }
-        }
-        other => {
-            for r in v["mail"]["destination"].as_array().into_iter().flatten() {
-                out.push(EventRecord {
-                    recipient: r.as_str().map(str::to_ascii_lowercase),
-                    esp: "ses",
-                    esp_verdict: other.to_string(),
-                    not_a_failure: true,
-                    ..EventRecord::default()
-                });
-            }
-        }
-    }
-    out
-}
-
-fn sendgrid(v: &Value) -> EventRecord {
-    let event = s(v, "event");
-    let kind = s(v, "type");
-    let class = s(v, "bounce_classification");
-    let verdict = [event, kind, class]
-        .iter()
-        .filter(|x| !x.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join("/");
-    EventRecord {
-        recipient: Some(s(v, "email").to_ascii_lowercase()),
-        reply: s(v, "reason").or_else_str(s(v, "response")).to_string(),
-        status: status_of(s(v, "status")),
-        esp: "sendgrid",
-        esp_verdict: verdict,
-        complaint: event == "spamreport",
-        not_a_failure: !matches!(
-            event,
-            "bounce" | "dropped" | "deferred" | "blocked" | "spamreport"
-        ),
-        // SendGrid's `bounce` event is a bounce (`type: bounce`) or a block
-        // (`type: blocked`, a refusal it may retry); `dropped` is never sent.
-        permanent: match (event, kind) {
-            ("bounce", "bounce") | ("dropped", _) => Some(true),
-            ("deferred", _) | ("bounce", "blocked") => Some(false),
-            _ => None,
-        },
-    }
-}
-
-fn mailgun(d: &Value) -> EventRecord {
-    let ds = &d["delivery-status"];
-    let code = ds.get("code").and_then(Value::as_u64);
-    let enhanced = s(ds, "enhanced-code");
-    let mut reply = String::new();
-    if let Some(c) = code {
-        reply.push_str(&c.to_string());
-        reply.push(' ');
-    }
-    if !enhanced.is_empty() {
-        reply.push_str(enhanced);
-        reply.push(' ');
-    }
-    let message = s(ds, "message");
-    reply.push_str(if message.is_empty() {
-        s(ds, "description")
-    } else {
-        message
-    });
-    let event = s(d, "event");
-    EventRecord {
-        recipient: Some(s(d, "recipient").to_ascii_lowercase()),
-        reply: reply.trim().to_string(),
-        status: status_of(enhanced),
-        esp: "mailgun",
-        esp_verdict: format!("{}/{}/{}", event, s(d, "severity"), s(d, "reason")),
-        complaint: event == "complained",
-        not_a_failure: !matches!(event, "failed" | "complained" | "rejected"),
-        permanent: match s(d, "severity") {
-            "permanent" => Some(true),
-            "temporary" => Some(false),
-            _ => None,
-        },
-    }
-}
-
-fn postmark(v: &Value) -> EventRecord {
-    let kind = s(v, "Type");
-    let details = s(v, "Details");
-    let description = s(v, "Description");
-    EventRecord {
-        recipient: Some(s(v, "Email").to_ascii_lowercase()),
-        reply: if details.is_empty() {
-            description.to_string()
-        } else {
-            details.to_string()
-        },
-        status: None,
-        esp: "postmark",
-        esp_verdict: format!("{}/{}", kind, s(v, "Name")),
-        complaint: kind == "SpamComplaint",
-        not_a_failure: matches!(kind, "AutoResponder" | "Subscribe" | "Unsubscribe"),
-        permanent: match kind {
-            "HardBounce" | "BadEmailAddress" | "ManuallyDeactivated" => Some(true),
-            "SoftBounce" | "Transient" | "DnsError" => Some(false),
-            _ => None,
-        },
-    }
-}
-
-trait OrElseStr<'a> {
+pub(super) trait OrElseStr<'a> {
     fn or_else_str(self, other: &'a str) -> &'a str;
 }
 

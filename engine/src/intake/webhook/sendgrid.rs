@@ -1,0 +1,39 @@
+//! SendGrid's Event Webhook: one object per event with `email`, `event`
+//! (`bounce`, `dropped`, `deferred`, `blocked`, `spamreport`, ...), the
+//! remote reply in `reason` (`response` for a deferral), `status`, and the
+//! verdict `type` and `bounce_classification`. Source: SendGrid's "Event
+//! Webhook Reference".
+
+use super::{s, status_of, EventRecord, OrElseStr};
+use serde_json::Value;
+
+pub(super) fn read(v: &Value) -> EventRecord {
+    let event = s(v, "event");
+    let kind = s(v, "type");
+    let class = s(v, "bounce_classification");
+    let verdict = [event, kind, class]
+        .iter()
+        .filter(|x| !x.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("/");
+    EventRecord {
+        recipient: Some(s(v, "email").to_ascii_lowercase()),
+        reply: s(v, "reason").or_else_str(s(v, "response")).to_string(),
+        status: status_of(s(v, "status")),
+        esp: "sendgrid",
+        esp_verdict: verdict,
+        complaint: event == "spamreport",
+        not_a_failure: !matches!(
+            event,
+            "bounce" | "dropped" | "deferred" | "blocked" | "spamreport"
+        ),
+        // SendGrid's `bounce` event is a bounce (`type: bounce`) or a block
+        // (`type: blocked`, a refusal it may retry); `dropped` is never sent.
+        permanent: match (event, kind) {
+            ("bounce", "bounce") | ("dropped", _) => Some(true),
+            ("deferred", _) | ("bounce", "blocked") => Some(false),
+            _ => None,
+        },
+    }
+}
