@@ -156,11 +156,19 @@ impl Engine {
         if facts.status.is_none() {
             facts.status = r.status;
         }
+        if facts.host.is_none() {
+            facts.host = r.remote_host.clone();
+        }
+        if facts.client_ip.is_none() {
+            facts.client_ip = r.client_ip.clone();
+        }
         let verdict = format!("{}/{}", r.esp, r.esp_verdict);
         facts.esp = Some(esp_fact(&verdict));
         facts.permanent_hint = r.permanent;
         let mut d = if r.complaint {
             diagnosis::not_a_bounce(diagnosis::NotABounce::Feedback, &facts)
+        } else if r.auto_reply {
+            diagnosis::not_a_bounce(diagnosis::NotABounce::Vacation, &facts)
         } else if r.not_a_failure {
             diagnosis::not_a_bounce(diagnosis::NotABounce::Delivered, &facts)
         } else {

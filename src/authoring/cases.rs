@@ -46,7 +46,7 @@ pub struct Case {
     pub log: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
-    /// An ESP webhook event (Amazon SES, SendGrid, Mailgun, Postmark) as
+    /// A webhook event or JSON log record (any sender `scan` reads) as
     /// JSON text; its first recipient is the one checked.
     #[serde(default)]
     pub event: Option<String>,

@@ -7,7 +7,15 @@
 use super::{s, status_of, EventRecord};
 use serde_json::Value;
 
-pub(super) fn read(d: &Value) -> EventRecord {
+pub(super) fn detects(v: &Value) -> bool {
+    v.get("event-data").is_some() || v.get("event").and_then(Value::as_str) == Some("failed")
+}
+
+pub(super) fn read(v: &Value) -> Vec<EventRecord> {
+    vec![event(v.get("event-data").unwrap_or(v))]
+}
+
+fn event(d: &Value) -> EventRecord {
     let ds = &d["delivery-status"];
     let code = ds.get("code").and_then(Value::as_u64);
     let enhanced = s(ds, "enhanced-code");
@@ -40,5 +48,6 @@ pub(super) fn read(d: &Value) -> EventRecord {
             "temporary" => Some(false),
             _ => None,
         },
+        ..EventRecord::default()
     }
 }

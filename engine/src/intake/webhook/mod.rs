@@ -1,16 +1,33 @@
-//! Reading ESP webhook events: Amazon SES, SendGrid, Mailgun, Postmark.
+//! Reading the JSON events of sending services and MTAs: ESP webhooks
+//! (Amazon SES, SparkPost, Mandrill, Mailjet, Brevo, SendGrid, Mailgun,
+//! Postmark, Resend, Postal) and KumoMTA's log records.
 //!
-//! Each ESP wraps the remote server's reply in its own JSON, with its own
-//! verdict beside it (SES `bounceType`/`bounceSubType`, SendGrid `type` and
-//! `bounce_classification`, Mailgun `severity`/`reason`, Postmark `Type`).
+//! Each sender wraps the remote server's reply in its own JSON, with its
+//! own verdict beside it (SES `bounceType`/`bounceSubType`, SparkPost's
+//! `bounce_class`, Mailjet's `error_related_to`/`error`, KumoMTA's
+//! `bounce_classification`, ...). One module per sender knows its fields
+//! and says in its doc comment where they are documented; [`READERS`]
+//! picks the module by the fields only that sender writes. An event no
+//! module knows is still read when it names a recipient and carries a
+//! reply (`generic`), so a new ESP's events are diagnosed, not dropped.
 //! [`read_event`] turns one JSON value (an object, or an array of events)
-//! into one [`EventRecord`] per recipient, keeping the ESP's verdict so the
-//! output can show it beside bouncedx's.
+//! into one [`EventRecord`] per recipient, keeping the verdict so the
+//! output can show it beside bouncedx's: the `esp` fact is
+//! `sender/verdict` in lower case (`sparkpost/bounce/10 invalid recipient`,
+//! `kumomta/bounce/invalidrecipient`).
 
+mod brevo;
+mod generic;
+mod kumomta;
 mod mailgun;
+mod mailjet;
+mod mandrill;
+mod postal;
 mod postmark;
+mod resend;
 mod sendgrid;
 mod ses;
+mod sparkpost;
 
 use crate::facts::Status;
 use crate::intake::scan;
@@ -23,7 +40,9 @@ pub struct EventRecord {
     /// The remote reply, or the ESP's description when it has none.
     pub reply: String,
     pub status: Option<Status>,
-    /// `ses`, `sendgrid`, `mailgun`, `postmark`.
+    /// Who wrote the event: `ses`, `sparkpost`, `mandrill`, `mailjet`,
+    /// `brevo`, `sendgrid`, `mailgun`, `postmark`, `resend`, `postal`,
+    /// `kumomta`, or `json` (an event no reader knows by name).
     pub esp: &'static str,
     /// The ESP's own classification, as it wrote it.
     pub esp_verdict: String,
@@ -31,10 +50,19 @@ pub struct EventRecord {
     pub complaint: bool,
     /// The event is not a failure at all (a delivery, an open...).
     pub not_a_failure: bool,
+    /// What came back was an automatic reply, not a bounce (SparkPost's
+    /// bounce class 60, KumoMTA's `AutoReply`).
+    pub auto_reply: bool,
     /// Whether the ESP calls the failure permanent (SES `bounceType`,
     /// Mailgun `severity`, SendGrid's bounce or deferral, Postmark's hard
     /// or soft bounce), for when the reply gives no code or status.
     pub permanent: Option<bool>,
+    /// The receiving host the sender talked to, when the event names it
+    /// (KumoMTA's `peer_address`).
+    pub remote_host: Option<String>,
+    /// The sending IP the receiver saw (SparkPost's and Brevo's
+    /// `sending_ip`, Mandrill's `source_ip`), which block lists name.
+    pub client_ip: Option<String>,
 }
 
 /// Why a JSON value is not an event we read.
@@ -63,6 +91,85 @@ pub(super) fn status_of(v: &str) -> Option<Status> {
     scan::find_status(v).map(|s| s.0)
 }
 
+/// The readers, tried in this order; the first whose `detects` holds
+/// reads the event. An ESP whose events share field names with another's
+/// comes first (Mailjet and Brevo name the recipient `email` and the event
+/// `event`, as SendGrid does, and are told apart by the fields only they
+/// send). The generic reader is last: any other JSON event that names a
+/// recipient and carries a reply.
+const READERS: &[Reader] = &[
+    Reader {
+        name: "Amazon SES",
+        detects: ses::detects,
+        read: ses::read,
+    },
+    Reader {
+        name: "SparkPost",
+        detects: sparkpost::detects,
+        read: sparkpost::read,
+    },
+    Reader {
+        name: "Mandrill",
+        detects: mandrill::detects,
+        read: mandrill::read,
+    },
+    Reader {
+        name: "Mailjet",
+        detects: mailjet::detects,
+        read: mailjet::read,
+    },
+    Reader {
+        name: "Brevo",
+        detects: brevo::detects,
+        read: brevo::read,
+    },
+    Reader {
+        name: "SendGrid",
+        detects: sendgrid::detects,
+        read: sendgrid::read,
+    },
+    Reader {
+        name: "Mailgun",
+        detects: mailgun::detects,
+        read: mailgun::read,
+    },
+    Reader {
+        name: "Postmark",
+        detects: postmark::detects,
+        read: postmark::read,
+    },
+    Reader {
+        name: "Resend",
+        detects: resend::detects,
+        read: resend::read,
+    },
+    Reader {
+        name: "Postal",
+        detects: postal::detects,
+        read: postal::read,
+    },
+    Reader {
+        name: "KumoMTA",
+        detects: kumomta::detects,
+        read: kumomta::read,
+    },
+];
+
+struct Reader {
+    name: &'static str,
+    detects: fn(&Value) -> bool,
+    read: fn(&Value) -> Vec<EventRecord>,
+}
+
+/// The ESPs and MTAs whose events are read by name, for messages.
+pub fn known_senders() -> String {
+    READERS
+        .iter()
+        .map(|r| r.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Reads one event, or an array of events.
 pub fn read_event(v: &Value) -> Result<Vec<EventRecord>, NotAnEvent> {
     if let Some(items) = v.as_array() {
@@ -78,28 +185,56 @@ pub fn read_event(v: &Value) -> Result<Vec<EventRecord>, NotAnEvent> {
             return read_event(&parsed);
         }
     }
-    let kind = v
-        .get("notificationType")
-        .or_else(|| v.get("eventType"))
-        .and_then(Value::as_str);
-    if let Some(kind) = kind {
-        return Ok(ses::read(v, kind));
+    // Mandrill posts its batch as the form field `mandrill_events`; a
+    // stored request body kept as JSON holds it as a string or an array.
+    if let Some(batch) = v.get("mandrill_events") {
+        return match batch {
+            Value::String(inner) => match serde_json::from_str::<Value>(inner) {
+                Ok(parsed) => read_event(&parsed),
+                Err(e) => Err(NotAnEvent(format!("`mandrill_events` is not JSON: {e}"))),
+            },
+            other => read_event(other),
+        };
     }
-    if v.get("sg_event_id").is_some() || (v.get("event").is_some() && v.get("email").is_some()) {
-        return Ok(vec![sendgrid::read(v)]);
+    if let Some(reader) = READERS.iter().find(|r| (r.detects)(v)) {
+        return Ok((reader.read)(v));
     }
-    if let Some(data) = v.get("event-data") {
-        return Ok(vec![mailgun::read(data)]);
+    generic::read(v).ok_or_else(|| {
+        NotAnEvent(format!(
+            "JSON, but not an event bouncedx reads: not the fields of {}, and no field names both a recipient (`email`, `recipient`, `rcpt_to`...) and a reply (`reason`, `diagnostic_code`, `smtp_response`...)",
+            known_senders()
+        ))
+    })
+}
+
+/// A JSON value as a boolean: `true`, `"true"`, `1` (ESPs send all three).
+pub(super) fn truthy(v: Option<&Value>) -> Option<bool> {
+    match v? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Some(true),
+            "false" | "0" | "no" => Some(false),
+            _ => None,
+        },
+        Value::Number(n) => n.as_u64().map(|n| n != 0),
+        _ => None,
     }
-    if v.get("event").and_then(Value::as_str) == Some("failed") {
-        return Ok(vec![mailgun::read(v)]);
+}
+
+/// A field that is a string or a number, as text (`"550"` or `550`).
+pub(super) fn text_of(v: &Value, key: &str) -> String {
+    match v.get(key) {
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
     }
-    if v.get("RecordType").is_some() || v.get("TypeCode").is_some() {
-        return Ok(vec![postmark::read(v)]);
-    }
-    Err(NotAnEvent(
-        "JSON, but not an event bouncedx reads (Amazon SES, SendGrid, Mailgun, Postmark)".into(),
-    ))
+}
+
+/// An address as the records keep it: trimmed, in lower case, `None` when
+/// empty.
+pub(super) fn address(a: &str) -> Option<String> {
+    let a = a.trim().trim_start_matches('<').trim_end_matches('>');
+    (!a.is_empty()).then(|| a.to_ascii_lowercase())
 }
 
 pub(super) trait OrElseStr<'a> {

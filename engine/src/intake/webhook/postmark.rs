@@ -7,7 +7,15 @@ use super::s;
 use super::EventRecord;
 use serde_json::Value;
 
-pub(super) fn read(v: &Value) -> EventRecord {
+pub(super) fn detects(v: &Value) -> bool {
+    v.get("RecordType").is_some() || v.get("TypeCode").is_some()
+}
+
+pub(super) fn read(v: &Value) -> Vec<EventRecord> {
+    vec![event(v)]
+}
+
+fn event(v: &Value) -> EventRecord {
     let kind = s(v, "Type");
     let details = s(v, "Details");
     let description = s(v, "Description");
@@ -28,5 +36,6 @@ pub(super) fn read(v: &Value) -> EventRecord {
             "SoftBounce" | "Transient" | "DnsError" => Some(false),
             _ => None,
         },
+        ..EventRecord::default()
     }
 }

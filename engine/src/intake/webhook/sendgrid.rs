@@ -7,7 +7,15 @@
 use super::{s, status_of, EventRecord, OrElseStr};
 use serde_json::Value;
 
-pub(super) fn read(v: &Value) -> EventRecord {
+pub(super) fn detects(v: &Value) -> bool {
+    v.get("sg_event_id").is_some() || (v.get("event").is_some() && v.get("email").is_some())
+}
+
+pub(super) fn read(v: &Value) -> Vec<EventRecord> {
+    vec![event(v)]
+}
+
+fn event(v: &Value) -> EventRecord {
     let event = s(v, "event");
     let kind = s(v, "type");
     let class = s(v, "bounce_classification");
@@ -35,5 +43,6 @@ pub(super) fn read(v: &Value) -> EventRecord {
             ("deferred", _) | ("bounce", "blocked") => Some(false),
             _ => None,
         },
+        ..EventRecord::default()
     }
 }

@@ -8,7 +8,18 @@
 use super::{s, status_of, strip_type, EventRecord};
 use serde_json::Value;
 
-pub(super) fn read(v: &Value, kind: &str) -> Vec<EventRecord> {
+pub(super) fn detects(v: &Value) -> bool {
+    kind(v).is_some()
+}
+
+fn kind(v: &Value) -> Option<&str> {
+    v.get("notificationType")
+        .or_else(|| v.get("eventType"))
+        .and_then(Value::as_str)
+}
+
+pub(super) fn read(v: &Value) -> Vec<EventRecord> {
+    let kind = kind(v).unwrap_or_default();
     let mut out = Vec::new();
     match kind {
         "Bounce" => {
