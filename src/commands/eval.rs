@@ -21,7 +21,7 @@ use std::process::ExitCode;
 /// chance alone puts halves of those sizes that far apart.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  bouncedx eval labelled.tsv\n  bouncedx eval ../shared/reference/provider_messages.tsv --as-log   # the same texts inside Postfix log lines\n  bouncedx eval bench/field/replies.tsv --as-log=exim                # ... inside Exim log lines (also haraka, exchange)\n  bouncedx eval ../shared/corpus/sisimai --half validate --min 0.9  # fail CI below 90%\n  bouncedx eval --rules acme/ --format json labelled.tsv > eval.json\n  bouncedx eval --pooled bench/field/*.tsv                          # each set, then all of them together\n\nExit codes: 0 scored (and at or above --min); 1 below --min; 2 usage or I/O error, or a labelled file that cannot be read."
+    after_help = "Examples:\n  bouncedx eval labelled.tsv\n  bouncedx eval ../shared/reference/provider_messages.tsv --as-log   # the same texts inside Postfix log lines\n  bouncedx eval bench/field/replies.tsv --as-log=exim                # ... inside Exim log lines (also haraka, exchange, opensmtpd, qmail)\n  bouncedx eval ../shared/corpus/sisimai --half validate --min 0.9  # fail CI below 90%\n  bouncedx eval --rules acme/ --format json labelled.tsv > eval.json\n  bouncedx eval --pooled bench/field/*.tsv                          # each set, then all of them together\n\nExit codes: 0 scored (and at or above --min); 1 below --min; 2 usage or I/O error, or a labelled file that cannot be read."
 )]
 pub struct Args {
     /// Labelled sets: TSV files of replies, or folders of e-mails with an
@@ -34,8 +34,9 @@ pub struct Args {
     pub half: String,
     /// Read each reply as the log reader reads it: inside a log line of a
     /// bounced (5xx) or deferred (4xx) recipient, written as FORM writes it
-    /// (`--as-log` alone: `postfix`; `--as-log=exim`, `=haraka`, or
-    /// `=exchange` message tracking); a reply without a code is logged as
+    /// (`--as-log` alone: `postfix`; `--as-log=exim`, `=haraka`,
+    /// `=exchange` message tracking, `=opensmtpd`, or `=qmail`, whose
+    /// qmail-send writes spaces as `_`); a reply without a code is logged as
     /// bounced unless its words say it defers. A folder of e-mails is read
     /// as e-mails either way.
     #[arg(long, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "postfix", value_enum)]

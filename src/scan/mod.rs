@@ -19,7 +19,7 @@ pub mod sources;
 pub mod summary;
 pub mod tally;
 
-use bouncedx_engine::intake::log::{multiline, read_log_line, LogLine};
+use bouncedx_engine::intake::log::{multiline, qmail_delivery_start, read_log_line, LogLine};
 use bouncedx_engine::intake::webhook::read_event;
 use bouncedx_engine::{Diagnosis, Engine};
 pub use sources::{Form, Job};
@@ -148,6 +148,11 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
             lines,
             replies,
         } => {
+            // qmail names a delivery's recipient on its `starting delivery
+            // N:` line and the result on a later `delivery N:` line: the
+            // recipients of the deliveries started in this block of lines
+            let mut qmail_started: std::collections::HashMap<u64, String> =
+                std::collections::HashMap::new();
             let mut i = 0;
             while i < lines.len() {
                 // a multi-line reply pasted one reply line per line is one
@@ -168,6 +173,9 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
                     };
                     engine.diagnose_reply(joined.as_deref().unwrap_or(line))
                 } else {
+                    if let Some((n, recipient)) = qmail_delivery_start(line) {
+                        qmail_started.insert(n, recipient);
+                    }
                     match read_log_line(line) {
                         LogLine::Skip => {
                             out.skipped += take as u64;
@@ -179,6 +187,9 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
                             };
                             if let Some(whole) = joined {
                                 r.reply = whole;
+                            }
+                            if let Some(n) = r.delivery.filter(|_| r.recipient.is_none()) {
+                                r.recipient = qmail_started.remove(&n);
                             }
                             engine.diagnose_log_record(&r)
                         }

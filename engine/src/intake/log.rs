@@ -13,6 +13,8 @@
 //! | PowerMTA | accounting CSV rows of type `b`, `t`, `rb` |
 //! | Haraka | `recipient <a> rejected: 550 ...`, `Upstream error: 421 ...` |
 //! | Exchange | message tracking CSV rows whose `event-id` is `FAIL` or `DEFER` |
+//! | OpenSMTPD | `mta delivery evpid=... to=<a> ... relay="h [ip]" ... result="PermFail" stat="550 ..."` (and `mda delivery`, `TempFail`); inbound `smtp failed-command command="RCPT TO:<a>" result="550 ..."` |
+//! | qmail | `delivery N: failure: TEXT` and `delivery N: deferral: TEXT` (qmail-send's log, spaces written `_` and line ends `/`); the recipient is on the line `starting delivery N: msg M to remote a@b` before it ([`qmail_delivery_start`]) |
 //! | any | a line that holds an SMTP reply (`550 5.7.1 ...`) |
 
 pub mod multiline;
@@ -54,6 +56,10 @@ pub struct LogRecord {
     /// (PowerMTA's `bounceCat`: `spam-related`), kept beside bouncedx's as
     /// an ESP's verdict is.
     pub verdict: Option<String>,
+    /// qmail's delivery number (`delivery 42: failure: ...`): the
+    /// recipient is named on the earlier `starting delivery 42:` line, and
+    /// whoever reads the log in order fills it in.
+    pub delivery: Option<u64>,
 }
 
 /// Reads one line of a mail log.
@@ -63,6 +69,14 @@ pub fn read_log_line(line: &str) -> LogLine {
         return LogLine::Skip;
     }
     if let Some(r) = postfix(line) {
+        return r;
+    }
+    // before Sendmail's: OpenSMTPD's delivery lines also hold ` to=` and
+    // ` stat=`
+    if let Some(r) = opensmtpd(line) {
+        return r;
+    }
+    if let Some(r) = qmail(line) {
         return r;
     }
     if let Some(r) = exim(line) {
@@ -149,7 +163,7 @@ fn postfix(line: &str) -> Option<LogLine> {
             mta: Some("postfix"),
             stage: crate::intake::reply::stage_from(command.trim()),
             client_ip,
-            verdict: None,
+            ..LogRecord::default()
         }));
     }
     let Some(status) = kv_by(line, &STATUS_KEY) else {
@@ -210,6 +224,149 @@ fn exim(line: &str) -> Option<LogLine> {
         mta: Some("exim"),
         ..LogRecord::default()
     }))
+}
+
+/// The value of `key="..."` (OpenSMTPD quotes the values that hold
+/// spaces) or of `key=` up to the next space.
+fn quoted<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let start = find(line, key)? + key.len();
+    let rest = &line[start..];
+    match rest.strip_prefix('"') {
+        // the last field (`stat="..."`) may hold quotes of its own: it
+        // ends at the line's last quote
+        Some(inner) if key == " stat=" || (key == " result=" && find(line, " stat=").is_none()) => {
+            Some(inner.rfind('"').map_or(inner, |q| &inner[..q]))
+        }
+        Some(inner) => Some(inner.split('"').next().unwrap_or(inner)),
+        // `mda delivery` writes `stat=` unquoted, last: the rest of the line
+        None if key == " stat=" => Some(rest.trim_end()),
+        None => Some(rest.split(' ').next().unwrap_or(rest)),
+    }
+}
+
+/// OpenSMTPD's delivery lines, one per recipient and attempt (`mta.c`
+/// `mta_log`, `mda.c` `mda_log`): `<session> mta delivery evpid=<id>
+/// from=<s> to=<dest> rcpt=<orig> source="<ip>" relay="<host> [<ip>]"
+/// delay=<d> result="Ok|TempFail|PermFail|Loop" stat="<reply>"`; and the
+/// inbound refusals of its SMTP server (`smtp_session.c`): `<session> smtp
+/// failed-command command="RCPT TO:<a>" result="550 ..."`.
+fn opensmtpd(line: &str) -> Option<LogLine> {
+    if find(line, " delivery evpid=").is_some() {
+        let result = quoted(line, " result=").unwrap_or("");
+        if result.eq_ignore_ascii_case("ok") {
+            return Some(LogLine::Skip);
+        }
+        let stat = quoted(line, " stat=").unwrap_or("");
+        let relay = quoted(line, " relay=")
+            .and_then(|r| r.split_whitespace().next())
+            .filter(|r| !r.is_empty() && *r != "-")
+            .map(str::to_string);
+        return Some(LogLine::Rejection(LogRecord {
+            recipient: kv(line, " to=<").map(|v| angle(v.split('>').next().unwrap_or(v))),
+            reply: stat.to_string(),
+            relay,
+            mta: Some("opensmtpd"),
+            ..LogRecord::default()
+        }));
+    }
+    if find(line, " smtp failed-command command=").is_some() {
+        let command = quoted(line, " command=").unwrap_or("");
+        let reply = quoted(line, " result=").unwrap_or("");
+        let recipient = command
+            .to_ascii_uppercase()
+            .starts_with("RCPT TO:")
+            .then(|| angle(&command["RCPT TO:".len()..]));
+        return Some(LogLine::Rejection(LogRecord {
+            recipient,
+            reply: reply.to_string(),
+            mta: Some("opensmtpd"),
+            stage: crate::intake::reply::stage_from(command),
+            ..LogRecord::default()
+        }));
+    }
+    None
+}
+
+/// Where qmail-send's `delivery N: ` starts in a line, and N.
+fn qmail_delivery(line: &str, marker: &str) -> Option<(u64, usize)> {
+    let at = find(line, marker)?;
+    let rest = &line[at + marker.len()..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || !rest[digits..].starts_with(": ") {
+        return None;
+    }
+    let n = rest[..digits].parse().ok()?;
+    Some((n, at + marker.len() + digits + 2))
+}
+
+/// qmail-send's `starting delivery N: msg M to local|remote ADDRESS`: the
+/// delivery number and its recipient, for the `delivery N: failure:` line
+/// that follows.
+pub fn qmail_delivery_start(line: &str) -> Option<(u64, String)> {
+    let (n, rest) = qmail_delivery(line, "starting delivery ")?;
+    let rest = &line[rest..];
+    let to = [" to remote ", " to local "]
+        .iter()
+        .find_map(|m| find(rest, m).map(|p| &rest[p + m.len()..]))?;
+    let address = to.split_whitespace().next()?;
+    address
+        .contains('@')
+        .then(|| address.to_ascii_lowercase())
+        .map(|a| (n, a))
+}
+
+/// qmail-send's result lines (`qmail-send.c`, `qsutil.c`): `delivery N:
+/// success: ...`, `failure: ...` or `deferral: ...`, the delivery
+/// program's report written through `logsafe`, which turns each line end
+/// into `/` and every other character outside `!`..`~` (the space among
+/// them) or `%` into `_` (some patched qmails write a space instead).
+/// The report is read back with its spaces, and a `/` that ended one of
+/// qmail-remote's sentences (before "Remote host said:", "Giving up on",
+/// or after a full stop) as a line end; a `/` inside a URL stays.
+fn qmail(line: &str) -> Option<LogLine> {
+    let (n, at) = qmail_delivery(line, "delivery ")?;
+    let rest = &line[at..];
+    let text = if let Some(t) = rest.strip_prefix("failure: ") {
+        t
+    } else if let Some(t) = rest.strip_prefix("deferral: ") {
+        t
+    } else if rest.starts_with("success: ") {
+        return Some(LogLine::Skip);
+    } else {
+        return None;
+    };
+    Some(LogLine::Rejection(LogRecord {
+        reply: qmail_unsafe(text),
+        mta: Some("qmail"),
+        delivery: Some(n),
+        ..LogRecord::default()
+    }))
+}
+
+fn qmail_unsafe(text: &str) -> String {
+    let spaced = text.replace('_', " ");
+    let mut out = String::with_capacity(spaced.len());
+    let bytes = spaced.as_bytes();
+    for (i, c) in spaced.char_indices() {
+        if c == '/' {
+            let after = &spaced[i + 1..];
+            let line_end = after.is_empty()
+                || i > 0 && bytes[i - 1] == b'.'
+                || [
+                    "Remote host said:",
+                    "Giving up on",
+                    "I'm not going to try again",
+                ]
+                .iter()
+                .any(|s| after.starts_with(s));
+            if line_end {
+                out.push('\n');
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out.trim_end().to_string()
 }
 
 fn sendmail(line: &str) -> Option<LogLine> {

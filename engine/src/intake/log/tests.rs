@@ -181,3 +181,65 @@ fn a_failure_after_a_success_or_without_a_code_is_read() {
         LogLine::Skip
     );
 }
+
+#[test]
+fn opensmtpd_deliveries_and_inbound_refusals() {
+    let r = rejection(
+        r#"Dec  7 10:00:01 mx smtpd[4242]: 4a5b6c7d8e9f0a1b mta delivery evpid=4a5b6c7d8e9f0a1b from=<news@example.com> to=<Dan@example.org> rcpt=<-> source="192.0.2.10" relay="mx.example.org [192.0.2.27]" delay=2s result="PermFail" stat="550 5.1.1 <dan@example.org>: Recipient address rejected: User unknown""#,
+    );
+    assert_eq!(r.mta, Some("opensmtpd"), "not Sendmail's `to=`/`stat=`");
+    assert_eq!(r.recipient.as_deref(), Some("dan@example.org"));
+    assert_eq!(r.relay.as_deref(), Some("mx.example.org"));
+    assert_eq!(
+        r.reply,
+        "550 5.1.1 <dan@example.org>: Recipient address rejected: User unknown"
+    );
+    let r = rejection(
+        r#"Dec  7 10:00:02 mx smtpd[4242]: 4a5b6c7d8e9f0a1c mda delivery evpid=4a5b6c7d8e9f0a1c from=<a@example.com> to=<b@example.org> user=b delay=0s result=TempFail stat=Error ("Mailbox is full")"#,
+    );
+    assert_eq!(r.reply, r#"Error ("Mailbox is full")"#);
+    let ok = r#"Dec  7 10:00:03 mx smtpd[4242]: 4a5b6c7d8e9f0a1d mta delivery evpid=4a5b6c7d8e9f0a1d from=<a@example.com> to=<c@example.net> rcpt=<-> source="192.0.2.10" relay="mx.example.net [192.0.2.28]" delay=3s result="Ok" stat="250 2.0.0 Ok: queued as 1234""#;
+    assert_eq!(read_log_line(ok), LogLine::Skip);
+    let r = rejection(
+        r#"Dec  7 10:00:04 mx smtpd[4242]: 6e1f2a3b4c5d6e7f smtp failed-command command="RCPT TO:<nobody@example.org>" result="550 Invalid recipient: <nobody@example.org>""#,
+    );
+    assert_eq!(r.recipient.as_deref(), Some("nobody@example.org"));
+    assert_eq!(r.reply, "550 Invalid recipient: <nobody@example.org>");
+    assert!(r.stage.is_some());
+}
+
+#[test]
+fn qmail_send_results_read_back_with_their_spaces() {
+    let r = rejection("@4000000065a1b2c40a1b2c3d delivery 7: failure: 192.0.2.25_does_not_like_recipient./Remote_host_said:_550_5.1.1_<bob@example.com>:_Recipient_address_rejected:_User_unknown/Giving_up_on_192.0.2.25./");
+    assert_eq!(r.mta, Some("qmail"));
+    assert_eq!(r.delivery, Some(7));
+    assert_eq!(
+        r.recipient, None,
+        "named on the `starting delivery 7:` line"
+    );
+    assert_eq!(r.reply, "192.0.2.25 does not like recipient.\nRemote host said: 550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown\nGiving up on 192.0.2.25.");
+    let r = rejection("Dec  7 10:00:01 host qmail: 1765101601.123456 delivery 8: deferral: Sorry,_I_wasn't_able_to_establish_an_SMTP_connection._(#4.4.1)/");
+    assert_eq!(
+        r.reply,
+        "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)"
+    );
+    let r = rejection("@4000000065a1b2c40a1b2c3e delivery 9: failure: Remote_host_said:_554_5.7.1_see_https://postmaster.example.net/errors/554.html/");
+    assert!(
+        r.reply
+            .contains("https://postmaster.example.net/errors/554.html"),
+        "{}",
+        r.reply
+    );
+    let ok = "@4000000065a1b2c40a1b2c3f delivery 10: success: did_0+1+0/qp_31067/";
+    assert_eq!(read_log_line(ok), LogLine::Skip);
+    assert_eq!(
+        qmail_delivery_start(
+            "@4000000065a1b2c30a1b2c3d starting delivery 7: msg 1234567 to remote Bob@example.com"
+        ),
+        Some((7, "bob@example.com".into()))
+    );
+    assert_eq!(
+        qmail_delivery_start("starting delivery 8: msg 12 to local"),
+        None
+    );
+}
