@@ -641,10 +641,7 @@ fn free_form(line: &str) -> LogLine {
                 return LogLine::Skip;
             }
             LogLine::Rejection(LogRecord {
-                recipient: scan::emails(line)
-                    .into_iter()
-                    .next()
-                    .map(|e| e.0.to_ascii_lowercase()),
+                recipient: free_form_recipient(line),
                 reply: reply.to_string(),
                 status: None,
                 relay: None,
@@ -653,6 +650,37 @@ fn free_form(line: &str) -> LogLine {
             })
         }
     }
+}
+
+/// The recipient of a line of no known format: the address after a key
+/// that names a recipient (`to=<`, `addr=<` as Courier writes it, `rcpt=`,
+/// `recipient`), else the first address that does not follow a key naming
+/// the sender (`from=<`, `sender=`, `MAIL FROM:<`): a log line names the
+/// envelope sender as often as the recipient, and often first.
+fn free_form_recipient(line: &str) -> Option<String> {
+    const RECIPIENT_KEYS: &[&str] = &[
+        "to=",
+        "addr=",
+        "rcpt=",
+        "rcpt to:",
+        "recipient=",
+        "recipient ",
+    ];
+    const SENDER_KEYS: &[&str] = &["from=", "sender=", "mail from:", "from ", "envelope-from="];
+    let emails = scan::emails(line);
+    let key_before = |at: usize, keys: &[&str]| {
+        let head = line[..at].trim_end_matches(['<', '"', '\'', ' ']);
+        let head = head.as_bytes();
+        keys.iter().any(|k| {
+            let k = k.trim_end().as_bytes();
+            head.len() >= k.len() && head[head.len() - k.len()..].eq_ignore_ascii_case(k)
+        })
+    };
+    emails
+        .iter()
+        .find(|e| key_before(e.1.start, RECIPIENT_KEYS))
+        .or_else(|| emails.iter().find(|e| !key_before(e.1.start, SENDER_KEYS)))
+        .map(|e| e.0.to_ascii_lowercase())
 }
 
 #[cfg(test)]

@@ -243,3 +243,16 @@ fn qmail_send_results_read_back_with_their_spaces() {
         None
     );
 }
+
+#[test]
+fn a_line_of_no_known_format_names_the_recipient_not_the_sender() {
+    let r = rejection("Dec  7 10:00:01 mx courieresmtp: id=0000C5A2.52F0A0E8.0000370A,from=<news@example.com>,addr=<Bob@example.net>: 550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown");
+    assert_eq!(r.recipient.as_deref(), Some("bob@example.net"));
+    let r =
+        rejection("Dec  7 10:00:01 mx mailer: from=<news@example.com> 421 4.7.0 Try again later");
+    assert_eq!(r.recipient, None, "the only address is the sender's");
+    let r = rejection(
+        "Dec  7 10:00:01 mx mailer: delivery to carol@example.org failed: 550 5.1.1 user unknown",
+    );
+    assert_eq!(r.recipient.as_deref(), Some("carol@example.org"));
+}
