@@ -140,6 +140,7 @@ impl Engine {
         if facts.stage.is_none() {
             facts.stage = r.stage;
         }
+        facts.permanent_hint = r.permanent.or(facts.permanent_hint);
         if facts.client_ip.is_none() {
             facts.client_ip = r.client_ip.clone();
         }

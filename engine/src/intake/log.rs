@@ -8,7 +8,7 @@
 //! | MTA | failure lines |
 //! | --- | --- |
 //! | Postfix | `postfix/smtp[..]: QID: to=<a>, relay=h[ip]:25, ..., dsn=5.7.1, status=bounced (host h[ip] said: ... (in reply to RCPT TO command))`; `status=deferred (...)`; inbound `NOQUEUE: reject: RCPT from ...: 554 5.7.1 ...` |
-//! | Exim | `** a@b R=.. T=..: SMTP error from remote mail server after RCPT TO:<a@b>: 550 ...`; deferrals `==` |
+//! | Exim | `** a@b R=.. T=..: SMTP error from remote mail server after RCPT TO:<a@b>: 550 ...`; deferrals `==`; its own refusals as a receiver, `H=h [ip] F=<s> rejected RCPT <a>: message` (`temporarily rejected`) |
 //! | Sendmail | `QID: to=<a>, ..., dsn=5.1.1, stat=User unknown` |
 //! | PowerMTA | accounting CSV rows of type `b`, `t`, `rb` |
 //! | Haraka | `recipient <a> rejected: 550 ...`, `Upstream error: 421 ...` |
@@ -56,6 +56,10 @@ pub struct LogRecord {
     /// (PowerMTA's `bounceCat`: `spam-related`), kept beside bouncedx's as
     /// an ESP's verdict is.
     pub verdict: Option<String>,
+    /// Whether the writer says the refusal was permanent, when the line
+    /// holds no reply code (Exim logs its ACL refusals as `rejected` or
+    /// `temporarily rejected` with the ACL's message, not the code sent).
+    pub permanent: Option<bool>,
     /// qmail's delivery number (`delivery 42: failure: ...`): the
     /// recipient is named on the earlier `starting delivery 42:` line, and
     /// whoever reads the log in order fills it in.
@@ -198,7 +202,7 @@ fn exim(line: &str) -> Option<LogLine> {
         .filter_map(|m| find(line, m).map(|p| (*m, p)))
         .min_by_key(|(_, p)| *p)
     else {
-        return exim_host_error(line);
+        return exim_inbound(line).or_else(|| exim_host_error(line));
     };
     let head = &line[..pos];
     // An Exim message id is 16 or more characters with dashes: 1RookS-000Pg8-VO
@@ -542,6 +546,65 @@ fn exchange(line: &str) -> Option<LogLine> {
 /// after pipelined MAIL FROM:<a> SIZE=4169: 451 ...`): the reply with its
 /// stage, and the host. The recipient is named only when the error came
 /// after RCPT TO.
+/// Exim's own refusals as a receiving server (`smtp_in.c`
+/// `smtp_handle_acl_fail`, `acl.c`): `H=host (helo) [ip] F=<sender>
+/// rejected RCPT <rcpt>: message`, `rejected MAIL <sender>: ...`,
+/// `rejected after DATA: ...`, `rejected EHLO or HELO name: ...`,
+/// `rejected connection in "connect" ACL`, `rejected by local_scan(): ...`,
+/// each `temporarily rejected` when the ACL deferred. The line holds the
+/// ACL's message (its `log_message`, else its `message`), not the code sent
+/// to the client, so the record says `permanent` from the verb. fail2ban's
+/// Exim filters (config/filter.d/exim*.conf) match the same shapes.
+fn exim_inbound(line: &str) -> Option<LogLine> {
+    let h = find(line, "H=")?;
+    let at = find(&line[h..], " rejected ")? + h;
+    // the refusal is Exim's own when `rejected` follows the host and
+    // sender fields directly; in a remote server's quoted reply
+    // ("H=host [ip]: SMTP error ...: 550 rejected after DATA") a `: ` comes
+    // first
+    if find(&line[h..at], ": ").is_some() {
+        return None;
+    }
+    let temporarily = line[..at].ends_with(" temporarily");
+    let what = &line[at + " rejected ".len()..];
+    let (head, message) = match what.split_once(": ") {
+        Some((head, message)) => (head, message),
+        None => (what, what),
+    };
+    let upper = head.to_ascii_uppercase();
+    let stage = if upper.starts_with("RCPT") {
+        Some(bouncedx_dsl::ir::Stage::Rcpt)
+    } else if upper.starts_with("MAIL") {
+        Some(bouncedx_dsl::ir::Stage::Mail)
+    } else if upper.contains("DATA") || upper.starts_with("BY LOCAL_SCAN") {
+        Some(bouncedx_dsl::ir::Stage::Data)
+    } else if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+        Some(bouncedx_dsl::ir::Stage::Helo)
+    } else if upper.starts_with("CONNECTION") {
+        Some(bouncedx_dsl::ir::Stage::Connect)
+    } else {
+        return None;
+    };
+    let recipient = (stage == Some(bouncedx_dsl::ir::Stage::Rcpt))
+        .then(|| head[4..].trim())
+        .filter(|a| a.contains('@'))
+        .map(angle);
+    let client_ip = line[h..]
+        .split_once('[')
+        .and_then(|(_, r)| r.split_once(']'))
+        .map(|(ip, _)| ip.to_string())
+        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+    Some(LogLine::Rejection(LogRecord {
+        recipient,
+        reply: message.trim().to_string(),
+        mta: Some("exim"),
+        stage,
+        client_ip,
+        permanent: Some(!temporarily),
+        ..LogRecord::default()
+    }))
+}
+
 fn exim_host_error(line: &str) -> Option<LogLine> {
     let at = find(line, "SMTP error from remote mail server after ")?;
     let exim_id = line

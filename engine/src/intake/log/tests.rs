@@ -256,3 +256,39 @@ fn a_line_of_no_known_format_names_the_recipient_not_the_sender() {
     );
     assert_eq!(r.recipient.as_deref(), Some("carol@example.org"));
 }
+
+#[test]
+fn exim_s_own_acl_refusals_as_a_receiving_server() {
+    let r = rejection("2026-12-07 10:00:01 H=(client.example.com) [192.0.2.50] F=<news@example.com> rejected RCPT <Nobody@example.org>: Unrouteable address");
+    assert_eq!(r.mta, Some("exim"));
+    assert_eq!(r.recipient.as_deref(), Some("nobody@example.org"));
+    assert_eq!(r.reply, "Unrouteable address");
+    assert_eq!(r.client_ip.as_deref(), Some("192.0.2.50"));
+    assert_eq!(r.permanent, Some(true));
+    let r = rejection("2026-12-07 10:00:02 H=mail.example.net [192.0.2.51]:41234 I=[192.0.2.1]:25 F=<a@example.net> temporarily rejected RCPT <bob@example.org>: greylisted");
+    assert_eq!(r.permanent, Some(false));
+    assert_eq!(r.recipient.as_deref(), Some("bob@example.org"));
+    let r = rejection("2026-12-07 10:00:03 1vAbCd-000Xyz-QR H=mail.example.net [192.0.2.52] F=<a@example.net> rejected after DATA: This message contains a virus (Eicar-Test-Signature).");
+    assert_eq!(r.recipient, None);
+    assert_eq!(
+        r.reply,
+        "This message contains a virus (Eicar-Test-Signature)."
+    );
+    assert!(r.stage.is_some());
+    assert_eq!(
+        read_log_line("2026-12-07 10:00:04 H=mail.example.net [192.0.2.52] sender verify fail for <a@example.net>: Unrouteable address"),
+        LogLine::Skip,
+        "the refusal follows on its own line"
+    );
+}
+
+#[test]
+fn a_remote_reply_that_says_rejected_is_not_exim_s_own_refusal() {
+    let r = rejection("2026-12-07 10:00:05 1vAbCd-000Xyz-QS H=mx.example.net [192.0.2.60]: SMTP error from remote mail server after end of data: 550 rejected after DATA: spam score too high");
+    assert!(
+        r.reply.starts_with("SMTP error from remote mail server"),
+        "{}",
+        r.reply
+    );
+    assert_eq!(r.permanent, None);
+}
