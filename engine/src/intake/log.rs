@@ -7,7 +7,7 @@
 //!
 //! | MTA | failure lines |
 //! | --- | --- |
-//! | Postfix | `postfix/smtp[..]: QID: to=<a>, relay=h[ip]:25, ..., dsn=5.7.1, status=bounced (host h[ip] said: ... (in reply to RCPT TO command))`; `status=deferred (...)`; inbound `NOQUEUE: reject: RCPT from ...: 554 5.7.1 ...` |
+//! | Postfix | `postfix/smtp[..]: QID: to=<a>, relay=h[ip]:25, ..., dsn=5.7.1, status=bounced (host h[ip] said: ... (in reply to RCPT TO command))`; `status=deferred (...)`; inbound `NOQUEUE: reject: RCPT from ...: 554 5.7.1 ...` (or a queue id, `milter-reject:`), cleanup's `QID: reject: header ...` |
 //! | Exim | `** a@b R=.. T=..: SMTP error from remote mail server after RCPT TO:<a@b>: 550 ...`; deferrals `==`; its own refusals as a receiver, `H=h [ip] F=<s> rejected RCPT <a>: message` (`temporarily rejected`) |
 //! | Sendmail | `QID: to=<a>, ..., dsn=5.1.1, stat=User unknown` |
 //! | PowerMTA | accounting CSV rows of type `b`, `t`, `rb` |
@@ -138,16 +138,34 @@ fn find(line: &str, needle: &str) -> Option<usize> {
 /// The searches every Postfix line goes through, built once.
 static POSTFIX_TAG: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("postfix/"));
 static STATUS_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(" status="));
-static NOQUEUE_REJECT: LazyLock<Finder<'static>> =
-    LazyLock::new(|| Finder::new("NOQUEUE: reject: "));
+static REJECT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(": reject: "));
+static MILTER_REJECT: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(": milter-reject: "));
 
 fn postfix(line: &str) -> Option<LogLine> {
     let bytes = line.as_bytes();
     if POSTFIX_TAG.find(bytes).is_none() && STATUS_KEY.find(bytes).is_none() {
         return None;
     }
-    if let Some(p) = NOQUEUE_REJECT.find(bytes) {
-        let rest = &line[p + "NOQUEUE: reject: ".len()..];
+    // smtpd's and postscreen's refusals (smtpd_check.c `log_whatsup`:
+    // `QUEUEID|NOQUEUE: reject: WHERE from host[ip]: TEXT; from=<s> to=<r>
+    // proto=P helo=<h>`, `milter-reject:` for a milter's) and cleanup's
+    // (header_checks, body_checks: `QUEUEID: reject: header|body CONTENT
+    // from host[ip]; from=<s> to=<r> proto=P helo=<h>: TEXT`). A delivery
+    // line's quoted reply may say ": reject: " too, after its `status=`.
+    let marker = [
+        (&*REJECT, ": reject: ".len()),
+        (&*MILTER_REJECT, ": milter-reject: ".len()),
+    ]
+    .iter()
+    .filter_map(|(f, n)| f.find(bytes).map(|p| (p, *n)))
+    .min_by_key(|(p, _)| *p)
+    .filter(|(p, _)| STATUS_KEY.find(bytes).is_none_or(|s| s > *p));
+    if let Some((p, len)) = marker {
+        let rest = &line[p + len..];
+        if rest.starts_with("header ") || rest.starts_with("body ") {
+            return Some(LogLine::Rejection(cleanup_reject(rest)));
+        }
         // `RCPT from host[ip]: 554 5.7.1 ...; from=<> to=<> proto=ESMTP helo=<>`
         let reply = rest.split_once("]: ").map_or(rest, |(_, r)| r);
         let recipient = kv(rest, " to=<").map(|v| angle(v.split('>').next().unwrap_or(v)));
@@ -546,6 +564,41 @@ fn exchange(line: &str) -> Option<LogLine> {
 /// after pipelined MAIL FROM:<a> SIZE=4169: 451 ...`): the reply with its
 /// stage, and the host. The recipient is named only when the error came
 /// after RCPT TO.
+/// cleanup's refusal by header_checks or body_checks: `header|body CONTENT
+/// from host[ip]; from=<s> to=<r> proto=P helo=<h>: TEXT` (the text is
+/// absent when the rule gave none).
+fn cleanup_reject(rest: &str) -> LogRecord {
+    let (head, tail) = rest.split_once("; from=<").unwrap_or((rest, ""));
+    let text = tail
+        .find(" helo=<")
+        .map(|h| &tail[h..])
+        .and_then(|h| h.split_once(">: "))
+        .map(|(_, t)| t)
+        .or_else(|| tail.split_once(">: ").map(|(_, t)| t))
+        .unwrap_or("");
+    let recipient = kv(rest, " to=<").map(|v| angle(v.split('>').next().unwrap_or(v)));
+    let client_ip = head
+        .rsplit_once(" from ")
+        .and_then(|(_, c)| c.split_once('['))
+        .and_then(|(_, r)| r.split_once(']'))
+        .map(|(ip, _)| ip.to_string())
+        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+    LogRecord {
+        recipient,
+        // the rule's text, else what it matched
+        reply: if text.is_empty() {
+            format!("rejected by {}", head.trim())
+        } else {
+            text.to_string()
+        },
+        mta: Some("postfix"),
+        stage: Some(bouncedx_dsl::ir::Stage::Data),
+        client_ip,
+        permanent: Some(true),
+        ..LogRecord::default()
+    }
+}
+
 /// Exim's own refusals as a receiving server (`smtp_in.c`
 /// `smtp_handle_acl_fail`, `acl.c`): `H=host (helo) [ip] F=<sender>
 /// rejected RCPT <rcpt>: message`, `rejected MAIL <sender>: ...`,

@@ -744,7 +744,7 @@ pub(crate) fn stage_from(s: &str) -> Option<Stage> {
 fn stage_from_lower(l: &str) -> Option<Stage> {
     if l.contains("rcpt") {
         Some(Stage::Rcpt)
-    } else if l.contains("data") || l.contains("end of") {
+    } else if l.contains("data") || l.contains("end of") || l.contains("end-of-message") {
         Some(Stage::Data)
     } else if l.contains("mail from") || l.starts_with("mail") {
         Some(Stage::Mail)

@@ -292,3 +292,28 @@ fn a_remote_reply_that_says_rejected_is_not_exim_s_own_refusal() {
     );
     assert_eq!(r.permanent, None);
 }
+
+#[test]
+fn postfix_refusals_after_a_queue_id_by_milters_and_by_cleanup() {
+    let r = rejection("Dec  7 10:00:01 mx postfix/smtpd[1234]: 4ABC123: reject: RCPT from unknown[192.0.2.50]: 450 4.7.1 <bob@example.org>: Recipient address rejected: Greylisted; from=<a@example.net> to=<bob@example.org> proto=ESMTP helo=<client.example.net>");
+    assert_eq!(r.recipient.as_deref(), Some("bob@example.org"));
+    assert_eq!(
+        r.reply,
+        "450 4.7.1 <bob@example.org>: Recipient address rejected: Greylisted"
+    );
+    let r = rejection("Dec  7 10:00:02 mx postfix/cleanup[2345]: 4ABC124: milter-reject: END-OF-MESSAGE from mail.example.net[192.0.2.51]: 5.7.1 Spam message rejected; from=<a@example.net> to=<carol@example.org> proto=ESMTP helo=<mail.example.net>");
+    assert_eq!(r.reply, "5.7.1 Spam message rejected");
+    assert_eq!(r.stage, Some(bouncedx_dsl::ir::Stage::Data));
+    assert_eq!(r.client_ip.as_deref(), Some("192.0.2.51"));
+    let r = rejection("Dec  7 10:00:03 mx postfix/cleanup[2345]: 4ABC125: reject: header Subject: Buy now from mail.example.net[192.0.2.51]; from=<a@example.net> to=<dan@example.org> proto=ESMTP helo=<mail.example.net>: 5.7.1 message content rejected");
+    assert_eq!(r.reply, "5.7.1 message content rejected");
+    assert_eq!(r.recipient.as_deref(), Some("dan@example.org"));
+    let r = rejection("Dec  7 10:00:04 mx postfix/cleanup[2345]: 4ABC126: reject: body Click here from mail.example.net[192.0.2.51]; from=<a@example.net> to=<eve@example.org> proto=ESMTP helo=<mail.example.net>");
+    assert_eq!(
+        r.reply,
+        "rejected by body Click here from mail.example.net[192.0.2.51]"
+    );
+    // a delivery line whose quoted reply says ": reject: " is a delivery line
+    let r = rejection("Dec  7 10:00:05 mx postfix/smtp[3456]: 4ABC127: to=<fay@example.org>, relay=mx.example.org[192.0.2.27]:25, delay=1, dsn=5.7.1, status=bounced (host mx.example.org[192.0.2.27] said: 550 5.7.1 policy: reject: spam (in reply to end of DATA command))");
+    assert!(r.reply.starts_with("host mx.example.org"), "{}", r.reply);
+}
