@@ -125,6 +125,19 @@ impl Engine {
         let mut facts = intake::reply::parse_reply(&r.reply);
         if r.recipient.is_some() {
             set_recipient(&mut facts, r.recipient.clone());
+        } else if matches!(
+            r.stage,
+            Some(
+                bouncedx_dsl::ir::Stage::Connect
+                    | bouncedx_dsl::ir::Stage::Helo
+                    | bouncedx_dsl::ir::Stage::Auth
+                    | bouncedx_dsl::ir::Stage::Mail
+            )
+        ) {
+            // a refusal before RCPT TO names no recipient: an address in
+            // its words is the sender's (`<a@x>... Domain of sender
+            // address a@x does not exist`) or the client's
+            set_recipient(&mut facts, None);
         }
         if facts.status.is_none()
             || facts

@@ -9,7 +9,7 @@
 //! | --- | --- |
 //! | Postfix | `postfix/smtp[..]: QID: to=<a>, relay=h[ip]:25, ..., dsn=5.7.1, status=bounced (host h[ip] said: ... (in reply to RCPT TO command))`; `status=deferred (...)`; inbound `NOQUEUE: reject: RCPT from ...: 554 5.7.1 ...` (or a queue id, `milter-reject:`), cleanup's `QID: reject: header ...` |
 //! | Exim | `** a@b R=.. T=..: SMTP error from remote mail server after RCPT TO:<a@b>: 550 ...`; deferrals `==`; its own refusals as a receiver, `H=h [ip] F=<s> rejected RCPT <a>: message` (`temporarily rejected`) |
-//! | Sendmail | `QID: to=<a>, ..., dsn=5.1.1, stat=User unknown` |
+//! | Sendmail | `QID: to=<a>, ..., dsn=5.1.1, stat=User unknown`; its own refusals, `ruleset=check_rcpt, arg1=<a>, relay=h [ip], reject=550 ...`, `Milter: data, reject=...`, `<a>... User unknown` |
 //! | PowerMTA | accounting CSV rows of type `b`, `t`, `rb` |
 //! | Haraka | `recipient <a> rejected: 550 ...`, `Upstream error: 421 ...` |
 //! | Exchange | message tracking CSV rows whose `event-id` is `FAIL` or `DEFER` |
@@ -87,6 +87,9 @@ pub fn read_log_line(line: &str) -> LogLine {
         return r;
     }
     if let Some(r) = sendmail(line) {
+        return r;
+    }
+    if let Some(r) = sendmail_inbound(line) {
         return r;
     }
     if let Some(r) = powermta(line) {
@@ -415,6 +418,97 @@ fn sendmail(line: &str) -> Option<LogLine> {
         mta: Some("sendmail"),
         ..LogRecord::default()
     }))
+}
+
+/// Sendmail's own refusals as a receiving server: a ruleset's (`QID:
+/// ruleset=check_rcpt, arg1=<a>, relay=host [ip], reject=550 5.7.1 ...`;
+/// `check_mail`'s arg1 is the sender, `check_relay`'s arg2 the client's
+/// IP), a milter's (`Milter: data, reject=554 ...`, `Milter: to=<a>,
+/// reject=...`), and an unknown local recipient (`<a>... User unknown`,
+/// which Sendmail logs without a code).
+fn sendmail_inbound(line: &str) -> Option<LogLine> {
+    let client_ip = || {
+        kv(line, " relay=")
+            .and_then(|r| r.split_once('['))
+            .and_then(|(_, r)| r.split_once(']'))
+            .map(|(ip, _)| ip.trim_start_matches("IPv6:").to_string())
+            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+    };
+    if let Some(reject) = find(line, " reject=") {
+        let reply = line[reject + " reject=".len()..].to_string();
+        if let Some(ruleset) = kv(line, " ruleset=") {
+            let arg1 = kv(line, " arg1=").unwrap_or("");
+            let (stage, recipient, ip) = match ruleset {
+                "check_rcpt" => (
+                    Some(bouncedx_dsl::ir::Stage::Rcpt),
+                    Some(angle(arg1)),
+                    client_ip(),
+                ),
+                "check_mail" => (Some(bouncedx_dsl::ir::Stage::Mail), None, client_ip()),
+                "check_relay" => (
+                    Some(bouncedx_dsl::ir::Stage::Connect),
+                    None,
+                    kv(line, " arg2=").map(str::to_string).or_else(client_ip),
+                ),
+                "check_compat" | "check_eoh" | "check_data" | "check_eom" => {
+                    (Some(bouncedx_dsl::ir::Stage::Data), None, client_ip())
+                }
+                _ => (None, None, client_ip()),
+            };
+            return Some(LogLine::Rejection(LogRecord {
+                recipient: recipient.filter(|a| a.contains('@')),
+                reply,
+                mta: Some("sendmail"),
+                stage,
+                client_ip: ip,
+                ..LogRecord::default()
+            }));
+        }
+        if let Some(m) = find(line, "Milter: ") {
+            let what = &line[m + "Milter: ".len()..reject];
+            let stage = crate::intake::reply::stage_from(what).or_else(|| {
+                if what.starts_with("to=") {
+                    Some(bouncedx_dsl::ir::Stage::Rcpt)
+                } else if what.starts_with("from=") {
+                    Some(bouncedx_dsl::ir::Stage::Mail)
+                } else {
+                    None
+                }
+            });
+            let recipient = what
+                .strip_prefix("to=")
+                .map(|a| angle(a.trim_end_matches([',', ' '])));
+            return Some(LogLine::Rejection(LogRecord {
+                recipient,
+                reply,
+                mta: Some("sendmail"),
+                stage,
+                ..LogRecord::default()
+            }));
+        }
+    }
+    if find(line, "sendmail[").is_some() || find(line, "sm-mta[").is_some() {
+        // `QID: <a>... User unknown`
+        let at = find(line, ">... ")?;
+        let open = line[..at].rfind('<')?;
+        let address = &line[open + 1..at];
+        if !address.contains('@') && !address.contains('.') {
+            return None;
+        }
+        let text = &line[at + ">... ".len()..];
+        if !text.to_ascii_lowercase().starts_with("user unknown") {
+            return None;
+        }
+        return Some(LogLine::Rejection(LogRecord {
+            recipient: Some(address.to_ascii_lowercase()),
+            reply: text.to_string(),
+            mta: Some("sendmail"),
+            stage: Some(bouncedx_dsl::ir::Stage::Rcpt),
+            permanent: Some(true),
+            ..LogRecord::default()
+        }));
+    }
+    None
 }
 
 /// Splits one CSV row (double quotes, `""` escapes).

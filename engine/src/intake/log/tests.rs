@@ -317,3 +317,22 @@ fn postfix_refusals_after_a_queue_id_by_milters_and_by_cleanup() {
     let r = rejection("Dec  7 10:00:05 mx postfix/smtp[3456]: 4ABC127: to=<fay@example.org>, relay=mx.example.org[192.0.2.27]:25, delay=1, dsn=5.7.1, status=bounced (host mx.example.org[192.0.2.27] said: 550 5.7.1 policy: reject: spam (in reply to end of DATA command))");
     assert!(r.reply.starts_with("host mx.example.org"), "{}", r.reply);
 }
+
+#[test]
+fn sendmail_s_own_refusals_as_a_receiving_server() {
+    let r = rejection("Dec  7 10:00:01 mx sm-mta[1234]: 0B7A01xx001234: ruleset=check_rcpt, arg1=<Bob@example.org>, relay=client.example.net [192.0.2.50], reject=550 5.7.1 <bob@example.org>... Relaying denied");
+    assert_eq!(r.mta, Some("sendmail"));
+    assert_eq!(r.recipient.as_deref(), Some("bob@example.org"));
+    assert_eq!(r.client_ip.as_deref(), Some("192.0.2.50"));
+    assert_eq!(r.reply, "550 5.7.1 <bob@example.org>... Relaying denied");
+    let r = rejection("Dec  7 10:00:05 mx sm-mta[1234]: 0B7A01xx001238: ruleset=check_mail, arg1=<a@nonexistent.example>, relay=client.example.net [192.0.2.52], reject=553 5.1.8 <a@nonexistent.example>... Domain of sender address a@nonexistent.example does not exist");
+    assert_eq!(r.recipient, None, "check_mail's argument is the sender");
+    assert_eq!(r.stage, Some(bouncedx_dsl::ir::Stage::Mail));
+    let r = rejection("Dec  7 10:00:02 mx sm-mta[1234]: 0B7A01xx001235: ruleset=check_relay, arg1=client.example.net, arg2=192.0.2.51, relay=client.example.net [192.0.2.51], reject=554 5.7.1 Rejected 192.0.2.51 found in zen.spamhaus.org");
+    assert_eq!(r.client_ip.as_deref(), Some("192.0.2.51"));
+    let r = rejection("Dec  7 10:00:03 mx sm-mta[1234]: 0B7A01xx001236: Milter: data, reject=554 5.7.1 Message rejected as spam");
+    assert_eq!(r.stage, Some(bouncedx_dsl::ir::Stage::Data));
+    let r = rejection("Dec  7 10:00:04 mx sm-mta[1234]: 0B7A01xx001237: <carol@example.org>... User unknown");
+    assert_eq!(r.recipient.as_deref(), Some("carol@example.org"));
+    assert_eq!(r.permanent, Some(true));
+}
