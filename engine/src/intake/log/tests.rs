@@ -332,7 +332,9 @@ fn sendmail_s_own_refusals_as_a_receiving_server() {
     assert_eq!(r.client_ip.as_deref(), Some("192.0.2.51"));
     let r = rejection("Dec  7 10:00:03 mx sm-mta[1234]: 0B7A01xx001236: Milter: data, reject=554 5.7.1 Message rejected as spam");
     assert_eq!(r.stage, Some(bouncedx_dsl::ir::Stage::Data));
-    let r = rejection("Dec  7 10:00:04 mx sm-mta[1234]: 0B7A01xx001237: <carol@example.org>... User unknown");
+    let r = rejection(
+        "Dec  7 10:00:04 mx sm-mta[1234]: 0B7A01xx001237: <carol@example.org>... User unknown",
+    );
     assert_eq!(r.recipient.as_deref(), Some("carol@example.org"));
     assert_eq!(r.permanent, Some(true));
 }
