@@ -148,11 +148,6 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
             lines,
             replies,
         } => {
-            // qmail names a delivery's recipient on its `starting delivery
-            // N:` line and the result on a later `delivery N:` line: the
-            // recipients of the deliveries started in this block of lines
-            let mut qmail_started: std::collections::HashMap<u64, String> =
-                std::collections::HashMap::new();
             let mut i = 0;
             while i < lines.len() {
                 // a multi-line reply pasted one reply line per line is one
@@ -162,6 +157,7 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
                 let joined = (take > 1).then(|| lines[i..i + take].join("\n"));
                 out.lines += take as u64;
                 let n = first + i as u64;
+                let n_at = i;
                 i += take;
                 let d = if replies {
                     if line.trim().is_empty() {
@@ -173,9 +169,6 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
                     };
                     engine.diagnose_reply(joined.as_deref().unwrap_or(line))
                 } else {
-                    if let Some((n, recipient)) = qmail_delivery_start(line) {
-                        qmail_started.insert(n, recipient);
-                    }
                     match read_log_line(line) {
                         LogLine::Skip => {
                             out.skipped += take as u64;
@@ -188,8 +181,17 @@ pub fn process(engine: &impl EngineSource, job: Job) -> Outcome {
                             if let Some(whole) = joined {
                                 r.reply = whole;
                             }
+                            // qmail names a delivery's recipient on its
+                            // `starting delivery N:` line, earlier in the
+                            // log: looked for in this block's lines, back
+                            // from the result (only for qmail's results, so
+                            // other logs pay nothing)
                             if let Some(n) = r.delivery.filter(|_| r.recipient.is_none()) {
-                                r.recipient = qmail_started.remove(&n);
+                                r.recipient = lines[..n_at]
+                                    .iter()
+                                    .rev()
+                                    .find_map(|l| qmail_delivery_start(l).filter(|s| s.0 == n))
+                                    .map(|s| s.1);
                             }
                             engine.diagnose_log_record(&r)
                         }

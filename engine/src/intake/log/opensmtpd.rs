@@ -2,6 +2,14 @@
 //! refusals of its SMTP server (`smtp failed-command`).
 
 use super::{angle, find, kv, LogLine, LogRecord};
+use memchr::memmem::Finder;
+use std::sync::LazyLock;
+
+/// The markers every line that reaches this reader is searched for,
+/// built once.
+static DELIVERY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(" delivery evpid="));
+static FAILED_COMMAND: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(" smtp failed-command command="));
 
 /// The value of `key="..."` (OpenSMTPD quotes the values that hold
 /// spaces) or of `key=` up to the next space.
@@ -28,7 +36,7 @@ fn quoted<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 /// inbound refusals of its SMTP server (`smtp_session.c`): `<session> smtp
 /// failed-command command="RCPT TO:<a>" result="550 ..."`.
 pub(super) fn read(line: &str) -> Option<LogLine> {
-    if find(line, " delivery evpid=").is_some() {
+    if DELIVERY.find(line.as_bytes()).is_some() {
         let result = quoted(line, " result=").unwrap_or("");
         if result.eq_ignore_ascii_case("ok") {
             return Some(LogLine::Skip);
@@ -46,7 +54,7 @@ pub(super) fn read(line: &str) -> Option<LogLine> {
             ..LogRecord::default()
         }));
     }
-    if find(line, " smtp failed-command command=").is_some() {
+    if FAILED_COMMAND.find(line.as_bytes()).is_some() {
         let command = quoted(line, " command=").unwrap_or("");
         let reply = quoted(line, " result=").unwrap_or("");
         let recipient = command

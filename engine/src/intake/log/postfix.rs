@@ -13,10 +13,8 @@ static POSTFIX_TAG: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("po
 
 static STATUS_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(" status="));
 
-static REJECT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(": reject: "));
-
-static MILTER_REJECT: LazyLock<Finder<'static>> =
-    LazyLock::new(|| Finder::new(": milter-reject: "));
+/// `reject: `, after `: ` or `: milter-` (one search finds both).
+static REJECT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("reject: "));
 
 pub(super) fn read(line: &str) -> Option<LogLine> {
     let bytes = line.as_bytes();
@@ -29,14 +27,20 @@ pub(super) fn read(line: &str) -> Option<LogLine> {
     // (header_checks, body_checks: `QUEUEID: reject: header|body CONTENT
     // from host[ip]; from=<s> to=<r> proto=P helo=<h>: TEXT`). A delivery
     // line's quoted reply may say ": reject: " too, after its `status=`.
-    let marker = [
-        (&*REJECT, ": reject: ".len()),
-        (&*MILTER_REJECT, ": milter-reject: ".len()),
-    ]
-    .iter()
-    .filter_map(|(f, n)| f.find(bytes).map(|p| (p, *n)))
-    .min_by_key(|(p, _)| *p)
-    .filter(|(p, _)| STATUS_KEY.find(bytes).is_none_or(|s| s > *p));
+    let marker = REJECT
+        .find(bytes)
+        .and_then(|p| {
+            // `: reject: ` or `: milter-reject: `, found with one search
+            let head = &line[..p];
+            if head.ends_with(": ") {
+                Some((p - 2, ": reject: ".len()))
+            } else if head.ends_with(": milter-") {
+                Some((p - 9, ": milter-reject: ".len()))
+            } else {
+                None
+            }
+        })
+        .filter(|(p, _)| STATUS_KEY.find(bytes).is_none_or(|s| s > *p));
     if let Some((p, len)) = marker {
         let rest = &line[p + len..];
         if rest.starts_with("header ") || rest.starts_with("body ") {

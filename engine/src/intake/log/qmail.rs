@@ -3,24 +3,32 @@
 //! through `logsafe`.
 
 use super::{find, LogLine, LogRecord};
+use memchr::memmem::Finder;
+use std::sync::LazyLock;
+
+/// The markers every line of a log is searched for, built once (a
+/// searcher built per call cost a fifth of a Postfix log's scan).
+static DELIVERY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("delivery "));
+static STARTING: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("starting delivery "));
 
 /// Where qmail-send's `delivery N: ` starts in a line, and N.
-fn qmail_delivery(line: &str, marker: &str) -> Option<(u64, usize)> {
-    let at = find(line, marker)?;
-    let rest = &line[at + marker.len()..];
+fn qmail_delivery(line: &str, marker: &Finder<'static>) -> Option<(u64, usize)> {
+    let at = marker.find(line.as_bytes())?;
+    let len = marker.needle().len();
+    let rest = &line[at + len..];
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     if digits == 0 || !rest[digits..].starts_with(": ") {
         return None;
     }
     let n = rest[..digits].parse().ok()?;
-    Some((n, at + marker.len() + digits + 2))
+    Some((n, at + len + digits + 2))
 }
 
 /// qmail-send's `starting delivery N: msg M to local|remote ADDRESS`: the
 /// delivery number and its recipient, for the `delivery N: failure:` line
 /// that follows.
 pub fn qmail_delivery_start(line: &str) -> Option<(u64, String)> {
-    let (n, rest) = qmail_delivery(line, "starting delivery ")?;
+    let (n, rest) = qmail_delivery(line, &STARTING)?;
     let rest = &line[rest..];
     let to = [" to remote ", " to local "]
         .iter()
@@ -41,7 +49,7 @@ pub fn qmail_delivery_start(line: &str) -> Option<(u64, String)> {
 /// qmail-remote's sentences (before "Remote host said:", "Giving up on",
 /// or after a full stop) as a line end; a `/` inside a URL stays.
 pub(super) fn read(line: &str) -> Option<LogLine> {
-    let (n, at) = qmail_delivery(line, "delivery ")?;
+    let (n, at) = qmail_delivery(line, &DELIVERY)?;
     let rest = &line[at..];
     let text = if let Some(t) = rest.strip_prefix("failure: ") {
         t
