@@ -474,33 +474,105 @@ pub fn detect(head: &[u8]) -> Form {
     }
 }
 
-/// The opening sentences of the bounce templates of common mail systems,
-/// which a bounce saved or pasted without its header block starts with (a
-/// log line never does): Postfix's `bounce` ("This is the mail system at
-/// host"), qmail-send, Exim ("This message was created automatically by
-/// mail delivery software"), Sendmail ("The original message was received
-/// at"), Exchange ("Delivery has failed to these recipients or groups"),
-/// Gmail ("Delivery to the following recipient failed"), Courier, Yahoo,
-/// and the wording many others share. Such a
-/// text is read as an e-mail (its body), not line by line as a log.
+/// The sentences that open the bounce templates of mail systems, which a
+/// bounce saved or pasted without its header block holds in its first
+/// lines (a log line never does). Such a text is read as an e-mail (its
+/// body), not line by line as a log. The list is Sisimai's: the markers
+/// its decoders look for where a bounce's text starts (`lib/Sisimai/
+/// Lhost/*.pm`, `RFC3464.pm`, `ARF.pm`; BSD-2-Clause), those that name a
+/// bounce on their own (not "Your message", "Error: ", "** "), with
+/// Gmail's current "The response from the remote server was:" and "The
+/// response was:" (its GoogleWorkspace decoder's error markers). A mail
+/// client may add lines above the text, and Exchange writes its
+/// administrators' section after a paragraph for the sender: the first
+/// 1,024 bytes are searched.
+const OPENERS: &[&[u8]] = &[
+    // Postfix (bounce(8)), Yandex
+    b"this is the mail system at host",
+    b"this is the postfix program",
+    b"i'm sorry to have to inform you that your message could not",
+    // qmail-send
+    b"hi. this is the qmail",
+    b"i'm afraid i wasn't able to deliver your message",
+    // Exim, and the providers that run it (Mail.ru, GMX, 1&1, Zoho, MXLogic)
+    b"this message was created automatically by mail delivery",
+    b"a message that you sent could not be delivered to",
+    b"a message that you sent contained one or more recipient addresses",
+    // Sendmail and its relatives (X1, Activehunter, Bigfoot, V5)
+    b"the original message was received at",
+    b"----- transcript of session follows -----",
+    b"----- the following addresses had permanent fatal errors -----",
+    b"the following addresses had delivery problems",
+    // Exchange, Office 365, Outlook.com (English, French, Italian, Portuguese, Dutch)
+    b"delivery has failed to these recipients",
+    b"diagnostic information for administrators",
+    b"informations de diagnostic pour les administrateurs",
+    b"informazioni di diagnostica per gli amministratori",
+    b"falha na entrega a estes destinat",
+    b"uw bericht kan niet worden bezorgd bij de volgende geadresseerden",
+    b"rejected your message to the following e",
+    b"this is an automatically generated delivery status notification",
+    // Gmail and Google Workspace
+    b"delivery to the following recipient",
+    b"technical details of permanent failure:",
+    b"technical details of temporary failure:",
+    b"** message not delivered **",
+    b"the response from the remote server was:",
+    b"the response was:",
+    // Yahoo, AOL
+    b"sorry, we were unable to deliver your message",
+    // Amazon SES, WorkMail
+    b"an error occurred while trying to deliver the mail",
+    b"this message could not be delivered.",
+    // Courier, Lotus Notes, Sun/Oracle Messaging Server, OpenSMTPD, DragonFly
+    b"this is a delivery status notification",
+    b"------- failure reasons",
+    b"this report relates to a message you sent",
+    b"this report relates to your message",
+    b"this is the mailer-daemon, please do not reply",
+    b"this is the dragonfly mail agent",
+    // filters and services: MailFoundry, SurfControl, SendGrid, PowerMTA, Facebook, Deutsche Telekom
+    b"unable to deliver message to",
+    b"your message could not be sent.",
+    b"this is an automatically generated message from sendgrid",
+    b"hello, this is the mail server on",
+    b"this message was created automatically by facebook",
+    b"failed addresses follow:",
+    // Japanese mobile carriers (KDDI, Verizon's MMS gateway)
+    b"your mail sent on:",
+    b"your mail attempted to be delivered on:",
+    b"message could not be delivered to mobile",
+    // unnamed systems Sisimai decodes (X2, X4, X6) and RFC 3464 texts
+    b"unfortunately, your mail was not delivered to the following address",
+    b"your mail message to the following address",
+    b"your message to the following addresses",
+    b"this is the machine generated message from mail service",
+    b"this is the mail delivery agent at",
+    b"su mensaje no pudo ser entregado",
+    b"unable to deliver your message to the following addresses",
+    b"we had trouble delivering your message. full details follow:",
+    b"your message could not be delivered",
+    b"your message was not delivered to",
+    b"a summary of the undelivered message you sent follows:",
+    b"the message that you sent was undeliverable to the following",
+    // a delivery status or feedback report part pasted as it is
+    b"content-type: message/delivery-status",
+    b"content-type: message/feedback-report",
+    b"this is an email abuse report",
+    b"this is an autogenerated email abuse complaint",
+];
+
+/// [`OPENERS`] in one case-insensitive automaton, built once.
+static OPENERS_AC: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(OPENERS)
+            .expect("the openers are plain strings")
+    });
+
 fn opens_a_bounce(head: &[u8]) -> bool {
-    const OPENERS: [&[u8]; 10] = [
-        b"this is the mail system at host",
-        b"this is the qmail-send program",
-        b"this message was created automatically by mail delivery software",
-        b"the original message was received at",
-        b"delivery has failed to these recipients",
-        b"delivery to the following recipient",
-        b"i'm sorry to have to inform you that your message could not",
-        b"i'm afraid i wasn't able to deliver your message",
-        b"this is a delivery status notification",
-        b"sorry, we were unable to deliver your message",
-    ];
-    // within the first lines: a mail client may add a line or two above
-    let start = &head[..head.len().min(400)];
-    OPENERS
-        .iter()
-        .any(|o| bouncedx_engine::intake::reply::find_ci_bytes(start, o).is_some())
+    OPENERS_AC.is_match(&head[..head.len().min(1024)])
 }
 
 /// Cuts bytes held in memory (a request body) into jobs, as a file would be.
@@ -1317,6 +1389,22 @@ mod tests {
         assert_eq!(
             detect(b"\nHi. This is the qmail-send program at example.com.\n"),
             Form::Email
+        );
+        // Gmail's current template, and Exchange's administrators' section
+        // after a paragraph for the sender
+        assert_eq!(
+            detect(b"Message not delivered\nThere was a problem delivering your message to dan@example.com.\n\nThe response was:\nThe recipient server did not accept our requests to connect."),
+            Form::Email
+        );
+        let exchange = format!(
+            "Your message to bob@example.org couldn't be delivered.\n{}\nDiagnostic information for administrators:\n\nRemote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound'",
+            "The email address couldn't be found. ".repeat(12)
+        );
+        assert_eq!(detect(exchange.as_bytes()), Form::Email);
+        // a log whose lines quote no bounce template stays a log
+        assert_eq!(
+            detect(b"Dec  7 10:00:01 mx postfix/smtp[1]: A: to=<a@b.c>, dsn=5.1.1, status=bounced (host x said: 550 5.1.1 user unknown)\n"),
+            Form::Log
         );
     }
 
