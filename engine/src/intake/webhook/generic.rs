@@ -70,6 +70,16 @@ fn norm(key: &str) -> String {
         .collect()
 }
 
+/// The address in a field's value: the whole value, or the part in angle
+/// brackets of `Name <a@b>`.
+fn address_in(s: &str) -> Option<&str> {
+    let s = match (s.rfind('<'), s.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &s[open + 1..close],
+        _ => s,
+    };
+    is_address(s).then_some(s.trim())
+}
+
 fn is_address(s: &str) -> bool {
     let s = s.trim().trim_start_matches('<').trim_end_matches('>');
     s.len() <= 320
@@ -105,11 +115,11 @@ pub(super) fn read(v: &Value) -> Option<Vec<EventRecord>> {
     for m in &objects {
         for (_, val) in field(RECIPIENT_KEYS, m) {
             match val {
-                Value::String(a) if is_address(a) => recipients.push(a.clone()),
+                Value::String(a) => recipients.extend(address_in(a).map(str::to_string)),
                 Value::Array(list) => recipients.extend(
                     list.iter()
                         .filter_map(Value::as_str)
-                        .filter(|a| is_address(a))
+                        .filter_map(address_in)
                         .map(str::to_string),
                 ),
                 _ => {}
@@ -119,8 +129,9 @@ pub(super) fn read(v: &Value) -> Option<Vec<EventRecord>> {
             break;
         }
     }
+    // (no code in it, the object's place breadth first, the key's rank)
     let mut replies: Vec<(bool, usize, usize, String)> = Vec::new();
-    for (depth, m) in objects.iter().enumerate() {
+    for (place, m) in objects.iter().enumerate() {
         for (rank, val) in field(REPLY_KEYS, m) {
             if let Value::String(text) = val {
                 let text = super::strip_type(text);
@@ -129,7 +140,7 @@ pub(super) fn read(v: &Value) -> Option<Vec<EventRecord>> {
                 }
                 let coded = scan::find_code(&text).is_some_and(|(c, _)| c >= 400)
                     || scan::find_status(&text).is_some_and(|(s, _)| s.class >= 4);
-                replies.push((!coded, depth, rank, text));
+                replies.push((!coded, place, rank, text));
             }
         }
     }
@@ -155,6 +166,12 @@ pub(super) fn read(v: &Value) -> Option<Vec<EventRecord>> {
     ]
     .iter()
     .any(|w| said.contains(w));
+    // words without a code, in an event that names no failure, are no
+    // bounce to diagnose (a subscription's "message", a profile's
+    // "description"): the value is reported as not read, not guessed at
+    if uncoded && !failure_word && !success_word {
+        return None;
+    }
     Some(
         recipients
             .into_iter()
@@ -210,5 +227,14 @@ mod tests {
         assert!(read_event(&json!({"reason": "550 5.1.1 user unknown"})).is_err());
         assert!(read_event(&json!({"email": "a@example.com", "name": "Ann"})).is_err());
         assert!(read_event(&json!({"hello": "world"})).is_err());
+        let v = json!({"type": "subscribed", "email": "a@example.com", "message": "Thanks for joining"});
+        assert!(read_event(&v).is_err(), "no code and no failure named");
+    }
+
+    #[test]
+    fn a_named_address_is_read_from_its_angle_brackets() {
+        let v = json!({"status": "bounced", "to": "Ann Example <Ann@example.org>", "reason": "mailbox full"});
+        let r = read_event(&v).unwrap();
+        assert_eq!(r[0].recipient.as_deref(), Some("ann@example.org"));
     }
 }
