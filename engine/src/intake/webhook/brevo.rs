@@ -16,7 +16,7 @@
 //! (anymail/webhooks/brevo.py) and Symfony Mailer (Bridge/Brevo/
 //! RemoteEvent/BrevoPayloadConverter.php).
 
-use super::{address, s, EventRecord};
+use super::{address, event_with_any, s, some_text, EventRecord};
 use serde_json::Value;
 
 /// Fields only Brevo's events carry; SendGrid's also have `event` and
@@ -30,7 +30,7 @@ const OWN_FIELDS: &[&str] = &[
 ];
 
 pub(super) fn detects(v: &Value) -> bool {
-    v.get("event").is_some() && OWN_FIELDS.iter().any(|f| v.get(*f).is_some())
+    event_with_any(v, OWN_FIELDS)
 }
 
 pub(super) fn read(v: &Value) -> Vec<EventRecord> {
@@ -59,7 +59,7 @@ pub(super) fn read(v: &Value) -> Vec<EventRecord> {
             "soft_bounce" | "softBounce" | "deferred" => Some(false),
             _ => None,
         },
-        client_ip: Some(s(v, "sending_ip").trim().to_string()).filter(|ip| !ip.is_empty()),
+        client_ip: some_text(v, "sending_ip"),
         ..EventRecord::default()
     }]
 }

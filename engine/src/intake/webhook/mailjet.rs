@@ -18,7 +18,7 @@
 //! (Bridge/Mailjet/RemoteEvent). `comment` is not in the published guide;
 //! Mautic's Mailjet integration (mautic/mautic#11912) reads it.
 
-use super::{address, s, truthy, EventRecord};
+use super::{address, event_with_any, s, truthy, verdict_of, EventRecord};
 use serde_json::Value;
 
 /// Fields only Mailjet's events carry; SendGrid's also have `event` and
@@ -34,7 +34,7 @@ const OWN_FIELDS: &[&str] = &[
 ];
 
 pub(super) fn detects(v: &Value) -> bool {
-    v.get("event").is_some() && OWN_FIELDS.iter().any(|f| v.get(*f).is_some())
+    event_with_any(v, OWN_FIELDS)
 }
 
 pub(super) fn read(v: &Value) -> Vec<EventRecord> {
@@ -48,12 +48,7 @@ pub(super) fn read(v: &Value) -> Vec<EventRecord> {
     if reply.is_empty() {
         reply = error.to_string();
     }
-    let verdict = [event, related, error]
-        .iter()
-        .filter(|x| !x.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join("/");
+    let verdict = verdict_of(&[event, related, error]);
     vec![EventRecord {
         recipient: address(s(v, "email")),
         reply,

@@ -230,6 +230,29 @@ pub(super) fn text_of(v: &Value, key: &str) -> String {
     }
 }
 
+/// A string field's trimmed value, `None` when absent or empty.
+pub(super) fn some_text(v: &Value, key: &str) -> Option<String> {
+    Some(s(v, key).trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// Whether the event has its `event` field and one of the fields only its
+/// sender writes (Mailjet's and Brevo's beside SendGrid's, which has
+/// `event` and `email` as they do).
+pub(super) fn event_with_any(v: &Value, own_fields: &[&str]) -> bool {
+    v.get("event").is_some() && own_fields.iter().any(|f| v.get(*f).is_some())
+}
+
+/// A verdict from the parts of it an event names: the non-empty ones,
+/// joined with `/` (`bounce/recipient/user unknown`).
+pub(super) fn verdict_of(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .filter(|x| !x.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// An address as the records keep it: trimmed, in lower case, `None` when
 /// empty.
 pub(super) fn address(a: &str) -> Option<String> {

@@ -13,7 +13,7 @@
 //! (postalserver/postal app/models/webhook_request.rb,
 //! lib/postal/message_db/delivery.rb, message.rb).
 
-use super::{address, s, EventRecord};
+use super::{address, s, verdict_of, EventRecord};
 use serde_json::Value;
 
 pub(super) fn detects(v: &Value) -> bool {
@@ -41,12 +41,7 @@ pub(super) fn read(v: &Value) -> Vec<EventRecord> {
     if reply.is_empty() {
         reply = s(p, "details").trim().to_string();
     }
-    let verdict = [event, status]
-        .iter()
-        .filter(|x| !x.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join("/");
+    let verdict = verdict_of(&[event, status]);
     vec![EventRecord {
         recipient: address(s(&p["message"], "to")),
         reply,

@@ -4,7 +4,7 @@
 //! verdict `type` and `bounce_classification`. Source: SendGrid's "Event
 //! Webhook Reference".
 
-use super::{s, status_of, EventRecord, OrElseStr};
+use super::{s, status_of, verdict_of, EventRecord, OrElseStr};
 use serde_json::Value;
 
 pub(super) fn detects(v: &Value) -> bool {
@@ -19,12 +19,7 @@ fn event(v: &Value) -> EventRecord {
     let event = s(v, "event");
     let kind = s(v, "type");
     let class = s(v, "bounce_classification");
-    let verdict = [event, kind, class]
-        .iter()
-        .filter(|x| !x.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join("/");
+    let verdict = verdict_of(&[event, kind, class]);
     EventRecord {
         recipient: Some(s(v, "email").to_ascii_lowercase()),
         reply: s(v, "reason").or_else_str(s(v, "response")).to_string(),

@@ -19,7 +19,7 @@
 //! its own Java and Go clients (java-sparkpost model/webhook/event/,
 //! gosparkpost events/), which name every field.
 
-use super::{address, s, text_of, EventRecord};
+use super::{address, s, some_text, text_of, EventRecord};
 use serde_json::Value;
 
 /// SparkPost's bounce classes: code, name, and its category (Hard, Soft,
@@ -108,7 +108,7 @@ pub(super) fn read(v: &Value) -> Vec<EventRecord> {
             (_, Some(Category::Soft | Category::Block)) => Some(false),
             _ => None,
         },
-        client_ip: Some(s(e, "sending_ip").trim().to_string()).filter(|ip| !ip.is_empty()),
+        client_ip: some_text(e, "sending_ip"),
         ..EventRecord::default()
     }]
 }
