@@ -72,7 +72,13 @@ pub(super) fn read(line: &str) -> Option<LogLine> {
         // connect, qmgr, cleanup, pickup...: not about a recipient's fate
         return Some(LogLine::Skip);
     };
-    if !(status.starts_with("bounced") || status.starts_with("deferred")) {
+    // `SOFTBOUNCE` is what Postfix logs for a bounce while `soft_bounce =
+    // yes` keeps the message queued (global/bounce.c: the DSN's class
+    // becomes 4, the receiver's reply stays as it was)
+    if !(status.starts_with("bounced")
+        || status.starts_with("deferred")
+        || status.starts_with("SOFTBOUNCE"))
+    {
         return Some(LogLine::Skip);
     }
     let detail = line

@@ -338,3 +338,10 @@ fn sendmail_s_own_refusals_as_a_receiving_server() {
     assert_eq!(r.recipient.as_deref(), Some("carol@example.org"));
     assert_eq!(r.permanent, Some(true));
 }
+
+#[test]
+fn postfix_s_soft_bounce_mode_still_reports_the_refusal() {
+    let r = rejection("Dec  7 10:00:06 mx postfix/smtp[3456]: 4ABC128: to=<gus@example.org>, relay=mx.example.org[192.0.2.27]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.1.1, status=SOFTBOUNCE (host mx.example.org[192.0.2.27] said: 550 5.1.1 <gus@example.org>: Recipient address rejected: User unknown (in reply to RCPT TO command))");
+    assert_eq!(r.recipient.as_deref(), Some("gus@example.org"));
+    assert!(r.reply.contains("550 5.1.1"), "{}", r.reply);
+}
