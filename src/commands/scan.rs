@@ -13,9 +13,16 @@ use std::process::ExitCode;
 /// PATH is a file, a folder (walked recursively, in name order), an mbox, a
 /// Maildir, a log, a JSON file, or `-` for stdin. Each input's form is
 /// detected from its content (`--input` forces one): an mbox starts with
-/// `From `, JSON with `{` or `[`, an e-mail with header lines; anything else
-/// is read as a log, one line at a time, where lines that are not
-/// rejections are counted and skipped. Any of them may be gzip- or
+/// `From `; JSON with `{` or `[` (a webhook event or log record of Amazon
+/// SES, SparkPost, Mandrill, Mailjet, Brevo, SendGrid, Mailgun, Postmark,
+/// Resend, Postal or KumoMTA, or any event naming a recipient and a reply);
+/// an e-mail with header lines, or a bounce's text saved without them (a
+/// mail system's bounce sentence in its first 1,024 bytes); anything else is
+/// read as a log, one line at a time: Postfix, Exim, Sendmail, OpenSMTPD,
+/// qmail, PowerMTA, Exchange and Haraka lines by their fields (deliveries
+/// and the server's own refusals), any other line that holds a 4xx/5xx
+/// reply by its words; lines that are not rejections are counted and
+/// skipped. Any of them may be gzip- or
 /// zstd-compressed (rotated logs: `mail.log.2.gz`); it is decompressed as it
 /// is read.
 ///
