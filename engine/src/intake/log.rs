@@ -132,6 +132,20 @@ fn value_from(line: &str, start: usize) -> Option<&str> {
     Some(&rest[..end])
 }
 
+/// The address in `key<...>` (` to=<a@b>`), in lower case.
+fn angle_kv(line: &str, key: &str) -> Option<String> {
+    kv(line, key).map(|v| angle(v.split('>').next().unwrap_or(v)))
+}
+
+/// The IP in the first `[...]` of `s` (`host[192.0.2.7]`,
+/// `host [IPv6:2001:db8::1]`), when it is one.
+fn bracketed_ip(s: &str) -> Option<String> {
+    s.split_once('[')
+        .and_then(|(_, r)| r.split_once(']'))
+        .map(|(ip, _)| ip.trim_start_matches("IPv6:").to_string())
+        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+}
+
 fn angle(v: &str) -> String {
     v.trim()
         .trim_start_matches('<')

@@ -2,7 +2,7 @@
 //! host's error logged without a flag, and Exim's own ACL refusals as a
 //! receiving server (`H=host [ip] F=<s> rejected RCPT <a>: ...`).
 
-use super::{angle, find, LogLine, LogRecord};
+use super::{angle, bracketed_ip, find, LogLine, LogRecord};
 
 pub(super) fn read(line: &str) -> Option<LogLine> {
     // `<date> <time> <id> ** addr ...` or `== addr ...`
@@ -82,11 +82,7 @@ fn read_inbound(line: &str) -> Option<LogLine> {
         .then(|| head[4..].trim())
         .filter(|a| a.contains('@'))
         .map(angle);
-    let client_ip = line[h..]
-        .split_once('[')
-        .and_then(|(_, r)| r.split_once(']'))
-        .map(|(ip, _)| ip.to_string())
-        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+    let client_ip = bracketed_ip(&line[h..]);
     Some(LogLine::Rejection(LogRecord {
         recipient,
         reply: message.trim().to_string(),

@@ -1,7 +1,7 @@
 //! OpenSMTPD's log: delivery lines (`mta delivery`, `mda delivery`) and the
 //! refusals of its SMTP server (`smtp failed-command`).
 
-use super::{angle, find, kv, LogLine, LogRecord};
+use super::{angle, angle_kv, find, LogLine, LogRecord};
 use memchr::memmem::Finder;
 use std::sync::LazyLock;
 
@@ -11,22 +11,27 @@ static DELIVERY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(" deli
 static FAILED_COMMAND: LazyLock<Finder<'static>> =
     LazyLock::new(|| Finder::new(" smtp failed-command command="));
 
+/// Where a field stands in OpenSMTPD's line: the last one (`stat=`, and
+/// `result=` of a failed command) holds the reply, which may hold quotes
+/// and spaces of its own, and runs to the line's last quote (or its end,
+/// unquoted, as `mda delivery` writes `stat=`).
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    Inner,
+    Last,
+}
+
 /// The value of `key="..."` (OpenSMTPD quotes the values that hold
 /// spaces) or of `key=` up to the next space.
-fn quoted<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+fn quoted<'a>(line: &'a str, key: &str, place: Place) -> Option<&'a str> {
     let start = find(line, key)? + key.len();
     let rest = &line[start..];
-    match rest.strip_prefix('"') {
-        // the last field (`stat="..."`) may hold quotes of its own: it
-        // ends at the line's last quote
-        Some(inner) if key == " stat=" || (key == " result=" && find(line, " stat=").is_none()) => {
-            Some(inner.rfind('"').map_or(inner, |q| &inner[..q]))
-        }
-        Some(inner) => Some(inner.split('"').next().unwrap_or(inner)),
-        // `mda delivery` writes `stat=` unquoted, last: the rest of the line
-        None if key == " stat=" => Some(rest.trim_end()),
-        None => Some(rest.split(' ').next().unwrap_or(rest)),
-    }
+    Some(match (rest.strip_prefix('"'), place) {
+        (Some(inner), Place::Last) => inner.rfind('"').map_or(inner, |q| &inner[..q]),
+        (Some(inner), Place::Inner) => inner.split('"').next().unwrap_or(inner),
+        (None, Place::Last) => rest.trim_end(),
+        (None, Place::Inner) => rest.split(' ').next().unwrap_or(rest),
+    })
 }
 
 /// OpenSMTPD's delivery lines, one per recipient and attempt (`mta.c`
@@ -37,17 +42,17 @@ fn quoted<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 /// failed-command command="RCPT TO:<a>" result="550 ..."`.
 pub(super) fn read(line: &str) -> Option<LogLine> {
     if DELIVERY.find(line.as_bytes()).is_some() {
-        let result = quoted(line, " result=").unwrap_or("");
+        let result = quoted(line, " result=", Place::Inner).unwrap_or("");
         if result.eq_ignore_ascii_case("ok") {
             return Some(LogLine::Skip);
         }
-        let stat = quoted(line, " stat=").unwrap_or("");
-        let relay = quoted(line, " relay=")
+        let stat = quoted(line, " stat=", Place::Last).unwrap_or("");
+        let relay = quoted(line, " relay=", Place::Inner)
             .and_then(|r| r.split_whitespace().next())
             .filter(|r| !r.is_empty() && *r != "-")
             .map(str::to_string);
         return Some(LogLine::Rejection(LogRecord {
-            recipient: kv(line, " to=<").map(|v| angle(v.split('>').next().unwrap_or(v))),
+            recipient: angle_kv(line, " to=<"),
             reply: stat.to_string(),
             relay,
             mta: Some("opensmtpd"),
@@ -55,8 +60,8 @@ pub(super) fn read(line: &str) -> Option<LogLine> {
         }));
     }
     if FAILED_COMMAND.find(line.as_bytes()).is_some() {
-        let command = quoted(line, " command=").unwrap_or("");
-        let reply = quoted(line, " result=").unwrap_or("");
+        let command = quoted(line, " command=", Place::Inner).unwrap_or("");
+        let reply = quoted(line, " result=", Place::Last).unwrap_or("");
         let recipient = command
             .to_ascii_uppercase()
             .starts_with("RCPT TO:")

@@ -3,7 +3,7 @@
 //! `status=deferred`), and the refusals of its own smtpd, postscreen and
 //! cleanup as a receiving server (`NOQUEUE: reject: RCPT from host[ip]: ...`).
 
-use super::{angle, kv, kv_by, LogLine, LogRecord};
+use super::{angle, angle_kv, bracketed_ip, kv, kv_by, LogLine, LogRecord};
 use crate::intake::scan;
 use memchr::memmem::Finder;
 use std::sync::LazyLock;
@@ -48,15 +48,11 @@ pub(super) fn read(line: &str) -> Option<LogLine> {
         }
         // `RCPT from host[ip]: 554 5.7.1 ...; from=<> to=<> proto=ESMTP helo=<>`
         let reply = rest.split_once("]: ").map_or(rest, |(_, r)| r);
-        let recipient = kv(rest, " to=<").map(|v| angle(v.split('>').next().unwrap_or(v)));
+        let recipient = angle_kv(rest, " to=<");
         let reply = reply.split("; from=<").next().unwrap_or(reply);
         // `RCPT from host[ip]:` names the command answered and the client
         let (command, client) = rest.split_once(" from ").unwrap_or((rest, ""));
-        let client_ip = client
-            .split_once('[')
-            .and_then(|(_, r)| r.split_once(']'))
-            .map(|(ip, _)| ip.to_string())
-            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+        let client_ip = bracketed_ip(client);
         return Some(LogLine::Rejection(LogRecord {
             recipient,
             reply: reply.to_string(),
@@ -116,13 +112,10 @@ fn cleanup_reject(rest: &str) -> LogRecord {
         .map(|(_, t)| t)
         .or_else(|| tail.split_once(">: ").map(|(_, t)| t))
         .unwrap_or("");
-    let recipient = kv(rest, " to=<").map(|v| angle(v.split('>').next().unwrap_or(v)));
+    let recipient = angle_kv(rest, " to=<");
     let client_ip = head
         .rsplit_once(" from ")
-        .and_then(|(_, c)| c.split_once('['))
-        .and_then(|(_, r)| r.split_once(']'))
-        .map(|(ip, _)| ip.to_string())
-        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+        .and_then(|(_, c)| bracketed_ip(c));
     LogRecord {
         recipient,
         // the rule's text, else what it matched

@@ -2,7 +2,7 @@
 //! and its own refusals as a receiving server (rulesets, milters, an unknown
 //! local user).
 
-use super::{angle, find, kv, LogLine, LogRecord};
+use super::{angle, bracketed_ip, find, kv, LogLine, LogRecord};
 use crate::intake::scan;
 
 pub(super) fn read(line: &str) -> Option<LogLine> {
@@ -38,13 +38,7 @@ pub(super) fn read(line: &str) -> Option<LogLine> {
 /// reject=...`), and an unknown local recipient (`<a>... User unknown`,
 /// which Sendmail logs without a code).
 pub(super) fn read_inbound(line: &str) -> Option<LogLine> {
-    let client_ip = || {
-        kv(line, " relay=")
-            .and_then(|r| r.split_once('['))
-            .and_then(|(_, r)| r.split_once(']'))
-            .map(|(ip, _)| ip.trim_start_matches("IPv6:").to_string())
-            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
-    };
+    let client_ip = || kv(line, " relay=").and_then(bracketed_ip);
     if let Some(reject) = find(line, " reject=") {
         let reply = line[reject + " reject=".len()..].to_string();
         if let Some(ruleset) = kv(line, " ruleset=") {

@@ -20,7 +20,7 @@
 //! Mandrill webhook readers of django-anymail (anymail/webhooks/mandrill.py)
 //! and Symfony Mailer (Bridge/Mailchimp/RemoteEvent).
 
-use super::{address, s, strip_type, EventRecord};
+use super::{address, s, some_text, strip_type, EventRecord};
 use serde_json::Value;
 
 pub(super) fn detects(v: &Value) -> bool {
@@ -61,9 +61,7 @@ pub(super) fn read(v: &Value) -> Vec<EventRecord> {
             "soft_bounce" | "deferral" => Some(false),
             _ => None,
         },
-        client_ip: last
-            .map(|e| s(e, "source_ip").trim().to_string())
-            .filter(|ip| !ip.is_empty()),
+        client_ip: last.and_then(|e| some_text(e, "source_ip")),
         ..EventRecord::default()
     }]
 }
